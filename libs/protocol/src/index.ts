@@ -1,0 +1,5 @@
+export * from './lib/constants';
+export * from './lib/validate';
+export * from './lib/agent-messages';
+export * from './lib/results-codec';
+export * from './lib/live-messages';

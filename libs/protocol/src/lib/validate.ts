@@ -1,0 +1,31 @@
+import type { z } from 'zod';
+
+export type Parsed<T> = { ok: true; value: T } | { ok: false; error: string };
+
+/** Formats zod issues as "path: reason; path: reason" (at most five), for error replies and logs. */
+export function describeIssues(error: z.ZodError): string {
+  const shown = error.issues.slice(0, 5).map((issue) => {
+    const path = issue.path.length ? issue.path.join('.') : '(message)';
+    return `${path}: ${issue.message}`;
+  });
+  const more = error.issues.length > 5 ? `; and ${error.issues.length - 5} more` : '';
+  return shown.join('; ') + more;
+}
+
+/**
+ * Parses one WebSocket frame (text or already-decoded JSON) against a schema.
+ * Never throws: a bad frame yields a readable error and nothing else.
+ */
+export function parseFrame<T>(schema: z.ZodType<T>, frame: unknown, maxBytes: number): Parsed<T> {
+  let data: unknown = frame;
+  if (typeof frame === 'string') {
+    if (frame.length > maxBytes) return { ok: false, error: `frame larger than ${maxBytes} bytes` };
+    try {
+      data = JSON.parse(frame);
+    } catch {
+      return { ok: false, error: 'frame is not valid JSON' };
+    }
+  }
+  const result = schema.safeParse(data);
+  return result.success ? { ok: true, value: result.data } : { ok: false, error: describeIssues(result.error) };
+}
