@@ -1,19 +1,30 @@
-/**
- * This is not a production server yet!
- * This is only a minimal backend to get started.
- */
-
-import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { AppModule } from './app/app.module';
+import { ConfigError, createLogger, PinoNestLogger } from '@meshping/node-kit';
+import { AgentModule } from './agent.module';
+import { loadAgentConfig } from './config/agent-config';
+import { MissingPrivilegeError, PROBER, type Prober } from './probe/prober';
+import { UplinkService } from './uplink/uplink.service';
 
-async function bootstrap() {
-  const app = await NestFactory.create(AppModule);
-  const globalPrefix = 'api';
-  app.setGlobalPrefix(globalPrefix);
-  const port = process.env.PORT || 3000;
-  await app.listen(port);
-  Logger.log(`🚀 Application is running on: http://localhost:${port}/${globalPrefix}`);
+/** Exit codes: 78 = configuration (EX_CONFIG), 77 = missing privilege (EX_NOPERM). */
+async function main(): Promise<void> {
+  const config = loadAgentConfig();
+  const logger = new PinoNestLogger(createLogger('meshping-agent', config.MESHPING_LOG_LEVEL));
+  // A standalone application: dependency injection and lifecycle, no HTTP server.
+  const app = await NestFactory.createApplicationContext(AgentModule.forRoot(config), { logger, abortOnError: false });
+  app.enableShutdownHooks();
+  app.get<Prober>(PROBER).open();
+  app.get(UplinkService).start();
 }
 
-bootstrap();
+main().catch((err) => {
+  if (err instanceof ConfigError) {
+    process.stderr.write(`${err.message}\n`);
+    process.exit(78);
+  }
+  if (err instanceof MissingPrivilegeError) {
+    process.stderr.write(`meshping-agent: ${err.message}\n`);
+    process.exit(77);
+  }
+  process.stderr.write(`meshping-agent failed: ${err?.stack ?? err}\n`);
+  process.exit(1);
+});

@@ -1,19 +1,32 @@
-/**
- * This is not a production server yet!
- * This is only a minimal backend to get started.
- */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError } from '@meshping/node-kit';
+import { buildOpenApi, createApp, startServer } from './bootstrap';
+import { loadServerConfig } from './infra/config/server-config';
 
-import { Logger } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import { AppModule } from './app/app.module';
-
-async function bootstrap() {
-  const app = await NestFactory.create(AppModule);
-  const globalPrefix = 'api';
-  app.setGlobalPrefix(globalPrefix);
-  const port = process.env.PORT || 3000;
-  await app.listen(port);
-  Logger.log(`🚀 Application is running on: http://localhost:${port}/${globalPrefix}`);
+async function writeOpenApi(file: string): Promise<void> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'meshping-openapi-'));
+  try {
+    const app = await createApp({ ...loadServerConfig({}), MESHPING_DATA_DIR: dataDir, MESHPING_LOG_LEVEL: 'error' });
+    await app.init();
+    writeFileSync(file, JSON.stringify(buildOpenApi(app), null, 2) + '\n');
+    await app.close();
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
 }
 
-bootstrap();
+async function main(): Promise<void> {
+  if (process.argv[2] === 'openapi') return writeOpenApi(process.argv[3] ?? 'docs/openapi.json');
+  const config = loadServerConfig();
+  const { url } = await startServer(config);
+  // One line a launcher or a human can read: the URL the web UI and API answer on.
+  process.stdout.write(JSON.stringify({ level: 'info', service: 'meshping-server', event: 'listening', url, msg: `Meshping is serving ${url}/` }) + '\n');
+}
+
+main().catch((err) => {
+  if (err instanceof ConfigError) process.stderr.write(`${err.message}\n`);
+  else process.stderr.write(`meshping-server failed to start: ${err?.stack ?? err}\n`);
+  process.exit(1);
+});

@@ -3,3 +3,4 @@ export * from './lib/validate';
 export * from './lib/agent-messages';
 export * from './lib/results-codec';
 export * from './lib/live-messages';
+export * from './lib/target-address';

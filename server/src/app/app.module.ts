@@ -1,10 +1,39 @@
-import { Module } from '@nestjs/common';
-import { AppController } from './app.controller';
-import { AppService } from './app.service';
+import { type DynamicModule, Module } from '@nestjs/common';
+import { ServeStaticModule } from '@nestjs/serve-static';
+import { systemClock, type Clock } from '@meshping/node-kit';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { ConfigModule } from '../infra/config/config.module';
+import type { ServerConfig } from '../infra/config/server-config';
+import { DatabaseModule } from '../infra/database/database.module';
+import { AgentsModule } from './agents/agents.module';
+import { GatewayModule } from './gateway/gateway.module';
+import { HealthController } from './health/health.controller';
+import { MonitoringModule } from './monitoring/monitoring.module';
+import { TargetsModule } from './targets/targets.module';
 
-@Module({
-  imports: [],
-  controllers: [AppController],
-  providers: [AppService],
-})
-export class AppModule {}
+/** The built web app: configured, or beside the built server (dist/web/browser). */
+export function resolveWebDir(config: ServerConfig): string | null {
+  const dir = config.MESHPING_WEB_DIR ?? join(__dirname, '..', 'web', 'browser');
+  return existsSync(join(dir, 'index.html')) ? dir : null;
+}
+
+@Module({})
+export class AppModule {
+  static forRoot(config: ServerConfig, clock: Clock = systemClock): DynamicModule {
+    const webDir = resolveWebDir(config);
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot(config, clock),
+        DatabaseModule,
+        AgentsModule,
+        TargetsModule,
+        MonitoringModule,
+        GatewayModule,
+        ...(webDir ? [ServeStaticModule.forRoot({ rootPath: webDir, exclude: ['/api/{*path}'] })] : []),
+      ],
+      controllers: [HealthController],
+    };
+  }
+}

@@ -1,0 +1,23 @@
+import { parseEnv } from '@meshping/node-kit';
+import { z } from 'zod';
+
+export const agentConfigSchema = z.object({
+  /** The server's base URL (http(s):// or ws(s)://); the agent connects to its /agent socket. */
+  MESHPING_SERVER_URL: z
+    .url({ protocol: /^(https?|wss?)$/, message: 'must be an http(s):// or ws(s):// URL' })
+    .transform((u) => u.replace(/^http/, 'ws').replace(/\/+$/, '')),
+  /** The local trust token the server writes into its data directory (local agent only, for now). */
+  MESHPING_AGENT_TOKEN_FILE: z.string().min(1),
+  MESHPING_AGENT_HOSTNAME: z.string().min(1).max(253).optional(),
+  MESHPING_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
+});
+
+export type AgentConfig = z.infer<typeof agentConfigSchema>;
+export const AGENT_CONFIG = Symbol('AGENT_CONFIG');
+
+/** Server variables a shared environment (the launcher) may carry. */
+const SERVER_KEYS = ['MESHPING_DATA_DIR', 'MESHPING_HOST', 'MESHPING_PORT', 'MESHPING_INITIAL_TARGETS', 'MESHPING_WEB_DIR'];
+
+export function loadAgentConfig(env: Record<string, string | undefined> = process.env): AgentConfig {
+  return parseEnv(agentConfigSchema, env, SERVER_KEYS);
+}

@@ -1,0 +1,21 @@
+import { RttCode } from '@meshping/protocol';
+import type { Prober } from './prober';
+
+/** A prober for unit tests: answers from a table (µs or RttCode), without any network. */
+export class FakeProber implements Prober {
+  readonly sent: { address: string; family: 4 | 6 }[] = [];
+  constructor(private readonly answers: Record<string, number> = {}) {}
+
+  open(): void {
+    /* nothing to open */
+  }
+
+  async probe(address: string, family: 4 | 6): Promise<number> {
+    this.sent.push({ address, family });
+    return this.answers[address] ?? RttCode.NO_REPLY;
+  }
+
+  close(): void {
+    /* nothing to close */
+  }
+}

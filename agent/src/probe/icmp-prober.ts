@@ -1,0 +1,139 @@
+import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { CLOCK, type Clock } from '@meshping/node-kit';
+import { RttCode } from '@meshping/protocol';
+import { randomInt } from 'node:crypto';
+import { SocketAddress } from 'node:net';
+import * as raw from 'raw-socket';
+import { echoRequest, parseEchoReply } from './icmp-packet';
+import { MissingPrivilegeError, type Prober } from './prober';
+
+interface Pending {
+  address: string;
+  sentNs: bigint | null;
+  timer: NodeJS.Timeout;
+  resolve: (rtt: number) => void;
+}
+
+interface FamilySocket {
+  socket: raw.Socket;
+  pending: Map<number, Pending>;
+  nextSequence: number;
+}
+
+/**
+ * ICMP echo over raw sockets (raw-socket): one socket per address family per process, replies
+ * matched by identifier + sequence + source address, send time taken just before the packet is
+ * handed to the kernel (raw-socket's before-send callback). raw-socket queues sends and writes one
+ * per "socket writable" event, so a burst never blocks the reading of replies.
+ */
+@Injectable()
+export class IcmpProber implements Prober, OnApplicationShutdown {
+  private readonly logger = new Logger(IcmpProber.name);
+  /** Distinguishes this process's echo requests from every other ICMP user on the host. */
+  private readonly identifier = randomInt(1, 0xffff);
+  private readonly sockets = new Map<4 | 6, FamilySocket>();
+
+  constructor(@Inject(CLOCK) private readonly clock: Clock) {}
+
+  open(): void {
+    this.socketFor(4); // fails fast without CAP_NET_RAW
+  }
+
+  probe(address: string, family: 4 | 6, timeoutMs: number): Promise<number> {
+    return new Promise((resolve) => {
+      let fs: FamilySocket;
+      try {
+        fs = this.socketFor(family);
+      } catch (err) {
+        this.logger.warn({ event: 'probe.socket-failed', family, err });
+        return resolve(RttCode.SEND_ERROR);
+      }
+      const sequence = this.takeSequence(fs);
+      if (sequence === null) return resolve(RttCode.SEND_ERROR);
+      const normalised = new SocketAddress({ address, family: family === 4 ? 'ipv4' : 'ipv6' }).address;
+      const pending: Pending = {
+        address: normalised,
+        sentNs: null,
+        resolve,
+        timer: setTimeout(() => {
+          fs.pending.delete(sequence);
+          resolve(RttCode.NO_REPLY);
+        }, timeoutMs),
+      };
+      fs.pending.set(sequence, pending);
+      const packet = echoRequest(family, this.identifier, sequence);
+      fs.socket.send(
+        packet,
+        0,
+        packet.length,
+        normalised,
+        () => (pending.sentNs = this.clock.monotonicNs()),
+        (error) => {
+          if (!error) return;
+          clearTimeout(pending.timer);
+          fs.pending.delete(sequence);
+          resolve(RttCode.SEND_ERROR);
+        },
+      );
+    });
+  }
+
+  onApplicationShutdown(): void {
+    this.close();
+  }
+
+  close(): void {
+    for (const fs of this.sockets.values()) {
+      for (const p of fs.pending.values()) {
+        clearTimeout(p.timer);
+        p.resolve(RttCode.NO_REPLY);
+      }
+      fs.socket.close();
+    }
+    this.sockets.clear();
+  }
+
+  private socketFor(family: 4 | 6): FamilySocket {
+    const existing = this.sockets.get(family);
+    if (existing) return existing;
+    let socket: raw.Socket;
+    try {
+      socket =
+        family === 4
+          ? raw.createSocket({ protocol: raw.Protocol.ICMP, addressFamily: raw.AddressFamily.IPv4 })
+          : raw.createSocket({ protocol: raw.Protocol.ICMPv6, addressFamily: raw.AddressFamily.IPv6 });
+    } catch (err) {
+      if (/not permitted|EPERM|EACCES/i.test(String(err))) throw new MissingPrivilegeError();
+      throw err;
+    }
+    // The map keeps a live reference: a collected socket closes and the process could exit silently.
+    const fs: FamilySocket = { socket, pending: new Map(), nextSequence: randomInt(0, 0xffff) };
+    socket.on('message', (buffer, source) => this.onMessage(family, fs, buffer, source));
+    socket.on('error', (err) => {
+      this.logger.error({ event: 'probe.socket-error', family, err });
+      this.sockets.delete(family);
+    });
+    this.sockets.set(family, fs);
+    return fs;
+  }
+
+  private onMessage(family: 4 | 6, fs: FamilySocket, buffer: Buffer, source: string): void {
+    const receivedNs = this.clock.monotonicNs();
+    const reply = parseEchoReply(family, buffer);
+    if (!reply || reply.identifier !== this.identifier) return;
+    const pending = fs.pending.get(reply.sequence);
+    if (!pending || pending.sentNs === null || pending.address !== source) return;
+    clearTimeout(pending.timer);
+    fs.pending.delete(reply.sequence);
+    pending.resolve(Math.max(0, Number((receivedNs - pending.sentNs) / 1000n)));
+  }
+
+  private takeSequence(fs: FamilySocket): number | null {
+    for (let tries = 0; tries < 0x10000; tries++) {
+      const seq = fs.nextSequence;
+      fs.nextSequence = (fs.nextSequence + 1) & 0xffff;
+      if (!fs.pending.has(seq)) return seq;
+    }
+    return null;
+  }
+}

@@ -1,0 +1,76 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { CLOCK, type Clock } from '@meshping/node-kit';
+import { PROBE_INTERVAL_MS, PROBE_TIMEOUT_MS, RttCode, type ProbeTarget, type Sample } from '@meshping/protocol';
+import { PROBER, type Prober } from '../probe/prober';
+import { ResultBuffer } from '../uplink/result-buffer';
+import { TargetResolver } from './target-resolver';
+
+/**
+ * Probes every target once per interval. Rounds start on absolute multiples of the interval (no
+ * drift over hours) and targets are spread evenly across the round (no burst of all at once).
+ */
+@Injectable()
+export class ProbeScheduler {
+  private readonly logger = new Logger(ProbeScheduler.name);
+  private targets: readonly ProbeTarget[] = [];
+  private roundTimer?: NodeJS.Timeout;
+  private readonly probeTimers = new Set<NodeJS.Timeout>();
+  private readonly resolver: TargetResolver;
+  private running = false;
+
+  constructor(
+    @Inject(PROBER) private readonly prober: Prober,
+    @Inject(CLOCK) private readonly clock: Clock,
+    private readonly buffer: ResultBuffer,
+  ) {
+    this.resolver = new TargetResolver(() => clock.now());
+  }
+
+  setTargets(targets: readonly ProbeTarget[]): void {
+    this.targets = targets;
+    this.logger.log({ event: 'scheduler.targets', count: targets.length });
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.scheduleNextRound();
+  }
+
+  stop(): void {
+    this.running = false;
+    clearTimeout(this.roundTimer);
+    for (const t of this.probeTimers) clearTimeout(t);
+    this.probeTimers.clear();
+  }
+
+  private scheduleNextRound(): void {
+    const now = this.clock.now();
+    const roundStart = Math.floor(now / PROBE_INTERVAL_MS) * PROBE_INTERVAL_MS + PROBE_INTERVAL_MS;
+    this.roundTimer = setTimeout(() => this.runRound(roundStart), roundStart - now);
+  }
+
+  private runRound(roundStart: number): void {
+    if (!this.running) return;
+    const targets = this.targets;
+    targets.forEach((target, i) => {
+      const due = roundStart + Math.floor((i * PROBE_INTERVAL_MS) / targets.length);
+      const timer = setTimeout(() => {
+        this.probeTimers.delete(timer);
+        void this.probeOne(target);
+      }, Math.max(0, due - this.clock.now()));
+      this.probeTimers.add(timer);
+    });
+    this.scheduleNextRound();
+  }
+
+  private async probeOne(target: ProbeTarget): Promise<void> {
+    const at = this.clock.now();
+    const resolved = await this.resolver.resolve(target.address);
+    const rtt =
+      'error' in resolved ? RttCode.UNRESOLVED : await this.prober.probe(resolved.address, resolved.family, PROBE_TIMEOUT_MS);
+    if (!this.running) return;
+    const sample: Sample = { targetId: target.id, at, rtt };
+    this.buffer.add(sample);
+  }
+}

@@ -1,0 +1,155 @@
+import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { CLOCK, type Clock } from '@meshping/node-kit';
+import {
+  AGENT_WS_PATH,
+  HEARTBEAT_INTERVAL_MS,
+  MAX_FRAME_BYTES,
+  parseServerToAgent,
+  PROTOCOL_VERSION,
+  RESULT_FLUSH_INTERVAL_MS,
+  type AgentToServer,
+  type ServerToAgent,
+} from '@meshping/protocol';
+import { readFileSync } from 'node:fs';
+import { hostname, networkInterfaces } from 'node:os';
+import WebSocket from 'ws';
+import { AGENT_CONFIG, type AgentConfig } from '../config/agent-config';
+import { ProbeScheduler } from '../scheduler/probe-scheduler';
+import { ResultBuffer } from './result-buffer';
+
+export const AGENT_VERSION = '0.1.0';
+const BACKOFF_MIN_MS = 1_000;
+const BACKOFF_MAX_MS = 30_000;
+
+/**
+ * The agent's link to the server: connect, hello, follow the target list, ship results, resend
+ * what was not acknowledged after a reconnect. Reconnects with capped exponential back-off + jitter.
+ */
+@Injectable()
+export class UplinkService implements OnApplicationShutdown {
+  private readonly logger = new Logger(UplinkService.name);
+  private socket: WebSocket | null = null;
+  private ready = false;
+  private stopped = false;
+  private attempt = 0;
+  private reconnectTimer?: NodeJS.Timeout;
+  private flushTimer?: NodeJS.Timeout;
+  private heartbeatTimer?: NodeJS.Timeout;
+  agentId: number | null = null;
+  lastError: string | null = null;
+
+  constructor(
+    @Inject(AGENT_CONFIG) private readonly config: AgentConfig,
+    @Inject(CLOCK) private readonly clock: Clock,
+    private readonly scheduler: ProbeScheduler,
+    private readonly buffer: ResultBuffer,
+  ) {}
+
+  start(): void {
+    this.scheduler.start();
+    this.flushTimer = setInterval(() => this.flush(), RESULT_FLUSH_INTERVAL_MS);
+    this.heartbeatTimer = setInterval(() => this.send({ type: 'heartbeat', at: this.clock.now() }), HEARTBEAT_INTERVAL_MS);
+    this.connect();
+  }
+
+  onApplicationShutdown(): void {
+    this.stopped = true;
+    clearTimeout(this.reconnectTimer);
+    clearInterval(this.flushTimer);
+    clearInterval(this.heartbeatTimer);
+    this.scheduler.stop();
+    this.socket?.close(1001, 'agent shutting down');
+  }
+
+  get connected(): boolean {
+    return this.ready;
+  }
+
+  private connect(): void {
+    const url = this.config.MESHPING_SERVER_URL + AGENT_WS_PATH;
+    const socket = new WebSocket(url, { handshakeTimeout: 10_000, maxPayload: MAX_FRAME_BYTES });
+    this.socket = socket;
+    socket.on('open', () => this.onOpen());
+    socket.on('message', (data, isBinary) => this.onMessage(isBinary ? null : data.toString()));
+    socket.on('error', (err) => (this.lastError = err.message));
+    socket.on('close', (code, reason) => this.onClose(code, reason.toString()));
+  }
+
+  private onOpen(): void {
+    let token: string;
+    try {
+      token = readFileSync(this.config.MESHPING_AGENT_TOKEN_FILE, 'utf8').trim();
+    } catch (err) {
+      this.lastError = `cannot read MESHPING_AGENT_TOKEN_FILE: ${(err as Error).message}`;
+      this.logger.error({ event: 'uplink.token-unreadable', error: this.lastError });
+      this.socket?.close(1000);
+      return;
+    }
+    this.send({
+      type: 'hello',
+      protocol: PROTOCOL_VERSION,
+      agent: { hostname: this.config.MESHPING_AGENT_HOSTNAME ?? hostname(), version: AGENT_VERSION, addresses: localAddresses() },
+      auth: { kind: 'local-token', token },
+    });
+  }
+
+  private onMessage(frame: string | null): void {
+    const parsed = parseServerToAgent(frame);
+    if (!parsed.ok) {
+      this.logger.warn({ event: 'uplink.bad-frame', reason: parsed.error });
+      return;
+    }
+    this.handle(parsed.value);
+  }
+
+  private handle(msg: ServerToAgent): void {
+    switch (msg.type) {
+      case 'welcome':
+        this.ready = true;
+        this.attempt = 0;
+        this.agentId = msg.agentId;
+        this.lastError = null;
+        this.logger.log({ event: 'uplink.connected', agentId: msg.agentId, backlog: this.buffer.depth() });
+        for (const batch of this.buffer.pending()) this.send(batch);
+        return;
+      case 'targets':
+        this.scheduler.setTargets(msg.targets);
+        return;
+      case 'ack':
+        this.buffer.ack(msg.seq);
+        return;
+      case 'error':
+        this.lastError = `${msg.code}: ${msg.message}`;
+        this.logger[msg.fatal ? 'error' : 'warn']({ event: 'uplink.server-error', code: msg.code, message: msg.message });
+        return;
+    }
+  }
+
+  private flush(): void {
+    const dropped = this.buffer.expire();
+    if (dropped) this.logger.warn({ event: 'buffer.dropped', samples: dropped, total: this.buffer.droppedSamples });
+    const batch = this.buffer.seal();
+    if (batch && this.ready) this.send(batch);
+  }
+
+  private send(message: AgentToServer): void {
+    if (this.socket?.readyState === WebSocket.OPEN) this.socket.send(JSON.stringify(message));
+  }
+
+  private onClose(code: number, reason: string): void {
+    this.ready = false;
+    this.socket = null;
+    if (this.stopped) return;
+    const delay = Math.min(BACKOFF_MAX_MS, BACKOFF_MIN_MS * 2 ** this.attempt++) * (0.5 + Math.random() / 2);
+    this.logger.warn({ event: 'uplink.disconnected', code, reason: reason || this.lastError, retryInMs: Math.round(delay) });
+    this.reconnectTimer = setTimeout(() => this.connect(), delay);
+  }
+}
+
+function localAddresses(): string[] {
+  return Object.values(networkInterfaces())
+    .flat()
+    .filter((i): i is NonNullable<typeof i> => !!i && !i.internal)
+    .map((i) => i.address)
+    .slice(0, 64);
+}

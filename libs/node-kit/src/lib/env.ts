@@ -1,0 +1,33 @@
+import type { z } from 'zod';
+
+/** Configuration that cannot be used; the message names every offending variable. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/**
+ * Validates the process environment against a schema once, at start. Unknown MESHPING_* variables
+ * are refused too: a typo must not silently fall back to a default.
+ */
+export function parseEnv<S extends z.ZodObject>(
+  schema: S,
+  env: Record<string, string | undefined>,
+  known: readonly string[] = [],
+): z.infer<S> {
+  const recognised = new Set([...Object.keys(schema.shape), ...known]);
+  const unknown = Object.keys(env).filter((k) => k.startsWith('MESHPING_') && !recognised.has(k));
+  const picked: Record<string, string> = {};
+  for (const key of Object.keys(schema.shape)) {
+    const value = env[key];
+    if (value !== undefined && value !== '') picked[key] = value;
+  }
+  const result = schema.safeParse(picked);
+  const problems = unknown.map((k) => `${k}: unknown setting`);
+  if (!result.success) {
+    for (const issue of result.error.issues) {
+      problems.push(`${issue.path.join('.') || '(environment)'}: ${issue.message}`);
+    }
+  }
+  if (problems.length) throw new ConfigError(`Invalid configuration:\n  ${problems.join('\n  ')}`);
+  return (result as { data: z.infer<S> }).data;
+}

@@ -1,0 +1,15 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { AGENT_STATES, type AgentState } from '@meshping/protocol';
+import type { AgentView } from './agents.service';
+
+export class AgentDto implements AgentView {
+  @ApiProperty({ example: 1 }) id!: number;
+  @ApiProperty({ example: 'probe-01' }) hostname!: string;
+  @ApiProperty({ enum: AGENT_STATES }) state!: AgentState;
+  @ApiProperty({ description: 'Connected to this server now' }) online!: boolean;
+  @ApiProperty({ description: "The server's own agent (started beside it)" }) local!: boolean;
+  @ApiProperty({ example: '0.1.0' }) version!: string;
+  @ApiProperty({ type: [String], example: ['192.0.2.10'] }) addresses!: string[];
+  @ApiProperty({ type: Number, nullable: true, description: 'Epoch ms of the last sign of life' })
+  lastSeenAt!: number | null;
+}

@@ -1,0 +1,127 @@
+import { Logger } from '@nestjs/common';
+import {
+  isCompatible,
+  parseAgentMessage,
+  PROTOCOL_VERSION,
+  type AgentHello,
+  type ResultsBatch,
+  type ServerToAgent,
+} from '@meshping/protocol';
+import type { WebSocket } from 'ws';
+import type { LocalTrustService } from '../../infra/local-trust/local-trust.service';
+import type { AgentsService } from '../agents/agents.service';
+import { RejectedBatchError, type MonitoringService } from '../monitoring/monitoring.service';
+import type { TargetsService } from '../targets/targets.service';
+
+export interface AgentLinkDeps {
+  agents: AgentsService;
+  targets: TargetsService;
+  monitoring: MonitoringService;
+  trust: LocalTrustService;
+}
+
+/** WebSocket close codes (4000-4999 are the application's). */
+export const CloseCode = { PROTOCOL: 4400, UNAUTHORISED: 4401, HELLO_TIMEOUT: 4408 } as const;
+const HELLO_TIMEOUT_MS = 10_000;
+
+/**
+ * One agent connection: hello (authentication) first, then results and heartbeats.
+ * A bad frame gets an error reply and is dropped; the connection and everyone else carry on.
+ */
+export class AgentLink {
+  private readonly logger = new Logger(AgentLink.name);
+  private agentId: number | null = null;
+  private helloTimer: NodeJS.Timeout | null;
+  lastActivity = Date.now();
+
+  constructor(
+    private readonly socket: WebSocket,
+    private readonly remote: string,
+    private readonly deps: AgentLinkDeps,
+  ) {
+    this.helloTimer = setTimeout(() => this.close(CloseCode.HELLO_TIMEOUT, 'no hello within 10 s'), HELLO_TIMEOUT_MS);
+    socket.on('message', (data, isBinary) => void this.onFrame(isBinary ? null : data.toString()));
+    socket.on('pong', () => (this.lastActivity = Date.now()));
+    socket.on('close', () => void this.onClose());
+  }
+
+  get authenticatedAgent(): number | null {
+    return this.agentId;
+  }
+
+  send(message: ServerToAgent): void {
+    if (this.socket.readyState === this.socket.OPEN) this.socket.send(JSON.stringify(message));
+  }
+
+  terminate(): void {
+    this.socket.terminate();
+  }
+
+  ping(): void {
+    if (this.socket.readyState === this.socket.OPEN) this.socket.ping();
+  }
+
+  private async onFrame(frame: string | null): Promise<void> {
+    this.lastActivity = Date.now();
+    if (frame === null) return this.refuse('bad-frame', 'binary frames are not part of the protocol');
+    const parsed = parseAgentMessage(frame);
+    if (!parsed.ok) return this.refuse('bad-message', parsed.error);
+    const msg = parsed.value;
+    try {
+      if (msg.type === 'hello') return await this.onHello(msg);
+      if (this.agentId === null) return this.close(CloseCode.UNAUTHORISED, 'hello must come first');
+      if (msg.type === 'results') return await this.onResults(this.agentId, msg);
+      await this.deps.agents.seen(this.agentId);
+    } catch (err) {
+      this.logger.error({ event: 'agent.frame-failed', agentId: this.agentId, type: msg.type, err });
+      this.send({ type: 'error', code: 'internal', message: 'the server could not process the message', fatal: false });
+    }
+  }
+
+  private async onHello(hello: AgentHello): Promise<void> {
+    if (this.agentId !== null) return this.refuse('bad-message', 'already authenticated');
+    if (!isCompatible(hello.protocol)) {
+      return this.close(CloseCode.PROTOCOL, `protocol ${hello.protocol} not supported; the server speaks ${PROTOCOL_VERSION}`);
+    }
+    if (!this.deps.trust.verify(hello.auth.token)) {
+      this.logger.warn({ event: 'agent.auth-refused', remote: this.remote, hostname: hello.agent.hostname });
+      return this.close(CloseCode.UNAUTHORISED, 'authentication refused');
+    }
+    if (this.helloTimer) clearTimeout(this.helloTimer);
+    this.helloTimer = null;
+    const agent = await this.deps.agents.connectLocal(hello.agent);
+    this.agentId = agent.id;
+    this.logger.log({ event: 'agent.connected', agentId: agent.id, hostname: agent.hostname, remote: this.remote });
+    this.send({ type: 'welcome', protocol: PROTOCOL_VERSION, agentId: agent.id, serverTime: Date.now() });
+    this.send({ type: 'targets', version: this.deps.targets.currentVersion(), targets: [...this.deps.targets.list()] });
+  }
+
+  private async onResults(agentId: number, batch: ResultsBatch): Promise<void> {
+    try {
+      await this.deps.monitoring.ingest(agentId, batch);
+    } catch (err) {
+      if (!(err instanceof RejectedBatchError)) throw err;
+      this.logger.warn({ event: 'agent.batch-rejected', agentId, seq: batch.seq, reason: err.message });
+      // Refused for good: the agent drops it instead of resending it forever.
+      this.send({ type: 'error', code: 'batch-rejected', message: `batch ${batch.seq}: ${err.message}`, fatal: false });
+    }
+    this.send({ type: 'ack', seq: batch.seq });
+  }
+
+  private refuse(code: string, message: string): void {
+    this.logger.warn({ event: 'agent.bad-frame', agentId: this.agentId, remote: this.remote, reason: message });
+    this.send({ type: 'error', code, message, fatal: false });
+  }
+
+  private close(code: number, reason: string): void {
+    this.send({ type: 'error', code: 'closing', message: reason, fatal: true });
+    this.socket.close(code, reason);
+  }
+
+  private async onClose(): Promise<void> {
+    if (this.helloTimer) clearTimeout(this.helloTimer);
+    if (this.agentId === null) return;
+    this.logger.log({ event: 'agent.disconnected', agentId: this.agentId });
+    await this.deps.agents.disconnected(this.agentId);
+  }
+}

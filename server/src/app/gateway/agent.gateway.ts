@@ -1,0 +1,60 @@
+import { type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { type OnGatewayConnection, WebSocketGateway } from '@nestjs/websockets';
+import { AGENT_WS_PATH, HEARTBEAT_INTERVAL_MS, MAX_FRAME_BYTES, OFFLINE_AFTER_MS } from '@meshping/protocol';
+import type { IncomingMessage } from 'node:http';
+import type { WebSocket } from 'ws';
+import { LocalTrustService } from '../../infra/local-trust/local-trust.service';
+import { AgentsService } from '../agents/agents.service';
+import { MonitoringService } from '../monitoring/monitoring.service';
+import { TargetsService } from '../targets/targets.service';
+import { AgentLink } from './agent-link';
+
+/** The agents' socket: transport only; each connection is an AgentLink. */
+@WebSocketGateway({ path: AGENT_WS_PATH, maxPayload: MAX_FRAME_BYTES })
+export class AgentGateway implements OnGatewayConnection, OnModuleInit, OnModuleDestroy {
+  private readonly links = new Set<AgentLink>();
+  private liveness?: NodeJS.Timeout;
+
+  constructor(
+    private readonly agents: AgentsService,
+    private readonly targets: TargetsService,
+    private readonly monitoring: MonitoringService,
+    private readonly trust: LocalTrustService,
+  ) {}
+
+  onModuleInit(): void {
+    this.targets.changes$.subscribe(() => this.pushTargets());
+    // ws ping every 30 s; a link silent for 60 s is dead (the agent is then offline).
+    this.liveness = setInterval(() => this.checkLiveness(), HEARTBEAT_INTERVAL_MS);
+    this.liveness.unref();
+  }
+
+  onModuleDestroy(): void {
+    clearInterval(this.liveness);
+  }
+
+  handleConnection(socket: WebSocket, request: IncomingMessage): void {
+    const remote = request.socket.remoteAddress ?? 'unknown';
+    const link = new AgentLink(socket, remote, {
+      agents: this.agents,
+      targets: this.targets,
+      monitoring: this.monitoring,
+      trust: this.trust,
+    });
+    this.links.add(link);
+    socket.on('close', () => this.links.delete(link));
+  }
+
+  private pushTargets(): void {
+    const message = { type: 'targets' as const, version: this.targets.currentVersion(), targets: [...this.targets.list()] };
+    for (const link of this.links) if (link.authenticatedAgent !== null) link.send(message);
+  }
+
+  private checkLiveness(): void {
+    const now = Date.now();
+    for (const link of this.links) {
+      if (now - link.lastActivity > OFFLINE_AFTER_MS) link.terminate();
+      else link.ping();
+    }
+  }
+}

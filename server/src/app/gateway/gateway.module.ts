@@ -1,0 +1,13 @@
+import { Module } from '@nestjs/common';
+import { LocalTrustService } from '../../infra/local-trust/local-trust.service';
+import { AgentsModule } from '../agents/agents.module';
+import { MonitoringModule } from '../monitoring/monitoring.module';
+import { TargetsModule } from '../targets/targets.module';
+import { AgentGateway } from './agent.gateway';
+import { LiveGateway } from './live.gateway';
+
+@Module({
+  imports: [AgentsModule, TargetsModule, MonitoringModule],
+  providers: [LocalTrustService, AgentGateway, LiveGateway],
+})
+export class GatewayModule {}

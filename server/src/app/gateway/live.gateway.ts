@@ -1,0 +1,78 @@
+import { Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { type OnGatewayConnection, WebSocketGateway } from '@nestjs/websockets';
+import { LIVE_PUSH_INTERVAL_MS, LIVE_WS_PATH, parseBrowserMessage, type ServerToBrowser } from '@meshping/protocol';
+import type { WebSocket } from 'ws';
+import { AgentsService } from '../agents/agents.service';
+import { MonitoringService } from '../monitoring/monitoring.service';
+import { TargetsService } from '../targets/targets.service';
+
+/**
+ * The browsers' live feed: a snapshot on connect (and whenever agents or targets change), then
+ * once a second the cells that changed. Every message carries seq; a browser that sees a gap
+ * sends `resync` and gets a new snapshot.
+ */
+@WebSocketGateway({ path: LIVE_WS_PATH, maxPayload: 4096 })
+export class LiveGateway implements OnGatewayConnection, OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger(LiveGateway.name);
+  private readonly clients = new Set<WebSocket>();
+  private seq = 0;
+  private timer?: NodeJS.Timeout;
+  private snapshotDue = false;
+
+  constructor(
+    private readonly agents: AgentsService,
+    private readonly targets: TargetsService,
+    private readonly monitoring: MonitoringService,
+  ) {}
+
+  onModuleInit(): void {
+    this.agents.changes$.subscribe(() => (this.snapshotDue = true));
+    this.targets.changes$.subscribe(() => (this.snapshotDue = true));
+    this.timer = setInterval(() => void this.tick(), LIVE_PUSH_INTERVAL_MS);
+    this.timer.unref();
+  }
+
+  onModuleDestroy(): void {
+    clearInterval(this.timer);
+  }
+
+  async handleConnection(socket: WebSocket): Promise<void> {
+    this.clients.add(socket);
+    socket.on('close', () => this.clients.delete(socket));
+    socket.on('message', (data, isBinary) => {
+      const parsed = parseBrowserMessage(isBinary ? null : data.toString());
+      if (!parsed.ok) return this.send(socket, { type: 'error', message: parsed.error });
+      void this.snapshot().then((s) => this.send(socket, s));
+    });
+    this.send(socket, await this.snapshot());
+  }
+
+  private async tick(): Promise<void> {
+    try {
+      if (this.snapshotDue) {
+        this.snapshotDue = false;
+        this.monitoring.drainChanges(); // the snapshot carries them
+        this.seq += 1;
+        const snapshot = await this.snapshot();
+        for (const c of this.clients) this.send(c, snapshot);
+        return;
+      }
+      const cells = this.monitoring.drainChanges();
+      if (cells.length === 0) return;
+      this.seq += 1;
+      const frame = JSON.stringify({ type: 'delta', seq: this.seq, cells } satisfies ServerToBrowser);
+      for (const c of this.clients) if (c.readyState === c.OPEN) c.send(frame);
+    } catch (err) {
+      this.logger.error({ event: 'live.push-failed', err });
+    }
+  }
+
+  private async snapshot(): Promise<ServerToBrowser> {
+    const agents = (await this.agents.list()).map(({ id, hostname, state, online, local }) => ({ id, hostname, state, online, local }));
+    return { type: 'snapshot', seq: this.seq, agents, targets: [...this.targets.list()], cells: this.monitoring.snapshotCells() };
+  }
+
+  private send(socket: WebSocket, message: ServerToBrowser): void {
+    if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(message));
+  }
+}

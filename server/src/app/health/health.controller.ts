@@ -1,0 +1,22 @@
+import { Controller, Get } from '@nestjs/common';
+import { ApiOkResponse, ApiProperty, ApiTags } from '@nestjs/swagger';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
+
+class HealthDto {
+  @ApiProperty({ enum: ['ok'] }) status!: 'ok';
+  @ApiProperty({ description: 'The database answered a query' }) database!: boolean;
+}
+
+@ApiTags('health')
+@Controller('health')
+export class HealthController {
+  constructor(@InjectDataSource() private readonly db: DataSource) {}
+
+  @Get()
+  @ApiOkResponse({ type: HealthDto, description: 'Liveness and readiness for orchestration' })
+  async health(): Promise<HealthDto> {
+    await this.db.query('SELECT 1');
+    return { status: 'ok', database: true };
+  }
+}

@@ -1,0 +1,19 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { CELL_STRIDE } from '@meshping/protocol';
+import { AgentDto } from '../agents/agent.dto';
+import { TargetDto } from '../targets/target.dto';
+
+export class GridDto {
+  @ApiProperty({ type: [AgentDto] }) agents!: AgentDto[];
+  @ApiProperty({ type: [TargetDto] }) targets!: TargetDto[];
+  @ApiProperty({
+    type: [Number],
+    description: `Latest sample of every cell, flat in groups of ${CELL_STRIDE}: agentId, targetId, at (epoch ms), rtt (µs; -1 no reply, -2 unresolved, -3 send error)`,
+  })
+  cells!: number[];
+}
+
+export class SampleDto {
+  @ApiProperty({ description: 'Probe time, epoch ms' }) at!: number;
+  @ApiProperty({ description: 'RTT in µs; -1 no reply, -2 unresolved, -3 send error' }) rtt!: number;
+}
