@@ -54,11 +54,12 @@ export class ProbeScheduler {
     if (!this.running) return;
     const targets = this.targets;
     targets.forEach((target, i) => {
-      const due = roundStart + Math.floor((i * PROBE_INTERVAL_MS) / targets.length);
+      const delay = roundStart + Math.floor((i * PROBE_INTERVAL_MS) / targets.length) - this.clock.now();
+      if (delay <= 0) return void this.probeOne(target); // a zero timeout would still cost a millisecond
       const timer = setTimeout(() => {
         this.probeTimers.delete(timer);
         void this.probeOne(target);
-      }, Math.max(0, due - this.clock.now()));
+      }, delay);
       this.probeTimers.add(timer);
     });
     this.scheduleNextRound();

@@ -1,29 +1,29 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { MAX_FRAME_BYTES, MAX_SAMPLES_PER_BATCH, PROTOCOL_VERSION } from './constants';
-import { parseFrame, type Parsed } from './validate';
+import { arrayMax, intIn, parseFrame, text, type Parsed } from './validate';
 
 /* Agent <-> server messages on the AGENT_WS_PATH socket. JSON text frames, one message each. */
 
-const id = z.number().int().positive().max(2 ** 31 - 1);
-const epochMs = z.number().int().min(0).max(8.64e15);
-const text = (max: number) => z.string().min(1).max(max);
+const id = intIn(1, 2 ** 31 - 1);
+const epochMs = intIn(0, 8.64e15);
+const seq = intIn(0, Number.MAX_SAFE_INTEGER);
 
 /**
  * How an agent proves who it is. The skeleton knows only the local agent's trust token; enrollment
  * (passphrase registration, key challenge) adds members to this union.
  */
 export const agentAuthSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('local-token'), token: z.string().regex(/^[A-Za-z0-9_-]{32,128}$/) }),
+  z.object({ kind: z.literal('local-token'), token: z.string().check(z.regex(/^[A-Za-z0-9_-]{32,128}$/)) }),
 ]);
 export type AgentAuth = z.infer<typeof agentAuthSchema>;
 
 export const helloSchema = z.object({
   type: z.literal('hello'),
-  protocol: z.number().int(),
+  protocol: z.int(),
   agent: z.object({
     hostname: text(253),
     version: text(64),
-    addresses: z.array(text(64)).max(64),
+    addresses: arrayMax(text(64), 64),
   }),
   auth: agentAuthSchema,
 });
@@ -36,20 +36,22 @@ export const resultsSchema = z
   .object({
     type: z.literal('results'),
     /** Per-agent sequence number; the server acknowledges it once the batch is durably stored. */
-    seq: z.number().int().min(0),
+    seq,
     base: epochMs,
-    target: z.array(id).max(MAX_SAMPLES_PER_BATCH),
-    dt: z.array(z.number().int().min(0).max(86_400_000)).max(MAX_SAMPLES_PER_BATCH),
-    rtt: z.array(z.number().int().min(-3).max(60_000_000)).max(MAX_SAMPLES_PER_BATCH),
+    target: arrayMax(id, MAX_SAMPLES_PER_BATCH),
+    dt: arrayMax(intIn(0, 86_400_000), MAX_SAMPLES_PER_BATCH),
+    rtt: arrayMax(intIn(-3, 60_000_000), MAX_SAMPLES_PER_BATCH),
   })
-  .refine((m) => m.target.length === m.dt.length && m.dt.length === m.rtt.length, {
-    message: 'target, dt and rtt must have the same length',
-    path: ['rtt'],
-  });
+  .check(
+    z.refine((m) => m.target.length === m.dt.length && m.dt.length === m.rtt.length, {
+      message: 'target, dt and rtt must have the same length',
+      path: ['rtt'],
+    }),
+  );
 
 export const heartbeatSchema = z.object({ type: z.literal('heartbeat'), at: epochMs });
 
-export const agentToServerSchema = z.union([helloSchema, resultsSchema, heartbeatSchema]);
+export const agentToServerSchema = z.discriminatedUnion('type', [helloSchema, resultsSchema, heartbeatSchema]);
 export type AgentHello = z.infer<typeof helloSchema>;
 export type ResultsBatch = z.infer<typeof resultsSchema>;
 export type AgentHeartbeat = z.infer<typeof heartbeatSchema>;
@@ -58,14 +60,14 @@ export type AgentToServer = z.infer<typeof agentToServerSchema>;
 export const targetSchema = z.object({
   id,
   address: text(253),
-  name: z.string().max(120).nullable(),
+  name: z.nullable(z.string().check(z.maxLength(120))),
 });
 export type ProbeTarget = z.infer<typeof targetSchema>;
 
 export const serverToAgentSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('welcome'), protocol: z.number().int(), agentId: id, serverTime: epochMs }),
-  z.object({ type: z.literal('targets'), version: z.number().int().min(0), targets: z.array(targetSchema) }),
-  z.object({ type: z.literal('ack'), seq: z.number().int().min(0) }),
+  z.object({ type: z.literal('welcome'), protocol: z.int(), agentId: id, serverTime: epochMs }),
+  z.object({ type: z.literal('targets'), version: seq, targets: z.array(targetSchema) }),
+  z.object({ type: z.literal('ack'), seq }),
   z.object({ type: z.literal('error'), code: text(64), message: text(1000), fatal: z.boolean() }),
 ]);
 export type ServerToAgent = z.infer<typeof serverToAgentSchema>;

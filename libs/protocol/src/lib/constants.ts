@@ -40,3 +40,8 @@ export type RttCode = (typeof RttCode)[keyof typeof RttCode];
 
 export const AGENT_STATES = ['pending', 'approved', 'hold', 'blacklisted'] as const;
 export type AgentState = (typeof AGENT_STATES)[number];
+
+/** Default latency threshold: a reply slower than this shows yellow (configurable per target later). */
+export const DEFAULT_LATENCY_THRESHOLD_US = 100_000;
+/** A cell whose newest sample is older than this shows "no data" (grey): the agent stopped reporting. */
+export const CELL_STALE_AFTER_MS = 3 * PROBE_INTERVAL_MS;

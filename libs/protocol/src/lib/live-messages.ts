@@ -1,11 +1,11 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { AGENT_STATES, MAX_FRAME_BYTES } from './constants';
 import { parseFrame, type Parsed } from './validate';
 
 /* Server <-> browser messages on the LIVE_WS_PATH socket. */
 
 export const liveAgentSchema = z.object({
-  id: z.number().int(),
+  id: z.int(),
   hostname: z.string(),
   state: z.enum(AGENT_STATES),
   online: z.boolean(),
@@ -15,9 +15,9 @@ export const liveAgentSchema = z.object({
 export type LiveAgent = z.infer<typeof liveAgentSchema>;
 
 export const liveTargetSchema = z.object({
-  id: z.number().int(),
+  id: z.int(),
   address: z.string(),
-  name: z.string().nullable(),
+  name: z.nullable(z.string()),
 });
 export type LiveTarget = z.infer<typeof liveTargetSchema>;
 
@@ -27,20 +27,21 @@ export type LiveTarget = z.infer<typeof liveTargetSchema>;
  */
 export const CELL_STRIDE = 4;
 const cells = z
-  .array(z.number().int())
-  .refine((a) => a.length % CELL_STRIDE === 0, { message: `length must be a multiple of ${CELL_STRIDE}` });
+  .array(z.int())
+  .check(z.refine((a) => a.length % CELL_STRIDE === 0, { message: `length must be a multiple of ${CELL_STRIDE}` }));
+const seq = z.int().check(z.minimum(0));
 
 export const serverToBrowserSchema = z.discriminatedUnion('type', [
   /** The whole grid: sent on connect, when agents or targets change, and on request. */
   z.object({
     type: z.literal('snapshot'),
-    seq: z.number().int().min(0),
+    seq,
     agents: z.array(liveAgentSchema),
     targets: z.array(liveTargetSchema),
     cells,
   }),
   /** Cells changed since the previous message; seq is the previous message's seq + 1. */
-  z.object({ type: z.literal('delta'), seq: z.number().int().min(1), cells }),
+  z.object({ type: z.literal('delta'), seq, cells }),
   z.object({ type: z.literal('error'), message: z.string() }),
 ]);
 export type ServerToBrowser = z.infer<typeof serverToBrowserSchema>;
@@ -52,7 +53,7 @@ export const browserToServerSchema = z.discriminatedUnion('type', [z.object({ ty
 export type BrowserToServer = z.infer<typeof browserToServerSchema>;
 
 /** Browser frames are tiny; anything large is refused before JSON parsing. */
-const MAX_BROWSER_FRAME_BYTES = 4096;
+export const MAX_BROWSER_FRAME_BYTES = 4096;
 
 export function parseServerToBrowser(frame: unknown): Parsed<ServerToBrowser> {
   return parseFrame(serverToBrowserSchema, frame, MAX_FRAME_BYTES * 16);

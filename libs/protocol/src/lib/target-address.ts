@@ -1,4 +1,7 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
+
+const ipv4 = z.ipv4();
+const ipv6 = z.ipv6();
 
 /**
  * A probe target: an IPv4 address, an IPv6 address or a DNS hostname. A dotted all-numeric string
@@ -6,14 +9,16 @@ import { z } from 'zod';
  */
 export const targetAddressSchema = z
   .string()
-  .trim()
-  .min(1)
-  .max(253)
-  .pipe(z.union([z.ipv4(), z.ipv6(), z.hostname()]))
-  .refine((a) => !/^[0-9.]+$/.test(a) || z.ipv4().safeParse(a).success, { message: 'invalid IPv4 address' });
+  .check(z.trim(), z.minLength(1), z.maxLength(253))
+  .check(
+    z.refine((a) => ipv4.safeParse(a).success || ipv6.safeParse(a).success || z.hostname().safeParse(a).success, {
+      message: 'must be an IPv4 address, an IPv6 address or a hostname',
+    }),
+    z.refine((a) => !/^[0-9.]+$/.test(a) || ipv4.safeParse(a).success, { message: 'invalid IPv4 address' }),
+  );
 
 export function addressFamily(address: string): 4 | 6 | null {
-  if (z.ipv4().safeParse(address).success) return 4;
-  if (z.ipv6().safeParse(address).success) return 6;
+  if (ipv4.safeParse(address).success) return 4;
+  if (ipv6.safeParse(address).success) return 6;
   return null;
 }

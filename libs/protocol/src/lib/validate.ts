@@ -1,9 +1,13 @@
-import type { z } from 'zod';
+import { en } from 'zod/locales';
+import * as z from 'zod/mini';
+
+// zod/mini ships without messages; English ones make errors readable for agents and users.
+z.config(en());
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; error: string };
 
 /** Formats zod issues as "path: reason; path: reason" (at most five), for error replies and logs. */
-export function describeIssues(error: z.ZodError): string {
+export function describeIssues(error: z.core.$ZodError): string {
   const shown = error.issues.slice(0, 5).map((issue) => {
     const path = issue.path.length ? issue.path.join('.') : '(message)';
     return `${path}: ${issue.message}`;
@@ -16,7 +20,7 @@ export function describeIssues(error: z.ZodError): string {
  * Parses one WebSocket frame (text or already-decoded JSON) against a schema.
  * Never throws: a bad frame yields a readable error and nothing else.
  */
-export function parseFrame<T>(schema: z.ZodType<T>, frame: unknown, maxBytes: number): Parsed<T> {
+export function parseFrame<T>(schema: z.ZodMiniType<T>, frame: unknown, maxBytes: number): Parsed<T> {
   let data: unknown = frame;
   if (typeof frame === 'string') {
     if (frame.length > maxBytes) return { ok: false, error: `frame larger than ${maxBytes} bytes` };
@@ -25,7 +29,14 @@ export function parseFrame<T>(schema: z.ZodType<T>, frame: unknown, maxBytes: nu
     } catch {
       return { ok: false, error: 'frame is not valid JSON' };
     }
+  } else if (frame === null || frame === undefined) {
+    return { ok: false, error: 'frame must be a JSON text frame' };
   }
   const result = schema.safeParse(data);
   return result.success ? { ok: true, value: result.data } : { ok: false, error: describeIssues(result.error) };
 }
+
+/** Small schema helpers shared by the message definitions. */
+export const intIn = (min: number, max: number) => z.int().check(z.minimum(min), z.maximum(max));
+export const text = (max: number) => z.string().check(z.minLength(1), z.maxLength(max));
+export const arrayMax = <T extends z.core.SomeType>(item: T, max: number) => z.array(item).check(z.maxLength(max));

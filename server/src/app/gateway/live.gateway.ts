@@ -1,6 +1,12 @@
 import { Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { type OnGatewayConnection, WebSocketGateway } from '@nestjs/websockets';
-import { LIVE_PUSH_INTERVAL_MS, LIVE_WS_PATH, parseBrowserMessage, type ServerToBrowser } from '@meshping/protocol';
+import {
+  LIVE_PUSH_INTERVAL_MS,
+  LIVE_WS_PATH,
+  MAX_BROWSER_FRAME_BYTES,
+  parseBrowserMessage,
+  type ServerToBrowser,
+} from '@meshping/protocol';
 import type { WebSocket } from 'ws';
 import { AgentsService } from '../agents/agents.service';
 import { MonitoringService } from '../monitoring/monitoring.service';
@@ -11,7 +17,7 @@ import { TargetsService } from '../targets/targets.service';
  * once a second the cells that changed. Every message carries seq; a browser that sees a gap
  * sends `resync` and gets a new snapshot.
  */
-@WebSocketGateway({ path: LIVE_WS_PATH, maxPayload: 4096 })
+@WebSocketGateway({ path: LIVE_WS_PATH, maxPayload: MAX_BROWSER_FRAME_BYTES })
 export class LiveGateway implements OnGatewayConnection, OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(LiveGateway.name);
   private readonly clients = new Set<WebSocket>();

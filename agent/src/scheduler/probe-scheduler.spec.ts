@@ -1,0 +1,66 @@
+import { systemClock } from '@meshping/node-kit';
+import { PROBE_INTERVAL_MS, RttCode } from '@meshping/protocol';
+import { FakeProber } from '../probe/fake-prober';
+import { ResultBuffer } from '../uplink/result-buffer';
+import { ProbeScheduler } from './probe-scheduler';
+
+describe(ProbeScheduler.name, () => {
+  beforeEach(() => jest.useFakeTimers({ now: 1_795_000_001_234 }));
+  afterEach(() => jest.useRealTimers());
+
+  const targets = [
+    { id: 1, address: '192.0.2.1', name: null },
+    { id: 2, address: '192.0.2.2', name: null },
+    { id: 3, address: '2001:db8::3', name: null },
+    { id: 4, address: '192.0.2.4', name: null },
+  ];
+
+  function setup() {
+    const prober = new FakeProber({ '192.0.2.1': 1500, '2001:db8::3': 800 });
+    const buffer = new ResultBuffer(systemClock);
+    const scheduler = new ProbeScheduler(prober, systemClock, buffer);
+    scheduler.setTargets(targets);
+    return { prober, buffer, scheduler };
+  }
+
+  const samplesOf = (buffer: ResultBuffer) => buffer.pending().flatMap((b) => b.target.map((t, i) => ({ t, at: b.base + b.dt[i], rtt: b.rtt[i] })));
+
+  it('starts rounds on absolute multiples of the interval and spreads targets evenly across a round', async () => {
+    const { buffer, scheduler } = setup();
+    scheduler.start();
+    await jest.advanceTimersByTimeAsync(3 * PROBE_INTERVAL_MS);
+    buffer.seal();
+    const samples = samplesOf(buffer);
+    const firstRound = Math.ceil(1_795_000_001_234 / PROBE_INTERVAL_MS) * PROBE_INTERVAL_MS;
+    const round = samples.filter((s) => s.at < firstRound + PROBE_INTERVAL_MS).map((s) => s.at - firstRound);
+    expect(round).toEqual([0, 1250, 2500, 3750]);
+    // Every target once per interval, on the same offsets in every round: no drift.
+    const byTarget = samples.filter((s) => s.t === 2).map((s) => (s.at - firstRound) % PROBE_INTERVAL_MS);
+    expect(new Set(byTarget)).toEqual(new Set([1250]));
+    expect(byTarget.length).toBeGreaterThanOrEqual(2);
+    scheduler.stop();
+  });
+
+  it('records RTTs and "no reply" as the prober reports them, IPv6 included', async () => {
+    const { prober, buffer, scheduler } = setup();
+    scheduler.start();
+    await jest.advanceTimersByTimeAsync(2 * PROBE_INTERVAL_MS);
+    scheduler.stop();
+    buffer.seal();
+    const firstOf = (t: number) => samplesOf(buffer).find((s) => s.t === t)?.rtt;
+    expect(firstOf(1)).toBe(1500);
+    expect(firstOf(3)).toBe(800);
+    expect(firstOf(4)).toBe(RttCode.NO_REPLY);
+    expect(prober.sent.find((s) => s.address === '2001:db8::3')?.family).toBe(6);
+  });
+
+  it('stops probing when stopped', async () => {
+    const { prober, scheduler } = setup();
+    scheduler.start();
+    await jest.advanceTimersByTimeAsync(PROBE_INTERVAL_MS * 2);
+    scheduler.stop();
+    const sent = prober.sent.length;
+    await jest.advanceTimersByTimeAsync(PROBE_INTERVAL_MS * 3);
+    expect(prober.sent.length).toBe(sent);
+  });
+});

@@ -1,0 +1,87 @@
+import { MAX_FRAME_BYTES, MAX_SAMPLES_PER_BATCH, PROTOCOL_VERSION, RttCode } from './constants';
+import { isCompatible, parseAgentMessage, parseServerToAgent } from './agent-messages';
+import { decodeResults, encodeResults } from './results-codec';
+
+const token = 'a'.repeat(43);
+const hello = {
+  type: 'hello',
+  protocol: PROTOCOL_VERSION,
+  agent: { hostname: 'probe-01', version: '0.1.0', addresses: ['192.0.2.10', '2001:db8::10'] },
+  auth: { kind: 'local-token', token },
+};
+
+describe('agent -> server messages', () => {
+  it('accepts a hello, a heartbeat and a results batch, as text or as decoded JSON', () => {
+    expect(parseAgentMessage(JSON.stringify(hello))).toEqual({ ok: true, value: hello });
+    expect(parseAgentMessage({ type: 'heartbeat', at: 1_700_000_000_000 }).ok).toBe(true);
+    const batch = encodeResults(7, [{ targetId: 1, at: 1_700_000_000_000, rtt: 1234 }]);
+    expect(parseAgentMessage(JSON.stringify(batch))).toEqual({ ok: true, value: batch });
+  });
+
+  it.each([
+    ['not JSON', '{"type":', 'frame is not valid JSON'],
+    ['binary (null) frame', null, 'frame must be a JSON text frame'],
+    ['an unknown type', { type: 'shutdown' }, 'type'],
+    ['hello without auth', { ...hello, auth: undefined }, 'auth'],
+    ['hello with a short token', { ...hello, auth: { kind: 'local-token', token: 'x' } }, 'auth.token'],
+    ['hello with an unknown auth kind', { ...hello, auth: { kind: 'password', token } }, 'auth.kind'],
+    ['results with columns of different lengths', { type: 'results', seq: 1, base: 0, target: [1, 2], dt: [0], rtt: [5] }, 'same length'],
+    ['results with a fractional RTT', { type: 'results', seq: 1, base: 0, target: [1], dt: [0], rtt: [1.5] }, 'rtt.0'],
+    ['results with an unknown negative code', { type: 'results', seq: 1, base: 0, target: [1], dt: [0], rtt: [-9] }, 'rtt.0'],
+    ['results with target id 0', { type: 'results', seq: 1, base: 0, target: [0], dt: [0], rtt: [5] }, 'target.0'],
+    ['results with a negative seq', { type: 'results', seq: -1, base: 0, target: [], dt: [], rtt: [] }, 'seq'],
+  ])('refuses %s with a readable reason', (_name, frame, reason) => {
+    const parsed = parseAgentMessage(typeof frame === 'string' || frame === null ? frame : JSON.stringify(frame));
+    expect(parsed.ok).toBe(false);
+    if (!parsed.ok) expect(parsed.error).toContain(reason);
+  });
+
+  it('refuses frames over the size limit before parsing them', () => {
+    const parsed = parseAgentMessage('x'.repeat(MAX_FRAME_BYTES + 1));
+    expect(parsed).toEqual({ ok: false, error: `frame larger than ${MAX_FRAME_BYTES} bytes` });
+  });
+
+  it('refuses a batch with more samples than allowed', () => {
+    const n = MAX_SAMPLES_PER_BATCH + 1;
+    const big = { type: 'results', seq: 1, base: 0, target: Array(n).fill(1), dt: Array(n).fill(0), rtt: Array(n).fill(1) };
+    expect(parseAgentMessage(big).ok).toBe(false);
+  });
+
+  it('checks the protocol version', () => {
+    expect(isCompatible(PROTOCOL_VERSION)).toBe(true);
+    expect(isCompatible(PROTOCOL_VERSION + 1)).toBe(false);
+  });
+});
+
+describe('server -> agent messages', () => {
+  it('accepts welcome, targets, ack and error', () => {
+    for (const m of [
+      { type: 'welcome', protocol: 1, agentId: 3, serverTime: 1 },
+      { type: 'targets', version: 2, targets: [{ id: 1, address: '::1', name: null }] },
+      { type: 'ack', seq: 0 },
+      { type: 'error', code: 'batch-rejected', message: 'unknown target', fatal: false },
+    ]) {
+      expect(parseServerToAgent(JSON.stringify(m))).toEqual({ ok: true, value: m });
+    }
+  });
+
+  it('refuses a target without an address', () => {
+    expect(parseServerToAgent({ type: 'targets', version: 1, targets: [{ id: 1, name: null }] }).ok).toBe(false);
+  });
+});
+
+describe('results codec', () => {
+  it('round-trips samples and keeps the batch compact', () => {
+    const base = 1_795_000_000_000;
+    const samples = Array.from({ length: 1000 }, (_, i) => ({
+      targetId: i + 1,
+      at: base + i * 5,
+      rtt: i % 10 === 0 ? RttCode.NO_REPLY : 200 + i,
+    }));
+    const batch = encodeResults(42, samples);
+    expect(batch.base).toBe(base);
+    expect(decodeResults(batch)).toEqual(samples);
+    // 1,000 samples in well under 20 bytes each as JSON text.
+    expect(JSON.stringify(batch).length).toBeLessThan(20_000);
+  });
+});

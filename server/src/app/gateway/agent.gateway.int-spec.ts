@@ -1,0 +1,130 @@
+import { encodeResults, PROTOCOL_VERSION, RttCode } from '@meshping/protocol';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Database, OPEN_READONLY } from 'sqlite3';
+import { startServer, type StartedServer } from '../../bootstrap';
+import { loadServerConfig } from '../../infra/config/server-config';
+import { DATABASE_FILE } from '../../infra/database/database.module';
+import { LOCAL_TOKEN_FILE } from '../../infra/local-trust/local-trust.service';
+import { TestClient } from '../../testing/ws-client';
+import { AgentGateway } from './agent.gateway';
+
+function readRows(file: string): Promise<{ agent_id: number; target_id: number; at: number; rtt: number }[]> {
+  return new Promise((resolve, reject) => {
+    const db = new Database(file, OPEN_READONLY, (err) => err && reject(err));
+    db.all('SELECT agent_id, target_id, at, rtt FROM samples ORDER BY target_id, at', (err, rows: any[]) => {
+      db.close();
+      return err ? reject(err) : resolve(rows);
+    });
+  });
+}
+
+describe(`${AgentGateway.name} (real server on port 0, real SQLite file, real ws clients)`, () => {
+  let dataDir: string;
+  let server: StartedServer;
+  let token: string;
+  const clients: TestClient[] = [];
+  const ws = (path: string) => TestClient.connect(server.url.replace('http', 'ws') + path).then((c) => (clients.push(c), c));
+  const hello = (t = token) => ({
+    type: 'hello',
+    protocol: PROTOCOL_VERSION,
+    agent: { hostname: 'test-agent', version: '0.1.0', addresses: ['192.0.2.7'] },
+    auth: { kind: 'local-token', token: t },
+  });
+
+  beforeAll(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'meshping-server-'));
+    const config = loadServerConfig({ MESHPING_DATA_DIR: dataDir, MESHPING_PORT: '0', MESHPING_LOG_LEVEL: 'fatal' });
+    server = await startServer(config);
+    token = readFileSync(join(dataDir, LOCAL_TOKEN_FILE), 'utf8');
+  });
+
+  afterEach(() => clients.splice(0).forEach((c) => c.close()));
+
+  afterAll(async () => {
+    await server.app.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('keeps the local trust token readable by the server user only', () => {
+    expect(statSync(join(dataDir, LOCAL_TOKEN_FILE)).mode & 0o777).toBe(0o600);
+  });
+
+  it('stores results in the SQLite file exactly once, acknowledges them, and pushes them to browsers', async () => {
+    const browser = await ws('/live');
+    await browser.next((m) => m.type === 'snapshot');
+
+    const agent = await ws('/agent');
+    agent.send(hello());
+    const welcome = await agent.next((m) => m.type === 'welcome');
+    const { targets } = await agent.next((m) => m.type === 'targets');
+    expect(targets.map((t: { address: string }) => t.address)).toEqual(['127.0.0.1', '::1']);
+
+    const at = Date.now() - 1000;
+    const batch = encodeResults(0, [
+      { targetId: targets[0].id, at, rtt: 412 },
+      { targetId: targets[1].id, at: at + 2500, rtt: RttCode.NO_REPLY },
+    ]);
+    agent.send(batch);
+    await agent.next((m) => m.type === 'ack' && m.seq === 0);
+    agent.send({ ...batch, seq: 1 }); // the same samples again, as after a reconnect
+    await agent.next((m) => m.type === 'ack' && m.seq === 1);
+
+    const rows = await readRows(join(dataDir, DATABASE_FILE));
+    expect(rows).toEqual([
+      { agent_id: welcome.agentId, target_id: targets[0].id, at, rtt: 412 },
+      { agent_id: welcome.agentId, target_id: targets[1].id, at: at + 2500, rtt: -1 },
+    ]);
+
+    const live = await browser.next((m) => m.type === 'snapshot' && m.agents.length === 1 && m.cells.length === 8);
+    expect(live.agents[0]).toMatchObject({ id: welcome.agentId, hostname: 'test-agent', online: true, local: true });
+
+    const grid = await (await fetch(`${server.url}/api/grid`)).json();
+    expect(grid.cells).toEqual([welcome.agentId, targets[0].id, at, 412, welcome.agentId, targets[1].id, at + 2500, -1]);
+
+    agent.send(encodeResults(2, [{ targetId: targets[0].id, at: at + 5000, rtt: 377 }]));
+    const delta = await browser.next((m) => m.type === 'delta' && m.cells.includes(377));
+    expect(delta.cells).toEqual([welcome.agentId, targets[0].id, at + 5000, 377]);
+  });
+
+  it('answers a bad frame with an error, stores nothing of it, and keeps serving the connection', async () => {
+    const agent = await ws('/agent');
+    agent.send(hello());
+    const { targets } = await agent.next((m) => m.type === 'targets');
+    const before = (await readRows(join(dataDir, DATABASE_FILE))).length;
+
+    agent.send('{"type":"results", "seq": 5, "base": 0, "target": [1], "dt": [0]}');
+    const error = await agent.next((m) => m.type === 'error' && m.code === 'bad-message');
+    expect(error.message).toContain('rtt');
+
+    // Valid shape, but an unknown target: the whole batch is refused, nothing of it is stored.
+    agent.send(encodeResults(6, [
+      { targetId: targets[0].id, at: Date.now(), rtt: 100 },
+      { targetId: 9999, at: Date.now(), rtt: 100 },
+    ]));
+    const rejected = await agent.next((m) => m.type === 'error' && m.code === 'batch-rejected');
+    expect(rejected.message).toContain('unknown target id 9999');
+    expect((await readRows(join(dataDir, DATABASE_FILE))).length).toBe(before);
+
+    agent.send(encodeResults(7, [{ targetId: targets[0].id, at: Date.now(), rtt: 99 }]));
+    await agent.next((m) => m.type === 'ack' && m.seq === 7);
+    expect((await readRows(join(dataDir, DATABASE_FILE))).length).toBe(before + 1);
+  });
+
+  it('refuses an agent with a wrong token and one that sends results before hello', async () => {
+    const intruder = await ws('/agent');
+    intruder.send(hello('b'.repeat(43)));
+    expect(await intruder.waitClosed()).toEqual({ code: 4401, reason: 'authentication refused' });
+
+    const eager = await ws('/agent');
+    eager.send(encodeResults(0, [{ targetId: 1, at: Date.now(), rtt: 1 }]));
+    expect((await eager.waitClosed()).code).toBe(4401);
+  });
+
+  it('refuses a hello with an unsupported protocol version', async () => {
+    const old = await ws('/agent');
+    old.send({ ...hello(), protocol: PROTOCOL_VERSION + 1 });
+    expect((await old.waitClosed()).code).toBe(4400);
+  });
+});

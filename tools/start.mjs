@@ -1,0 +1,67 @@
+#!/usr/bin/env node
+// Starts the built Meshping server and, beside it, the local agent pinging 127.0.0.1 and ::1.
+// Used by `npm start` (README's first command). Ctrl-C stops both.
+import { spawn } from 'node:child_process';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createInterface } from 'node:readline';
+import { existsSync } from 'node:fs';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const serverMain = join(root, 'dist/server/main.js');
+const agentMain = join(root, 'dist/agent/main.js');
+for (const f of [serverMain, agentMain]) {
+  if (!existsSync(f)) {
+    console.error(`${f} is missing: run "npm run build" first.`);
+    process.exit(1);
+  }
+}
+
+const dataDir = resolve(process.env.MESHPING_DATA_DIR ?? join(root, 'data'));
+const children = new Set();
+let stopping = false;
+
+function run(name, main, env) {
+  const child = spawn(process.execPath, [main], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  children.add(child);
+  child.on('exit', (code, signal) => {
+    children.delete(child);
+    if (!stopping) {
+      console.error(`meshping: ${name} exited (${signal ?? code}); stopping.`);
+      stop(typeof code === 'number' && code !== 0 ? code : 1);
+    } else if (children.size === 0) process.exit(process.exitCode ?? 0);
+  });
+  return child;
+}
+
+function stop(code = 0) {
+  if (stopping) return;
+  stopping = true;
+  process.exitCode = code;
+  if (children.size === 0) process.exit(code);
+  for (const c of children) c.kill('SIGTERM');
+}
+process.on('SIGINT', () => stop(0));
+process.on('SIGTERM', () => stop(0));
+
+const server = run('server', serverMain, { MESHPING_DATA_DIR: dataDir });
+const lines = createInterface({ input: server.stdout });
+let agentStarted = false;
+lines.on('line', (line) => {
+  process.stdout.write(line + '\n');
+  if (agentStarted) return;
+  let event;
+  try {
+    event = JSON.parse(line);
+  } catch {
+    return;
+  }
+  if (event.event !== 'listening') return;
+  agentStarted = true;
+  const agent = run('agent', agentMain, {
+    MESHPING_SERVER_URL: event.url,
+    MESHPING_AGENT_TOKEN_FILE: join(dataDir, 'local-agent.token'),
+  });
+  agent.stdout.pipe(process.stdout);
+  process.stdout.write(`\n  Meshping is running: open ${event.url}/ in a browser (Ctrl-C stops it).\n\n`);
+});
