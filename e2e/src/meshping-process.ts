@@ -1,0 +1,50 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+
+export const ROOT = resolve(__dirname, '../..');
+export const ARTIFACTS = join(ROOT, 'e2e/artifacts');
+
+/** README's embedded default, started the way `npm start` does (built server + local agent), on a free port. */
+export class MeshpingProcess {
+  readonly log: string[] = [];
+  private constructor(
+    private readonly child: ChildProcess,
+    readonly url: string,
+    readonly dataDir: string,
+  ) {}
+
+  static async start(env: Record<string, string> = {}): Promise<MeshpingProcess> {
+    const dataDir = mkdtempSync(join(tmpdir(), 'meshping-e2e-'));
+    const child = spawn(process.execPath, [join(ROOT, 'tools/start.mjs')], {
+      env: { ...process.env, MESHPING_DATA_DIR: dataDir, MESHPING_PORT: '0', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const log: string[] = [];
+    child.stderr?.on('data', (d) => log.push(d.toString()));
+    const url = await new Promise<string>((ok, fail) => {
+      const timer = setTimeout(() => fail(new Error(`Meshping did not start:\n${log.join('')}`)), 30_000);
+      child.once('exit', (code) => fail(new Error(`Meshping exited with ${code}:\n${log.join('')}`)));
+      createInterface({ input: child.stdout! }).on('line', (line) => {
+        log.push(line);
+        if (line.includes('"event":"listening"')) {
+          clearTimeout(timer);
+          ok(JSON.parse(line).url);
+        }
+      });
+    });
+    const p = new MeshpingProcess(child, url, dataDir);
+    p.log.push(...log);
+    return p;
+  }
+
+  async stop(): Promise<number | null> {
+    const exited = new Promise<number | null>((ok) => this.child.once('exit', (code) => ok(code)));
+    this.child.kill('SIGTERM');
+    const code = await exited;
+    rmSync(this.dataDir, { recursive: true, force: true });
+    return code;
+  }
+}
