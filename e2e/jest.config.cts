@@ -1,6 +1,6 @@
 module.exports = {
   displayName: 'e2e',
-  preset: '../jest.preset.js',
+  preset: '../tools/jest.preset.js',
   testEnvironment: 'node',
   setupFilesAfterEnv: ['<rootDir>/src/jest-setup.ts'],
   transform: {

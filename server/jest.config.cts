@@ -1,6 +1,6 @@
 module.exports = {
   displayName: 'server',
-  preset: '../jest.preset.js',
+  preset: '../tools/jest.preset.js',
   testEnvironment: 'node',
   setupFilesAfterEnv: ['<rootDir>/src/testing/jest-setup.ts'],
   transform: {

@@ -26,6 +26,12 @@ function run(name, main, env) {
   children.add(child);
   child.on('exit', (code, signal) => {
     children.delete(child);
+    if (!stopping && name === 'agent' && (code === 77 || code === 78)) {
+      // No CAP_NET_RAW (77) or bad agent settings (78): the agent said why on stderr. The server
+      // keeps serving; the grid shows no agent until one connects.
+      console.error('meshping: the local agent could not start (see above); the server keeps running.');
+      return;
+    }
     if (!stopping) {
       console.error(`meshping: ${name} exited (${signal ?? code}); stopping.`);
       stop(typeof code === 'number' && code !== 0 ? code : 1);

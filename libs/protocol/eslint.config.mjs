@@ -1,5 +1,5 @@
 import { builtinModules } from 'node:module';
-import baseConfig from '../../eslint.config.mjs';
+import baseConfig from '../../tools/eslint.base.config.mjs';
 
 // libs/protocol runs in browsers, agents and servers: no Node.js built-ins (framework packages are
 // banned by the module-boundary rule in the root config).

@@ -1,6 +1,6 @@
 module.exports = {
   displayName: 'protocol',
-  preset: '../../jest.preset.js',
+  preset: '../../tools/jest.preset.js',
   testEnvironment: 'node',
   transform: {
     '^.+\\.[tj]s$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.spec.json' }]

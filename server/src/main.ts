@@ -21,8 +21,10 @@ async function main(): Promise<void> {
   if (process.argv[2] === 'openapi') return writeOpenApi(process.argv[3] ?? 'docs/openapi.json');
   const config = loadServerConfig();
   const { url } = await startServer(config);
-  // One line a launcher or a human can read: the URL the web UI and API answer on.
-  process.stdout.write(JSON.stringify({ level: 'info', service: 'meshping-server', event: 'listening', url, msg: `Meshping is serving ${url}/` }) + '\n');
+  // The URL the web UI and API answer on, in the same JSON-lines format, printed whatever the log
+  // level: launchers (tools/start.mjs, the e2e tests) and humans read it.
+  const line = { level: 'info', time: new Date().toISOString(), service: 'meshping-server', event: 'listening', url };
+  process.stdout.write(JSON.stringify({ ...line, msg: `Meshping is serving ${url}/` }) + '\n');
 }
 
 main().catch((err) => {
