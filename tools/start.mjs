@@ -53,6 +53,7 @@ process.on('SIGTERM', () => stop(0));
 const server = run('server', serverMain, { MESHPING_DATA_DIR: dataDir });
 const lines = createInterface({ input: server.stdout });
 let agentStarted = false;
+let setupCode;
 lines.on('line', (line) => {
   process.stdout.write(line + '\n');
   if (agentStarted) return;
@@ -62,12 +63,21 @@ lines.on('line', (line) => {
   } catch {
     return;
   }
+  if (event.event === 'setup.required') setupCode = /: (\S+)$/.exec(event.msg)?.[1];
   if (event.event !== 'listening') return;
   agentStarted = true;
   const agent = run('agent', agentMain, {
     MESHPING_SERVER_URL: event.url,
     MESHPING_AGENT_TOKEN_FILE: join(dataDir, 'local-agent.token'),
+    // The local agent trusts exactly the server's certificate (self-signed by default).
+    ...(event.fingerprint ? { MESHPING_SERVER_FINGERPRINT: event.fingerprint } : {}),
   });
   agent.stdout.pipe(process.stdout);
-  process.stdout.write(`\n  Meshping is running: open ${event.url}/ in a browser (Ctrl-C stops it).\n\n`);
+  const setup = setupCode
+    ? `  First start: open ${event.url}/setup and create the admin with this one-time setup code: ${setupCode}\n`
+    : '';
+  const tls = event.fingerprint
+    ? `  The certificate is self-signed unless you configured one; its SHA-256 fingerprint is\n  ${event.fingerprint}\n`
+    : '';
+  process.stdout.write(`\n  Meshping is running: open ${event.url}/ in a browser (Ctrl-C stops it).\n${setup}${tls}\n`);
 });

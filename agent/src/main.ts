@@ -13,7 +13,12 @@ async function main(): Promise<void> {
   const app = await NestFactory.createApplicationContext(AgentModule.forRoot(config), { logger, abortOnError: false });
   app.enableShutdownHooks();
   app.get<Prober>(PROBER).open();
-  app.get(UplinkService).start();
+  const uplink = app.get(UplinkService);
+  uplink.fatal$.subscribe((message) => {
+    process.stderr.write(`meshping-agent: ${message}\n`);
+    void app.close().finally(() => process.exit(1));
+  });
+  uplink.start();
 }
 
 main().catch((err) => {

@@ -1,17 +1,27 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { launchChromium } from './browser';
 import { ARTIFACTS, MeshpingProcess } from './meshping-process';
 
-describe('README first command: the live grid with the local agent (server + agent + Chromium)', () => {
+/**
+ * README's first command, as a new user meets it: HTTPS with a self-signed certificate, first-run
+ * setup with the code from the log, the live grid with the local agent, then users and roles.
+ */
+describe('Meshping in Chromium: setup, live grid, users and roles', () => {
   let meshping: MeshpingProcess;
   let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  const errors: string[] = [];
 
   beforeAll(async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
     meshping = await MeshpingProcess.start();
     browser = await launchChromium();
+    context = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1280, height: 720 } });
+    page = await context.newPage();
+    page.on('pageerror', (e) => errors.push(e.message));
   });
 
   afterAll(async () => {
@@ -19,27 +29,81 @@ describe('README first command: the live grid with the local agent (server + age
     if (meshping) expect(await meshping.stop()).toBe(0);
   });
 
-  it('shows the local agent as a row whose cells for 127.0.0.1 and ::1 turn green', async () => {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto(`${meshping.url}/`);
+  const shot = (name: string) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
 
+  it('serves HTTPS and sends a first visitor to the login page, which points to setup', async () => {
+    expect(meshping.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
+    await page.goto(`${meshping.url}/`);
+    await page.waitForURL(/\/login/);
+    await page.getByRole('link', { name: 'Create the first admin' }).waitFor();
+    await shot('login-first-run');
+  });
+
+  it('creates the first admin with the setup code from the log and lands on the grid', async () => {
+    await page.goto(`${meshping.url}/setup`);
+    await page.getByLabel('Setup code').fill(meshping.setupCode);
+    await page.getByLabel('Username').fill('admin');
+    await page.getByLabel(/^Password/).fill('admin password 1');
+    await shot('setup');
+    await page.getByRole('button', { name: 'Create admin and log in' }).click();
+    await page.waitForURL(`${meshping.url}/`);
+    await page.getByTestId('who').getByText('admin · admin').waitFor();
+  });
+
+  it('shows the local agent as a row whose cells for 127.0.0.1 and ::1 turn green', async () => {
     const row = page.locator('[data-testid^="row-"]').first();
     await row.waitFor({ timeout: 20_000 });
     await row.getByText('local', { exact: true }).waitFor();
-
     const headers = await page.locator('th.target').allTextContents();
     expect(headers.map((h) => h.trim())).toEqual(['127.0.0.1', '::1']);
-
     // Probes run every 5 s on the interval boundary, results flow every second: green within ~12 s.
-    const cells = row.locator('td.cell');
-    expect(await cells.count()).toBe(2);
-    for (let i = 0; i < 2; i++) {
-      await row.locator(`td.cell:nth-of-type(${i + 1})[data-status="ok"]`).waitFor({ timeout: 20_000 });
-    }
-    expect(await cells.first().getAttribute('title')).toMatch(/→ 127\.0\.0\.1: \d+\.\d\d ms/);
-    await page.screenshot({ path: join(ARTIFACTS, 'live-grid-desktop.png'), fullPage: true });
+    expect(await row.locator('td.cell').count()).toBe(2);
+    for (let i = 1; i <= 2; i++) await row.locator(`td.cell:nth-of-type(${i})[data-status="ok"]`).waitFor({ timeout: 20_000 });
+    expect(await row.locator('td.cell').first().getAttribute('title')).toMatch(/→ 127\.0\.0\.1: \d+\.\d\d ms/);
+    await shot('live-grid-desktop');
+  });
+
+  it('lets the admin create a viewer', async () => {
+    await page.getByRole('link', { name: 'Users' }).click();
+    const form = page.getByTestId('create-user');
+    await form.getByLabel('Username').fill('vera');
+    await form.getByLabel('Password').fill('viewer password 1');
+    await form.getByLabel('Role').selectOption('viewer');
+    await form.getByRole('button', { name: 'Create user' }).click();
+    await page.getByTestId('user-vera').waitFor();
+    await shot('users');
+    await page.getByRole('button', { name: 'Log out' }).click();
+    await page.waitForURL(/\/login/);
+  });
+
+  it('logs the viewer in, refuses them a write, and logs them out', async () => {
+    await page.getByLabel('Username').fill('vera');
+    await page.getByLabel('Password').fill('viewer password 1');
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.getByTestId('who').getByText('vera · viewer').waitFor();
+    expect(await page.getByRole('link', { name: 'Users' }).count()).toBe(0);
+
+    // The users screen is not theirs: the router sends them back to the grid ...
+    await page.goto(`${meshping.url}/users`);
+    await page.waitForURL(`${meshping.url}/`);
+    // ... and the API refuses the write itself, CSRF token and all.
+    const refused = await page.evaluate(async () => {
+      const csrf = /XSRF-TOKEN=([^;]+)/.exec(document.cookie)?.[1] ?? '';
+      const res = await fetch('/api/users', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-xsrf-token': csrf },
+        body: JSON.stringify({ username: 'mallory', password: 'mallory password', role: 'admin' }),
+      });
+      return { status: res.status, body: await res.json() };
+    });
+    expect(refused).toEqual({ status: 403, body: expect.objectContaining({ message: 'This needs the admin role.' }) });
+
+    await page.getByRole('link', { name: 'Account' }).click();
+    await page.getByTestId('account-username').getByText('vera').waitFor();
+    await shot('account');
+    await page.getByRole('button', { name: 'Log out' }).click();
+    await page.waitForURL(/\/login/);
+    expect(await page.evaluate(async () => (await fetch('/api/grid')).status)).toBe(401);
     expect(errors).toEqual([]);
   });
 });

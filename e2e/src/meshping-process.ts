@@ -16,6 +16,14 @@ export class MeshpingProcess {
     readonly dataDir: string,
   ) {}
 
+  /** The one-time setup code the server printed on its first start. */
+  get setupCode(): string {
+    const line = this.log.find((l) => l.includes('"setup.required"'));
+    const code = line && /setup code to create the first admin: ([A-Za-z0-9_-]+)/.exec(line)?.[1];
+    if (!code) throw new Error(`no setup code in the log:\n${this.log.join('\n')}`);
+    return code;
+  }
+
   static async start(env: Record<string, string> = {}): Promise<MeshpingProcess> {
     const dataDir = mkdtempSync(join(tmpdir(), 'meshping-e2e-'));
     const child = spawn(process.execPath, [join(ROOT, 'tools/start.mjs')], {
@@ -37,6 +45,7 @@ export class MeshpingProcess {
     });
     const p = new MeshpingProcess(child, url, dataDir);
     p.log.push(...log);
+    child.stdout?.on('data', (d) => p.log.push(...d.toString().split('\n')));
     return p;
   }
 

@@ -1,46 +1,114 @@
-import { type INestApplication, ValidationPipe } from '@nestjs/common';
+import { type INestApplication, type LoggerService, ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { WsAdapter } from '@nestjs/platform-ws';
+import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import { createLogger, PinoNestLogger, type Clock } from '@meshping/node-kit';
-import { PROTOCOL_VERSION } from '@meshping/protocol';
+import { LIVE_WS_PATH, PROTOCOL_VERSION } from '@meshping/protocol';
+import session from 'express-session';
+import helmet from 'helmet';
 import type { AddressInfo } from 'node:net';
 import { AppModule } from './app/app.module';
+import { SessionStore } from './app/auth/session.store';
+import { sessionCookieName } from './app/auth/session.types';
+import { handshakeUsers, SocketAuth } from './app/auth/socket-auth';
 import type { ServerConfig } from './infra/config/server-config';
+import { persistentSecret } from './infra/secrets/secrets';
+import { loadTlsMaterial, type TlsMaterial } from './infra/tls/tls-material';
+import { MeshpingWsAdapter } from './infra/ws/meshping-ws-adapter';
 
 export const API_PREFIX = 'api';
 
 export interface StartedServer {
   app: INestApplication;
-  /** Base URL the server listens on, e.g. http://127.0.0.1:8080 */
+  /** Base URL the server listens on, e.g. https://127.0.0.1:8443 */
   url: string;
+  /** SHA-256 fingerprint of the TLS certificate (null with MESHPING_TLS=off). */
+  fingerprint: string | null;
 }
 
-export async function createApp(config: ServerConfig, clock?: Clock): Promise<INestApplication> {
-  const logger = new PinoNestLogger(createLogger('meshping-server', config.MESHPING_LOG_LEVEL));
-  const app = await NestFactory.create(AppModule.forRoot(config, clock), { logger, abortOnError: false });
+export interface AppOptions {
+  clock?: Clock;
+  /** Where Nest and the app log; default: JSON lines on stdout (pino). */
+  logger?: LoggerService;
+}
+
+export async function createApp(config: ServerConfig, options: AppOptions = {}): Promise<{ app: NestExpressApplication; tls: TlsMaterial | null }> {
+  const tls = config.MESHPING_TLS === 'on' ? await loadTlsMaterial(config) : null;
+  const logger = options.logger ?? new PinoNestLogger(createLogger('meshping-server', config.MESHPING_LOG_LEVEL));
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, options.clock), {
+    logger,
+    abortOnError: false,
+    httpsOptions: tls ? { key: tls.key, cert: tls.cert } : undefined,
+  });
+  const secure = tls !== null || config.MESHPING_TRUST_PROXY !== false;
+  app.set('trust proxy', config.MESHPING_TRUST_PROXY);
+  if (config.MESHPING_PUBLIC_URL) app.getHttpAdapter().getInstance().locals['publicUrl'] = config.MESHPING_PUBLIC_URL;
   app.setGlobalPrefix(API_PREFIX);
-  // Our gateways read frames themselves (validated against libs/protocol), so Nest's parser stays idle.
-  app.useWebSocketAdapter(new WsAdapter(app, { messageParser: () => undefined }));
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        directives: {
+          defaultSrc: ["'self'"],
+          // Angular inserts component styles at run time; scripts stay 'self' only.
+          styleSrc: ["'self'", "'unsafe-inline'"],
+          imgSrc: ["'self'", 'data:'],
+          connectSrc: ["'self'"],
+          frameAncestors: ["'none'"],
+          upgradeInsecureRequests: tls ? [] : null,
+        },
+      },
+      strictTransportSecurity: tls ? { maxAge: 15_552_000 } : false,
+    }),
+  );
+  if (config.MESHPING_CORS_ORIGINS.length) app.enableCors({ origin: config.MESHPING_CORS_ORIGINS, credentials: true });
+
+  const secret = persistentSecret(config.MESHPING_DATA_DIR, 'session.key');
+  app.use(
+    session({
+      store: app.get(SessionStore),
+      secret,
+      name: sessionCookieName(secure),
+      resave: false,
+      saveUninitialized: false,
+      rolling: true,
+      cookie: { httpOnly: true, secure, sameSite: 'strict', path: '/', maxAge: config.MESHPING_SESSION_IDLE_MINUTES * 60_000 },
+    }),
+  );
+  const socketAuth = app.get(SocketAuth);
+  socketAuth.useSecret(secret);
+  app.useWebSocketAdapter(
+    new MeshpingWsAdapter(app, {
+      [LIVE_WS_PATH]: async (req) => {
+        const result = await socketAuth.verify(req, secure);
+        if (result.ok) handshakeUsers.set(req, result.user);
+        return result;
+      },
+    }),
+  );
   app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
   app.enableShutdownHooks();
   SwaggerModule.setup(`${API_PREFIX}/docs`, app, () => buildOpenApi(app), { jsonDocumentUrl: `${API_PREFIX}/openapi.json` });
-  return app;
+  return { app, tls };
 }
 
 export function buildOpenApi(app: INestApplication): OpenAPIObject {
   const config = new DocumentBuilder()
     .setTitle('Meshping API')
-    .setDescription(`REST API of the Meshping management server (agent protocol v${PROTOCOL_VERSION}).`)
+    .setDescription(
+      `REST API of the Meshping management server (agent protocol v${PROTOCOL_VERSION}). Sign in with POST /api/auth/login; ` +
+        'the session travels in an HttpOnly cookie, and every POST/PUT/PATCH/DELETE must echo the csrfToken in the ' +
+        'X-XSRF-TOKEN header. Each operation states who may call it in x-meshping-access.',
+    )
     .setVersion('0.1.0')
+    .addCookieAuth('__Host-meshping')
     .build();
   return SwaggerModule.createDocument(app, config);
 }
 
-export async function startServer(config: ServerConfig, clock?: Clock): Promise<StartedServer> {
-  const app = await createApp(config, clock);
+export async function startServer(config: ServerConfig, options: AppOptions = {}): Promise<StartedServer> {
+  const { app, tls } = await createApp(config, options);
   await app.listen(config.MESHPING_PORT, config.MESHPING_HOST);
   const address = app.getHttpServer().address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  return { app, url: `http://${host}:${address.port}` };
+  return { app, url: `${tls ? 'https' : 'http'}://${host}:${address.port}`, fingerprint: tls?.fingerprint256 ?? null };
 }

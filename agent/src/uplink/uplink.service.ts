@@ -11,6 +11,9 @@ import {
   type ServerToAgent,
 } from '@meshping/protocol';
 import { readFileSync } from 'node:fs';
+import type { IncomingMessage } from 'node:http';
+import type { TLSSocket } from 'node:tls';
+import { Subject } from 'rxjs';
 import { hostname, networkInterfaces } from 'node:os';
 import WebSocket from 'ws';
 import { AGENT_CONFIG, type AgentConfig } from '../config/agent-config';
@@ -36,6 +39,8 @@ export class UplinkService implements OnApplicationShutdown {
   private flushTimer?: NodeJS.Timeout;
   private heartbeatTimer?: NodeJS.Timeout;
   agentId: number | null = null;
+  /** Emits when the agent must stop (it cannot trust the server); main exits with the message. */
+  readonly fatal$ = new Subject<string>();
   lastError: string | null = null;
 
   constructor(
@@ -67,12 +72,30 @@ export class UplinkService implements OnApplicationShutdown {
 
   private connect(): void {
     const url = this.config.MESHPING_SERVER_URL + AGENT_WS_PATH;
-    const socket = new WebSocket(url, { handshakeTimeout: 10_000, maxPayload: MAX_FRAME_BYTES });
+    const pin = this.config.MESHPING_SERVER_FINGERPRINT;
+    // With a pinned fingerprint the certificate chain is not checked against CAs; the pin is checked
+    // below, at the upgrade response, before the agent sends anything.
+    const socket = new WebSocket(url, { handshakeTimeout: 10_000, maxPayload: MAX_FRAME_BYTES, rejectUnauthorized: !pin });
     this.socket = socket;
+    if (pin) socket.on('upgrade', (res) => this.checkPin(socket, res, pin));
     socket.on('open', () => this.onOpen());
     socket.on('message', (data, isBinary) => this.onMessage(isBinary ? null : data.toString()));
     socket.on('error', (err) => (this.lastError = err.message));
     socket.on('close', (code, reason) => this.onClose(code, reason.toString()));
+  }
+
+  private checkPin(socket: WebSocket, res: IncomingMessage, pin: string): void {
+    const cert = (res.socket as TLSSocket).getPeerCertificate?.();
+    const seen = cert?.fingerprint256?.replace(/:/g, '').toUpperCase();
+    if (seen === pin) return;
+    this.stopped = true;
+    socket.terminate();
+    this.fatal$.next(
+      seen
+        ? `The server's TLS certificate (SHA-256 ${cert.fingerprint256}) does not match MESHPING_SERVER_FINGERPRINT. ` +
+            'Someone may be intercepting the connection, or the server has a new certificate: check with its admin.'
+        : 'The server did not present a TLS certificate, but MESHPING_SERVER_FINGERPRINT is set: use an https:// or wss:// URL.',
+    );
   }
 
   private onOpen(): void {

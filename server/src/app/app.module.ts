@@ -1,4 +1,5 @@
 import { type DynamicModule, Module } from '@nestjs/common';
+import { ScheduleModule } from '@nestjs/schedule';
 import { ServeStaticModule } from '@nestjs/serve-static';
 import { systemClock, type Clock } from '@meshping/node-kit';
 import { existsSync } from 'node:fs';
@@ -7,10 +8,13 @@ import { ConfigModule } from '../infra/config/config.module';
 import type { ServerConfig } from '../infra/config/server-config';
 import { DatabaseModule } from '../infra/database/database.module';
 import { AgentsModule } from './agents/agents.module';
+import { AuditModule } from './audit/audit.module';
+import { AuthModule } from './auth/auth.module';
 import { GatewayModule } from './gateway/gateway.module';
 import { HealthController } from './health/health.controller';
 import { MonitoringModule } from './monitoring/monitoring.module';
 import { TargetsModule } from './targets/targets.module';
+import { UsersModule } from './users/users.module';
 
 /** The built web app: configured, or beside the built server (dist/web/browser). */
 export function resolveWebDir(config: ServerConfig): string | null {
@@ -27,6 +31,10 @@ export class AppModule {
       imports: [
         ConfigModule.forRoot(config, clock),
         DatabaseModule,
+        ScheduleModule.forRoot(),
+        AuditModule,
+        UsersModule,
+        AuthModule,
         AgentsModule,
         TargetsModule,
         MonitoringModule,

@@ -15,12 +15,13 @@ export class TestClient {
     socket.on('close', (code, reason) => (this.closed = { code, reason: reason.toString() }));
   }
 
-  static connect(url: string): Promise<TestClient> {
+  static connect(url: string, headers: Record<string, string> = {}): Promise<TestClient> {
     return new Promise((resolve, reject) => {
-      const socket = new WebSocket(url);
+      const socket = new WebSocket(url, { headers, rejectUnauthorized: false });
       const client = new TestClient(socket);
       socket.once('open', () => resolve(client));
       socket.once('error', reject);
+      socket.once('unexpected-response', (_req, res) => reject(new Error(`upgrade refused: ${res.statusCode}`)));
     });
   }
 

@@ -1,6 +1,28 @@
 import type { Route } from '@angular/router';
+import { signedIn } from './core/auth.guards';
 
 export const appRoutes: Route[] = [
-  { path: '', pathMatch: 'full', loadComponent: () => import('./features/live-grid/live-grid.component').then((m) => m.LiveGridComponent) },
+  { path: 'login', loadComponent: () => import('./features/login/login.component').then((m) => m.LoginComponent) },
+  { path: 'setup', loadComponent: () => import('./features/setup/setup.component').then((m) => m.SetupComponent) },
+  {
+    path: 'reset-password',
+    loadComponent: () => import('./features/reset-password/reset-password.component').then((m) => m.ResetPasswordComponent),
+  },
+  {
+    path: 'users',
+    canActivate: [signedIn('admin')],
+    loadComponent: () => import('./features/users/users.component').then((m) => m.UsersComponent),
+  },
+  {
+    path: 'account',
+    canActivate: [signedIn()],
+    loadComponent: () => import('./features/account/account.component').then((m) => m.AccountComponent),
+  },
+  {
+    path: '',
+    pathMatch: 'full',
+    canActivate: [signedIn()],
+    loadComponent: () => import('./features/live-grid/live-grid.component').then((m) => m.LiveGridComponent),
+  },
   { path: '**', redirectTo: '' },
 ];

@@ -1,12 +1,11 @@
 import { encodeResults, PROTOCOL_VERSION, RttCode } from '@meshping/protocol';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Database, OPEN_READONLY } from 'sqlite3';
-import { startServer, type StartedServer } from '../../bootstrap';
-import { loadServerConfig } from '../../infra/config/server-config';
 import { DATABASE_FILE } from '../../infra/database/database.module';
 import { LOCAL_TOKEN_FILE } from '../../infra/local-trust/local-trust.service';
+import { ApiClient } from '../../testing/api-client';
+import { startTestServer, type TestServer } from '../../testing/test-server';
 import { TestClient } from '../../testing/ws-client';
 import { AgentGateway } from './agent.gateway';
 
@@ -22,10 +21,13 @@ function readRows(file: string): Promise<{ agent_id: number; target_id: number; 
 
 describe(`${AgentGateway.name} (real server on port 0, real SQLite file, real ws clients)`, () => {
   let dataDir: string;
-  let server: StartedServer;
+  let server: TestServer;
   let token: string;
+  let admin: ApiClient;
   const clients: TestClient[] = [];
-  const ws = (path: string) => TestClient.connect(server.url.replace('http', 'ws') + path).then((c) => (clients.push(c), c));
+  const ws = (path: string, headers: Record<string, string> = {}) =>
+    TestClient.connect(server.url.replace('http', 'ws') + path, headers).then((c) => (clients.push(c), c));
+  const browserSocket = () => ws('/live', { cookie: admin.cookieHeader, origin: server.url });
   const hello = (t = token) => ({
     type: 'hello',
     protocol: PROTOCOL_VERSION,
@@ -34,25 +36,24 @@ describe(`${AgentGateway.name} (real server on port 0, real SQLite file, real ws
   });
 
   beforeAll(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), 'meshping-server-'));
-    const config = loadServerConfig({ MESHPING_DATA_DIR: dataDir, MESHPING_PORT: '0', MESHPING_LOG_LEVEL: 'fatal' });
-    server = await startServer(config);
+    server = await startTestServer();
+    dataDir = server.dataDir;
     token = readFileSync(join(dataDir, LOCAL_TOKEN_FILE), 'utf8');
+    admin = new ApiClient(server.url);
+    const setup = await admin.post('/api/auth/setup', { setupCode: server.setupCode(), username: 'admin', password: 'admin password 1' });
+    expect(setup.status).toBe(200);
   });
 
   afterEach(() => clients.splice(0).forEach((c) => c.close()));
 
-  afterAll(async () => {
-    await server.app.close();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  afterAll(() => server.stop());
 
   it('keeps the local trust token readable by the server user only', () => {
     expect(statSync(join(dataDir, LOCAL_TOKEN_FILE)).mode & 0o777).toBe(0o600);
   });
 
   it('stores results in the SQLite file exactly once, acknowledges them, and pushes them to browsers', async () => {
-    const browser = await ws('/live');
+    const browser = await browserSocket();
     await browser.next((m) => m.type === 'snapshot');
 
     const agent = await ws('/agent');
@@ -80,7 +81,7 @@ describe(`${AgentGateway.name} (real server on port 0, real SQLite file, real ws
     const live = await browser.next((m) => m.type === 'snapshot' && m.agents.length === 1 && m.cells.length === 8);
     expect(live.agents[0]).toMatchObject({ id: welcome.agentId, hostname: 'test-agent', online: true, local: true });
 
-    const grid = await (await fetch(`${server.url}/api/grid`)).json();
+    const grid = (await admin.get('/api/grid')).body;
     expect(grid.cells).toEqual([welcome.agentId, targets[0].id, at, 412, welcome.agentId, targets[1].id, at + 2500, -1]);
 
     agent.send(encodeResults(2, [{ targetId: targets[0].id, at: at + 5000, rtt: 377 }]));

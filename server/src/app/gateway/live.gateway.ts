@@ -7,7 +7,10 @@ import {
   parseBrowserMessage,
   type ServerToBrowser,
 } from '@meshping/protocol';
+import type { IncomingMessage } from 'node:http';
 import type { WebSocket } from 'ws';
+import { handshakeUsers } from '../auth/socket-auth';
+import { UsersService } from '../users/users.service';
 import { AgentsService } from '../agents/agents.service';
 import { MonitoringService } from '../monitoring/monitoring.service';
 import { TargetsService } from '../targets/targets.service';
@@ -21,6 +24,8 @@ import { TargetsService } from '../targets/targets.service';
 export class LiveGateway implements OnGatewayConnection, OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(LiveGateway.name);
   private readonly clients = new Set<WebSocket>();
+  /** The signed-in user behind each socket, to close them when that user's sessions end. */
+  private readonly owners = new WeakMap<WebSocket, number>();
   private seq = 0;
   private timer?: NodeJS.Timeout;
   private snapshotDue = false;
@@ -29,11 +34,15 @@ export class LiveGateway implements OnGatewayConnection, OnModuleInit, OnModuleD
     private readonly agents: AgentsService,
     private readonly targets: TargetsService,
     private readonly monitoring: MonitoringService,
+    private readonly users: UsersService,
   ) {}
 
   onModuleInit(): void {
     this.agents.changes$.subscribe(() => (this.snapshotDue = true));
     this.targets.changes$.subscribe(() => (this.snapshotDue = true));
+    this.users.sessionsRevoked$.subscribe((userId) => {
+      for (const c of this.clients) if (this.owners.get(c) === userId) c.close(4401, 'session ended');
+    });
     this.timer = setInterval(() => void this.tick(), LIVE_PUSH_INTERVAL_MS);
     this.timer.unref();
   }
@@ -42,7 +51,11 @@ export class LiveGateway implements OnGatewayConnection, OnModuleInit, OnModuleD
     clearInterval(this.timer);
   }
 
-  async handleConnection(socket: WebSocket): Promise<void> {
+  async handleConnection(socket: WebSocket, request: IncomingMessage): Promise<void> {
+    // The upgrade was authenticated (SocketAuth); a socket without a user never gets here.
+    const user = handshakeUsers.get(request);
+    if (!user) return socket.close(4401, 'not signed in');
+    this.owners.set(socket, user.id);
     this.clients.add(socket);
     socket.on('close', () => this.clients.delete(socket));
     socket.on('message', (data, isBinary) => {

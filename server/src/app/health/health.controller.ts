@@ -2,6 +2,7 @@ import { Controller, Get } from '@nestjs/common';
 import { ApiOkResponse, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
+import { Access } from '../auth/access.decorator';
 
 class HealthDto {
   @ApiProperty({ enum: ['ok'] }) status!: 'ok';
@@ -14,6 +15,7 @@ export class HealthController {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
   @Get()
+  @Access('public')
   @ApiOkResponse({ type: HealthDto, description: 'Liveness and readiness for orchestration' })
   async health(): Promise<HealthDto> {
     await this.db.query('SELECT 1');

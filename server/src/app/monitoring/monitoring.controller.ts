@@ -2,6 +2,7 @@ import { Controller, Get, Inject, Param, ParseIntPipe, Query } from '@nestjs/com
 import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { CLOCK, type Clock } from '@meshping/node-kit';
 import { AgentsService } from '../agents/agents.service';
+import { Access } from '../auth/access.decorator';
 import { TargetsService } from '../targets/targets.service';
 import { GridDto, SampleDto } from './grid.dto';
 import { MonitoringService } from './monitoring.service';
@@ -20,12 +21,14 @@ export class MonitoringController {
   ) {}
 
   @Get('grid')
+  @Access('viewer')
   @ApiOkResponse({ type: GridDto, description: 'The latest state of every cell of the agents x targets grid' })
   async grid(): Promise<GridDto> {
     return { agents: await this.agents.list(), targets: [...this.targets.list()], cells: this.monitoring.snapshotCells() };
   }
 
   @Get('pairs/:agentId/:targetId/samples')
+  @Access('viewer')
   @ApiOkResponse({ type: [SampleDto], description: "One pair's samples since a time (default: the last hour)" })
   async samples(
     @Param('agentId', ParseIntPipe) agentId: number,

@@ -1,5 +1,6 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { Access } from '../auth/access.decorator';
 import { TargetDto } from './target.dto';
 import { TargetsService } from './targets.service';
 
@@ -9,6 +10,7 @@ export class TargetsController {
   constructor(private readonly targets: TargetsService) {}
 
   @Get()
+  @Access('viewer')
   @ApiOkResponse({ type: [TargetDto], description: 'The central target list every agent probes' })
   list(): readonly TargetDto[] {
     return this.targets.list();

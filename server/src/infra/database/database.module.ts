@@ -3,9 +3,14 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { AgentEntity } from '../../app/agents/agent.entity';
+import { AuditEntity } from '../../app/audit/audit.entity';
+import { SessionEntity } from '../../app/auth/session.entity';
 import { TargetEntity } from '../../app/targets/target.entity';
+import { ResetTokenEntity } from '../../app/users/reset-token.entity';
+import { UserEntity } from '../../app/users/user.entity';
 import { SERVER_CONFIG, type ServerConfig } from '../config/server-config';
 import { InitialSchema1763769600000 } from './migrations/1763769600000-initial-schema';
+import { UsersAuthAudit1763856000000 } from './migrations/1763856000000-users-auth-audit';
 
 export const DATABASE_FILE = 'meshping.sqlite';
 
@@ -20,8 +25,8 @@ export const DATABASE_FILE = 'meshping.sqlite';
           database: join(config.MESHPING_DATA_DIR, DATABASE_FILE),
           enableWAL: true,
           busyTimeout: 5000,
-          entities: [AgentEntity, TargetEntity],
-          migrations: [InitialSchema1763769600000],
+          entities: [AgentEntity, TargetEntity, UserEntity, SessionEntity, ResetTokenEntity, AuditEntity],
+          migrations: [InitialSchema1763769600000, UsersAuthAudit1763856000000],
           migrationsRun: true,
           synchronize: false,
           logging: ['error'],

@@ -1,0 +1,47 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { CLOCK, type Clock } from '@meshping/node-kit';
+import { LessThan, type Repository } from 'typeorm';
+import { AuditEntity } from './audit.entity';
+
+/** Who did something: a user, or null for an anonymous request (a failed login, a reset link). */
+export interface Actor {
+  id: number;
+  username: string;
+}
+
+export interface AuditEvent {
+  actor: Actor | null;
+  action: string;
+  subject?: string | null;
+  detail?: Record<string, unknown> | null;
+  source?: string | null;
+}
+
+/** The audit log: who did what, when, from where. Append-only through this service. */
+@Injectable()
+export class AuditService {
+  constructor(
+    @InjectRepository(AuditEntity) private readonly repo: Repository<AuditEntity>,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
+
+  async record(event: AuditEvent): Promise<void> {
+    await this.repo.save(
+      this.repo.create({
+      at: this.clock.now(),
+      actorId: event.actor?.id ?? null,
+      actor: event.actor?.username ?? null,
+      action: event.action,
+      subject: event.subject ?? null,
+      detail: event.detail ?? null,
+      source: event.source ?? null,
+      }),
+    );
+  }
+
+  /** Newest first; `before` (an id) pages backwards. */
+  list(limit: number, before?: number): Promise<AuditEntity[]> {
+    return this.repo.find({ where: before ? { id: LessThan(before) } : {}, order: { id: 'DESC' }, take: limit });
+  }
+}

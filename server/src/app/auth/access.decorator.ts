@@ -1,0 +1,28 @@
+import { applyDecorators, SetMetadata } from '@nestjs/common';
+import { ApiCookieAuth, ApiExtension, ApiForbiddenResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import type { Role } from '../users/user.entity';
+
+/**
+ * Who may call a route. Every controller method declares one; a route without a declaration is
+ * refused by the AccessGuard, so a new route is closed until it says otherwise.
+ * - public: anyone (login, setup, password reset, health)
+ * - self: any signed-in user, acting on their own account (logout, change own password)
+ * - viewer / operator / admin: signed-in with at least that role (admin > operator > viewer)
+ */
+export type Access = 'public' | 'self' | Role;
+export const ACCESS_KEY = 'meshping:access';
+
+export function Access(access: Access): MethodDecorator & ClassDecorator {
+  const decorators = [SetMetadata(ACCESS_KEY, access), ApiExtension('x-meshping-access', access)];
+  if (access !== 'public') {
+    decorators.push(ApiCookieAuth(), ApiUnauthorizedResponse({ description: 'No valid session' }));
+    if (access !== 'self') decorators.push(ApiForbiddenResponse({ description: `Needs the ${access} role (or higher)` }));
+  }
+  return applyDecorators(...decorators);
+}
+
+const RANK: Record<Role, number> = { viewer: 1, operator: 2, admin: 3 };
+
+export function roleAllows(role: Role, needed: Role): boolean {
+  return RANK[role] >= RANK[needed];
+}

@@ -1,0 +1,99 @@
+import { ApiClient } from '../../testing/api-client';
+import { startTestServer, type TestServer } from '../../testing/test-server';
+import { TestClient } from '../../testing/ws-client';
+import { AccessGuard } from './access.guard';
+
+const UNSAFE = new Set(['post', 'put', 'patch', 'delete']);
+/** Routes open without a session: logging in, first-run setup, password reset, health. */
+const PUBLIC = ['POST /api/auth/login', 'GET /api/auth/setup', 'POST /api/auth/setup', 'POST /api/auth/reset', 'GET /api/health'];
+
+describe(`${AccessGuard.name}: every route in the OpenAPI document (real server, real SQLite)`, () => {
+  let server: TestServer;
+  let admin: ApiClient;
+  let viewer: ApiClient;
+  let operations: { method: string; path: string; access: string }[];
+
+  beforeAll(async () => {
+    server = await startTestServer();
+    admin = new ApiClient(server.url);
+    await admin.post('/api/auth/setup', { setupCode: server.setupCode(), username: 'admin', password: 'admin password 1' });
+    expect((await admin.post('/api/users', { username: 'vera', password: 'viewer password 1', role: 'viewer' })).status).toBe(201);
+    viewer = new ApiClient(server.url);
+    expect((await viewer.login('vera', 'viewer password 1')).status).toBe(200);
+    const doc = (await new ApiClient(server.url).get('/api/openapi.json')).body;
+    operations = Object.entries(doc.paths as Record<string, Record<string, { 'x-meshping-access'?: string }>>).flatMap(([path, ops]) =>
+      Object.entries(ops).map(([method, op]) => ({ method, path: path.replace(/\{[^}]+\}/g, '1'), access: op['x-meshping-access'] ?? '' })),
+    );
+  });
+
+  afterAll(() => server.stop());
+
+  it('documents who may call each operation, and only the expected ones are public', () => {
+    expect(operations.length).toBeGreaterThan(10);
+    for (const op of operations) expect([op.method, op.path, op.access]).toEqual([op.method, op.path, expect.stringMatching(/^(public|self|viewer|operator|admin)$/)]);
+    const open = operations.filter((o) => o.access === 'public').map((o) => `${o.method.toUpperCase()} ${o.path}`);
+    expect(open.sort()).toEqual([...PUBLIC].sort());
+  });
+
+  it('answers 401 on every non-public route without a session (no data leaks: CVE-2026-32230)', async () => {
+    const anonymous = new ApiClient(server.url);
+    for (const op of operations.filter((o) => o.access !== 'public')) {
+      const res = await anonymous.send(op.method.toUpperCase(), op.path, UNSAFE.has(op.method) ? {} : undefined);
+      expect([op.method, op.path, res.status]).toEqual([op.method, op.path, 401]);
+      expect(JSON.stringify(res.body)).not.toMatch(/127\.0\.0\.1|targets|cells/);
+    }
+  });
+
+  it('answers 403 to a viewer on every state-changing route that is not their own account', async () => {
+    const writes = operations.filter((o) => UNSAFE.has(o.method) && !['public', 'self', 'viewer'].includes(o.access));
+    expect(writes.length).toBeGreaterThan(3);
+    for (const op of writes) {
+      const res = await viewer.send(op.method.toUpperCase(), op.path, {});
+      expect([op.method, op.path, res.status]).toEqual([op.method, op.path, 403]);
+    }
+    // ... and the viewer can read.
+    expect((await viewer.get('/api/grid')).status).toBe(200);
+  });
+
+  it('refuses a signed-in write without the CSRF token, and a cross-origin one', async () => {
+    const noToken = await admin.send('POST', '/api/users', { username: 'x1', password: 'some password 1', role: 'viewer' }, { 'x-xsrf-token': '' });
+    expect(noToken.status).toBe(403);
+    expect(noToken.body.message).toContain('X-XSRF-TOKEN');
+    const crossSite = await admin.send('POST', '/api/users', { username: 'x2', password: 'some password 1', role: 'viewer' }, { origin: 'https://evil.example' });
+    expect(crossSite.status).toBe(403);
+    const users = (await admin.get('/api/users')).body as { username: string }[];
+    expect(users.map((u) => u.username)).toEqual(['admin', 'vera']);
+  });
+
+  it('opens the live socket only with a session and from this origin', async () => {
+    const live = server.url.replace('http', 'ws') + '/live';
+    await expect(TestClient.connect(live, { origin: server.url })).rejects.toThrow('upgrade refused: 401');
+    await expect(TestClient.connect(live, { origin: 'https://evil.example', cookie: viewer.cookieHeader })).rejects.toThrow('upgrade refused: 403');
+    const ok = await TestClient.connect(live, { origin: server.url, cookie: viewer.cookieHeader });
+    expect((await ok.next((m) => m.type === 'snapshot')).targets.length).toBe(2);
+    ok.close();
+  });
+
+  it('refuses bad input with a 400 naming the field, and stores nothing', async () => {
+    const cases: [unknown, string][] = [
+      [{ username: 'ok-name', password: 'long enough 1', role: 'root' }, 'role'],
+      [{ username: 'a'.repeat(65), password: 'long enough 1', role: 'viewer' }, 'username'],
+      [{ username: 'bob', password: 12345678901, role: 'viewer' }, 'password'],
+      [{ username: 'bob', password: 'short', role: 'viewer' }, 'password'],
+      [{ username: 'bob', password: 'é'.repeat(40), role: 'viewer' }, 'password must be at most 72 bytes'],
+      [{ username: 'bob', password: 'long enough 1', role: 'viewer', isAdmin: true }, 'isAdmin'],
+      ['{"username": ', 'JSON'],
+    ];
+    for (const [body, field] of cases) {
+      const res = await admin.post('/api/users', body);
+      expect([field, res.status]).toEqual([field, 400]);
+      expect(JSON.stringify(res.body.message)).toContain(field);
+    }
+    const huge = await admin.post('/api/users', { username: 'bob', password: 'x'.repeat(200_000), role: 'viewer' });
+    expect(huge.status).toBe(413);
+    expect(((await admin.get('/api/users')).body as unknown[]).length).toBe(2);
+    const login = await new ApiClient(server.url).post('/api/auth/login', { username: 'admin' });
+    expect(login.status).toBe(400);
+    expect(JSON.stringify(login.body.message)).toContain('password');
+  });
+});

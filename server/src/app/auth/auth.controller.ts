@@ -1,0 +1,92 @@
+import { BadRequestException, Body, Controller, Get, HttpCode, Post, Put, Req, Res, UseGuards } from '@nestjs/common';
+import { ApiBadRequestResponse, ApiNoContentResponse, ApiOkResponse, ApiTags, ApiTooManyRequestsResponse, ApiUnauthorizedResponse, ApiBody } from '@nestjs/swagger';
+import type { Request, Response } from 'express';
+import { PasswordResetService } from '../users/password-reset.service';
+import { ChangePasswordDto, LoginDto, toUserDto } from '../users/user.dto';
+import type { UserEntity } from '../users/user.entity';
+import { UsersService } from '../users/users.service';
+import { Access } from './access.decorator';
+import { ResetPasswordDto, SessionDto, SetupDto, SetupStatusDto } from './auth.dto';
+import { AuthService } from './auth.service';
+import { LocalAuthGuard } from './local.strategy';
+import { actorOf } from './request-context';
+import { SetupService } from './setup.service';
+
+@ApiTags('auth')
+@Controller('auth')
+export class AuthController {
+  constructor(
+    private readonly auth: AuthService,
+    private readonly setup: SetupService,
+    private readonly users: UsersService,
+    private readonly resets: PasswordResetService,
+  ) {}
+
+  @Post('login')
+  @Access('public')
+  @UseGuards(LocalAuthGuard)
+  @HttpCode(200)
+  @ApiBody({ type: LoginDto })
+  @ApiOkResponse({ type: SessionDto, description: 'Signed in: the session cookie is set' })
+  @ApiUnauthorizedResponse({ description: 'Wrong username or password' })
+  @ApiTooManyRequestsResponse({ description: '10 failed logins within 15 minutes from this address or for this account' })
+  async login(@Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<SessionDto> {
+    const user = req.user as UserEntity;
+    return { user: toUserDto(user), csrfToken: await this.auth.startSession(req, res, user) };
+  }
+
+  @Post('logout')
+  @Access('self')
+  @HttpCode(204)
+  @ApiNoContentResponse({ description: 'Signed out: the session is destroyed' })
+  async logout(@Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<void> {
+    await this.auth.endSession(req, res);
+  }
+
+  @Get('session')
+  @Access('self')
+  @ApiOkResponse({ type: SessionDto, description: 'Who is signed in (and the CSRF token, refreshed as a cookie)' })
+  session(@Req() req: Request, @Res({ passthrough: true }) res: Response): SessionDto {
+    this.auth.setCsrfCookie(res, req.session.csrf as string);
+    return { user: toUserDto(req.currentUser as UserEntity), csrfToken: req.session.csrf as string };
+  }
+
+  @Put('password')
+  @Access('self')
+  @ApiOkResponse({ type: SessionDto, description: "Password changed; the user's other sessions are ended, this one continues under a new id" })
+  @ApiBadRequestResponse({ description: 'Current password wrong, or the new one invalid' })
+  async changePassword(@Body() dto: ChangePasswordDto, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<SessionDto> {
+    const user = req.currentUser as UserEntity;
+    if (!(await this.users.verifyPassword(user, dto.currentPassword))) {
+      throw new BadRequestException('currentPassword is wrong');
+    }
+    const updated = await this.users.setPassword(user, dto.newPassword, actorOf(req), 'user.password-changed', req.ip ?? null);
+    return { user: toUserDto(updated), csrfToken: await this.auth.startSession(req, res, updated, '') };
+  }
+
+  @Post('reset')
+  @Access('public')
+  @HttpCode(204)
+  @ApiNoContentResponse({ description: "Password set; all the user's sessions are ended" })
+  @ApiBadRequestResponse({ description: 'Link invalid, used or expired; or the new password invalid' })
+  async reset(@Body() dto: ResetPasswordDto, @Req() req: Request): Promise<void> {
+    await this.resets.redeem(dto.token, dto.newPassword, req.ip ?? null);
+  }
+
+  @Get('setup')
+  @Access('public')
+  @ApiOkResponse({ type: SetupStatusDto })
+  setupStatus(): SetupStatusDto {
+    return { required: this.setup.required };
+  }
+
+  @Post('setup')
+  @Access('public')
+  @HttpCode(200)
+  @ApiOkResponse({ type: SessionDto, description: 'First admin created and signed in' })
+  async completeSetup(@Body() dto: SetupDto, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<SessionDto> {
+    const { setupCode, ...fields } = dto;
+    const admin = await this.setup.complete(setupCode, { ...fields, role: 'admin' }, req.ip ?? null);
+    return { user: toUserDto(admin), csrfToken: await this.auth.startSession(req, res, admin) };
+  }
+}

@@ -1,0 +1,63 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, ParseIntPipe, Patch, Post, Req } from '@nestjs/common';
+import { ApiConflictResponse, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiProperty, ApiTags } from '@nestjs/swagger';
+import type { Request } from 'express';
+import { Access } from '../auth/access.decorator';
+import { actorOf, publicBaseUrl } from '../auth/request-context';
+import { PasswordResetService } from './password-reset.service';
+import { CreateUserDto, toUserDto, UpdateUserDto, UserDto } from './user.dto';
+import { UsersService } from './users.service';
+
+class ResetLinkDto {
+  @ApiProperty({ type: String, nullable: true, description: 'The one-time link, unless it was mailed to the user' })
+  link!: string | null;
+  @ApiProperty() mailed!: boolean;
+  @ApiProperty({ description: 'Epoch ms' }) expiresAt!: number;
+}
+
+@ApiTags('users')
+@Controller('users')
+export class UsersController {
+  constructor(
+    private readonly users: UsersService,
+    private readonly resets: PasswordResetService,
+  ) {}
+
+  @Get()
+  @Access('admin')
+  @ApiOkResponse({ type: [UserDto] })
+  async list(): Promise<UserDto[]> {
+    return (await this.users.list()).map(toUserDto);
+  }
+
+  @Post()
+  @Access('admin')
+  @ApiCreatedResponse({ type: UserDto })
+  @ApiConflictResponse({ description: 'Username taken' })
+  async create(@Body() dto: CreateUserDto, @Req() req: Request): Promise<UserDto> {
+    return toUserDto(await this.users.create(dto, actorOf(req), req.ip ?? null));
+  }
+
+  @Patch(':id')
+  @Access('admin')
+  @ApiOkResponse({ type: UserDto })
+  @ApiConflictResponse({ description: 'Would leave no active admin' })
+  async update(@Param('id', ParseIntPipe) id: number, @Body() dto: UpdateUserDto, @Req() req: Request): Promise<UserDto> {
+    return toUserDto(await this.users.update(id, dto, actorOf(req), req.ip ?? null));
+  }
+
+  @Delete(':id')
+  @Access('admin')
+  @HttpCode(204)
+  @ApiNoContentResponse()
+  @ApiConflictResponse({ description: 'Own account, or the last active admin' })
+  async delete(@Param('id', ParseIntPipe) id: number, @Req() req: Request): Promise<void> {
+    await this.users.delete(id, actorOf(req), req.ip ?? null);
+  }
+
+  @Post(':id/reset-link')
+  @Access('admin')
+  @ApiCreatedResponse({ type: ResetLinkDto, description: 'A one-time reset link, valid 15 minutes; mailed when SMTP is configured and the user has an email' })
+  issueResetLink(@Param('id', ParseIntPipe) id: number, @Req() req: Request): Promise<ResetLinkDto> {
+    return this.resets.issue(id, publicBaseUrl(req), actorOf(req), req.ip ?? null);
+  }
+}
