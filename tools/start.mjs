@@ -35,7 +35,12 @@ function run(name, main, env) {
     if (!stopping) {
       console.error(`meshping: ${name} exited (${signal ?? code}); stopping.`);
       stop(typeof code === 'number' && code !== 0 ? code : 1);
-    } else if (children.size === 0) process.exit(process.exitCode ?? 0);
+      return;
+    }
+    // Asked to stop: a child that ended by that signal or with 0 stopped cleanly; anything else is
+    // a crash and the launcher's exit code says so.
+    if (signal !== 'SIGTERM' && signal !== 'SIGINT' && code !== 0) process.exitCode = 1;
+    if (children.size === 0) process.exit(process.exitCode ?? 0);
   });
   return child;
 }

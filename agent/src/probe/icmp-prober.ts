@@ -10,7 +10,7 @@ import { MissingPrivilegeError, type Prober } from './prober';
 interface Pending {
   address: string;
   sentNs: bigint | null;
-  timer: NodeJS.Timeout;
+  timer: NodeJS.Timeout | undefined;
   resolve: (rtt: number) => void;
 }
 
@@ -42,24 +42,17 @@ export class IcmpProber implements Prober, OnApplicationShutdown {
   probe(address: string, family: 4 | 6, timeoutMs: number): Promise<number> {
     return new Promise((resolve) => {
       let fs: FamilySocket;
+      let normalised: string;
       try {
         fs = this.socketFor(family);
+        normalised = new SocketAddress({ address, family: family === 4 ? 'ipv4' : 'ipv6' }).address;
       } catch (err) {
-        this.logger.warn({ event: 'probe.socket-failed', family, err });
+        this.logger.warn({ event: 'probe.send-failed', address, family, err });
         return resolve(RttCode.SEND_ERROR);
       }
       const sequence = this.takeSequence(fs);
       if (sequence === null) return resolve(RttCode.SEND_ERROR);
-      const normalised = new SocketAddress({ address, family: family === 4 ? 'ipv4' : 'ipv6' }).address;
-      const pending: Pending = {
-        address: normalised,
-        sentNs: null,
-        resolve,
-        timer: setTimeout(() => {
-          fs.pending.delete(sequence);
-          resolve(RttCode.NO_REPLY);
-        }, timeoutMs),
-      };
+      const pending: Pending = { address: normalised, sentNs: null, resolve, timer: undefined };
       fs.pending.set(sequence, pending);
       const packet = echoRequest(family, this.identifier, sequence);
       fs.socket.send(
@@ -67,7 +60,14 @@ export class IcmpProber implements Prober, OnApplicationShutdown {
         0,
         packet.length,
         normalised,
-        () => (pending.sentNs = this.clock.monotonicNs()),
+        () => {
+          // The request leaves now: the RTT and the timeout both count from here, not from the queue.
+          pending.sentNs = this.clock.monotonicNs();
+          pending.timer = setTimeout(() => {
+            fs.pending.delete(sequence);
+            resolve(RttCode.NO_REPLY);
+          }, timeoutMs);
+        },
         (error) => {
           if (!error) return;
           clearTimeout(pending.timer);
@@ -110,8 +110,15 @@ export class IcmpProber implements Prober, OnApplicationShutdown {
     const fs: FamilySocket = { socket, pending: new Map(), nextSequence: randomInt(0, 0xffff) };
     socket.on('message', (buffer, source) => this.onMessage(family, fs, buffer, source));
     socket.on('error', (err) => {
+      // raw-socket closes the socket after an error; settle what was waiting on it and open a new
+      // one at the next probe.
       this.logger.error({ event: 'probe.socket-error', family, err });
       this.sockets.delete(family);
+      for (const p of fs.pending.values()) {
+        clearTimeout(p.timer);
+        p.resolve(RttCode.SEND_ERROR);
+      }
+      fs.pending.clear();
     });
     this.sockets.set(family, fs);
     return fs;

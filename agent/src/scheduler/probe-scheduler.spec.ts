@@ -54,6 +54,27 @@ describe(ProbeScheduler.name, () => {
     expect(prober.sent.find((s) => s.address === '2001:db8::3')?.family).toBe(6);
   });
 
+  it('runs each round once even when timers fire a little early by its clock', async () => {
+    // Wall time read at a timer's firing can lag the timer (NTP slew): here, by 2 ms on each boundary.
+    const lagging = {
+      now: () => (Date.now() % PROBE_INTERVAL_MS === 0 ? Date.now() - 2 : Date.now()),
+      monotonicNs: () => process.hrtime.bigint(),
+    };
+    const buffer = new ResultBuffer(lagging);
+    const scheduler = new ProbeScheduler(new FakeProber(), lagging, buffer);
+    scheduler.setTargets(targets);
+    scheduler.start();
+    await jest.advanceTimersByTimeAsync(10 * PROBE_INTERVAL_MS);
+    scheduler.stop();
+    buffer.seal();
+    for (const target of targets) {
+      const times = samplesOf(buffer).filter((s) => s.t === target.id).map((s) => s.at);
+      expect(times.length).toBeGreaterThanOrEqual(9);
+      // Exactly one interval between consecutive probes of a target: no round ran twice.
+      expect(times.slice(1).every((t, i) => Math.abs(t - times[i] - PROBE_INTERVAL_MS) <= 2)).toBe(true);
+    }
+  });
+
   it('stops probing when stopped', async () => {
     const { prober, scheduler } = setup();
     scheduler.start();

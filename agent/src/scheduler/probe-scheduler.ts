@@ -17,6 +17,8 @@ export class ProbeScheduler {
   private readonly probeTimers = new Set<NodeJS.Timeout>();
   private readonly resolver: TargetResolver;
   private running = false;
+  /** Absolute start of the next round (epoch ms), always a multiple of the interval. */
+  private nextRound = 0;
 
   constructor(
     @Inject(PROBER) private readonly prober: Prober,
@@ -34,6 +36,7 @@ export class ProbeScheduler {
   start(): void {
     if (this.running) return;
     this.running = true;
+    this.nextRound = this.boundaryAfter(this.clock.now());
     this.scheduleNextRound();
   }
 
@@ -44,10 +47,21 @@ export class ProbeScheduler {
     this.probeTimers.clear();
   }
 
+  /**
+   * Rounds follow each other by exactly one interval, counted from the round just run, not from
+   * the clock: a timer that fires a little early cannot run a round twice. After a stall (suspend,
+   * a clock step) rounds resume on the next boundary instead of catching up in a burst.
+   */
   private scheduleNextRound(): void {
     const now = this.clock.now();
-    const roundStart = Math.floor(now / PROBE_INTERVAL_MS) * PROBE_INTERVAL_MS + PROBE_INTERVAL_MS;
-    this.roundTimer = setTimeout(() => this.runRound(roundStart), roundStart - now);
+    if (this.nextRound + PROBE_INTERVAL_MS <= now) this.nextRound = this.boundaryAfter(now);
+    const roundStart = this.nextRound;
+    this.nextRound += PROBE_INTERVAL_MS;
+    this.roundTimer = setTimeout(() => this.runRound(roundStart), Math.max(0, roundStart - now));
+  }
+
+  private boundaryAfter(t: number): number {
+    return Math.floor(t / PROBE_INTERVAL_MS) * PROBE_INTERVAL_MS + PROBE_INTERVAL_MS;
   }
 
   private runRound(roundStart: number): void {

@@ -4,6 +4,7 @@ import {
   AGENT_WS_PATH,
   HEARTBEAT_INTERVAL_MS,
   MAX_FRAME_BYTES,
+  OFFLINE_AFTER_MS,
   parseServerToAgent,
   PROTOCOL_VERSION,
   RESULT_FLUSH_INTERVAL_MS,
@@ -35,6 +36,8 @@ export class UplinkService implements OnApplicationShutdown {
   private ready = false;
   private stopped = false;
   private attempt = 0;
+  /** When the server last showed a sign of life (a frame or a ping). */
+  private lastHeard = 0;
   private reconnectTimer?: NodeJS.Timeout;
   private flushTimer?: NodeJS.Timeout;
   private heartbeatTimer?: NodeJS.Timeout;
@@ -53,7 +56,7 @@ export class UplinkService implements OnApplicationShutdown {
   start(): void {
     this.scheduler.start();
     this.flushTimer = setInterval(() => this.flush(), RESULT_FLUSH_INTERVAL_MS);
-    this.heartbeatTimer = setInterval(() => this.send({ type: 'heartbeat', at: this.clock.now() }), HEARTBEAT_INTERVAL_MS);
+    this.heartbeatTimer = setInterval(() => this.heartbeat(), HEARTBEAT_INTERVAL_MS);
     this.connect();
   }
 
@@ -78,6 +81,8 @@ export class UplinkService implements OnApplicationShutdown {
     const socket = new WebSocket(url, { handshakeTimeout: 10_000, maxPayload: MAX_FRAME_BYTES, rejectUnauthorized: !pin });
     this.socket = socket;
     if (pin) socket.on('upgrade', (res) => this.checkPin(socket, res, pin));
+    this.lastHeard = this.clock.now();
+    socket.on('ping', () => (this.lastHeard = this.clock.now()));
     socket.on('open', () => this.onOpen());
     socket.on('message', (data, isBinary) => this.onMessage(isBinary ? null : data.toString()));
     socket.on('error', (err) => (this.lastError = err.message));
@@ -116,7 +121,18 @@ export class UplinkService implements OnApplicationShutdown {
     });
   }
 
+  /** Heartbeat when authenticated; and a server silent for 60 s is dead: reconnect (and resend). */
+  private heartbeat(): void {
+    if (this.socket && this.clock.now() - this.lastHeard > OFFLINE_AFTER_MS) {
+      this.logger.warn({ event: 'uplink.server-silent', silentMs: this.clock.now() - this.lastHeard });
+      this.socket.terminate();
+      return;
+    }
+    if (this.ready) this.send({ type: 'heartbeat', at: this.clock.now() });
+  }
+
   private onMessage(frame: string | null): void {
+    this.lastHeard = this.clock.now();
     const parsed = parseServerToAgent(frame);
     if (!parsed.ok) {
       this.logger.warn({ event: 'uplink.bad-frame', reason: parsed.error });

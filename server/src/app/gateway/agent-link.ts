@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import type { Clock } from '@meshping/node-kit';
 import {
   isCompatible,
   parseAgentMessage,
@@ -18,31 +19,47 @@ export interface AgentLinkDeps {
   targets: TargetsService;
   monitoring: MonitoringService;
   trust: LocalTrustService;
+  clock: Clock;
+  /** Called once the link is authenticated; the gateway closes an older link of the same agent. */
+  authenticated(link: AgentLink, agentId: number): void;
+  /** Called when the link closes; true when it was the agent's active link (the agent is now offline). */
+  closed(link: AgentLink, agentId: number): boolean;
 }
 
 /** WebSocket close codes (4000-4999 are the application's). */
-export const CloseCode = { PROTOCOL: 4400, UNAUTHORISED: 4401, HELLO_TIMEOUT: 4408 } as const;
+export const CloseCode = { PROTOCOL: 4400, UNAUTHORISED: 4401, HELLO_TIMEOUT: 4408, REPLACED: 4409, STORAGE: 1011 } as const;
 const HELLO_TIMEOUT_MS = 10_000;
 
 /**
- * One agent connection: hello (authentication) first, then results and heartbeats.
- * A bad frame gets an error reply and is dropped; the connection and everyone else carry on.
+ * One agent connection: hello (authentication) first, then results and heartbeats, handled one
+ * frame at a time in arrival order. A bad frame gets an error reply and is dropped; the connection
+ * and everyone else carry on.
  */
 export class AgentLink {
   private readonly logger = new Logger(AgentLink.name);
   private agentId: number | null = null;
+  private helloSeen = false;
   private helloTimer: NodeJS.Timeout | null;
-  lastActivity = Date.now();
+  /** Frames are processed strictly in order: each waits for the previous one's database work. */
+  private chain: Promise<void> = Promise.resolve();
+  lastActivity: number;
 
   constructor(
     private readonly socket: WebSocket,
     private readonly remote: string,
     private readonly deps: AgentLinkDeps,
   ) {
+    this.lastActivity = deps.clock.now();
     this.helloTimer = setTimeout(() => this.close(CloseCode.HELLO_TIMEOUT, 'no hello within 10 s'), HELLO_TIMEOUT_MS);
-    socket.on('message', (data, isBinary) => void this.onFrame(isBinary ? null : data.toString()));
-    socket.on('pong', () => (this.lastActivity = Date.now()));
-    socket.on('close', () => void this.onClose());
+    socket.on('message', (data, isBinary) => {
+      this.lastActivity = deps.clock.now();
+      const frame = isBinary ? null : data.toString();
+      this.chain = this.chain.then(() => this.onFrame(frame)).catch((err) => this.failed(err));
+    });
+    socket.on('pong', () => (this.lastActivity = deps.clock.now()));
+    socket.on('close', () => {
+      this.chain = this.chain.then(() => this.onClose()).catch((err) => this.failed(err));
+    });
   }
 
   get authenticatedAgent(): number | null {
@@ -61,25 +78,25 @@ export class AgentLink {
     if (this.socket.readyState === this.socket.OPEN) this.socket.ping();
   }
 
+  close(code: number, reason: string): void {
+    this.send({ type: 'error', code: 'closing', message: reason, fatal: true });
+    this.socket.close(code, reason);
+  }
+
   private async onFrame(frame: string | null): Promise<void> {
-    this.lastActivity = Date.now();
     if (frame === null) return this.refuse('bad-frame', 'binary frames are not part of the protocol');
     const parsed = parseAgentMessage(frame);
     if (!parsed.ok) return this.refuse('bad-message', parsed.error);
     const msg = parsed.value;
-    try {
-      if (msg.type === 'hello') return await this.onHello(msg);
-      if (this.agentId === null) return this.close(CloseCode.UNAUTHORISED, 'hello must come first');
-      if (msg.type === 'results') return await this.onResults(this.agentId, msg);
-      await this.deps.agents.seen(this.agentId);
-    } catch (err) {
-      this.logger.error({ event: 'agent.frame-failed', agentId: this.agentId, type: msg.type, err });
-      this.send({ type: 'error', code: 'internal', message: 'the server could not process the message', fatal: false });
-    }
+    if (msg.type === 'hello') return this.onHello(msg);
+    if (this.agentId === null) return this.close(CloseCode.UNAUTHORISED, 'hello must come first');
+    if (msg.type === 'results') return this.onResults(this.agentId, msg);
+    await this.deps.agents.seen(this.agentId);
   }
 
   private async onHello(hello: AgentHello): Promise<void> {
-    if (this.agentId !== null) return this.refuse('bad-message', 'already authenticated');
+    if (this.helloSeen) return this.refuse('bad-message', 'already authenticated');
+    this.helloSeen = true;
     if (!isCompatible(hello.protocol)) {
       return this.close(CloseCode.PROTOCOL, `protocol ${hello.protocol} not supported; the server speaks ${PROTOCOL_VERSION}`);
     }
@@ -91,8 +108,9 @@ export class AgentLink {
     this.helloTimer = null;
     const agent = await this.deps.agents.connectLocal(hello.agent);
     this.agentId = agent.id;
+    this.deps.authenticated(this, agent.id);
     this.logger.log({ event: 'agent.connected', agentId: agent.id, hostname: agent.hostname, remote: this.remote });
-    this.send({ type: 'welcome', protocol: PROTOCOL_VERSION, agentId: agent.id, serverTime: Date.now() });
+    this.send({ type: 'welcome', protocol: PROTOCOL_VERSION, agentId: agent.id, serverTime: this.deps.clock.now() });
     this.send({ type: 'targets', version: this.deps.targets.currentVersion(), targets: [...this.deps.targets.list()] });
   }
 
@@ -100,9 +118,13 @@ export class AgentLink {
     try {
       await this.deps.monitoring.ingest(agentId, batch);
     } catch (err) {
-      if (!(err instanceof RejectedBatchError)) throw err;
+      if (!(err instanceof RejectedBatchError)) {
+        // Not stored, and no ack: close so the agent reconnects and resends it (nothing is lost).
+        this.logger.error({ event: 'agent.ingest-failed', agentId, seq: batch.seq, err });
+        return this.close(CloseCode.STORAGE, 'the server could not store results; resend after reconnecting');
+      }
       this.logger.warn({ event: 'agent.batch-rejected', agentId, seq: batch.seq, reason: err.message });
-      // Refused for good: the agent drops it instead of resending it forever.
+      // Refused for good: acknowledged so that the agent drops it instead of resending it forever.
       this.send({ type: 'error', code: 'batch-rejected', message: `batch ${batch.seq}: ${err.message}`, fatal: false });
     }
     this.send({ type: 'ack', seq: batch.seq });
@@ -113,15 +135,16 @@ export class AgentLink {
     this.send({ type: 'error', code, message, fatal: false });
   }
 
-  private close(code: number, reason: string): void {
-    this.send({ type: 'error', code: 'closing', message: reason, fatal: true });
-    this.socket.close(code, reason);
-  }
-
   private async onClose(): Promise<void> {
     if (this.helloTimer) clearTimeout(this.helloTimer);
     if (this.agentId === null) return;
+    if (!this.deps.closed(this, this.agentId)) return; // a newer link of this agent is active
     this.logger.log({ event: 'agent.disconnected', agentId: this.agentId });
     await this.deps.agents.disconnected(this.agentId);
+  }
+
+  private failed(err: unknown): void {
+    this.logger.error({ event: 'agent.frame-failed', agentId: this.agentId, err });
+    this.send({ type: 'error', code: 'internal', message: 'the server could not process the message', fatal: false });
   }
 }

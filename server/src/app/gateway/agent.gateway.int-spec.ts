@@ -123,6 +123,35 @@ describe(`${AgentGateway.name} (real server on port 0, real SQLite file, real ws
     expect((await eager.waitClosed()).code).toBe(4401);
   });
 
+  it('keeps an agent online when an older link of it closes after a newer one authenticated', async () => {
+    const first = await ws('/agent');
+    first.send(hello());
+    const { agentId } = await first.next((m) => m.type === 'welcome');
+    const second = await ws('/agent');
+    second.send(hello());
+    await second.next((m) => m.type === 'welcome');
+    expect((await first.waitClosed()).code).toBe(4409); // replaced
+    const agents = (await admin.get('/api/agents')).body as { id: number; online: boolean }[];
+    expect(agents.find((a) => a.id === agentId)?.online).toBe(true);
+    second.close();
+    await second.waitClosed();
+    await new Promise((r) => setTimeout(r, 100));
+    const after = (await admin.get('/api/agents')).body as { id: number; online: boolean }[];
+    expect(after.find((a) => a.id === agentId)?.online).toBe(false);
+  });
+
+  it('handles frames in order: a heartbeat right behind the hello is not taken for "before hello"', async () => {
+    const agent = await ws('/agent');
+    agent.send(hello());
+    agent.send({ type: 'heartbeat', at: Date.now() });
+    agent.send(hello());
+    await agent.next((m) => m.type === 'welcome');
+    const again = await agent.next((m) => m.type === 'error');
+    expect(again).toMatchObject({ code: 'bad-message', message: 'already authenticated' });
+    expect(agent.closed).toBeNull();
+    expect(agent.received.filter((m) => m.type === 'welcome')).toHaveLength(1);
+  });
+
   it('refuses a hello with an unsupported protocol version', async () => {
     const old = await ws('/agent');
     old.send({ ...hello(), protocol: PROTOCOL_VERSION + 1 });

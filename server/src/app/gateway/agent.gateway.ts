@@ -1,4 +1,5 @@
-import { type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { Inject, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { CLOCK, type Clock } from '@meshping/node-kit';
 import { type OnGatewayConnection, WebSocketGateway } from '@nestjs/websockets';
 import { AGENT_WS_PATH, HEARTBEAT_INTERVAL_MS, MAX_FRAME_BYTES, OFFLINE_AFTER_MS } from '@meshping/protocol';
 import type { IncomingMessage } from 'node:http';
@@ -7,12 +8,14 @@ import { LocalTrustService } from '../../infra/local-trust/local-trust.service';
 import { AgentsService } from '../agents/agents.service';
 import { MonitoringService } from '../monitoring/monitoring.service';
 import { TargetsService } from '../targets/targets.service';
-import { AgentLink } from './agent-link';
+import { AgentLink, CloseCode } from './agent-link';
 
 /** The agents' socket: transport only; each connection is an AgentLink. */
 @WebSocketGateway({ path: AGENT_WS_PATH, maxPayload: MAX_FRAME_BYTES })
 export class AgentGateway implements OnGatewayConnection, OnModuleInit, OnModuleDestroy {
   private readonly links = new Set<AgentLink>();
+  /** The one link each connected agent speaks through; an older one is closed when a newer authenticates. */
+  private readonly active = new Map<number, AgentLink>();
   private liveness?: NodeJS.Timeout;
 
   constructor(
@@ -20,6 +23,7 @@ export class AgentGateway implements OnGatewayConnection, OnModuleInit, OnModule
     private readonly targets: TargetsService,
     private readonly monitoring: MonitoringService,
     private readonly trust: LocalTrustService,
+    @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
   onModuleInit(): void {
@@ -40,6 +44,17 @@ export class AgentGateway implements OnGatewayConnection, OnModuleInit, OnModule
       targets: this.targets,
       monitoring: this.monitoring,
       trust: this.trust,
+      clock: this.clock,
+      authenticated: (l, agentId) => {
+        const previous = this.active.get(agentId);
+        this.active.set(agentId, l);
+        if (previous && previous !== l) previous.close(CloseCode.REPLACED, 'replaced by a newer connection of this agent');
+      },
+      closed: (l, agentId) => {
+        if (this.active.get(agentId) !== l) return false;
+        this.active.delete(agentId);
+        return true;
+      },
     });
     this.links.add(link);
     socket.on('close', () => this.links.delete(link));
@@ -51,7 +66,7 @@ export class AgentGateway implements OnGatewayConnection, OnModuleInit, OnModule
   }
 
   private checkLiveness(): void {
-    const now = Date.now();
+    const now = this.clock.now();
     for (const link of this.links) {
       if (now - link.lastActivity > OFFLINE_AFTER_MS) link.terminate();
       else link.ping();

@@ -1,6 +1,7 @@
 import { Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { type OnGatewayConnection, WebSocketGateway } from '@nestjs/websockets';
 import {
+  HEARTBEAT_INTERVAL_MS,
   LIVE_PUSH_INTERVAL_MS,
   LIVE_WS_PATH,
   MAX_BROWSER_FRAME_BYTES,
@@ -20,6 +21,8 @@ import { TargetsService } from '../targets/targets.service';
  * once a second the cells that changed. Every message carries seq; a browser that sees a gap
  * sends `resync` and gets a new snapshot.
  */
+const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
+
 @WebSocketGateway({ path: LIVE_WS_PATH, maxPayload: MAX_BROWSER_FRAME_BYTES })
 export class LiveGateway implements OnGatewayConnection, OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(LiveGateway.name);
@@ -28,6 +31,9 @@ export class LiveGateway implements OnGatewayConnection, OnModuleInit, OnModuleD
   private readonly owners = new WeakMap<WebSocket, number>();
   private seq = 0;
   private timer?: NodeJS.Timeout;
+  private liveness?: NodeJS.Timeout;
+  /** Sockets that answered the last ping; the others are half-open and get terminated. */
+  private readonly alive = new WeakSet<WebSocket>();
   private snapshotDue = false;
 
   constructor(
@@ -45,10 +51,13 @@ export class LiveGateway implements OnGatewayConnection, OnModuleInit, OnModuleD
     });
     this.timer = setInterval(() => void this.tick(), LIVE_PUSH_INTERVAL_MS);
     this.timer.unref();
+    this.liveness = setInterval(() => this.checkLiveness(), HEARTBEAT_INTERVAL_MS);
+    this.liveness.unref();
   }
 
   onModuleDestroy(): void {
     clearInterval(this.timer);
+    clearInterval(this.liveness);
   }
 
   async handleConnection(socket: WebSocket, request: IncomingMessage): Promise<void> {
@@ -56,14 +65,24 @@ export class LiveGateway implements OnGatewayConnection, OnModuleInit, OnModuleD
     const user = handshakeUsers.get(request);
     if (!user) return socket.close(4401, 'not signed in');
     this.owners.set(socket, user.id);
+    this.alive.add(socket);
+    socket.on('pong', () => this.alive.add(socket));
     this.clients.add(socket);
     socket.on('close', () => this.clients.delete(socket));
     socket.on('message', (data, isBinary) => {
       const parsed = parseBrowserMessage(isBinary ? null : data.toString());
       if (!parsed.ok) return this.send(socket, { type: 'error', message: parsed.error });
-      void this.snapshot().then((s) => this.send(socket, s));
+      this.snapshot().then(
+        (s) => this.send(socket, s),
+        (err) => this.logger.error({ event: 'live.snapshot-failed', err }),
+      );
     });
-    this.send(socket, await this.snapshot());
+    try {
+      this.send(socket, await this.snapshot());
+    } catch (err) {
+      this.logger.error({ event: 'live.snapshot-failed', err });
+      socket.close(1011, 'try again');
+    }
   }
 
   private async tick(): Promise<void> {
@@ -80,9 +99,20 @@ export class LiveGateway implements OnGatewayConnection, OnModuleInit, OnModuleD
       if (cells.length === 0) return;
       this.seq += 1;
       const frame = JSON.stringify({ type: 'delta', seq: this.seq, cells } satisfies ServerToBrowser);
-      for (const c of this.clients) if (c.readyState === c.OPEN) c.send(frame);
+      for (const c of this.clients) this.sendRaw(c, frame);
     } catch (err) {
       this.logger.error({ event: 'live.push-failed', err });
+    }
+  }
+
+  private checkLiveness(): void {
+    for (const c of this.clients) {
+      if (!this.alive.has(c)) {
+        c.terminate();
+        continue;
+      }
+      this.alive.delete(c);
+      c.ping();
     }
   }
 
@@ -92,6 +122,13 @@ export class LiveGateway implements OnGatewayConnection, OnModuleInit, OnModuleD
   }
 
   private send(socket: WebSocket, message: ServerToBrowser): void {
-    if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(message));
+    this.sendRaw(socket, JSON.stringify(message));
+  }
+
+  /** A browser that cannot keep up (megabytes unsent) is dropped; it reconnects and gets a snapshot. */
+  private sendRaw(socket: WebSocket, frame: string): void {
+    if (socket.readyState !== socket.OPEN) return;
+    if (socket.bufferedAmount > MAX_BUFFERED_BYTES) return void socket.terminate();
+    socket.send(frame);
   }
 }

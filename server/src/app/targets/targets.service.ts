@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
-import { targetAddressSchema, type ProbeTarget } from '@meshping/protocol';
+import type { ProbeTarget } from '@meshping/protocol';
 import { Subject } from 'rxjs';
 import { SERVER_CONFIG, type ServerConfig } from '../../infra/config/server-config';
 import { TargetsRepository } from './targets.repository';
@@ -12,6 +12,7 @@ import { TargetsRepository } from './targets.repository';
 export class TargetsService implements OnApplicationBootstrap {
   private readonly logger = new Logger(TargetsService.name);
   private cache: ProbeTarget[] = [];
+  private ids = new Set<number>();
   private version = 0;
   /** Emits the new list version whenever the list changes. */
   readonly changes$ = new Subject<number>();
@@ -24,8 +25,6 @@ export class TargetsService implements OnApplicationBootstrap {
   async onApplicationBootstrap(): Promise<void> {
     if ((await this.repository.count()) === 0) {
       const initial = this.config.MESHPING_INITIAL_TARGETS;
-      const invalid = initial.filter((a) => !targetAddressSchema.safeParse(a).success);
-      if (invalid.length) throw new Error(`MESHPING_INITIAL_TARGETS: not an address or hostname: ${invalid.join(', ')}`);
       await this.repository.insertMany(initial);
       this.logger.log({ event: 'targets.seeded', targets: initial });
     }
@@ -41,11 +40,12 @@ export class TargetsService implements OnApplicationBootstrap {
   }
 
   has(targetId: number): boolean {
-    return this.cache.some((t) => t.id === targetId);
+    return this.ids.has(targetId);
   }
 
   private async reload(): Promise<void> {
     this.cache = (await this.repository.findAll()).map((t) => ({ id: t.id, address: t.address, name: t.name }));
+    this.ids = new Set(this.cache.map((t) => t.id));
     this.version += 1;
     this.changes$.next(this.version);
   }

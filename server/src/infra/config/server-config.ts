@@ -1,4 +1,5 @@
 import { parseEnv } from '@meshping/node-kit';
+import { targetAddressSchema } from '@meshping/protocol';
 import { isIP } from 'node:net';
 import { z } from 'zod';
 
@@ -37,7 +38,14 @@ export const serverConfigSchema = z.object({
   MESHPING_MAIL_FROM: z.email().default('meshping@localhost'),
   MESHPING_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
   /** Targets created on first start when the target list is empty (comma-separated). */
-  MESHPING_INITIAL_TARGETS: list.pipe(z.array(z.string().max(253)).max(1000)).default(['127.0.0.1', '::1']),
+  MESHPING_INITIAL_TARGETS: list
+    .pipe(
+      z
+        .array(z.string().refine((a) => targetAddressSchema.safeParse(a).success, { message: 'not an IP address or hostname' }))
+        .max(1000),
+    )
+    .transform((targets) => [...new Set(targets)])
+    .default(['127.0.0.1', '::1']),
   /** The built web app; by default the folder beside the built server (dist/web/browser). */
   MESHPING_WEB_DIR: z.string().optional(),
 }).refine((c) => !!c.MESHPING_TLS_CERT === !!c.MESHPING_TLS_KEY, {

@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { AgentEntity } from '../../app/agents/agent.entity';
 import { AuditEntity } from '../../app/audit/audit.entity';
@@ -20,6 +20,8 @@ export const DATABASE_FILE = 'meshping.sqlite';
       inject: [SERVER_CONFIG],
       useFactory: (config: ServerConfig) => {
         mkdirSync(config.MESHPING_DATA_DIR, { recursive: true, mode: 0o700 });
+        // The data directory holds the database, secrets and the TLS key: the server's user only.
+        chmodSync(config.MESHPING_DATA_DIR, 0o700);
         return {
           type: 'sqlite' as const,
           database: join(config.MESHPING_DATA_DIR, DATABASE_FILE),

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SERVER_CONFIG, type ServerConfig } from '../config/server-config';
 
@@ -21,6 +21,8 @@ export class LocalTrustService {
     mkdirSync(config.MESHPING_DATA_DIR, { recursive: true, mode: 0o700 });
     this.tokenFile = join(config.MESHPING_DATA_DIR, LOCAL_TOKEN_FILE);
     writeFileSync(this.tokenFile, this.token, { mode: 0o600 });
+    // `mode` applies only to a new file: an existing one keeps its permissions unless set here.
+    chmodSync(this.tokenFile, 0o600);
   }
 
   verify(presented: string): boolean {

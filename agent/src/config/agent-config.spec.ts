@@ -1,0 +1,25 @@
+import { ConfigError } from '@meshping/node-kit';
+import { loadAgentConfig } from './agent-config';
+
+const base = { MESHPING_SERVER_URL: 'https://127.0.0.1:8443/', MESHPING_AGENT_TOKEN_FILE: '/var/lib/meshping/local-agent.token' };
+
+describe('agent configuration', () => {
+  it('turns the server URL into its WebSocket base and normalises the fingerprint', () => {
+    const config = loadAgentConfig({ ...base, MESHPING_SERVER_FINGERPRINT: 'ab:'.repeat(31) + 'ab' });
+    expect(config.MESHPING_SERVER_URL).toBe('wss://127.0.0.1:8443');
+    expect(config.MESHPING_SERVER_FINGERPRINT).toBe('AB'.repeat(32));
+  });
+
+  it('accepts the server settings a shared environment carries', () => {
+    expect(() => loadAgentConfig({ ...base, MESHPING_DATA_DIR: 'data', MESHPING_TLS: 'on', MESHPING_PORT: '0' })).not.toThrow();
+  });
+
+  it.each([
+    [{ MESHPING_AGENT_TOKEN_FILE: '/x' }, 'MESHPING_SERVER_URL'],
+    [{ ...base, MESHPING_SERVER_URL: 'ftp://server' }, 'MESHPING_SERVER_URL: must be an http(s):// or ws(s):// URL'],
+    [{ ...base, MESHPING_SERVER_FINGERPRINT: 'abc' }, 'MESHPING_SERVER_FINGERPRINT: must be a SHA-256 fingerprint'],
+  ])('refuses %j, naming the variable', (env, message) => {
+    expect(() => loadAgentConfig(env)).toThrow(ConfigError);
+    expect(() => loadAgentConfig(env)).toThrow(message);
+  });
+});
