@@ -71,6 +71,8 @@ describe('Meshping in Chromium: setup, live grid, users and roles', () => {
     await form.getByLabel('Role').selectOption('viewer');
     await form.getByRole('button', { name: 'Create user' }).click();
     await page.getByTestId('user-vera').waitFor();
+    expect(await page.getByTestId('user-admin').getByLabel('Role').inputValue()).toBe('admin');
+    expect(await page.getByTestId('user-vera').getByLabel('Role').inputValue()).toBe('viewer');
     await shot('users');
     await page.getByRole('button', { name: 'Log out' }).click();
     await page.waitForURL(/\/login/);
