@@ -13,6 +13,7 @@ import { TargetResolver } from './target-resolver';
 export class ProbeScheduler {
   private readonly logger = new Logger(ProbeScheduler.name);
   private targets: readonly ProbeTarget[] = [];
+  private targetIds = new Set<number>();
   private roundTimer?: NodeJS.Timeout;
   private readonly probeTimers = new Set<NodeJS.Timeout>();
   private readonly resolver: TargetResolver;
@@ -29,8 +30,21 @@ export class ProbeScheduler {
   }
 
   setTargets(targets: readonly ProbeTarget[]): void {
-    this.targets = targets;
+    this.targets = [...targets].sort((a, b) => a.id - b.id);
+    this.targetIds = new Set(this.targets.map((t) => t.id));
     this.logger.log({ event: 'scheduler.targets', count: targets.length });
+  }
+
+  /** Applies one change of the list; takes effect from the next round. */
+  applyChange(upserted: readonly ProbeTarget[], removed: readonly number[]): void {
+    const next = new Map(this.targets.map((t) => [t.id, t]));
+    for (const id of removed) next.delete(id);
+    for (const t of upserted) next.set(t.id, t);
+    this.setTargets([...next.values()]);
+  }
+
+  currentTargets(): readonly ProbeTarget[] {
+    return this.targets;
   }
 
   start(): void {
@@ -80,6 +94,7 @@ export class ProbeScheduler {
   }
 
   private async probeOne(target: ProbeTarget): Promise<void> {
+    if (!this.targetIds.has(target.id)) return; // removed since its round was planned
     const at = this.clock.now();
     const resolved = await this.resolver.resolve(target.address);
     const rtt =

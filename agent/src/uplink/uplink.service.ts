@@ -42,6 +42,8 @@ export class UplinkService implements OnApplicationShutdown {
   private flushTimer?: NodeJS.Timeout;
   private heartbeatTimer?: NodeJS.Timeout;
   agentId: number | null = null;
+  /** Version of the target list the scheduler has. */
+  targetsVersion: number | null = null;
   /** Emits when the agent must stop (it cannot trust the server); main exits with the message. */
   readonly fatal$ = new Subject<string>();
   lastError: string | null = null;
@@ -153,6 +155,17 @@ export class UplinkService implements OnApplicationShutdown {
         return;
       case 'targets':
         this.scheduler.setTargets(msg.targets);
+        this.targetsVersion = msg.version;
+        return;
+      case 'targets-changed':
+        if (msg.from !== this.targetsVersion) {
+          // A change we cannot apply on what we have: ask for the whole list.
+          this.logger.warn({ event: 'uplink.targets-out-of-step', have: this.targetsVersion, from: msg.from });
+          this.send({ type: 'targets-request' });
+          return;
+        }
+        this.scheduler.applyChange(msg.upserted, msg.removed);
+        this.targetsVersion = msg.version;
         return;
       case 'ack':
         this.buffer.ack(msg.seq);

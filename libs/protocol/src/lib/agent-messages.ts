@@ -51,7 +51,10 @@ export const resultsSchema = z
 
 export const heartbeatSchema = z.object({ type: z.literal('heartbeat'), at: epochMs });
 
-export const agentToServerSchema = z.discriminatedUnion('type', [helloSchema, resultsSchema, heartbeatSchema]);
+/** The agent lost track of the target list (a change it could not apply): send the full list. */
+export const targetsRequestSchema = z.object({ type: z.literal('targets-request') });
+
+export const agentToServerSchema = z.discriminatedUnion('type', [helloSchema, resultsSchema, heartbeatSchema, targetsRequestSchema]);
 export type AgentHello = z.infer<typeof helloSchema>;
 export type ResultsBatch = z.infer<typeof resultsSchema>;
 export type AgentHeartbeat = z.infer<typeof heartbeatSchema>;
@@ -66,7 +69,19 @@ export type ProbeTarget = z.infer<typeof targetSchema>;
 
 export const serverToAgentSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('welcome'), protocol: z.int(), agentId: id, serverTime: epochMs }),
+  /** The full target list, on every (re)connect and on request. */
   z.object({ type: z.literal('targets'), version: seq, targets: z.array(targetSchema) }),
+  /**
+   * One change of the list: applies to version `from` and yields `version`. An agent at another
+   * version sends `targets-request` instead of applying it.
+   */
+  z.object({
+    type: z.literal('targets-changed'),
+    from: seq,
+    version: seq,
+    upserted: z.array(targetSchema),
+    removed: z.array(id),
+  }),
   z.object({ type: z.literal('ack'), seq }),
   z.object({ type: z.literal('error'), code: text(64), message: text(1000), fatal: z.boolean() }),
 ]);

@@ -7,7 +7,7 @@ describe('server <-> browser messages', () => {
       type: 'snapshot',
       seq: 0,
       agents: [{ id: 1, hostname: 'a', state: 'approved', online: true, local: true }],
-      targets: [{ id: 1, address: '127.0.0.1', name: null }],
+      targets: [{ id: 1, address: '127.0.0.1', name: null, group: null }],
       cells: [1, 1, 1000, 250],
     };
     expect(parseServerToBrowser(JSON.stringify(snapshot))).toEqual({ ok: true, value: snapshot });

@@ -18,6 +18,7 @@ export const liveTargetSchema = z.object({
   id: z.int(),
   address: z.string(),
   name: z.nullable(z.string()),
+  group: z.nullable(z.string()),
 });
 export type LiveTarget = z.infer<typeof liveTargetSchema>;
 

@@ -91,6 +91,7 @@ export class AgentLink {
     if (msg.type === 'hello') return this.onHello(msg);
     if (this.agentId === null) return this.close(CloseCode.UNAUTHORISED, 'hello must come first');
     if (msg.type === 'results') return this.onResults(this.agentId, msg);
+    if (msg.type === 'targets-request') return this.sendTargets();
     await this.deps.agents.seen(this.agentId);
   }
 
@@ -111,7 +112,11 @@ export class AgentLink {
     this.deps.authenticated(this, agent.id);
     this.logger.log({ event: 'agent.connected', agentId: agent.id, hostname: agent.hostname, remote: this.remote });
     this.send({ type: 'welcome', protocol: PROTOCOL_VERSION, agentId: agent.id, serverTime: this.deps.clock.now() });
-    this.send({ type: 'targets', version: this.deps.targets.currentVersion(), targets: [...this.deps.targets.list()] });
+    this.sendTargets();
+  }
+
+  private sendTargets(): void {
+    this.send({ type: 'targets', version: this.deps.targets.currentVersion(), targets: this.deps.targets.list() });
   }
 
   private async onResults(agentId: number, batch: ResultsBatch): Promise<void> {

@@ -7,7 +7,7 @@ import type { WebSocket } from 'ws';
 import { LocalTrustService } from '../../infra/local-trust/local-trust.service';
 import { AgentsService } from '../agents/agents.service';
 import { MonitoringService } from '../monitoring/monitoring.service';
-import { TargetsService } from '../targets/targets.service';
+import { TargetsService, type TargetsChange } from '../targets/targets.service';
 import { AgentLink, CloseCode } from './agent-link';
 
 /** The agents' socket: transport only; each connection is an AgentLink. */
@@ -27,7 +27,7 @@ export class AgentGateway implements OnGatewayConnection, OnModuleInit, OnModule
   ) {}
 
   onModuleInit(): void {
-    this.targets.changes$.subscribe(() => this.pushTargets());
+    this.targets.changes$.subscribe((change) => this.pushChange(change));
     // ws ping every 30 s; a link silent for 60 s is dead (the agent is then offline).
     this.liveness = setInterval(() => this.checkLiveness(), HEARTBEAT_INTERVAL_MS);
     this.liveness.unref();
@@ -60,9 +60,10 @@ export class AgentGateway implements OnGatewayConnection, OnModuleInit, OnModule
     socket.on('close', () => this.links.delete(link));
   }
 
-  private pushTargets(): void {
-    const message = { type: 'targets' as const, version: this.targets.currentVersion(), targets: [...this.targets.list()] };
-    for (const link of this.links) if (link.authenticatedAgent !== null) link.send(message);
+  /** Every connected agent gets each change at once, as an increment on the version it has. */
+  private pushChange(change: TargetsChange): void {
+    const message = { type: 'targets-changed' as const, ...change };
+    for (const link of this.active.values()) link.send(message);
   }
 
   private checkLiveness(): void {

@@ -118,7 +118,7 @@ export class LiveGateway implements OnGatewayConnection, OnModuleInit, OnModuleD
 
   private async snapshot(): Promise<ServerToBrowser> {
     const agents = (await this.agents.list()).map(({ id, hostname, state, online, local }) => ({ id, hostname, state, online, local }));
-    return { type: 'snapshot', seq: this.seq, agents, targets: [...this.targets.list()], cells: this.monitoring.snapshotCells() };
+    return { type: 'snapshot', seq: this.seq, agents, targets: this.targets.views(), cells: this.monitoring.snapshotCells() };
   }
 
   private send(socket: WebSocket, message: ServerToBrowser): void {

@@ -24,7 +24,7 @@ export class MonitoringController {
   @Access('viewer')
   @ApiOkResponse({ type: GridDto, description: 'The latest state of every cell of the agents x targets grid' })
   async grid(): Promise<GridDto> {
-    return { agents: await this.agents.list(), targets: [...this.targets.list()], cells: this.monitoring.snapshotCells() };
+    return { agents: await this.agents.list(), targets: this.targets.views(), cells: this.monitoring.snapshotCells() };
   }
 
   @Get('pairs/:agentId/:targetId/samples')

@@ -30,7 +30,8 @@ export class MonitoringService {
    * Resolves once the batch is committed, which is when the agent may be acknowledged.
    */
   async ingest(agentId: number, batch: ResultsBatch): Promise<number> {
-    const samples = decodeResults(batch);
+    // Results for a target deleted while they were in flight are dropped; the rest is stored.
+    const samples = decodeResults(batch).filter((s) => !this.targets.wasDeleted(s.targetId));
     this.check(samples);
     const added = await this.samples.insertBatch(agentId, samples);
     this.latest.apply(agentId, samples);

@@ -1,8 +1,53 @@
-import { ApiProperty } from '@nestjs/swagger';
-import type { ProbeTarget } from '@meshping/protocol';
+import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
+import { targetAddressSchema } from '@meshping/protocol';
+import { Transform } from 'class-transformer';
+import { IsOptional, IsString, MaxLength, Validate, ValidateIf, ValidatorConstraint, type ValidatorConstraintInterface } from 'class-validator';
+import type { TargetView } from './targets.service';
 
-export class TargetDto implements ProbeTarget {
+export class TargetDto implements TargetView {
   @ApiProperty({ example: 1 }) id!: number;
   @ApiProperty({ example: '192.0.2.1', description: 'IPv4 or IPv6 address, or hostname' }) address!: string;
   @ApiProperty({ type: String, nullable: true, example: 'core router' }) name!: string | null;
+  @ApiProperty({ type: String, nullable: true, example: 'datacenter-1' }) group!: string | null;
 }
+
+/** The same rule agents, the server and the web app apply (libs/protocol). */
+@ValidatorConstraint({ name: 'targetAddress' })
+class TargetAddress implements ValidatorConstraintInterface {
+  validate(value: unknown): boolean {
+    return typeof value === 'string' && targetAddressSchema.safeParse(value).success;
+  }
+  defaultMessage(): string {
+    return 'address must be an IPv4 address, an IPv6 address or a hostname';
+  }
+}
+
+const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
+const blankToNull = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() || null : value);
+
+export class CreateTargetDto {
+  @ApiProperty({ example: '192.0.2.1', description: 'IPv4 or IPv6 address, or hostname' })
+  @Transform(trim)
+  @IsString()
+  @MaxLength(253)
+  @Validate(TargetAddress)
+  address!: string;
+
+  @ApiPropertyOptional({ type: String, nullable: true, maxLength: 120 })
+  @IsOptional()
+  @Transform(blankToNull)
+  @ValidateIf((_o, v) => v !== null)
+  @IsString()
+  @MaxLength(120)
+  name?: string | null;
+
+  @ApiPropertyOptional({ type: String, nullable: true, maxLength: 64 })
+  @IsOptional()
+  @Transform(blankToNull)
+  @ValidateIf((_o, v) => v !== null)
+  @IsString()
+  @MaxLength(64)
+  group?: string | null;
+}
+
+export class UpdateTargetDto extends PartialType(CreateTargetDto) {}

@@ -1,16 +1,26 @@
-import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
+import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
 
 @Entity({ name: 'targets' })
 export class TargetEntity {
   @PrimaryGeneratedColumn()
   id!: number;
 
-  @Column({ type: 'text', unique: true })
+  @Column({ type: 'text' })
   address!: string;
 
   @Column({ type: 'text', nullable: true })
   name!: string | null;
 
+  @Column({ name: 'group_name', type: 'text', nullable: true })
+  group!: string | null;
+
   @CreateDateColumn({ name: 'created_at' })
   createdAt!: Date;
+
+  @UpdateDateColumn({ name: 'updated_at' })
+  updatedAt!: Date;
+
+  /** Epoch ms of deletion; null while the target is live. */
+  @Column({ name: 'deleted_at', type: 'integer', nullable: true })
+  deletedAt!: number | null;
 }

@@ -1,7 +1,9 @@
-import { Controller, Get } from '@nestjs/common';
-import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Delete, Get, HttpCode, Param, ParseIntPipe, Patch, Post, Req } from '@nestjs/common';
+import { ApiConflictResponse, ApiCreatedResponse, ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import type { Request } from 'express';
 import { Access } from '../auth/access.decorator';
-import { TargetDto } from './target.dto';
+import { actorOf } from '../auth/request-context';
+import { CreateTargetDto, TargetDto, UpdateTargetDto } from './target.dto';
 import { TargetsService } from './targets.service';
 
 @ApiTags('targets')
@@ -12,7 +14,33 @@ export class TargetsController {
   @Get()
   @Access('viewer')
   @ApiOkResponse({ type: [TargetDto], description: 'The central target list every agent probes' })
-  list(): readonly TargetDto[] {
-    return this.targets.list();
+  list(): TargetDto[] {
+    return this.targets.views();
+  }
+
+  @Post()
+  @Access('operator')
+  @ApiCreatedResponse({ type: TargetDto, description: 'Created and pushed to every connected agent' })
+  @ApiConflictResponse({ description: 'The address is already a target' })
+  create(@Body() dto: CreateTargetDto, @Req() req: Request): Promise<TargetDto> {
+    return this.targets.create(dto, actorOf(req), req.ip ?? null);
+  }
+
+  @Patch(':id')
+  @Access('operator')
+  @ApiOkResponse({ type: TargetDto })
+  @ApiNotFoundResponse()
+  @ApiConflictResponse({ description: 'The new address is already a target' })
+  update(@Param('id', ParseIntPipe) id: number, @Body() dto: UpdateTargetDto, @Req() req: Request): Promise<TargetDto> {
+    return this.targets.update(id, dto, actorOf(req), req.ip ?? null);
+  }
+
+  @Delete(':id')
+  @Access('operator')
+  @HttpCode(204)
+  @ApiNoContentResponse({ description: 'Deleted; agents stop probing it at once. Its history is kept.' })
+  @ApiNotFoundResponse()
+  async remove(@Param('id', ParseIntPipe) id: number, @Req() req: Request): Promise<void> {
+    await this.targets.remove(id, actorOf(req), req.ip ?? null);
   }
 }

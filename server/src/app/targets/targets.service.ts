@@ -1,38 +1,68 @@
-import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { ConflictException, Inject, Injectable, Logger, NotFoundException, type OnApplicationBootstrap } from '@nestjs/common';
+import { CLOCK, type Clock } from '@meshping/node-kit';
 import type { ProbeTarget } from '@meshping/protocol';
 import { Subject } from 'rxjs';
+import type { EntityManager } from 'typeorm';
 import { SERVER_CONFIG, type ServerConfig } from '../../infra/config/server-config';
+import { AuditService, type Actor } from '../audit/audit.service';
+import type { TargetEntity } from './target.entity';
+import type { CreateTargetDto, UpdateTargetDto } from './target.dto';
 import { TargetsRepository } from './targets.repository';
 
+export interface TargetsChange {
+  /** The version the change applies to, and the version it yields. */
+  from: number;
+  version: number;
+  upserted: ProbeTarget[];
+  removed: number[];
+}
+
+export interface TargetView extends ProbeTarget {
+  group: string | null;
+}
+
+const toProbe = (t: TargetEntity): ProbeTarget => ({ id: t.id, address: t.address, name: t.name });
+const toView = (t: TargetEntity): TargetView => ({ ...toProbe(t), group: t.group });
+
 /**
- * The central target list. The skeleton seeds it on first start and serves it read-only;
- * create / edit / delete with incremental pushes arrive with issue 4.
+ * The central target list: validated, versioned, audited. Every change bumps the version in the
+ * same transaction and is announced on changes$ (agents get it as an incremental update).
  */
 @Injectable()
 export class TargetsService implements OnApplicationBootstrap {
   private readonly logger = new Logger(TargetsService.name);
-  private cache: ProbeTarget[] = [];
-  private ids = new Set<number>();
+  private live = new Map<number, TargetView>();
+  private tombstones = new Set<number>();
   private version = 0;
-  /** Emits the new list version whenever the list changes. */
-  readonly changes$ = new Subject<number>();
+  readonly changes$ = new Subject<TargetsChange>();
 
   constructor(
     private readonly repository: TargetsRepository,
+    private readonly audit: AuditService,
     @Inject(SERVER_CONFIG) private readonly config: ServerConfig,
+    @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    if ((await this.repository.count()) === 0) {
+    this.version = await this.repository.version();
+    if ((await this.repository.countAll()) === 0) {
       const initial = this.config.MESHPING_INITIAL_TARGETS;
-      await this.repository.insertMany(initial);
+      const { version } = await this.repository.change(async (em) => {
+        for (const address of initial) await this.repository.insert(em, { address, name: null, group: null });
+      });
+      this.version = version;
       this.logger.log({ event: 'targets.seeded', targets: initial });
     }
-    await this.reload();
+    for (const t of await this.repository.findLive()) this.live.set(t.id, toView(t));
+    this.tombstones = new Set(await this.repository.findDeletedIds());
   }
 
-  list(): readonly ProbeTarget[] {
-    return this.cache;
+  list(): ProbeTarget[] {
+    return [...this.live.values()].map(({ id, address, name }) => ({ id, address, name }));
+  }
+
+  views(): TargetView[] {
+    return [...this.live.values()];
   }
 
   currentVersion(): number {
@@ -40,13 +70,68 @@ export class TargetsService implements OnApplicationBootstrap {
   }
 
   has(targetId: number): boolean {
-    return this.ids.has(targetId);
+    return this.live.has(targetId);
   }
 
-  private async reload(): Promise<void> {
-    this.cache = (await this.repository.findAll()).map((t) => ({ id: t.id, address: t.address, name: t.name }));
-    this.ids = new Set(this.cache.map((t) => t.id));
-    this.version += 1;
-    this.changes$.next(this.version);
+  /** A target that existed and was deleted: late results for it are dropped, not refused. */
+  wasDeleted(targetId: number): boolean {
+    return this.tombstones.has(targetId);
+  }
+
+  async create(dto: CreateTargetDto, actor: Actor, source: string | null): Promise<TargetView> {
+    const { result, version } = await this.repository.change(async (em) => {
+      await this.assertAddressFree(em, dto.address);
+      return this.repository.insert(em, { address: dto.address, name: dto.name ?? null, group: dto.group ?? null });
+    });
+    const view = toView(result);
+    this.live.set(view.id, view);
+    this.announce(version, [toProbe(result)], []);
+    await this.audit.record({ actor, action: 'target.created', subject: `target:${view.address}`, detail: { id: view.id, name: view.name, group: view.group }, source });
+    return view;
+  }
+
+  async update(id: number, dto: UpdateTargetDto, actor: Actor, source: string | null): Promise<TargetView> {
+    const changes: Record<string, unknown> = {};
+    const { result, version } = await this.repository.change(async (em) => {
+      const target = await this.repository.findLiveById(id, em);
+      if (!target) throw new NotFoundException(`no target with id ${id}`);
+      if (dto.address !== undefined && dto.address.toLowerCase() !== target.address.toLowerCase()) {
+        await this.assertAddressFree(em, dto.address);
+      }
+      for (const key of ['address', 'name', 'group'] as const) {
+        if (dto[key] !== undefined && dto[key] !== target[key]) changes[key] = dto[key];
+      }
+      Object.assign(target, changes);
+      return this.repository.update(em, target);
+    });
+    const view = toView(result);
+    this.live.set(view.id, view);
+    this.announce(version, [toProbe(result)], []);
+    await this.audit.record({ actor, action: 'target.updated', subject: `target:${view.address}`, detail: { id, ...changes }, source });
+    return view;
+  }
+
+  async remove(id: number, actor: Actor, source: string | null): Promise<void> {
+    const { result, version } = await this.repository.change(async (em) => {
+      const target = await this.repository.findLiveById(id, em);
+      if (!target) throw new NotFoundException(`no target with id ${id}`);
+      target.deletedAt = this.clock.now();
+      return this.repository.update(em, target);
+    });
+    this.live.delete(id);
+    this.tombstones.add(id);
+    this.announce(version, [], [id]);
+    await this.audit.record({ actor, action: 'target.deleted', subject: `target:${result.address}`, detail: { id }, source });
+  }
+
+  private async assertAddressFree(em: EntityManager, address: string): Promise<void> {
+    const existing = await this.repository.findLiveByAddress(address, em);
+    if (existing) throw new ConflictException(`address "${address}" is already a target (id ${existing.id})`);
+  }
+
+  /** Each change bumps the version by exactly one (in its transaction), so it applies to version - 1. */
+  private announce(version: number, upserted: ProbeTarget[], removed: number[]): void {
+    this.version = Math.max(this.version, version);
+    this.changes$.next({ from: version - 1, version, upserted, removed });
   }
 }

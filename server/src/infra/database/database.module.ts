@@ -11,6 +11,7 @@ import { UserEntity } from '../../app/users/user.entity';
 import { SERVER_CONFIG, type ServerConfig } from '../config/server-config';
 import { InitialSchema1763769600000 } from './migrations/1763769600000-initial-schema';
 import { UsersAuthAudit1763856000000 } from './migrations/1763856000000-users-auth-audit';
+import { TargetsEdit1763942400000 } from './migrations/1763942400000-targets-edit';
 
 export const DATABASE_FILE = 'meshping.sqlite';
 
@@ -28,7 +29,7 @@ export const DATABASE_FILE = 'meshping.sqlite';
           enableWAL: true,
           busyTimeout: 5000,
           entities: [AgentEntity, TargetEntity, UserEntity, SessionEntity, ResetTokenEntity, AuditEntity],
-          migrations: [InitialSchema1763769600000, UsersAuthAudit1763856000000],
+          migrations: [InitialSchema1763769600000, UsersAuthAudit1763856000000, TargetsEdit1763942400000],
           migrationsRun: true,
           synchronize: false,
           logging: ['error'],

@@ -12,8 +12,8 @@ const snapshot: LiveSnapshot = {
     { id: 2, hostname: 'far', state: 'approved', online: false, local: false },
   ],
   targets: [
-    { id: 10, address: '127.0.0.1', name: null },
-    { id: 11, address: '::1', name: 'v6 loopback' },
+    { id: 10, address: '127.0.0.1', name: null, group: null },
+    { id: 11, address: '::1', name: 'v6 loopback', group: null },
   ],
   cells: [1, 10, now - 1000, 420, 1, 11, now - 1000, RttCode.NO_REPLY, 2, 10, now - 1000, 300],
 };

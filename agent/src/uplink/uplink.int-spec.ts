@@ -1,0 +1,126 @@
+import type { Clock } from '@meshping/node-kit';
+import { systemClock } from '@meshping/node-kit';
+import { PROTOCOL_VERSION, type AgentToServer, type ServerToAgent } from '@meshping/protocol';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { loadAgentConfig } from '../config/agent-config';
+import { FakeProber } from '../probe/fake-prober';
+import { ProbeScheduler } from '../scheduler/probe-scheduler';
+import { ResultBuffer } from './result-buffer';
+import { UplinkService } from './uplink.service';
+
+/** A stand-in server speaking the protocol over a real WebSocket on loopback. */
+class ProtocolPeer {
+  readonly received: AgentToServer[] = [];
+  socket: WebSocket | null = null;
+  private readonly wss: WebSocketServer;
+  constructor(onHello: (peer: ProtocolPeer) => void) {
+    this.wss = new WebSocketServer({ host: '127.0.0.1', port: 0, path: '/agent' });
+    this.wss.on('connection', (socket) => {
+      this.socket = socket;
+      socket.on('message', (data) => {
+        const msg = JSON.parse(data.toString()) as AgentToServer;
+        this.received.push(msg);
+        if (msg.type === 'hello') onHello(this);
+      });
+    });
+  }
+  ready(): Promise<void> {
+    return new Promise((r) => (this.wss.address() ? r() : this.wss.once('listening', () => r())));
+  }
+  get url(): string {
+    return `http://127.0.0.1:${(this.wss.address() as AddressInfo).port}`;
+  }
+  send(msg: ServerToAgent): void {
+    this.socket?.send(JSON.stringify(msg));
+  }
+  async until<T extends AgentToServer>(match: (m: AgentToServer) => m is T, timeoutMs = 5000): Promise<T> {
+    const end = Date.now() + timeoutMs;
+    for (;;) {
+      const hit = this.received.find(match);
+      if (hit) return hit;
+      if (Date.now() > end) throw new Error(`not received; got ${JSON.stringify(this.received.map((m) => m.type))}`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  }
+  close(): Promise<void> {
+    for (const c of this.wss.clients) c.terminate();
+    return new Promise((r) => this.wss.close(() => r()));
+  }
+}
+
+const target = (id: number, address: string) => ({ id, address, name: null });
+
+describe(`${UplinkService.name} against a protocol peer (real WebSocket)`, () => {
+  let peer: ProtocolPeer;
+  let uplink: UplinkService;
+  let scheduler: ProbeScheduler;
+  let buffer: ResultBuffer;
+
+  async function start(clock: Clock = systemClock): Promise<void> {
+    await peer.ready();
+    const dir = mkdtempSync(join(tmpdir(), 'meshping-agent-'));
+    writeFileSync(join(dir, 'token'), 'a'.repeat(43));
+    const config = loadAgentConfig({ MESHPING_SERVER_URL: peer.url, MESHPING_AGENT_TOKEN_FILE: join(dir, 'token') });
+    buffer = new ResultBuffer(clock);
+    scheduler = new ProbeScheduler(new FakeProber(), clock, buffer);
+    uplink = new UplinkService(config, clock, scheduler, buffer);
+    uplink.start();
+  }
+
+  afterEach(async () => {
+    uplink?.onApplicationShutdown();
+    await peer?.close();
+  });
+
+  it('applies incremental target changes in step, and asks for the full list when out of step', async () => {
+    peer = new ProtocolPeer((p) => {
+      p.send({ type: 'welcome', protocol: PROTOCOL_VERSION, agentId: 7, serverTime: Date.now() });
+      p.send({ type: 'targets', version: 3, targets: [target(1, '192.0.2.1'), target(2, '192.0.2.2')] });
+    });
+    await start();
+    const hello = await peer.until((m): m is Extract<AgentToServer, { type: 'hello' }> => m.type === 'hello');
+    expect(hello.auth).toEqual({ kind: 'local-token', token: 'a'.repeat(43) });
+    await waitFor(() => uplink.targetsVersion === 3);
+
+    peer.send({ type: 'targets-changed', from: 3, version: 4, upserted: [target(9, '2001:db8::9')], removed: [1] });
+    await waitFor(() => uplink.targetsVersion === 4);
+    expect(scheduler.currentTargets().map((t) => t.id)).toEqual([2, 9]);
+
+    peer.send({ type: 'targets-changed', from: 6, version: 7, upserted: [target(5, '192.0.2.5')], removed: [] });
+    await peer.until((m): m is Extract<AgentToServer, { type: 'targets-request' }> => m.type === 'targets-request');
+    expect(uplink.targetsVersion).toBe(4);
+    expect(scheduler.currentTargets().map((t) => t.id)).toEqual([2, 9]);
+  });
+
+  it('resends unacknowledged results after a reconnect, oldest first, and drops acknowledged ones', async () => {
+    let connections = 0;
+    peer = new ProtocolPeer((p) => {
+      connections += 1;
+      p.send({ type: 'welcome', protocol: PROTOCOL_VERSION, agentId: 7, serverTime: Date.now() });
+    });
+    await start();
+    await waitFor(() => uplink.connected);
+    buffer.add({ targetId: 1, at: Date.now() - 3000, rtt: 100 });
+    buffer.seal();
+    buffer.add({ targetId: 1, at: Date.now() - 2000, rtt: 200 });
+    buffer.seal();
+    buffer.ack(0);
+    peer.socket?.terminate(); // the server goes away without acknowledging seq 1
+    await waitFor(() => connections === 2, 10_000);
+    const resent = await peer.until((m): m is Extract<AgentToServer, { type: 'results' }> => m.type === 'results');
+    expect(resent.seq).toBe(1);
+    expect(resent.rtt).toEqual([200]);
+  });
+});
+
+async function waitFor(condition: () => boolean, timeoutMs = 5000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
