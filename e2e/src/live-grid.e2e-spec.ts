@@ -63,6 +63,25 @@ describe('Meshping in Chromium: setup, live grid, users and roles', () => {
     await shot('live-grid-desktop');
   });
 
+  it('adds a target on the targets screen; its column appears in the grid within 2 s and turns green', async () => {
+    await page.getByRole('link', { name: 'Targets' }).click();
+    const form = page.getByTestId('add-target');
+    await form.getByLabel(/^Address/).fill('127.0.0.3');
+    await form.getByLabel(/^Name/).fill('loop three');
+    await form.getByRole('button', { name: 'Add target' }).click();
+    await page.getByTestId('target-127.0.0.3').waitFor();
+    const bad = page.getByTestId('add-target');
+    await bad.getByLabel(/^Address/).fill('1.2.3.999');
+    await bad.getByRole('button', { name: 'Add target' }).click();
+    await page.getByRole('alert').getByText('address must be an IPv4 address, an IPv6 address or a hostname.').waitFor();
+    await shot('targets');
+
+    await page.getByRole('link', { name: 'Grid' }).click();
+    await page.locator('th.target', { hasText: 'loop three' }).waitFor({ timeout: 2000 });
+    const row = page.locator('[data-testid^="row-"]').first();
+    await row.locator('td.cell:nth-of-type(3)[data-status="ok"]').waitFor({ timeout: 20_000 });
+  });
+
   it('lets the admin create a viewer', async () => {
     await page.getByRole('link', { name: 'Users' }).click();
     const form = page.getByTestId('create-user');

@@ -14,6 +14,11 @@ export const appRoutes: Route[] = [
     loadComponent: () => import('./features/users/users.component').then((m) => m.UsersComponent),
   },
   {
+    path: 'targets',
+    canActivate: [signedIn()],
+    loadComponent: () => import('./features/targets/targets.component').then((m) => m.TargetsComponent),
+  },
+  {
     path: 'account',
     canActivate: [signedIn()],
     loadComponent: () => import('./features/account/account.component').then((m) => m.AccountComponent),
