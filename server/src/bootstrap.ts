@@ -35,7 +35,7 @@ export interface AppOptions {
 export async function createApp(config: ServerConfig, options: AppOptions = {}): Promise<{ app: NestExpressApplication; tls: TlsMaterial | null }> {
   const tls = config.MESHPING_TLS === 'on' ? await loadTlsMaterial(config) : null;
   const logger = options.logger ?? new PinoNestLogger(createLogger('meshping-server', config.MESHPING_LOG_LEVEL));
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, options.clock), {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, options.clock, { fingerprint: tls?.fingerprint256 ?? null }), {
     logger,
     abortOnError: false,
     httpsOptions: tls ? { key: tls.key, cert: tls.cert } : undefined,

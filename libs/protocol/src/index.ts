@@ -4,3 +4,4 @@ export * from './lib/agent-messages';
 export * from './lib/results-codec';
 export * from './lib/live-messages';
 export * from './lib/target-address';
+export * from './lib/passphrase';

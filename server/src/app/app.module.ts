@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigModule } from '../infra/config/config.module';
 import type { ServerConfig } from '../infra/config/server-config';
+import type { TlsInfo } from '../infra/tls/tls-info';
 import { DatabaseModule } from '../infra/database/database.module';
 import { AgentsModule } from './agents/agents.module';
 import { AuditModule } from './audit/audit.module';
@@ -24,12 +25,12 @@ export function resolveWebDir(config: ServerConfig): string | null {
 
 @Module({})
 export class AppModule {
-  static forRoot(config: ServerConfig, clock: Clock = systemClock): DynamicModule {
+  static forRoot(config: ServerConfig, clock: Clock = systemClock, tls?: TlsInfo): DynamicModule {
     const webDir = resolveWebDir(config);
     return {
       module: AppModule,
       imports: [
-        ConfigModule.forRoot(config, clock),
+        ConfigModule.forRoot(config, clock, tls),
         DatabaseModule,
         ScheduleModule.forRoot(),
         AuditModule,

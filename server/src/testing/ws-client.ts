@@ -15,9 +15,9 @@ export class TestClient {
     socket.on('close', (code, reason) => (this.closed = { code, reason: reason.toString() }));
   }
 
-  static connect(url: string, headers: Record<string, string> = {}): Promise<TestClient> {
+  static connect(url: string, headers: Record<string, string> = {}, localAddress?: string): Promise<TestClient> {
     return new Promise((resolve, reject) => {
-      const socket = new WebSocket(url, { headers, rejectUnauthorized: false });
+      const socket = new WebSocket(url, { headers, rejectUnauthorized: false, localAddress });
       const client = new TestClient(socket);
       socket.once('open', () => resolve(client));
       socket.once('error', reject);

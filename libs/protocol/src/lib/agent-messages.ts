@@ -12,8 +12,15 @@ const seq = intIn(0, Number.MAX_SAFE_INTEGER);
  * How an agent proves who it is. The skeleton knows only the local agent's trust token; enrollment
  * (passphrase registration, key challenge) adds members to this union.
  */
+const b64url = (min: number, max: number) => z.string().check(z.regex(new RegExp(`^[A-Za-z0-9_-]{${min},${max}}$`)));
+/** An Ed25519 public key, SPKI DER in base64url (44 bytes -> 59 characters). */
+export const publicKeySchema = b64url(40, 200);
+
 export const agentAuthSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('local-token'), token: z.string().check(z.regex(/^[A-Za-z0-9_-]{32,128}$/)) }),
+  /** The agent started beside the server, trusted through a token in the data directory. */
+  z.object({ kind: z.literal('local-token'), token: b64url(32, 128) }),
+  /** An enrolled agent: the server answers with a challenge the agent signs with its private key. */
+  z.object({ kind: z.literal('key'), publicKey: publicKeySchema }),
 ]);
 export type AgentAuth = z.infer<typeof agentAuthSchema>;
 
@@ -51,10 +58,40 @@ export const resultsSchema = z
 
 export const heartbeatSchema = z.object({ type: z.literal('heartbeat'), at: epochMs });
 
+/**
+ * First contact of a new agent: its details, sealed with AES-256-GCM under a key derived from the
+ * join passphrase (see libs/node-kit enrollment-crypto); ts and nonce are authenticated data.
+ */
+export const registerSchema = z.object({
+  type: z.literal('register'),
+  protocol: z.int(),
+  ts: epochMs,
+  nonce: b64url(16, 16),
+  sealed: b64url(24, 8192),
+});
+
+/** What a registration carries, once opened. */
+export const registrationSchema = z.object({
+  hostname: text(253),
+  version: text(64),
+  addresses: arrayMax(text(64), 64),
+  publicKey: publicKeySchema,
+});
+export type Registration = z.infer<typeof registrationSchema>;
+
+export const challengeResponseSchema = z.object({ type: z.literal('challenge-response'), signature: b64url(40, 200) });
+
 /** The agent lost track of the target list (a change it could not apply): send the full list. */
 export const targetsRequestSchema = z.object({ type: z.literal('targets-request') });
 
-export const agentToServerSchema = z.discriminatedUnion('type', [helloSchema, resultsSchema, heartbeatSchema, targetsRequestSchema]);
+export const agentToServerSchema = z.discriminatedUnion('type', [
+  helloSchema,
+  registerSchema,
+  challengeResponseSchema,
+  resultsSchema,
+  heartbeatSchema,
+  targetsRequestSchema,
+]);
 export type AgentHello = z.infer<typeof helloSchema>;
 export type ResultsBatch = z.infer<typeof resultsSchema>;
 export type AgentHeartbeat = z.infer<typeof heartbeatSchema>;
@@ -69,6 +106,12 @@ export type ProbeTarget = z.infer<typeof targetSchema>;
 
 export const serverToAgentSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('welcome'), protocol: z.int(), agentId: id, serverTime: epochMs }),
+  /** Prove the key: sign "meshping-auth|<nonce>" with it. */
+  z.object({ type: z.literal('challenge'), nonce: b64url(32, 64) }),
+  /** Registered (or still) waiting for an admin's approval; stay connected, results are not accepted yet. */
+  z.object({ type: z.literal('pending'), agentId: id, message: text(500) }),
+  /** Approved before, but now on hold (its address changed): keep measuring into the buffer. */
+  z.object({ type: z.literal('hold'), agentId: id, message: text(500) }),
   /** The full target list, on every (re)connect and on request. */
   z.object({ type: z.literal('targets'), version: seq, targets: z.array(targetSchema) }),
   /**

@@ -6,10 +6,12 @@ export class AgentDto implements AgentView {
   @ApiProperty({ example: 1 }) id!: number;
   @ApiProperty({ example: 'probe-01' }) hostname!: string;
   @ApiProperty({ enum: AGENT_STATES }) state!: AgentState;
-  @ApiProperty({ description: 'Connected to this server now' }) online!: boolean;
+  @ApiProperty({ description: 'Connected to this server now (approved, pending or on hold)' }) online!: boolean;
   @ApiProperty({ description: "The server's own agent (started beside it)" }) local!: boolean;
   @ApiProperty({ example: '0.1.0' }) version!: string;
-  @ApiProperty({ type: [String], example: ['192.0.2.10'] }) addresses!: string[];
+  @ApiProperty({ type: [String], example: ['192.0.2.10'], description: 'Addresses the agent reported' }) addresses!: string[];
+  @ApiProperty({ type: String, nullable: true, description: 'Source address it connects from (the approved one, or the new one while on hold)' })
+  ip!: string | null;
   @ApiProperty({ type: Number, nullable: true, description: 'Epoch ms of the last sign of life' })
   lastSeenAt!: number | null;
 }

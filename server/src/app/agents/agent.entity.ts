@@ -19,6 +19,17 @@ export class AgentEntity {
   @Column({ type: 'text' })
   state!: AgentState;
 
+  /** Ed25519 public key (SPKI DER, base64url) of an enrolled agent; null for the local agent. */
+  @Column({ name: 'public_key', type: 'text', nullable: true })
+  publicKey!: string | null;
+
+  /** The source address approved for this agent; another one puts it on hold. */
+  @Column({ type: 'text', nullable: true })
+  ip!: string | null;
+
+  @Column({ name: 'approved_at', type: 'integer', nullable: true })
+  approvedAt!: number | null;
+
   @Column({ name: 'is_local', type: 'boolean', default: false })
   isLocal!: boolean;
 

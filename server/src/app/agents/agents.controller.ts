@@ -1,18 +1,78 @@
-import { Controller, Get } from '@nestjs/common';
-import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { Controller, Delete, Get, HttpCode, Param, ParseIntPipe, Post, Req } from '@nestjs/common';
+import { ApiConflictResponse, ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse, ApiProperty, ApiTags } from '@nestjs/swagger';
+import type { Request } from 'express';
 import { Access } from '../auth/access.decorator';
+import { actorOf, publicBaseUrl } from '../auth/request-context';
 import { AgentDto } from './agent.dto';
 import { AgentsService } from './agents.service';
+import { EnrollmentService } from './enrollment.service';
+
+class EnrollmentDto {
+  @ApiProperty({ description: "The join passphrase: the server's URL, its certificate's SHA-256 fingerprint and the secret" })
+  passphrase!: string;
+  @ApiProperty({ description: 'The command line that registers an agent with this server' })
+  command!: string;
+  @ApiProperty({ description: "SHA-256 fingerprint of the server's TLS certificate" })
+  fingerprint!: string;
+}
 
 @ApiTags('agents')
-@Controller('agents')
+@Controller()
 export class AgentsController {
-  constructor(private readonly agents: AgentsService) {}
+  constructor(
+    private readonly agents: AgentsService,
+    private readonly enrollment: EnrollmentService,
+  ) {}
 
-  @Get()
+  @Get('agents')
   @Access('viewer')
   @ApiOkResponse({ type: [AgentDto], description: 'Every known agent with its state and connection' })
   list(): Promise<AgentDto[]> {
     return this.agents.list();
+  }
+
+  @Post('agents/:id/approve')
+  @Access('operator')
+  @HttpCode(200)
+  @ApiOkResponse({ description: 'Approved (or re-approved from hold, accepting its new address); a connected agent starts at once' })
+  @ApiNotFoundResponse()
+  @ApiConflictResponse({ description: 'Already approved, or blacklisted' })
+  async approve(@Param('id', ParseIntPipe) id: number, @Req() req: Request): Promise<void> {
+    await this.agents.approve(id, actorOf(req), req.ip ?? null);
+  }
+
+  @Post('agents/:id/reject')
+  @Access('operator')
+  @HttpCode(200)
+  @ApiOkResponse({ description: 'Blacklisted: disconnected, and its key refused from now on' })
+  @ApiNotFoundResponse()
+  async reject(@Param('id', ParseIntPipe) id: number, @Req() req: Request): Promise<void> {
+    await this.agents.reject(id, actorOf(req), req.ip ?? null);
+  }
+
+  @Delete('agents/:id')
+  @Access('operator')
+  @HttpCode(204)
+  @ApiNoContentResponse({ description: 'Deleted and disconnected; it may register again with the passphrase' })
+  @ApiNotFoundResponse()
+  async remove(@Param('id', ParseIntPipe) id: number, @Req() req: Request): Promise<void> {
+    await this.agents.remove(id, actorOf(req), req.ip ?? null);
+  }
+
+  @Get('enrollment')
+  @Access('admin')
+  @ApiOkResponse({ type: EnrollmentDto, description: 'The join passphrase and the agent command line to copy' })
+  async passphrase(@Req() req: Request): Promise<EnrollmentDto> {
+    const { passphrase, fingerprint } = await this.enrollment.passphrase(publicBaseUrl(req));
+    return { passphrase, fingerprint, command: `MESHPING_PASSPHRASE='${passphrase}' meshping-agent` };
+  }
+
+  @Post('enrollment/rotate')
+  @Access('admin')
+  @HttpCode(200)
+  @ApiOkResponse({ type: EnrollmentDto, description: 'A new passphrase; the old one is refused for new registrations from now on' })
+  async rotate(@Req() req: Request): Promise<EnrollmentDto> {
+    await this.enrollment.rotate(actorOf(req), req.ip ?? null);
+    return this.passphrase(req);
   }
 }

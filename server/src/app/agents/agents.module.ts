@@ -1,14 +1,16 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { AuditModule } from '../audit/audit.module';
 import { AgentEntity } from './agent.entity';
 import { AgentsController } from './agents.controller';
 import { AgentsRepository } from './agents.repository';
 import { AgentsService } from './agents.service';
+import { EnrollmentService } from './enrollment.service';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([AgentEntity])],
+  imports: [TypeOrmModule.forFeature([AgentEntity]), AuditModule],
   controllers: [AgentsController],
-  providers: [AgentsRepository, AgentsService],
-  exports: [AgentsService],
+  providers: [AgentsRepository, AgentsService, EnrollmentService],
+  exports: [AgentsService, EnrollmentService],
 })
 export class AgentsModule {}

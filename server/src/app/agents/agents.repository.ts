@@ -11,8 +11,16 @@ export class AgentsRepository {
     return this.repo.find({ order: { id: 'ASC' } });
   }
 
+  findById(id: number): Promise<AgentEntity | null> {
+    return this.repo.findOne({ where: { id } });
+  }
+
   findLocal(): Promise<AgentEntity | null> {
     return this.repo.findOne({ where: { isLocal: true } });
+  }
+
+  findByPublicKey(publicKey: string): Promise<AgentEntity | null> {
+    return this.repo.findOne({ where: { publicKey } });
   }
 
   save(agent: AgentEntity): Promise<AgentEntity> {
@@ -21,6 +29,10 @@ export class AgentsRepository {
 
   create(fields: Omit<AgentEntity, 'id' | 'createdAt'>): Promise<AgentEntity> {
     return this.repo.save(this.repo.create(fields));
+  }
+
+  async delete(id: number): Promise<void> {
+    await this.repo.delete({ id });
   }
 
   async touch(id: number, at: number): Promise<void> {

@@ -1,41 +1,143 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { ConflictException, Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { CLOCK, type Clock } from '@meshping/node-kit';
-import type { AgentHello, LiveAgent } from '@meshping/protocol';
+import type { AgentHello, AgentState, LiveAgent, Registration } from '@meshping/protocol';
 import { Subject } from 'rxjs';
+import { AuditService, type Actor } from '../audit/audit.service';
 import { AgentEntity } from './agent.entity';
 import { AgentsRepository } from './agents.repository';
 
 export interface AgentView extends LiveAgent {
   version: string;
   addresses: string[];
+  ip: string | null;
   lastSeenAt: number | null;
 }
 
-/** Agents known to the server and which of them are connected now. */
+/** A state change made through the API, for the gateway to act on connected agents. */
+export interface AgentStateChange {
+  agentId: number;
+  state: AgentState | 'deleted';
+}
+
+/** What an enrolled agent's key authentication leads to. */
+export type KeyAuthOutcome = { kind: 'approved' | 'pending' | 'hold' | 'blacklisted'; agent: AgentEntity };
+
+/**
+ * Agents, their states (pending, approved, hold, blacklisted) and which are connected now.
+ * Every state change is audited; changes made by people are announced on stateChanges$.
+ */
 @Injectable()
 export class AgentsService {
   private readonly connected = new Set<number>();
   /** Emits whenever the list of agents or their online state changes. */
   readonly changes$ = new Subject<void>();
+  readonly stateChanges$ = new Subject<AgentStateChange>();
 
   constructor(
     private readonly repository: AgentsRepository,
+    private readonly audit: AuditService,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
   /**
    * The local agent (trusted through the data directory) is approved on first contact; there is
-   * exactly one. Every other agent will come through enrollment and approval (issue 4).
+   * exactly one.
    */
-  async connectLocal(hello: AgentHello['agent']): Promise<AgentEntity> {
+  async connectLocal(hello: AgentHello['agent'], ip: string): Promise<AgentEntity> {
     const now = this.clock.now();
     const existing = await this.repository.findLocal();
     const agent = existing
-      ? await this.repository.save(Object.assign(existing, { ...hello, lastSeenAt: now }))
-      : await this.repository.create({ ...hello, state: 'approved', isLocal: true, lastSeenAt: now });
-    this.connected.add(agent.id);
+      ? await this.repository.save(Object.assign(existing, { ...hello, ip, lastSeenAt: now }))
+      : await this.repository.create({
+          ...hello,
+          state: 'approved',
+          isLocal: true,
+          publicKey: null,
+          ip,
+          approvedAt: now,
+          lastSeenAt: now,
+        });
+    if (!existing) await this.audit.record({ actor: null, action: 'agent.local-approved', subject: `agent:${agent.id}`, detail: { hostname: agent.hostname }, source: ip });
+    this.markConnected(agent.id);
+    return agent;
+  }
+
+  findByPublicKey(publicKey: string): Promise<AgentEntity | null> {
+    return this.repository.findByPublicKey(publicKey);
+  }
+
+  /** A new agent from a valid registration: pending until a person approves it. */
+  async register(registration: Registration, ip: string): Promise<AgentEntity> {
+    const agent = await this.repository.create({
+      hostname: registration.hostname,
+      version: registration.version,
+      addresses: registration.addresses,
+      publicKey: registration.publicKey,
+      state: 'pending',
+      isLocal: false,
+      ip,
+      approvedAt: null,
+      lastSeenAt: this.clock.now(),
+    });
+    await this.audit.record({ actor: null, action: 'agent.registered', subject: `agent:${agent.id}`, detail: { hostname: agent.hostname }, source: ip });
+    this.markConnected(agent.id);
+    return agent;
+  }
+
+  /** An enrolled agent proved its key from `ip`: what may it do? An approved one from a new address goes on hold. */
+  async keyAuthenticated(agent: AgentEntity, hello: AgentHello['agent'], ip: string): Promise<KeyAuthOutcome> {
+    Object.assign(agent, { hostname: hello.hostname, version: hello.version, addresses: hello.addresses, lastSeenAt: this.clock.now() });
+    if (agent.state === 'approved' && agent.ip !== ip) {
+      const from = agent.ip;
+      agent.state = 'hold';
+      agent.ip = ip;
+      await this.repository.save(agent);
+      await this.audit.record({ actor: null, action: 'agent.hold', subject: `agent:${agent.id}`, detail: { from, to: ip }, source: ip });
+    } else {
+      if (agent.state !== 'approved') agent.ip = ip;
+      await this.repository.save(agent);
+    }
+    this.markConnected(agent.id);
+    return { kind: agent.state, agent };
+  }
+
+  async approve(id: number, actor: Actor, source: string | null): Promise<AgentEntity> {
+    const agent = await this.get(id);
+    if (agent.state === 'approved') throw new ConflictException(`agent ${id} is already approved`);
+    if (agent.state === 'blacklisted') throw new ConflictException(`agent ${id} is blacklisted: delete it, and it can register again`);
+    const from = agent.state;
+    Object.assign(agent, { state: 'approved', approvedAt: this.clock.now() });
+    await this.repository.save(agent);
+    await this.audit.record({ actor, action: from === 'hold' ? 'agent.reapproved' : 'agent.approved', subject: `agent:${id}`, detail: { hostname: agent.hostname, ip: agent.ip }, source });
+    this.stateChanges$.next({ agentId: id, state: 'approved' });
     this.changes$.next();
     return agent;
+  }
+
+  async reject(id: number, actor: Actor, source: string | null): Promise<AgentEntity> {
+    const agent = await this.get(id);
+    if (agent.isLocal) throw new ConflictException("the server's own agent cannot be blacklisted");
+    agent.state = 'blacklisted';
+    await this.repository.save(agent);
+    await this.audit.record({ actor, action: 'agent.blacklisted', subject: `agent:${id}`, detail: { hostname: agent.hostname }, source });
+    this.connected.delete(id);
+    this.stateChanges$.next({ agentId: id, state: 'blacklisted' });
+    this.changes$.next();
+    return agent;
+  }
+
+  async remove(id: number, actor: Actor, source: string | null): Promise<void> {
+    const agent = await this.get(id);
+    await this.repository.delete(id);
+    await this.audit.record({ actor, action: 'agent.deleted', subject: `agent:${id}`, detail: { hostname: agent.hostname }, source });
+    this.connected.delete(id);
+    this.stateChanges$.next({ agentId: id, state: 'deleted' });
+    this.changes$.next();
+  }
+
+  markConnected(agentId: number): void {
+    this.connected.add(agentId);
+    this.changes$.next();
   }
 
   async disconnected(agentId: number): Promise<void> {
@@ -56,6 +158,12 @@ export class AgentsService {
     return (await this.repository.findAll()).map((a) => this.toView(a));
   }
 
+  private async get(id: number): Promise<AgentEntity> {
+    const agent = await this.repository.findById(id);
+    if (!agent) throw new NotFoundException(`no agent with id ${id}`);
+    return agent;
+  }
+
   private toView(a: AgentEntity): AgentView {
     return {
       id: a.id,
@@ -65,6 +173,7 @@ export class AgentsService {
       local: a.isLocal,
       version: a.version,
       addresses: a.addresses,
+      ip: a.ip,
       lastSeenAt: a.lastSeenAt,
     };
   }

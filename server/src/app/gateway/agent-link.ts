@@ -1,16 +1,21 @@
 import { Logger } from '@nestjs/common';
 import type { Clock } from '@meshping/node-kit';
+import { verifyChallenge } from '@meshping/node-kit';
 import {
   isCompatible,
   parseAgentMessage,
   PROTOCOL_VERSION,
   type AgentHello,
+  type AgentToServer,
   type ResultsBatch,
   type ServerToAgent,
 } from '@meshping/protocol';
+import { randomBytes } from 'node:crypto';
 import type { WebSocket } from 'ws';
 import type { LocalTrustService } from '../../infra/local-trust/local-trust.service';
+import type { AgentEntity } from '../agents/agent.entity';
 import type { AgentsService } from '../agents/agents.service';
+import type { EnrollmentService } from '../agents/enrollment.service';
 import { RejectedBatchError, type MonitoringService } from '../monitoring/monitoring.service';
 import type { TargetsService } from '../targets/targets.service';
 
@@ -19,6 +24,7 @@ export interface AgentLinkDeps {
   targets: TargetsService;
   monitoring: MonitoringService;
   trust: LocalTrustService;
+  enrollment: EnrollmentService;
   clock: Clock;
   /** Called once the link is authenticated; the gateway closes an older link of the same agent. */
   authenticated(link: AgentLink, agentId: number): void;
@@ -27,18 +33,30 @@ export interface AgentLinkDeps {
 }
 
 /** WebSocket close codes (4000-4999 are the application's). */
-export const CloseCode = { PROTOCOL: 4400, UNAUTHORISED: 4401, HELLO_TIMEOUT: 4408, REPLACED: 4409, STORAGE: 1011 } as const;
+export const CloseCode = {
+  PROTOCOL: 4400,
+  UNAUTHORISED: 4401,
+  BLACKLISTED: 4403,
+  HELLO_TIMEOUT: 4408,
+  REPLACED: 4409,
+  DELETED: 4410,
+  STORAGE: 1011,
+} as const;
 const HELLO_TIMEOUT_MS = 10_000;
 
+/** new -> (challenged ->) waiting (pending / hold) -> active (approved: results accepted). */
+type Phase = 'new' | 'challenged' | 'waiting' | 'active';
+
 /**
- * One agent connection: hello (authentication) first, then results and heartbeats, handled one
- * frame at a time in arrival order. A bad frame gets an error reply and is dropped; the connection
- * and everyone else carry on.
+ * One agent connection: authentication first (local token, key challenge, or a sealed
+ * registration), then results and heartbeats, handled one frame at a time in arrival order. A bad
+ * frame gets an error reply and is dropped; the connection and everyone else carry on.
  */
 export class AgentLink {
   private readonly logger = new Logger(AgentLink.name);
   private agentId: number | null = null;
-  private helloSeen = false;
+  private phase: Phase = 'new';
+  private challenge: { nonce: string; agent: AgentEntity; hello: AgentHello } | null = null;
   private helloTimer: NodeJS.Timeout | null;
   /** Frames are processed strictly in order: each waits for the previous one's database work. */
   private chain: Promise<void> = Promise.resolve();
@@ -66,6 +84,10 @@ export class AgentLink {
     return this.agentId;
   }
 
+  get active(): boolean {
+    return this.phase === 'active';
+  }
+
   send(message: ServerToAgent): void {
     if (this.socket.readyState === this.socket.OPEN) this.socket.send(JSON.stringify(message));
   }
@@ -83,36 +105,109 @@ export class AgentLink {
     this.socket.close(code, reason);
   }
 
+  /** Approved (now, or again after a hold): results are accepted from here on. */
+  activate(): void {
+    if (this.agentId === null) return;
+    this.phase = 'active';
+    this.send({ type: 'welcome', protocol: PROTOCOL_VERSION, agentId: this.agentId, serverTime: this.deps.clock.now() });
+    this.sendTargets();
+  }
+
   private async onFrame(frame: string | null): Promise<void> {
     if (frame === null) return this.refuse('bad-frame', 'binary frames are not part of the protocol');
     const parsed = parseAgentMessage(frame);
     if (!parsed.ok) return this.refuse('bad-message', parsed.error);
     const msg = parsed.value;
-    if (msg.type === 'hello') return this.onHello(msg);
+    if (msg.type === 'hello' || msg.type === 'register' || msg.type === 'challenge-response') return this.onAuth(msg);
     if (this.agentId === null) return this.close(CloseCode.UNAUTHORISED, 'hello must come first');
+    if (msg.type === 'heartbeat') return this.deps.agents.seen(this.agentId);
+    if (this.phase !== 'active') return this.refuse('not-approved', 'this agent is not approved (pending or on hold): keep the results');
     if (msg.type === 'results') return this.onResults(this.agentId, msg);
     if (msg.type === 'targets-request') return this.sendTargets();
-    await this.deps.agents.seen(this.agentId);
   }
 
-  private async onHello(hello: AgentHello): Promise<void> {
-    if (this.helloSeen) return this.refuse('bad-message', 'already authenticated');
-    this.helloSeen = true;
-    if (!isCompatible(hello.protocol)) {
-      return this.close(CloseCode.PROTOCOL, `protocol ${hello.protocol} not supported; the server speaks ${PROTOCOL_VERSION}`);
+  private async onAuth(msg: Extract<AgentToServer, { type: 'hello' | 'register' | 'challenge-response' }>): Promise<void> {
+    if (msg.type === 'challenge-response') {
+      if (this.phase !== 'challenged' || !this.challenge) return this.refuse('bad-message', 'no challenge is open');
+      return this.onChallengeResponse(msg.signature);
     }
-    if (!this.deps.trust.verify(hello.auth.token)) {
+    if (this.phase !== 'new') return this.refuse('bad-message', 'already authenticated');
+    if (!isCompatible(msg.protocol)) {
+      return this.close(CloseCode.PROTOCOL, `protocol ${msg.protocol} not supported; the server speaks ${PROTOCOL_VERSION}`);
+    }
+    if (msg.type === 'register') return this.onRegister(msg);
+    if (msg.auth.kind === 'local-token') return this.onLocalHello(msg);
+    const agent = await this.deps.agents.findByPublicKey(msg.auth.publicKey);
+    if (!agent) {
+      this.send({ type: 'error', code: 'unknown-key', message: 'this key is not enrolled: register with the join passphrase', fatal: true });
+      return this.close(CloseCode.UNAUTHORISED, 'unknown key');
+    }
+    if (agent.state === 'blacklisted') return this.refuseBlacklisted(agent.id);
+    const nonce = randomBytes(32).toString('base64url');
+    this.challenge = { nonce, agent, hello: msg };
+    this.phase = 'challenged';
+    this.send({ type: 'challenge', nonce });
+  }
+
+  private async onLocalHello(hello: AgentHello): Promise<void> {
+    if (hello.auth.kind !== 'local-token' || !this.deps.trust.verify(hello.auth.token)) {
       this.logger.warn({ event: 'agent.auth-refused', remote: this.remote, hostname: hello.agent.hostname });
       return this.close(CloseCode.UNAUTHORISED, 'authentication refused');
     }
+    const agent = await this.deps.agents.connectLocal(hello.agent, this.remote);
+    this.authenticatedAs(agent.id);
+    this.activate();
+  }
+
+  private async onChallengeResponse(signature: string): Promise<void> {
+    const { nonce, agent, hello } = this.challenge as NonNullable<typeof this.challenge>;
+    this.challenge = null;
+    if (!verifyChallenge(agent.publicKey as string, nonce, signature)) {
+      this.logger.warn({ event: 'agent.auth-refused', remote: this.remote, agentId: agent.id, reason: 'bad signature' });
+      return this.close(CloseCode.UNAUTHORISED, 'authentication refused');
+    }
+    const outcome = await this.deps.agents.keyAuthenticated(agent, hello.agent, this.remote);
+    this.authenticatedAs(agent.id);
+    if (outcome.kind === 'approved') return this.activate();
+    if (outcome.kind === 'blacklisted') return this.refuseBlacklisted(agent.id);
+    this.phase = 'waiting';
+    if (outcome.kind === 'pending') this.send({ type: 'pending', agentId: agent.id, message: 'waiting for an admin to approve this agent' });
+    else this.send({ type: 'hold', agentId: agent.id, message: `on hold: the agent's address changed to ${this.remote}; an admin must re-approve it` });
+  }
+
+  private async onRegister(msg: Extract<AgentToServer, { type: 'register' }>): Promise<void> {
+    const opened = await this.deps.enrollment.open(msg);
+    if (!opened.ok) {
+      this.logger.warn({ event: 'agent.registration-refused', remote: this.remote, reason: opened.reason });
+      this.send({ type: 'error', code: 'registration-refused', message: opened.reason, fatal: true });
+      return this.socket.close(CloseCode.UNAUTHORISED, 'registration refused');
+    }
+    const existing = await this.deps.agents.findByPublicKey(opened.registration.publicKey);
+    if (existing?.state === 'blacklisted') return this.refuseBlacklisted(existing.id);
+    if (existing) {
+      this.send({ type: 'error', code: 'already-registered', message: 'this key is enrolled: authenticate with it (hello, kind "key")', fatal: true });
+      return this.socket.close(CloseCode.UNAUTHORISED, 'already registered');
+    }
+    const agent = await this.deps.agents.register(opened.registration, this.remote);
+    this.authenticatedAs(agent.id);
+    this.phase = 'waiting';
+    this.logger.log({ event: 'agent.registered', agentId: agent.id, hostname: agent.hostname, remote: this.remote });
+    this.send({ type: 'pending', agentId: agent.id, message: 'registered: waiting for an admin to approve this agent' });
+  }
+
+  private authenticatedAs(agentId: number): void {
     if (this.helloTimer) clearTimeout(this.helloTimer);
     this.helloTimer = null;
-    const agent = await this.deps.agents.connectLocal(hello.agent);
-    this.agentId = agent.id;
-    this.deps.authenticated(this, agent.id);
-    this.logger.log({ event: 'agent.connected', agentId: agent.id, hostname: agent.hostname, remote: this.remote });
-    this.send({ type: 'welcome', protocol: PROTOCOL_VERSION, agentId: agent.id, serverTime: this.deps.clock.now() });
-    this.sendTargets();
+    this.agentId = agentId;
+    this.phase = 'waiting';
+    this.deps.authenticated(this, agentId);
+    this.logger.log({ event: 'agent.connected', agentId, remote: this.remote });
+  }
+
+  private refuseBlacklisted(agentId: number): void {
+    this.logger.warn({ event: 'agent.blacklisted-refused', agentId, remote: this.remote });
+    this.send({ type: 'error', code: 'blacklisted', message: 'this agent was rejected by an admin', fatal: true });
+    this.socket.close(CloseCode.BLACKLISTED, 'blacklisted');
   }
 
   private sendTargets(): void {

@@ -6,6 +6,7 @@ import type { IncomingMessage } from 'node:http';
 import type { WebSocket } from 'ws';
 import { LocalTrustService } from '../../infra/local-trust/local-trust.service';
 import { AgentsService } from '../agents/agents.service';
+import { EnrollmentService } from '../agents/enrollment.service';
 import { MonitoringService } from '../monitoring/monitoring.service';
 import { TargetsService, type TargetsChange } from '../targets/targets.service';
 import { AgentLink, CloseCode } from './agent-link';
@@ -23,11 +24,19 @@ export class AgentGateway implements OnGatewayConnection, OnModuleInit, OnModule
     private readonly targets: TargetsService,
     private readonly monitoring: MonitoringService,
     private readonly trust: LocalTrustService,
+    private readonly enrollment: EnrollmentService,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
   onModuleInit(): void {
     this.targets.changes$.subscribe((change) => this.pushChange(change));
+    this.agents.stateChanges$.subscribe(({ agentId, state }) => {
+      const link = this.active.get(agentId);
+      if (!link) return;
+      if (state === 'approved') link.activate();
+      else if (state === 'blacklisted') link.close(CloseCode.BLACKLISTED, 'blacklisted');
+      else if (state === 'deleted') link.close(CloseCode.DELETED, 'deleted by an admin');
+    });
     // ws ping every 30 s; a link silent for 60 s is dead (the agent is then offline).
     this.liveness = setInterval(() => this.checkLiveness(), HEARTBEAT_INTERVAL_MS);
     this.liveness.unref();
@@ -38,12 +47,14 @@ export class AgentGateway implements OnGatewayConnection, OnModuleInit, OnModule
   }
 
   handleConnection(socket: WebSocket, request: IncomingMessage): void {
-    const remote = request.socket.remoteAddress ?? 'unknown';
+    // IPv4 clients of a dual-stack listener appear as ::ffff:a.b.c.d; record the plain address.
+    const remote = (request.socket.remoteAddress ?? 'unknown').replace(/^::ffff:(\d+\.\d+\.\d+\.\d+)$/, '$1');
     const link = new AgentLink(socket, remote, {
       agents: this.agents,
       targets: this.targets,
       monitoring: this.monitoring,
       trust: this.trust,
+      enrollment: this.enrollment,
       clock: this.clock,
       authenticated: (l, agentId) => {
         const previous = this.active.get(agentId);
@@ -63,7 +74,7 @@ export class AgentGateway implements OnGatewayConnection, OnModuleInit, OnModule
   /** Every connected agent gets each change at once, as an increment on the version it has. */
   private pushChange(change: TargetsChange): void {
     const message = { type: 'targets-changed' as const, ...change };
-    for (const link of this.active.values()) link.send(message);
+    for (const link of this.active.values()) if (link.active) link.send(message);
   }
 
   private checkLiveness(): void {

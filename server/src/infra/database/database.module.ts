@@ -12,6 +12,7 @@ import { SERVER_CONFIG, type ServerConfig } from '../config/server-config';
 import { InitialSchema1763769600000 } from './migrations/1763769600000-initial-schema';
 import { UsersAuthAudit1763856000000 } from './migrations/1763856000000-users-auth-audit';
 import { TargetsEdit1763942400000 } from './migrations/1763942400000-targets-edit';
+import { AgentEnrollment1764028800000 } from './migrations/1764028800000-agent-enrollment';
 
 export const DATABASE_FILE = 'meshping.sqlite';
 
@@ -29,7 +30,7 @@ export const DATABASE_FILE = 'meshping.sqlite';
           enableWAL: true,
           busyTimeout: 5000,
           entities: [AgentEntity, TargetEntity, UserEntity, SessionEntity, ResetTokenEntity, AuditEntity],
-          migrations: [InitialSchema1763769600000, UsersAuthAudit1763856000000, TargetsEdit1763942400000],
+          migrations: [InitialSchema1763769600000, UsersAuthAudit1763856000000, TargetsEdit1763942400000, AgentEnrollment1764028800000],
           migrationsRun: true,
           synchronize: false,
           logging: ['error'],

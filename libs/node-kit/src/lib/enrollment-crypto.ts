@@ -1,0 +1,99 @@
+import {
+  createCipheriv,
+  createDecipheriv,
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  hkdfSync,
+  randomBytes,
+  sign,
+  verify,
+} from 'node:crypto';
+
+/*
+ * The cryptography of agent enrollment (docs/protocol.md, "Enrollment"):
+ * - the join passphrase's secret (>= 128 bits) and the server certificate's fingerprint derive an
+ *   AES-256-GCM key (HKDF-SHA256), so only holders of the current passphrase can register, and a
+ *   registration cannot be replayed against a server with another certificate;
+ * - registrations carry a timestamp and a random nonce in the authenticated data;
+ * - each agent has an Ed25519 key pair; later connections prove the key by signing a challenge.
+ */
+
+const KEY_INFO = 'meshping enrollment v1';
+const NONCE_BYTES = 12;
+const TAG_BYTES = 16;
+
+export function enrollmentKey(secret: string, fingerprint: string): Buffer {
+  const salt = Buffer.from(normaliseFingerprint(fingerprint), 'hex');
+  return Buffer.from(hkdfSync('sha256', Buffer.from(secret, 'base64url'), salt, KEY_INFO, 32));
+}
+
+export function normaliseFingerprint(f: string): string {
+  return f.replace(/:/g, '').toUpperCase();
+}
+
+export function registrationAad(ts: number, nonce: string): Buffer {
+  return Buffer.from(`meshping-register|${ts}|${nonce}`);
+}
+
+export interface Sealed {
+  ts: number;
+  nonce: string;
+  sealed: string;
+}
+
+export function seal(key: Buffer, plaintext: string, ts: number): Sealed {
+  const nonce = randomBytes(NONCE_BYTES);
+  const nonceText = nonce.toString('base64url');
+  const cipher = createCipheriv('aes-256-gcm', key, nonce);
+  cipher.setAAD(registrationAad(ts, nonceText));
+  const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final(), cipher.getAuthTag()]);
+  return { ts, nonce: nonceText, sealed: body.toString('base64url') };
+}
+
+/** The plaintext, or null when the message was not sealed with this key (or was altered). */
+export function open(key: Buffer, message: Sealed): string | null {
+  try {
+    const nonce = Buffer.from(message.nonce, 'base64url');
+    const body = Buffer.from(message.sealed, 'base64url');
+    if (nonce.length !== NONCE_BYTES || body.length <= TAG_BYTES) return null;
+    const decipher = createDecipheriv('aes-256-gcm', key, nonce);
+    decipher.setAAD(registrationAad(message.ts, message.nonce));
+    decipher.setAuthTag(body.subarray(body.length - TAG_BYTES));
+    return Buffer.concat([decipher.update(body.subarray(0, body.length - TAG_BYTES)), decipher.final()]).toString('utf8');
+  } catch {
+    return null;
+  }
+}
+
+export interface AgentKeyPair {
+  /** Ed25519 public key, SPKI DER, base64url: what the server stores. */
+  publicKey: string;
+  /** PKCS#8 PEM: stays in the agent's state file (0600). */
+  privateKeyPem: string;
+}
+
+export function generateAgentKeyPair(): AgentKeyPair {
+  const { publicKey, privateKey } = generateKeyPairSync('ed25519');
+  return {
+    publicKey: publicKey.export({ type: 'spki', format: 'der' }).toString('base64url'),
+    privateKeyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+  };
+}
+
+export function challengeText(nonce: string): Buffer {
+  return Buffer.from(`meshping-auth|${nonce}`);
+}
+
+export function signChallenge(privateKeyPem: string, nonce: string): string {
+  return sign(null, challengeText(nonce), createPrivateKey(privateKeyPem)).toString('base64url');
+}
+
+export function verifyChallenge(publicKey: string, nonce: string, signature: string): boolean {
+  try {
+    const key = createPublicKey({ key: Buffer.from(publicKey, 'base64url'), format: 'der', type: 'spki' });
+    return key.asymmetricKeyType === 'ed25519' && verify(null, challengeText(nonce), key, Buffer.from(signature, 'base64url'));
+  } catch {
+    return false;
+  }
+}

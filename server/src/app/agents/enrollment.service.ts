@@ -1,0 +1,84 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { CLOCK, enrollmentKey, normaliseFingerprint, open, type Clock } from '@meshping/node-kit';
+import { encodePassphrase, registrationSchema, type Registration } from '@meshping/protocol';
+import { randomBytes } from 'node:crypto';
+import type { DataSource } from 'typeorm';
+import { TLS_INFO, type TlsInfo } from '../../infra/tls/tls-info';
+import { AuditService, type Actor } from '../audit/audit.service';
+
+const SECRET_KEY = 'enroll.secret';
+/** A registration is accepted this long around its timestamp; its nonce is remembered as long. */
+export const REGISTRATION_WINDOW_MS = 5 * 60_000;
+
+export type OpenResult = { ok: true; registration: Registration } | { ok: false; reason: string };
+
+/**
+ * The join passphrase's secret (256 bits, in the settings table), its rotation, and the opening of
+ * sealed registrations with replay protection.
+ */
+@Injectable()
+export class EnrollmentService {
+  private readonly logger = new Logger(EnrollmentService.name);
+  private readonly seenNonces = new Map<string, number>();
+
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    @Inject(TLS_INFO) private readonly tls: TlsInfo,
+    private readonly audit: AuditService,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
+
+  get available(): boolean {
+    return this.tls.fingerprint !== null;
+  }
+
+  async passphrase(baseUrl: string): Promise<{ passphrase: string; fingerprint: string }> {
+    const fingerprint = this.requireFingerprint();
+    return { passphrase: encodePassphrase({ url: baseUrl, fingerprint, secret: await this.secret() }), fingerprint };
+  }
+
+  async rotate(actor: Actor, source: string | null): Promise<void> {
+    await this.db.query('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value', [
+      SECRET_KEY,
+      randomBytes(32).toString('base64url'),
+    ]);
+    await this.audit.record({ actor, action: 'enrollment.passphrase-rotated', source });
+  }
+
+  /** Opens a sealed registration: current passphrase only, within the window, never twice. */
+  async open(message: { ts: number; nonce: string; sealed: string }): Promise<OpenResult> {
+    if (!this.available) return { ok: false, reason: 'enrollment needs TLS (MESHPING_TLS=on)' };
+    const now = this.clock.now();
+    if (Math.abs(now - message.ts) > REGISTRATION_WINDOW_MS) return { ok: false, reason: 'registration timestamp outside the 5-minute window (check the clock)' };
+    for (const [nonce, until] of this.seenNonces) if (until < now) this.seenNonces.delete(nonce);
+    if (this.seenNonces.has(message.nonce)) return { ok: false, reason: 'replayed registration' };
+    const key = enrollmentKey(await this.secret(), this.requireFingerprint());
+    const plaintext = open(key, message);
+    if (plaintext === null) return { ok: false, reason: 'registration does not decrypt: wrong or rotated passphrase, or altered in transit' };
+    this.seenNonces.set(message.nonce, now + 2 * REGISTRATION_WINDOW_MS);
+    let data: unknown;
+    try {
+      data = JSON.parse(plaintext);
+    } catch {
+      return { ok: false, reason: 'registration is not JSON' };
+    }
+    const parsed = registrationSchema.safeParse(data);
+    return parsed.success ? { ok: true, registration: parsed.data } : { ok: false, reason: 'registration content invalid' };
+  }
+
+  private requireFingerprint(): string {
+    if (!this.tls.fingerprint) throw new Error('enrollment needs TLS: the passphrase carries the certificate fingerprint');
+    return normaliseFingerprint(this.tls.fingerprint);
+  }
+
+  private async secret(): Promise<string> {
+    const rows: { value: string }[] = await this.db.query('SELECT value FROM settings WHERE key = ?', [SECRET_KEY]);
+    if (rows.length) return rows[0].value;
+    const secret = randomBytes(32).toString('base64url');
+    await this.db.query('INSERT OR IGNORE INTO settings (key, value) VALUES (?, ?)', [SECRET_KEY, secret]);
+    const [{ value }] = await this.db.query('SELECT value FROM settings WHERE key = ?', [SECRET_KEY]);
+    this.logger.log({ event: 'enrollment.secret-created' });
+    return value;
+  }
+}
