@@ -1,4 +1,5 @@
 import { ConfigError } from '@meshping/node-kit';
+import { encodePassphrase } from '@meshping/protocol';
 import { loadAgentConfig } from './agent-config';
 
 const base = { MESHPING_SERVER_URL: 'https://127.0.0.1:8443/', MESHPING_AGENT_TOKEN_FILE: '/var/lib/meshping/local-agent.token' };
@@ -21,5 +22,20 @@ describe('agent configuration', () => {
   ])('refuses %j, naming the variable', (env, message) => {
     expect(() => loadAgentConfig(env)).toThrow(ConfigError);
     expect(() => loadAgentConfig(env)).toThrow(message);
+  });
+});
+
+describe('agent configuration from a join passphrase', () => {
+  it('takes the server URL and certificate fingerprint from the passphrase', () => {
+    const passphrase = encodePassphrase({ url: 'https://monitor.example:8443', fingerprint: 'CD'.repeat(32), secret: 'a'.repeat(43) });
+    const config = loadAgentConfig({ MESHPING_PASSPHRASE: passphrase });
+    expect(config.MESHPING_SERVER_URL).toBe('wss://monitor.example:8443');
+    expect(config.MESHPING_SERVER_FINGERPRINT).toBe('CD'.repeat(32));
+    expect(config.MESHPING_PASSPHRASE?.secret).toBe('a'.repeat(43));
+  });
+
+  it('refuses something that is not a passphrase, and a setup with neither passphrase nor URL', () => {
+    expect(() => loadAgentConfig({ MESHPING_PASSPHRASE: 'hunter2' })).toThrow('MESHPING_PASSPHRASE: not a Meshping join passphrase');
+    expect(() => loadAgentConfig({})).toThrow('set MESHPING_PASSPHRASE');
   });
 });

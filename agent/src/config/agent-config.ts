@@ -1,27 +1,57 @@
 import { parseEnv } from '@meshping/node-kit';
+import { decodePassphrase, type JoinPassphrase } from '@meshping/protocol';
 import { z } from 'zod';
 
-export const agentConfigSchema = z.object({
-  /** The server's base URL (http(s):// or ws(s)://); the agent connects to its /agent socket. */
-  MESHPING_SERVER_URL: z
-    .url({ protocol: /^(https?|wss?)$/, message: 'must be an http(s):// or ws(s):// URL' })
-    .transform((u) => u.replace(/^http/, 'ws').replace(/\/+$/, '')),
-  /** The local trust token the server writes into its data directory (local agent only, for now). */
-  MESHPING_AGENT_TOKEN_FILE: z.string().min(1),
-  /**
-   * SHA-256 fingerprint of the server's TLS certificate (as the server logs it). When set, the agent
-   * trusts exactly that certificate, self-signed or not; when unset, the system's CAs decide.
-   */
-  MESHPING_SERVER_FINGERPRINT: z
-    .string()
-    .transform((f) => f.replace(/:/g, '').toUpperCase())
-    .pipe(z.string().regex(/^[0-9A-F]{64}$/, { message: 'must be a SHA-256 fingerprint (64 hex digits, colons allowed)' }))
-    .optional(),
-  MESHPING_AGENT_HOSTNAME: z.string().min(1).max(253).optional(),
-  MESHPING_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
-});
+const fingerprint = z
+  .string()
+  .transform((f) => f.replace(/:/g, '').toUpperCase())
+  .pipe(z.string().regex(/^[0-9A-F]{64}$/, { message: 'must be a SHA-256 fingerprint (64 hex digits, colons allowed)' }));
 
-export type AgentConfig = z.infer<typeof agentConfigSchema>;
+export const agentConfigSchema = z
+  .object({
+    /**
+     * The join passphrase an admin copied from the server: it carries the server's URL, its
+     * certificate's fingerprint and the enrollment secret. Needed until the server has this agent's key.
+     */
+    MESHPING_PASSPHRASE: z
+      .string()
+      .transform((p, ctx) => {
+        const decoded = decodePassphrase(p.trim());
+        if (!decoded) ctx.addIssue({ code: 'custom', message: 'not a Meshping join passphrase (it starts with "mpj1.")' });
+        return decoded as JoinPassphrase;
+      })
+      .optional(),
+    /** The server's base URL (http(s):// or ws(s)://); default: the passphrase's. */
+    MESHPING_SERVER_URL: z.url({ protocol: /^(https?|wss?)$/, message: 'must be an http(s):// or ws(s):// URL' }).optional(),
+    /**
+     * SHA-256 fingerprint of the server's TLS certificate. When set (or carried by the passphrase)
+     * the agent trusts exactly that certificate, self-signed or not; otherwise the system's CAs decide.
+     */
+    MESHPING_SERVER_FINGERPRINT: fingerprint.optional(),
+    /** The local trust token of the server beside this agent (npm start); other agents enroll. */
+    MESHPING_AGENT_TOKEN_FILE: z.string().min(1).optional(),
+    /** Where the agent keeps its key pair (0700 / 0600). */
+    MESHPING_AGENT_STATE_DIR: z.string().min(1).default('/var/lib/meshping-agent'),
+    MESHPING_AGENT_HOSTNAME: z.string().min(1).max(253).optional(),
+    MESHPING_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
+  })
+  .refine((c) => c.MESHPING_SERVER_URL || c.MESHPING_PASSPHRASE, {
+    message: "set MESHPING_PASSPHRASE (from the server's agent registration screen) or MESHPING_SERVER_URL",
+    path: ['MESHPING_SERVER_URL'],
+  });
+
+/** The settings, with the server's WebSocket base URL and fingerprint taken from the passphrase where not given. */
+export type AgentConfig = Omit<z.infer<typeof agentConfigSchema>, 'MESHPING_SERVER_URL'> & { MESHPING_SERVER_URL: string };
+
+function resolve(c: z.infer<typeof agentConfigSchema>): AgentConfig {
+  const url = c.MESHPING_SERVER_URL ?? (c.MESHPING_PASSPHRASE as JoinPassphrase).url;
+  return {
+    ...c,
+    MESHPING_SERVER_URL: url.replace(/^http/, 'ws').replace(/\/+$/, ''),
+    MESHPING_SERVER_FINGERPRINT: c.MESHPING_SERVER_FINGERPRINT ?? c.MESHPING_PASSPHRASE?.fingerprint,
+  };
+}
+
 export const AGENT_CONFIG = Symbol('AGENT_CONFIG');
 
 /** Server variables a shared environment (the launcher) may carry. */
@@ -32,5 +62,5 @@ const SERVER_KEYS = [
 ];
 
 export function loadAgentConfig(env: Record<string, string | undefined> = process.env): AgentConfig {
-  return parseEnv(agentConfigSchema, env, SERVER_KEYS);
+  return resolve(parseEnv(agentConfigSchema, env, SERVER_KEYS));
 }

@@ -6,12 +6,10 @@ import {
   MAX_FRAME_BYTES,
   OFFLINE_AFTER_MS,
   parseServerToAgent,
-  PROTOCOL_VERSION,
   RESULT_FLUSH_INTERVAL_MS,
   type AgentToServer,
   type ServerToAgent,
 } from '@meshping/protocol';
-import { readFileSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import { Subject } from 'rxjs';
@@ -19,6 +17,7 @@ import { hostname, networkInterfaces } from 'node:os';
 import WebSocket from 'ws';
 import { AGENT_CONFIG, type AgentConfig } from '../config/agent-config';
 import { ProbeScheduler } from '../scheduler/probe-scheduler';
+import { Authenticator, type AuthOutcome } from './authenticator';
 import { ResultBuffer } from './result-buffer';
 
 export const AGENT_VERSION = '0.1.0';
@@ -44,6 +43,7 @@ export class UplinkService implements OnApplicationShutdown {
   agentId: number | null = null;
   /** Version of the target list the scheduler has. */
   targetsVersion: number | null = null;
+  private readonly auth: Authenticator;
   /** Emits when the agent must stop (it cannot trust the server); main exits with the message. */
   readonly fatal$ = new Subject<string>();
   lastError: string | null = null;
@@ -53,7 +53,9 @@ export class UplinkService implements OnApplicationShutdown {
     @Inject(CLOCK) private readonly clock: Clock,
     private readonly scheduler: ProbeScheduler,
     private readonly buffer: ResultBuffer,
-  ) {}
+  ) {
+    this.auth = new Authenticator(config, clock);
+  }
 
   start(): void {
     this.scheduler.start();
@@ -106,21 +108,22 @@ export class UplinkService implements OnApplicationShutdown {
   }
 
   private onOpen(): void {
-    let token: string;
-    try {
-      token = readFileSync(this.config.MESHPING_AGENT_TOKEN_FILE, 'utf8').trim();
-    } catch (err) {
-      this.lastError = `cannot read MESHPING_AGENT_TOKEN_FILE: ${(err as Error).message}`;
-      this.logger.error({ event: 'uplink.token-unreadable', error: this.lastError });
-      this.socket?.close(1000);
+    const agent = { hostname: this.config.MESHPING_AGENT_HOSTNAME ?? hostname(), version: AGENT_VERSION, addresses: localAddresses() };
+    this.follow(this.auth.first(agent));
+  }
+
+  /** Carries out an authentication step's outcome. */
+  private follow(outcome: AuthOutcome): void {
+    if (!outcome) return;
+    if ('send' in outcome) return this.send(outcome.send);
+    if ('reconnect' in outcome) {
+      this.attempt = 0;
+      this.socket?.close(1000, 'reconnecting');
       return;
     }
-    this.send({
-      type: 'hello',
-      protocol: PROTOCOL_VERSION,
-      agent: { hostname: this.config.MESHPING_AGENT_HOSTNAME ?? hostname(), version: AGENT_VERSION, addresses: localAddresses() },
-      auth: { kind: 'local-token', token },
-    });
+    this.stopped = true;
+    this.socket?.close(1000, 'stopping');
+    this.fatal$.next(outcome.fatal);
   }
 
   /** Heartbeat when authenticated; and a server silent for 60 s is dead: reconnect (and resend). */
@@ -145,7 +148,20 @@ export class UplinkService implements OnApplicationShutdown {
 
   private handle(msg: ServerToAgent): void {
     switch (msg.type) {
+      case 'challenge':
+        return this.follow(this.auth.challenge(msg.nonce));
+      case 'pending':
+        this.ready = false;
+        this.auth.known();
+        this.logger.warn({ event: 'uplink.pending', agentId: msg.agentId, message: msg.message, backlog: this.buffer.depth() });
+        return;
+      case 'hold':
+        this.ready = false;
+        this.auth.known();
+        this.logger.warn({ event: 'uplink.hold', agentId: msg.agentId, message: msg.message, backlog: this.buffer.depth() });
+        return;
       case 'welcome':
+        this.auth.known();
         this.ready = true;
         this.attempt = 0;
         this.agentId = msg.agentId;
@@ -173,7 +189,7 @@ export class UplinkService implements OnApplicationShutdown {
       case 'error':
         this.lastError = `${msg.code}: ${msg.message}`;
         this.logger[msg.fatal ? 'error' : 'warn']({ event: 'uplink.server-error', code: msg.code, message: msg.message });
-        return;
+        return this.follow(this.auth.error(msg.code, msg.message));
     }
   }
 

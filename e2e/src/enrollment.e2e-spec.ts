@@ -1,0 +1,97 @@
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { APIRequestContext, Browser, BrowserContext } from 'playwright-core';
+import { AgentProcess } from './agent-process';
+import { launchChromium } from './browser';
+import { MeshpingProcess } from './meshping-process';
+
+interface Agent {
+  id: number;
+  hostname: string;
+  state: string;
+  online: boolean;
+}
+
+/** A second, real agent process enrolls with the join passphrase, is approved, and reconnects by key. */
+describe('Agent enrollment with the real agent and server', () => {
+  let meshping: MeshpingProcess;
+  let browser: Browser;
+  let context: BrowserContext;
+  let api: APIRequestContext;
+  let stateDir: string;
+  const agents: AgentProcess[] = [];
+
+  const csrf = async () => (await context.cookies()).find((c) => c.name === 'XSRF-TOKEN')?.value ?? '';
+  const post = async (path: string, data?: unknown) => api.post(`${meshping.url}${path}`, { data, headers: { 'x-xsrf-token': await csrf(), origin: meshping.url } });
+  const list = async (): Promise<Agent[]> => (await api.get(`${meshping.url}/api/agents`)).json();
+  const until = async <T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> => {
+    const end = Date.now() + timeoutMs;
+    for (;;) {
+      const value = await probe();
+      if (value !== undefined) return value;
+      if (Date.now() > end) throw new Error(`timed out waiting for ${what}; agent output:\n${agents.flatMap((a) => a.output).join('')}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  };
+
+  beforeAll(async () => {
+    meshping = await MeshpingProcess.start();
+    browser = await launchChromium();
+    context = await browser.newContext({ ignoreHTTPSErrors: true });
+    api = context.request;
+    stateDir = mkdtempSync(join(tmpdir(), 'meshping-agent-state-'));
+    const setup = await api.post(`${meshping.url}/api/auth/setup`, { data: { setupCode: meshping.setupCode, username: 'admin', password: 'admin password 1' } });
+    expect(setup.status()).toBe(200);
+  });
+
+  afterAll(async () => {
+    await Promise.all(agents.map((a) => a.stop()));
+    await browser?.close();
+    if (meshping) await meshping.stop();
+    rmSync(stateDir, { recursive: true, force: true });
+  });
+
+  it('registers with the passphrase, waits as pending, probes once approved, and comes back by key alone', async () => {
+    const enrollment = await (await api.get(`${meshping.url}/api/enrollment`)).json();
+    expect(enrollment.passphrase).toMatch(/^mpj1\./);
+
+    const first = AgentProcess.start({ MESHPING_PASSPHRASE: enrollment.passphrase, MESHPING_AGENT_STATE_DIR: stateDir, MESHPING_AGENT_HOSTNAME: 'remote-1' });
+    agents.push(first);
+    const pending = await until('a pending remote-1', async () => (await list()).find((a) => a.hostname === 'remote-1' && a.state === 'pending' && a.online));
+    expect(statSync(join(stateDir, 'identity.json')).mode & 0o777).toBe(0o600);
+
+    expect((await post(`/api/agents/${pending.id}/approve`)).status()).toBe(200);
+    // Approved: it gets the targets and its results arrive (cells of its row in the grid snapshot).
+    await until('results from remote-1', async () => {
+      const grid = await (await api.get(`${meshping.url}/api/grid`)).json();
+      for (let i = 0; i < grid.cells.length; i += 4) if (grid.cells[i] === pending.id && grid.cells[i + 3] >= 0) return true;
+      return undefined;
+    });
+
+    await first.stop();
+    await until('remote-1 offline', async () => ((await list()).find((a) => a.id === pending.id)?.online === false ? true : undefined));
+    const second = AgentProcess.start({ MESHPING_SERVER_URL: meshping.url, MESHPING_SERVER_FINGERPRINT: enrollment.fingerprint, MESHPING_AGENT_STATE_DIR: stateDir, MESHPING_AGENT_HOSTNAME: 'remote-1' });
+    agents.push(second);
+    const back = await until('remote-1 back online', async () => (await list()).find((a) => a.id === pending.id && a.online));
+    expect(back.state).toBe('approved');
+    expect((await list()).filter((a) => a.hostname === 'remote-1')).toHaveLength(1);
+  });
+
+  it('stops an agent at once, with a clear message, when the certificate does not match the pin', async () => {
+    const wrong = 'AB'.repeat(32);
+    const agent = AgentProcess.start({ MESHPING_SERVER_URL: meshping.url, MESHPING_SERVER_FINGERPRINT: wrong, MESHPING_AGENT_STATE_DIR: stateDir });
+    agents.push(agent);
+    expect(await agent.exited()).toBe(1);
+    expect(agent.output.join('')).toContain('does not match MESHPING_SERVER_FINGERPRINT');
+  });
+
+  it('stops an agent whose passphrase was rotated away, saying so', async () => {
+    const old = (await (await api.get(`${meshping.url}/api/enrollment`)).json()).passphrase;
+    expect((await post('/api/enrollment/rotate')).status()).toBe(200);
+    const agent = AgentProcess.start({ MESHPING_PASSPHRASE: old, MESHPING_AGENT_STATE_DIR: mkdtempSync(join(tmpdir(), 'meshping-agent-state-')) });
+    agents.push(agent);
+    expect(await agent.exited()).toBe(1);
+    expect(agent.output.join('')).toContain('the server refused the registration');
+  });
+});
