@@ -1,10 +1,10 @@
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { APIRequestContext, Browser, BrowserContext } from 'playwright-core';
 import { AgentProcess } from './agent-process';
 import { launchChromium } from './browser';
-import { MeshpingProcess } from './meshping-process';
+import { ARTIFACTS, MeshpingProcess } from './meshping-process';
 
 interface Agent {
   id: number;
@@ -36,6 +36,7 @@ describe('Agent enrollment with the real agent and server', () => {
   };
 
   beforeAll(async () => {
+    mkdirSync(ARTIFACTS, { recursive: true });
     meshping = await MeshpingProcess.start();
     browser = await launchChromium();
     context = await browser.newContext({ ignoreHTTPSErrors: true });
@@ -61,13 +62,23 @@ describe('Agent enrollment with the real agent and server', () => {
     const pending = await until('a pending remote-1', async () => (await list()).find((a) => a.hostname === 'remote-1' && a.state === 'pending' && a.online));
     expect(statSync(join(stateDir, 'identity.json')).mode & 0o777).toBe(0o600);
 
-    expect((await post(`/api/agents/${pending.id}/approve`)).status()).toBe(200);
-    // Approved: it gets the targets and its results arrive (cells of its row in the grid snapshot).
-    await until('results from remote-1', async () => {
-      const grid = await (await api.get(`${meshping.url}/api/grid`)).json();
-      for (let i = 0; i < grid.cells.length; i += 4) if (grid.cells[i] === pending.id && grid.cells[i + 3] >= 0) return true;
-      return undefined;
-    });
+    // An admin approves it on the agents screen; its row appears in the grid and turns green.
+    const page = await context.newPage();
+    await page.goto(`${meshping.url}/registration`);
+    await page.getByTestId('agent-command').getByText(enrollment.passphrase).waitFor();
+    await page.screenshot({ path: join(ARTIFACTS, 'registration.png'), fullPage: true });
+    await page.getByRole('link', { name: 'Agents' }).click();
+    const row = page.getByTestId('agent-remote-1');
+    await row.waitFor();
+    await page.screenshot({ path: join(ARTIFACTS, 'agents-pending.png'), fullPage: true });
+    await row.getByRole('button', { name: 'Approve' }).click();
+    await page.getByRole('tab', { name: /approved/ }).click();
+    await page.getByTestId('agent-remote-1').getByText('online').waitFor();
+    await page.getByRole('link', { name: 'Grid' }).click();
+    const gridRow = page.locator(`[data-testid="row-${pending.id}"]`);
+    await gridRow.getByText('remote-1').waitFor();
+    await gridRow.locator('td.cell[data-status="ok"]').first().waitFor({ timeout: 20_000 });
+    await page.screenshot({ path: join(ARTIFACTS, 'live-grid-two-agents.png'), fullPage: true });
 
     await first.stop();
     await until('remote-1 offline', async () => ((await list()).find((a) => a.id === pending.id)?.online === false ? true : undefined));

@@ -14,6 +14,16 @@ export const appRoutes: Route[] = [
     loadComponent: () => import('./features/users/users.component').then((m) => m.UsersComponent),
   },
   {
+    path: 'agents',
+    canActivate: [signedIn()],
+    loadComponent: () => import('./features/agents/agents.component').then((m) => m.AgentsComponent),
+  },
+  {
+    path: 'registration',
+    canActivate: [signedIn('admin')],
+    loadComponent: () => import('./features/registration/registration.component').then((m) => m.RegistrationComponent),
+  },
+  {
     path: 'targets',
     canActivate: [signedIn()],
     loadComponent: () => import('./features/targets/targets.component').then((m) => m.TargetsComponent),
