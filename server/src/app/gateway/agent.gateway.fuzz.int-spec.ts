@@ -1,0 +1,95 @@
+import { encodeResults, PROTOCOL_VERSION } from '@meshping/protocol';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Database, OPEN_READONLY } from 'sqlite3';
+import WebSocket from 'ws';
+import { DATABASE_FILE } from '../../infra/database/database.module';
+import { LOCAL_TOKEN_FILE } from '../../infra/local-trust/local-trust.service';
+import { startTestServer, type TestServer } from '../../testing/test-server';
+import { TestClient } from '../../testing/ws-client';
+import { AgentGateway } from './agent.gateway';
+
+/** A small deterministic PRNG (mulberry32): the same frames on every run, so a failure can be replayed. */
+function prng(seed: number): () => number {
+  return () => {
+    seed |= 0;
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const count = (file: string) =>
+  new Promise<number>((resolve, reject) => {
+    const db = new Database(file, OPEN_READONLY);
+    db.get('SELECT count(*) AS n FROM samples', (err, row: { n: number }) => (db.close(), err ? reject(err) : resolve(row.n)));
+  });
+
+describe(`${AgentGateway.name} under fuzzing: thousands of malformed frames`, () => {
+  let server: TestServer;
+
+  beforeAll(async () => (server = await startTestServer()));
+  afterAll(() => server.stop());
+
+  it('answers or closes every bad socket, stores nothing from them, and keeps serving a good agent', async () => {
+    const url = `${server.url.replace('http', 'ws')}/agent`;
+    const token = readFileSync(join(server.dataDir, LOCAL_TOKEN_FILE), 'utf8');
+    const good = await TestClient.connect(url);
+    good.send({ type: 'hello', protocol: PROTOCOL_VERSION, agent: { hostname: 'good', version: '1', addresses: [] }, auth: { kind: 'local-token', token } });
+    const { targets } = await good.next((m) => m.type === 'targets');
+    const before = await count(join(server.dataDir, DATABASE_FILE));
+
+    const random = prng(20261122);
+    const pick = <T>(xs: T[]) => xs[Math.floor(random() * xs.length)];
+    const valid = [
+      JSON.stringify(encodeResults(1, [{ targetId: targets[0].id, at: Date.now(), rtt: 10 }])),
+      JSON.stringify({ type: 'heartbeat', at: Date.now() }),
+      JSON.stringify({ type: 'hello', protocol: 1, agent: { hostname: 'x', version: '1', addresses: [] }, auth: { kind: 'key', publicKey: 'A'.repeat(59) } }),
+      JSON.stringify({ type: 'register', protocol: 1, ts: Date.now(), nonce: 'A'.repeat(16), sealed: 'B'.repeat(64) }),
+    ];
+    const mutate = (s: string): string | Buffer => {
+      switch (Math.floor(random() * 8)) {
+        case 0: { // flip characters
+          const chars = [...s];
+          for (let i = 0; i < 3; i++) chars[Math.floor(random() * chars.length)] = String.fromCharCode(32 + Math.floor(random() * 94));
+          return chars.join('');
+        }
+        case 1: return s.slice(0, Math.floor(random() * s.length)); // truncated
+        case 2: return s.replace(/\d+/g, () => pick(['-1', '1e309', '0.5', '"7"', 'null', '9007199254740993'])); // wrong numbers
+        case 3: return s.replace(/"type":"\w+"/, `"type":"${pick(['ack', 'welcome', '__proto__', 'results ', ''])}"`); // unknown types
+        case 4: return JSON.stringify({ ...JSON.parse(s), extra: 'x'.repeat(Math.floor(random() * 2000)) }); // unknown fields
+        case 5: return Buffer.from(s); // binary frame
+        case 6: return pick(['', 'null', '[]', '{}', '"results"', '{"type":"results","seq":0,"base":0,"target":[1],"dt":[0],"rtt":[1,2]}']);
+        default: return JSON.stringify({ type: 'results', seq: 2, base: 0, target: Array(20).fill('1'), dt: [], rtt: [] });
+      }
+    };
+
+    let closed = 0;
+    let answered = 0;
+    let sent = 0;
+    for (let conn = 0; conn < 80; conn++) {
+      const socket = new WebSocket(url);
+      await new Promise((r) => socket.once('open', r));
+      socket.on('message', () => (answered += 1));
+      const done = new Promise<void>((r) => socket.once('close', () => ((closed += 1), r())));
+      // Half the connections also try a frame past the 1 MiB limit.
+      for (let i = 0; i < 60 && socket.readyState === WebSocket.OPEN; i++, sent++) socket.send(mutate(pick(valid)));
+      // Every fourth connection ends with a frame past the 1 MiB limit.
+      if (conn % 4 === 3) socket.send('x'.repeat(1024 * 1024 + 10));
+      // Meanwhile the good agent keeps working.
+      good.send(encodeResults(100 + conn, [{ targetId: targets[0].id, at: Date.now() - 1000 + conn, rtt: 500 + conn }]));
+      await good.next((m) => m.type === 'ack' && m.seq === 100 + conn);
+      socket.close();
+      await done;
+    }
+
+    expect(sent).toBe(80 * 60);
+    expect(closed).toBe(80);
+    expect(answered).toBeGreaterThan(80); // errors came back, not silence
+    expect(good.closed).toBeNull();
+    // Exactly the good agent's 80 samples were stored, nothing from the fuzz.
+    expect((await count(join(server.dataDir, DATABASE_FILE))) - before).toBe(80);
+    expect((await fetch(`${server.url}/api/health`)).status).toBe(200);
+  });
+});
