@@ -2,6 +2,7 @@ import { encodeResults, PROTOCOL_VERSION, RttCode } from '@meshping/protocol';
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Database, OPEN_READONLY } from 'sqlite3';
+import WebSocket from 'ws';
 import { DATABASE_FILE } from '../../infra/database/database.module';
 import { LOCAL_TOKEN_FILE } from '../../infra/local-trust/local-trust.service';
 import { ApiClient } from '../../testing/api-client';
@@ -150,6 +151,28 @@ describe(`${AgentGateway.name} (real server on port 0, real SQLite file, real ws
     expect(again).toMatchObject({ code: 'bad-message', message: 'already authenticated' });
     expect(agent.closed).toBeNull();
     expect(agent.received.filter((m) => m.type === 'welcome')).toHaveLength(1);
+  });
+
+  it('marks an agent offline when its link goes silent (no pongs), within the configured timeout', async () => {
+    const quick = await startTestServer({ MESHPING_AGENT_OFFLINE_SECONDS: '2' });
+    try {
+      // A half-open link: the socket stays up but never answers pings.
+      const silent = new WebSocket(quick.url.replace('http', 'ws') + '/agent', { autoPong: false });
+      await new Promise((r) => silent.once('open', r));
+      const quickToken = readFileSync(join(quick.dataDir, LOCAL_TOKEN_FILE), 'utf8');
+      silent.send(JSON.stringify(hello(quickToken)));
+      const viewer = new ApiClient(quick.url);
+      await viewer.post('/api/auth/setup', { setupCode: quick.setupCode(), username: 'admin', password: 'admin password 1' });
+      const online = async () => ((await viewer.get('/api/agents')).body as { online: boolean }[])[0]?.online;
+      await new Promise((r) => setTimeout(r, 300));
+      expect(await online()).toBe(true);
+      const closed = new Promise((r) => silent.once('close', r));
+      await closed; // terminated by the server after 2-3 s of silence
+      await new Promise((r) => setTimeout(r, 100));
+      expect(await online()).toBe(false);
+    } finally {
+      await quick.stop();
+    }
   });
 
   it('refuses a hello with an unsupported protocol version', async () => {

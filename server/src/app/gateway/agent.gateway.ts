@@ -1,7 +1,8 @@
 import { Inject, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { CLOCK, type Clock } from '@meshping/node-kit';
 import { type OnGatewayConnection, WebSocketGateway } from '@nestjs/websockets';
-import { AGENT_WS_PATH, HEARTBEAT_INTERVAL_MS, MAX_FRAME_BYTES, OFFLINE_AFTER_MS } from '@meshping/protocol';
+import { AGENT_WS_PATH, MAX_FRAME_BYTES } from '@meshping/protocol';
+import { SERVER_CONFIG, type ServerConfig } from '../../infra/config/server-config';
 import type { IncomingMessage } from 'node:http';
 import type { WebSocket } from 'ws';
 import { LocalTrustService } from '../../infra/local-trust/local-trust.service';
@@ -26,6 +27,7 @@ export class AgentGateway implements OnGatewayConnection, OnModuleInit, OnModule
     private readonly trust: LocalTrustService,
     private readonly enrollment: EnrollmentService,
     @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(SERVER_CONFIG) private readonly config: ServerConfig,
   ) {}
 
   onModuleInit(): void {
@@ -37,8 +39,8 @@ export class AgentGateway implements OnGatewayConnection, OnModuleInit, OnModule
       else if (state === 'blacklisted') link.close(CloseCode.BLACKLISTED, 'blacklisted');
       else if (state === 'deleted') link.close(CloseCode.DELETED, 'deleted by an admin');
     });
-    // ws ping every 30 s; a link silent for 60 s is dead (the agent is then offline).
-    this.liveness = setInterval(() => this.checkLiveness(), HEARTBEAT_INTERVAL_MS);
+    // ws ping every half timeout; a link silent longer than the timeout (60 s) is dead: the agent is offline.
+    this.liveness = setInterval(() => this.checkLiveness(), (this.config.MESHPING_AGENT_OFFLINE_SECONDS * 1000) / 2);
     this.liveness.unref();
   }
 
@@ -80,7 +82,7 @@ export class AgentGateway implements OnGatewayConnection, OnModuleInit, OnModule
   private checkLiveness(): void {
     const now = this.clock.now();
     for (const link of this.links) {
-      if (now - link.lastActivity > OFFLINE_AFTER_MS) link.terminate();
+      if (now - link.lastActivity > this.config.MESHPING_AGENT_OFFLINE_SECONDS * 1000) link.terminate();
       else link.ping();
     }
   }

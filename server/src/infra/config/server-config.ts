@@ -36,6 +36,8 @@ export const serverConfigSchema = z.object({
   /** SMTP server for password-reset mails, e.g. smtp://user:pass@mail.example:587; unset: links are shown to the admin. */
   MESHPING_SMTP_URL: z.url({ protocol: /^smtps?$/ }).optional(),
   MESHPING_MAIL_FROM: z.email().default('meshping@localhost'),
+  /** An agent silent this long (no frame, no pong) is disconnected and shown offline; pinged every half of it. */
+  MESHPING_AGENT_OFFLINE_SECONDS: z.coerce.number().int().min(2).max(3600).default(60),
   MESHPING_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
   /** Targets created on first start when the target list is empty (comma-separated). */
   MESHPING_INITIAL_TARGETS: list
