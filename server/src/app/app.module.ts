@@ -15,6 +15,7 @@ import { GatewayModule } from './gateway/gateway.module';
 import { HealthController } from './health/health.controller';
 import { MonitoringModule } from './monitoring/monitoring.module';
 import { TargetsModule } from './targets/targets.module';
+import { ApiTokensModule } from './tokens/api-tokens.module';
 import { UsersModule } from './users/users.module';
 
 /** The built web app: configured, or beside the built server (dist/web/browser). */
@@ -36,6 +37,7 @@ export class AppModule {
         AuditModule,
         UsersModule,
         AuthModule,
+        ApiTokensModule,
         AgentsModule,
         TargetsModule,
         MonitoringModule,

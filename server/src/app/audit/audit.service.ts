@@ -4,9 +4,12 @@ import { CLOCK, type Clock } from '@meshping/node-kit';
 import { LessThan, type Repository } from 'typeorm';
 import { AuditEntity } from './audit.entity';
 
-/** Who did something: a user, or null for an anonymous request (a failed login, a reset link). */
+/**
+ * Who did something: a user, a script's API token (id null, username "token:<name>"), or null
+ * for an anonymous request (a failed login, a reset link).
+ */
 export interface Actor {
-  id: number;
+  id: number | null;
   username: string;
 }
 

@@ -1,5 +1,6 @@
 import { applyDecorators, SetMetadata } from '@nestjs/common';
-import { ApiCookieAuth, ApiExtension, ApiForbiddenResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCookieAuth, ApiExtension, ApiForbiddenResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import type { TokenScope } from '../tokens/api-token.entity';
 import type { Role } from '../users/user.entity';
 
 /**
@@ -8,17 +9,24 @@ import type { Role } from '../users/user.entity';
  * - public: anyone (login, setup, password reset, health)
  * - self: any signed-in user, acting on their own account (logout, change own password)
  * - viewer / operator / admin: signed-in with at least that role (admin > operator > viewer)
+ * - token:<scope>: a script with an API token of that scope (Authorization: Bearer), no session
  */
-export type Access = 'public' | 'self' | Role;
+export type Access = 'public' | 'self' | Role | `token:${TokenScope}`;
 export const ACCESS_KEY = 'meshping:access';
 
 export function Access(access: Access): MethodDecorator & ClassDecorator {
   const decorators = [SetMetadata(ACCESS_KEY, access), ApiExtension('x-meshping-access', access)];
-  if (access !== 'public') {
+  if (isTokenAccess(access)) {
+    decorators.push(ApiBearerAuth(), ApiUnauthorizedResponse({ description: `No valid API token with scope ${access.slice(6)}` }));
+  } else if (access !== 'public') {
     decorators.push(ApiCookieAuth(), ApiUnauthorizedResponse({ description: 'No valid session' }));
     if (access !== 'self') decorators.push(ApiForbiddenResponse({ description: `Needs the ${access} role (or higher)` }));
   }
   return applyDecorators(...decorators);
+}
+
+export function isTokenAccess(access: Access): access is `token:${TokenScope}` {
+  return access.startsWith('token:');
 }
 
 const RANK: Record<Role, number> = { viewer: 1, operator: 2, admin: 3 };

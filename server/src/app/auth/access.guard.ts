@@ -5,8 +5,10 @@ import type { Request } from 'express';
 import { timingSafeEqual } from 'node:crypto';
 import { SERVER_CONFIG, type ServerConfig } from '../../infra/config/server-config';
 import type { UserEntity } from '../users/user.entity';
+import type { TokenScope } from '../tokens/api-token.entity';
+import { ApiTokensService } from '../tokens/api-tokens.service';
 import { UsersService } from '../users/users.service';
-import { ACCESS_KEY, roleAllows, type Access } from './access.decorator';
+import { ACCESS_KEY, isTokenAccess, roleAllows, type Access } from './access.decorator';
 import { CSRF_HEADER } from './session.types';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -26,6 +28,7 @@ export class AccessGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     private readonly users: UsersService,
+    private readonly tokens: ApiTokensService,
     @Inject(SERVER_CONFIG) config: ServerConfig,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {
@@ -44,6 +47,7 @@ export class AccessGuard implements CanActivate {
     const unsafe = !SAFE_METHODS.has(req.method);
     if (unsafe && !this.originAllowed(req)) throw new ForbiddenException('Cross-origin request refused.');
     if (access === 'public') return true;
+    if (isTokenAccess(access)) return this.tokenAllows(req, access.slice(6) as TokenScope);
 
     const user = await this.sessionUser(req);
     if (!user) throw new UnauthorizedException('Log in first.');
@@ -63,6 +67,16 @@ export class AccessGuard implements CanActivate {
       return null;
     }
     return user;
+  }
+
+  /** Scripts: a live API token of the route's scope in Authorization: Bearer. No cookies, so no CSRF. */
+  private async tokenAllows(req: Request, scope: TokenScope): Promise<boolean> {
+    const header = req.get('authorization') ?? '';
+    const token = /^Bearer (\S+)$/.exec(header)?.[1];
+    const entity = token ? await this.tokens.verify(token, scope) : null;
+    if (!entity) throw new UnauthorizedException(`This needs an API token with scope ${scope} (Authorization: Bearer ...).`);
+    req.apiToken = entity;
+    return true;
   }
 
   originAllowed(req: Request): boolean {

@@ -3,6 +3,7 @@ import { APP_GUARD } from '@nestjs/core';
 import { PassportModule } from '@nestjs/passport';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuditModule } from '../audit/audit.module';
+import { ApiTokensModule } from '../tokens/api-tokens.module';
 import { UsersModule } from '../users/users.module';
 import { AccessGuard } from './access.guard';
 import { AuthController } from './auth.controller';
@@ -15,7 +16,7 @@ import { SetupService } from './setup.service';
 import { SocketAuth } from './socket-auth';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([SessionEntity]), PassportModule, UsersModule, AuditModule],
+  imports: [TypeOrmModule.forFeature([SessionEntity]), PassportModule, UsersModule, AuditModule, ApiTokensModule],
   controllers: [AuthController],
   providers: [
     AuthService,

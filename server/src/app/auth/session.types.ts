@@ -1,3 +1,4 @@
+import type { ApiTokenEntity } from '../tokens/api-token.entity';
 import type { UserEntity } from '../users/user.entity';
 
 declare module 'express-session' {
@@ -15,6 +16,8 @@ declare module 'express-session' {
 declare module 'express' {
   interface Request {
     currentUser?: UserEntity;
+    /** The API token a script authenticated with (token: routes). */
+    apiToken?: ApiTokenEntity;
   }
 }
 

@@ -51,3 +51,6 @@ export class CreateTargetDto {
 }
 
 export class UpdateTargetDto extends PartialType(CreateTargetDto) {}
+
+/** PUT /api/targets/self: the address defaults to the address the request comes from. */
+export class SelfRegisterDto extends PartialType(CreateTargetDto) {}

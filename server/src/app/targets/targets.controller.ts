@@ -1,9 +1,9 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, ParseIntPipe, Patch, Post, Req } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, ParseIntPipe, Patch, Post, Put, Req } from '@nestjs/common';
 import { ApiConflictResponse, ApiCreatedResponse, ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { Access } from '../auth/access.decorator';
 import { actorOf } from '../auth/request-context';
-import { CreateTargetDto, TargetDto, UpdateTargetDto } from './target.dto';
+import { CreateTargetDto, SelfRegisterDto, TargetDto, UpdateTargetDto } from './target.dto';
 import { TargetsService } from './targets.service';
 
 @ApiTags('targets')
@@ -24,6 +24,16 @@ export class TargetsController {
   @ApiConflictResponse({ description: 'The address is already a target' })
   create(@Body() dto: CreateTargetDto, @Req() req: Request): Promise<TargetDto> {
     return this.targets.create(dto, actorOf(req), req.ip ?? null);
+  }
+
+  /** Seed 001: a host adds (or refreshes) itself as a target with one PUT and an API token. */
+  @Put('self')
+  @Access('token:targets:register')
+  @ApiOkResponse({ type: TargetDto, description: 'The target for this host: created, or updated when the address is already one' })
+  registerSelf(@Body() dto: SelfRegisterDto, @Req() req: Request): Promise<TargetDto> {
+    const source = (req.ip ?? '').replace(/^::ffff:(\d+\.\d+\.\d+\.\d+)$/, '$1');
+    const token = req.apiToken as NonNullable<Request['apiToken']>;
+    return this.targets.registerSelf({ ...dto, address: dto.address ?? source }, { id: null, username: `token:${token.name}` }, source);
   }
 
   @Patch(':id')

@@ -90,6 +90,13 @@ export class TargetsService implements OnApplicationBootstrap {
     return view;
   }
 
+  /** Creates the target, or updates name and group of the live target with this address. */
+  async registerSelf(dto: CreateTargetDto, actor: Actor, source: string | null): Promise<TargetView> {
+    const existing = await this.repository.findLiveByAddress(dto.address);
+    if (!existing) return this.create(dto, actor, source);
+    return this.update(existing.id, { name: dto.name, group: dto.group }, actor, source);
+  }
+
   async update(id: number, dto: UpdateTargetDto, actor: Actor, source: string | null): Promise<TargetView> {
     const changes: Record<string, unknown> = {};
     const { result, version } = await this.repository.change(async (em) => {

@@ -6,6 +6,7 @@ import { AgentEntity } from '../../app/agents/agent.entity';
 import { AuditEntity } from '../../app/audit/audit.entity';
 import { SessionEntity } from '../../app/auth/session.entity';
 import { TargetEntity } from '../../app/targets/target.entity';
+import { ApiTokenEntity } from '../../app/tokens/api-token.entity';
 import { ResetTokenEntity } from '../../app/users/reset-token.entity';
 import { UserEntity } from '../../app/users/user.entity';
 import { SERVER_CONFIG, type ServerConfig } from '../config/server-config';
@@ -13,6 +14,7 @@ import { InitialSchema1763769600000 } from './migrations/1763769600000-initial-s
 import { UsersAuthAudit1763856000000 } from './migrations/1763856000000-users-auth-audit';
 import { TargetsEdit1763942400000 } from './migrations/1763942400000-targets-edit';
 import { AgentEnrollment1764028800000 } from './migrations/1764028800000-agent-enrollment';
+import { ApiTokens1764115200000 } from './migrations/1764115200000-api-tokens';
 
 export const DATABASE_FILE = 'meshping.sqlite';
 
@@ -29,8 +31,8 @@ export const DATABASE_FILE = 'meshping.sqlite';
           database: join(config.MESHPING_DATA_DIR, DATABASE_FILE),
           enableWAL: true,
           busyTimeout: 5000,
-          entities: [AgentEntity, TargetEntity, UserEntity, SessionEntity, ResetTokenEntity, AuditEntity],
-          migrations: [InitialSchema1763769600000, UsersAuthAudit1763856000000, TargetsEdit1763942400000, AgentEnrollment1764028800000],
+          entities: [AgentEntity, TargetEntity, UserEntity, SessionEntity, ResetTokenEntity, AuditEntity, ApiTokenEntity],
+          migrations: [InitialSchema1763769600000, UsersAuthAudit1763856000000, TargetsEdit1763942400000, AgentEnrollment1764028800000, ApiTokens1764115200000],
           migrationsRun: true,
           synchronize: false,
           logging: ['error'],
