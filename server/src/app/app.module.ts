@@ -14,6 +14,7 @@ import { AuthModule } from './auth/auth.module';
 import { GatewayModule } from './gateway/gateway.module';
 import { HealthController } from './health/health.controller';
 import { MonitoringModule } from './monitoring/monitoring.module';
+import { MeshModule } from './mesh/mesh.module';
 import { TargetsModule } from './targets/targets.module';
 import { ApiTokensModule } from './tokens/api-tokens.module';
 import { UsersModule } from './users/users.module';
@@ -42,6 +43,7 @@ export class AppModule {
         TargetsModule,
         MonitoringModule,
         GatewayModule,
+        MeshModule,
         ...(webDir ? [ServeStaticModule.forRoot({ rootPath: webDir, exclude: ['/api/{*path}'] })] : []),
       ],
       controllers: [HealthController],

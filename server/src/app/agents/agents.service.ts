@@ -93,6 +93,7 @@ export class AgentsService {
       agent.ip = ip;
       await this.repository.save(agent);
       await this.audit.record({ actor: null, action: 'agent.hold', subject: `agent:${agent.id}`, detail: { from, to: ip }, source: ip });
+      this.stateChanges$.next({ agentId: agent.id, state: 'hold' });
     } else {
       if (agent.state !== 'approved') agent.ip = ip;
       await this.repository.save(agent);

@@ -1,12 +1,11 @@
-import { enrollmentKey, generateAgentKeyPair, seal, signChallenge, type AgentKeyPair } from '@meshping/node-kit';
+import { generateAgentKeyPair, signChallenge, type AgentKeyPair } from '@meshping/node-kit';
 import { decodePassphrase, encodePassphrase, encodeResults, PROTOCOL_VERSION } from '@meshping/protocol';
 import { randomBytes } from 'node:crypto';
 import { ApiClient } from '../../testing/api-client';
+import { agentInfo, TestAgent } from '../../testing/test-agent';
 import { startTestServer, type TestServer } from '../../testing/test-server';
 import { TestClient } from '../../testing/ws-client';
 import { EnrollmentService } from './enrollment.service';
-
-const agentInfo = (hostname: string) => ({ hostname, version: '0.1.0', addresses: ['192.0.2.77'] });
 
 describe(`${EnrollmentService.name}: registration, approval, key login and hold (real server over TLS, real ws)`, () => {
   let server: TestServer;
@@ -19,18 +18,13 @@ describe(`${EnrollmentService.name}: registration, approval, key login and hold 
     clients.push(c);
     return c;
   };
-  const registerFrame = (keys: AgentKeyPair, hostname: string, secretFrom = passphrase, ts = Date.now()) => {
-    const p = decodePassphrase(secretFrom);
-    if (!p) throw new Error('bad passphrase');
-    const sealed = seal(enrollmentKey(p.secret, p.fingerprint), JSON.stringify({ ...agentInfo(hostname), publicKey: keys.publicKey }), ts);
-    return { type: 'register', protocol: PROTOCOL_VERSION, ...sealed };
-  };
+  /** A sealed registration of these keys (TestAgent does the sealing). */
+  const registerFrame = (keys: AgentKeyPair, hostname: string, secretFrom = passphrase, ts = Date.now()) =>
+    new TestAgent(server.url, hostname, keys).registerFrame(secretFrom, ts);
   const keyLogin = async (keys: AgentKeyPair, hostname: string, source = '127.0.0.1') => {
-    const c = await connect(source);
-    c.send({ type: 'hello', protocol: PROTOCOL_VERSION, agent: agentInfo(hostname), auth: { kind: 'key', publicKey: keys.publicKey } });
-    const { nonce } = await c.next((m) => m.type === 'challenge');
-    c.send({ type: 'challenge-response', signature: signChallenge(keys.privateKeyPem, nonce) });
-    return c;
+    const link = await new TestAgent(server.url, hostname, keys).keyLogin(source);
+    clients.push(link);
+    return link;
   };
   const agents = async () => (await admin.get('/api/agents')).body as { id: number; hostname: string; state: string; online: boolean; ip: string }[];
 

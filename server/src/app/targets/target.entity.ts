@@ -20,6 +20,10 @@ export class TargetEntity {
   @UpdateDateColumn({ name: 'updated_at' })
   updatedAt!: Date;
 
+  /** The agent this target was made from (full mesh); null for targets people added. */
+  @Column({ name: 'agent_id', type: 'integer', nullable: true })
+  agentId!: number | null;
+
   /** Epoch ms of deletion; null while the target is live. */
   @Column({ name: 'deleted_at', type: 'integer', nullable: true })
   deletedAt!: number | null;

@@ -42,8 +42,8 @@ export class TargetsRepository {
     });
   }
 
-  async insert(em: EntityManager, fields: Pick<TargetEntity, 'address' | 'name' | 'group'>): Promise<TargetEntity> {
-    return em.getRepository(TargetEntity).save(em.getRepository(TargetEntity).create({ ...fields, deletedAt: null }));
+  async insert(em: EntityManager, fields: Pick<TargetEntity, 'address' | 'name' | 'group'> & { agentId?: number | null }): Promise<TargetEntity> {
+    return em.getRepository(TargetEntity).save(em.getRepository(TargetEntity).create({ agentId: null, ...fields, deletedAt: null }));
   }
 
   async update(em: EntityManager, target: TargetEntity): Promise<TargetEntity> {
@@ -55,6 +55,14 @@ export class TargetsRepository {
   }
 
   /** Live and deleted: zero only before the first start seeded the list. */
+  findLiveByAgent(agentId: number): Promise<TargetEntity | null> {
+    return this.repo.findOne({ where: { agentId, deletedAt: IsNull() } });
+  }
+
+  findLiveMadeFromAgents(): Promise<TargetEntity[]> {
+    return this.repo.createQueryBuilder('t').where('t.agent_id IS NOT NULL').andWhere('t.deleted_at IS NULL').getMany();
+  }
+
   countAll(): Promise<number> {
     return this.repo.count();
   }

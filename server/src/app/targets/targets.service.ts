@@ -78,10 +78,10 @@ export class TargetsService implements OnApplicationBootstrap {
     return this.tombstones.has(targetId);
   }
 
-  async create(dto: CreateTargetDto, actor: Actor, source: string | null): Promise<TargetView> {
+  async create(dto: CreateTargetDto, actor: Actor | null, source: string | null, agentId: number | null = null): Promise<TargetView> {
     const { result, version } = await this.repository.change(async (em) => {
       await this.assertAddressFree(em, dto.address);
-      return this.repository.insert(em, { address: dto.address, name: dto.name ?? null, group: dto.group ?? null });
+      return this.repository.insert(em, { address: dto.address, name: dto.name ?? null, group: dto.group ?? null, agentId });
     });
     const view = toView(result);
     this.live.set(view.id, view);
@@ -97,7 +97,7 @@ export class TargetsService implements OnApplicationBootstrap {
     return this.update(existing.id, { name: dto.name, group: dto.group }, actor, source);
   }
 
-  async update(id: number, dto: UpdateTargetDto, actor: Actor, source: string | null): Promise<TargetView> {
+  async update(id: number, dto: UpdateTargetDto, actor: Actor | null, source: string | null): Promise<TargetView> {
     const changes: Record<string, unknown> = {};
     const { result, version } = await this.repository.change(async (em) => {
       const target = await this.repository.findLiveById(id, em);
@@ -118,7 +118,7 @@ export class TargetsService implements OnApplicationBootstrap {
     return view;
   }
 
-  async remove(id: number, actor: Actor, source: string | null): Promise<void> {
+  async remove(id: number, actor: Actor | null, source: string | null): Promise<void> {
     const { result, version } = await this.repository.change(async (em) => {
       const target = await this.repository.findLiveById(id, em);
       if (!target) throw new NotFoundException(`no target with id ${id}`);
@@ -129,6 +129,21 @@ export class TargetsService implements OnApplicationBootstrap {
     this.tombstones.add(id);
     this.announce(version, [], [id]);
     await this.audit.record({ actor, action: 'target.deleted', subject: `target:${result.address}`, detail: { id }, source });
+  }
+
+  /** Full mesh: the live target made from this agent, if any. */
+  async madeFromAgent(agentId: number): Promise<TargetView | null> {
+    const t = await this.repository.findLiveByAgent(agentId);
+    return t ? toView(t) : null;
+  }
+
+  async madeFromAgents(): Promise<(TargetView & { agentId: number })[]> {
+    return (await this.repository.findLiveMadeFromAgents()).map((t) => ({ ...toView(t), agentId: t.agentId as number }));
+  }
+
+  /** Whether an address is a live target already (made by a person or from an agent). */
+  async addressTaken(address: string): Promise<boolean> {
+    return (await this.repository.findLiveByAddress(address)) !== null;
   }
 
   private async assertAddressFree(em: EntityManager, address: string): Promise<void> {

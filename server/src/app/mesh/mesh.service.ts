@@ -1,0 +1,55 @@
+import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { AgentsService } from '../agents/agents.service';
+import { TargetsService } from '../targets/targets.service';
+import { SettingsService } from './settings.service';
+
+const MESH_GROUP = 'agents';
+
+/**
+ * Full mesh (optional setting): every approved agent is also a target, at the address it connects
+ * from, so every agent probes every other. Targets made from agents come and go with approval.
+ * The server's own agent is left out: its address as seen by the server is loopback.
+ */
+@Injectable()
+export class MeshService implements OnApplicationBootstrap {
+  private readonly logger = new Logger(MeshService.name);
+  private chain: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly agents: AgentsService,
+    private readonly targets: TargetsService,
+    private readonly settings: SettingsService,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.agents.stateChanges$.subscribe(() => this.schedule());
+    this.settings.changes$.subscribe(() => this.schedule());
+    this.schedule();
+  }
+
+  /** Reconciliations run one after another; each looks at the current state. */
+  schedule(): Promise<void> {
+    this.chain = this.chain.then(() => this.reconcile()).catch((err) => this.logger.error({ event: 'mesh.reconcile-failed', err }));
+    return this.chain;
+  }
+
+  private async reconcile(): Promise<void> {
+    const { fullMesh } = await this.settings.get();
+    const members = fullMesh ? (await this.agents.list()).filter((a) => a.state === 'approved' && !a.local && a.ip) : [];
+    const wanted = new Map(members.map((a) => [a.id, a]));
+    for (const target of await this.targets.madeFromAgents()) {
+      const agent = wanted.get(target.agentId);
+      if (!agent) await this.targets.remove(target.id, null, null);
+      else if (agent.ip !== target.address) await this.targets.update(target.id, { address: agent.ip as string }, null, null);
+      wanted.delete(target.agentId);
+    }
+    for (const agent of wanted.values()) {
+      const address = agent.ip as string;
+      if (await this.targets.addressTaken(address)) {
+        this.logger.warn({ event: 'mesh.address-taken', agentId: agent.id, address });
+        continue;
+      }
+      await this.targets.create({ address, name: agent.hostname, group: MESH_GROUP }, null, null, agent.id);
+    }
+  }
+}

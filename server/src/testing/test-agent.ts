@@ -1,0 +1,41 @@
+import { enrollmentKey, generateAgentKeyPair, seal, signChallenge, type AgentKeyPair } from '@meshping/node-kit';
+import { decodePassphrase, PROTOCOL_VERSION } from '@meshping/protocol';
+import { TestClient } from './ws-client';
+
+export const agentInfo = (hostname: string) => ({ hostname, version: '0.1.0', addresses: ['192.0.2.77'] });
+
+/** The agent side of enrollment over a real WebSocket, for server tests. */
+export class TestAgent {
+  constructor(
+    private readonly serverUrl: string,
+    readonly hostname: string,
+    readonly keys: AgentKeyPair = generateAgentKeyPair(),
+  ) {}
+
+  connect(source = '127.0.0.1'): Promise<TestClient> {
+    return TestClient.connect(`${this.serverUrl.replace(/^http/, 'ws')}/agent`, {}, source);
+  }
+
+  registerFrame(passphrase: string, ts = Date.now()) {
+    const p = decodePassphrase(passphrase);
+    if (!p) throw new Error('not a passphrase');
+    const payload = JSON.stringify({ ...agentInfo(this.hostname), publicKey: this.keys.publicKey });
+    return { type: 'register', protocol: PROTOCOL_VERSION, ...seal(enrollmentKey(p.secret, p.fingerprint), payload, ts) };
+  }
+
+  /** Registers and resolves with the open link and the agent id, once the server says pending. */
+  async register(passphrase: string, source = '127.0.0.1'): Promise<{ link: TestClient; agentId: number }> {
+    const link = await this.connect(source);
+    link.send(this.registerFrame(passphrase));
+    const { agentId } = await link.next((m) => m.type === 'pending');
+    return { link, agentId };
+  }
+
+  async keyLogin(source = '127.0.0.1'): Promise<TestClient> {
+    const link = await this.connect(source);
+    link.send({ type: 'hello', protocol: PROTOCOL_VERSION, agent: agentInfo(this.hostname), auth: { kind: 'key', publicKey: this.keys.publicKey } });
+    const { nonce } = await link.next((m) => m.type === 'challenge');
+    link.send({ type: 'challenge-response', signature: signChallenge(this.keys.privateKeyPem, nonce) });
+    return link;
+  }
+}
