@@ -1,4 +1,4 @@
-import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { type BeforeApplicationShutdown, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { AgentsService } from '../agents/agents.service';
 import { TargetsService } from '../targets/targets.service';
 import { SettingsService } from './settings.service';
@@ -11,9 +11,10 @@ const MESH_GROUP = 'agents';
  * The server's own agent is left out: its address as seen by the server is loopback.
  */
 @Injectable()
-export class MeshService implements OnApplicationBootstrap {
+export class MeshService implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(MeshService.name);
   private chain: Promise<void> = Promise.resolve();
+  private stopping = false;
 
   constructor(
     private readonly agents: AgentsService,
@@ -27,6 +28,12 @@ export class MeshService implements OnApplicationBootstrap {
     this.schedule();
   }
 
+  /** Lets a running reconciliation finish before the database closes; starts no new one. */
+  async beforeApplicationShutdown(): Promise<void> {
+    this.stopping = true;
+    await this.chain;
+  }
+
   /** Reconciliations run one after another; each looks at the current state. */
   schedule(): Promise<void> {
     this.chain = this.chain.then(() => this.reconcile()).catch((err) => this.logger.error({ event: 'mesh.reconcile-failed', err }));
@@ -34,6 +41,7 @@ export class MeshService implements OnApplicationBootstrap {
   }
 
   private async reconcile(): Promise<void> {
+    if (this.stopping) return;
     const { fullMesh } = await this.settings.get();
     const members = fullMesh ? (await this.agents.list()).filter((a) => a.state === 'approved' && !a.local && a.ip) : [];
     const wanted = new Map(members.map((a) => [a.id, a]));
