@@ -96,6 +96,24 @@ describe(`${UplinkService.name} against a protocol peer (real WebSocket)`, () =>
     expect(scheduler.currentTargets().map((t) => t.id)).toEqual([2, 9]);
   });
 
+  it('keeps measuring into its buffer while on hold and drains it, oldest first, once re-approved', async () => {
+    peer = new ProtocolPeer((p) => {
+      p.send({ type: 'welcome', protocol: PROTOCOL_VERSION, agentId: 7, serverTime: Date.now() });
+    });
+    await start();
+    await waitFor(() => uplink.connected);
+    peer.send({ type: 'hold', agentId: 7, message: 'on hold: address changed' });
+    await waitFor(() => !uplink.connected);
+    buffer.add({ targetId: 1, at: Date.now() - 2000, rtt: 111 });
+    buffer.add({ targetId: 1, at: Date.now() - 1000, rtt: 222 });
+    await new Promise((r) => setTimeout(r, 1500)); // a flush interval passes: sealed, but not sent
+    expect(peer.received.filter((m) => m.type === 'results')).toHaveLength(0);
+
+    peer.send({ type: 'welcome', protocol: PROTOCOL_VERSION, agentId: 7, serverTime: Date.now() });
+    const drained = await peer.until((m): m is Extract<AgentToServer, { type: 'results' }> => m.type === 'results');
+    expect(drained.rtt).toEqual([111, 222]);
+  });
+
   it('resends unacknowledged results after a reconnect, oldest first, and drops acknowledged ones', async () => {
     let connections = 0;
     peer = new ProtocolPeer((p) => {
