@@ -29,6 +29,8 @@ describe('Meshping in Chromium: setup, live grid, users and roles', () => {
     if (meshping) expect(await meshping.stop()).toBe(0);
   });
 
+  const expect_text = async (locator: { textContent(): Promise<string | null> }, pattern: RegExp) =>
+    expect((await locator.textContent())?.replace(/\s+/g, ' ')).toMatch(pattern);
   const shot = (name: string) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
 
   it('serves HTTPS and sends a first visitor to the login page, which points to setup', async () => {
@@ -59,8 +61,25 @@ describe('Meshping in Chromium: setup, live grid, users and roles', () => {
     // Probes run every 5 s on the interval boundary, results flow every second: green within ~12 s.
     expect(await row.locator('td.cell').count()).toBe(2);
     for (let i = 1; i <= 2; i++) await row.locator(`td.cell:nth-of-type(${i})[data-status="ok"]`).waitFor({ timeout: 20_000 });
-    expect(await row.locator('td.cell').first().getAttribute('title')).toMatch(/→ 127\.0\.0\.1: \d+\.\d\d ms/);
+    expect(await row.locator('td.cell').first().getAttribute('aria-label')).toMatch(/→ 127\.0\.0\.1: \d+(\.\d\d)? ms/);
     await shot('live-grid-desktop');
+  });
+
+  it("shows a pair's last hour on hover (chart and stats), pinned by a click with a 24 h choice", async () => {
+    const cell = page.locator('[data-testid^="row-"]').first().locator('td.cell').first();
+    await cell.hover();
+    const chart = page.locator('mp-pair-chart');
+    await chart.getByText(/→ 127\.0\.0\.1/).waitFor();
+    await chart.locator('[data-testid="pair-chart"] canvas').waitFor();
+    expect(Number(await chart.getByTestId('pair-count').textContent())).toBeGreaterThanOrEqual(1);
+    await expect_text(chart.getByTestId('pair-stats'), /loss\s*0 %/);
+    await cell.click();
+    await chart.getByRole('button', { name: '24 h' }).click();
+    await chart.getByTestId('pair-count').waitFor();
+    expect(Number(await chart.getByTestId('pair-count').textContent())).toBeGreaterThanOrEqual(1);
+    await shot('live-grid-hover-pinned');
+    await chart.getByRole('button', { name: 'Close' }).click();
+    await chart.waitFor({ state: 'detached' });
   });
 
   it('adds a target on the targets screen; its column appears in the grid within 2 s and turns green', async () => {
