@@ -80,7 +80,7 @@ export async function createApp(config: ServerConfig, options: AppOptions = {}):
     new MeshpingWsAdapter(app, {
       [LIVE_WS_PATH]: async (req) => {
         const result = await socketAuth.verify(req, secure);
-        if (result.ok) handshakeUsers.set(req, result.user);
+        if (result.ok) handshakeUsers.set(req, { user: result.user, sid: result.sid });
         return result;
       },
     }),
@@ -101,6 +101,8 @@ export function buildOpenApi(app: INestApplication): OpenAPIObject {
     )
     .setVersion('0.1.0')
     .addCookieAuth('__Host-meshping')
+    // Swagger UI's "Authorize": paste the csrfToken from the login answer here to try writes.
+    .addApiKey({ type: 'apiKey', in: 'header', name: 'X-XSRF-TOKEN', description: 'csrfToken from POST /api/auth/login' }, 'csrf')
     .build();
   return SwaggerModule.createDocument(app, config);
 }

@@ -62,6 +62,8 @@ export class Authenticator {
         return { reconnect: true };
       case 'registration-refused':
         return { fatal: `the server refused the registration: ${message}. Ask its admin for the current passphrase.` };
+      case 'auth-refused':
+        return { fatal: `the server refused the local trust token (${message}): MESHPING_AGENT_TOKEN_FILE must be the token in that server's data directory; agents on other hosts enroll with MESHPING_PASSPHRASE` };
       case 'blacklisted':
         return { fatal: 'an admin rejected this agent (blacklisted); it will not be accepted again with this key' };
       default:

@@ -1,6 +1,8 @@
 import type { LoggerService, LogLevel } from '@nestjs/common';
 import pino, { type Logger } from 'pino';
 
+const STARTUP_CONTEXTS = new Set(['InstanceLoader', 'RoutesResolver', 'RouterExplorer', 'NestFactory', 'WebSocketsController']);
+
 /** Keys whose values never reach a log line. */
 const REDACT = ['token', 'password', 'secret', 'passphrase', '*.token', '*.password', '*.secret', '*.passphrase', 'auth.token'];
 
@@ -44,6 +46,8 @@ export class PinoNestLogger implements LoggerService {
   private write(level: pino.Level, message: unknown, rest: unknown[]): void {
     // Nest passes the context (class name) last; an error's stack comes before it.
     const context = typeof rest[rest.length - 1] === 'string' ? (rest[rest.length - 1] as string) : undefined;
+    // Nest's start-up chatter (every module and route) is debug detail, not news.
+    if (level === 'info' && context && STARTUP_CONTEXTS.has(context)) level = 'debug';
     const stack = rest.length > 1 && typeof rest[0] === 'string' ? rest[0] : undefined;
     if (message instanceof Error) {
       this.logger[level]({ context, err: message }, message.message);

@@ -1,5 +1,5 @@
 import { applyDecorators, SetMetadata } from '@nestjs/common';
-import { ApiBearerAuth, ApiCookieAuth, ApiExtension, ApiForbiddenResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiSecurity, ApiExtension, ApiForbiddenResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import type { TokenScope } from '../tokens/api-token.entity';
 import type { Role } from '../users/user.entity';
 
@@ -19,7 +19,8 @@ export function Access(access: Access): MethodDecorator & ClassDecorator {
   if (isTokenAccess(access)) {
     decorators.push(ApiBearerAuth(), ApiUnauthorizedResponse({ description: `No valid API token with scope ${access.slice(6)}` }));
   } else if (access !== 'public') {
-    decorators.push(ApiCookieAuth(), ApiUnauthorizedResponse({ description: 'No valid session' }));
+    // Both together: the session cookie and, for writes, its CSRF token (Swagger UI sends both once authorised).
+    decorators.push(ApiSecurity({ cookie: [], csrf: [] }), ApiUnauthorizedResponse({ description: 'No valid session' }));
     if (access !== 'self') decorators.push(ApiForbiddenResponse({ description: `Needs the ${access} role (or higher)` }));
   }
   return applyDecorators(...decorators);

@@ -52,6 +52,17 @@ describe(`${AuthService.name} (real server, real SQLite, real sessions)`, () => 
     expect((await new ApiClient(server.url).login(ADMIN.username, 'a brand new password')).status).toBe(200);
   });
 
+  it('closes the live socket of a session that logs out', async () => {
+    const tab = new ApiClient(server.url);
+    await tab.login(ADMIN.username, ADMIN.password);
+    const live = await TestClient.connect(server.url.replace('http', 'ws') + '/live', { cookie: tab.cookieHeader, origin: server.url });
+    await live.next((m) => m.type === 'snapshot');
+    expect((await tab.post('/api/auth/logout')).status).toBe(204);
+    expect((await live.waitClosed()).code).toBe(4401);
+    // The other session of the same user keeps working.
+    expect((await admin.get('/api/grid')).status).toBe(200);
+  });
+
   it('refuses a password change with a wrong current password', async () => {
     const res = await admin.put('/api/auth/password', { currentPassword: 'not it at all', newPassword: 'a brand new password' });
     expect(res.status).toBe(400);
@@ -108,7 +119,11 @@ describe(`${AuthService.name} (real server, real SQLite, real sessions)`, () => 
     expect((await attacker.login(ADMIN.username, ADMIN.password)).status).toBe(429);
     // A new browser without the device cookie is held back too (the account is under attack) ...
     expect((await new ApiClient(server.url).login(ADMIN.username, ADMIN.password)).status).toBe(429);
-    // ... but the admin's own browser is not.
+    // ... but the admin's own browser is not, even when the burst comes from the admin's own address
+    // (a shared NAT or proxy).
+    const sameAddress = new ApiClient(server.url, '127.0.0.1');
+    for (let i = 0; i < 12; i++) await sameAddress.login('someone-else', `guess ${i}`);
+    expect((await sameAddress.login(ADMIN.username, ADMIN.password)).status).toBe(429);
     expect((await admin.login(ADMIN.username, ADMIN.password)).status).toBe(200);
     // Unknown usernames get the same answers as known ones (no enumeration).
     const probe = await new ApiClient(server.url, '127.0.0.3').login('nobody-here', 'whatever pass');

@@ -35,15 +35,17 @@ export class AuthService {
   }
 
   /**
-   * Checks a username and password. Throttled per source address and per account; an account's
-   * counter is replaced by a per-device one when the request carries a device cookie this server
-   * issued to that user at an earlier successful login (OWASP "device cookies"), so an attacker
-   * hammering the admin's name from elsewhere cannot lock the admin out of their own browser.
+   * Checks a username and password. Throttled per source address and per account, or, when the
+   * request carries a device cookie this server issued to that user at an earlier successful login
+   * (OWASP "device cookies"), per device instead.
    */
   async verifyCredentials(req: Request, username: string, password: string): Promise<UserEntity> {
     const source = req.ip ?? 'unknown';
     const device = this.deviceFrom(req, username);
-    const keys = [`ip:${source}`, device ? `device:${device}` : `account:${username.toLowerCase()}`];
+    // A browser that logged in as this user before counts on its own; others count per source
+    // address and per account. So a burst from elsewhere, or from behind the same NAT or proxy,
+    // cannot lock the user out of their own browser.
+    const keys = device ? [`device:${device}`] : [`ip:${source}`, `account:${username.toLowerCase()}`];
     const wait = this.throttle.blockedFor(keys);
     if (wait > 0) {
       await this.audit.record({ actor: null, action: 'login.throttled', subject: `user:${username}`, source });
@@ -61,7 +63,7 @@ export class AuthService {
       // One message for unknown user, wrong password and disabled account: no enumeration.
       throw new UnauthorizedException('Wrong username or password.');
     }
-    this.throttle.clear(keys[1]);
+    this.throttle.clear(keys[keys.length - 1]);
     return user;
   }
 

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { CLOCK, type Clock } from '@meshping/node-kit';
 import { Store, type SessionData } from 'express-session';
+import { Subject } from 'rxjs';
 import { LessThan, type Repository } from 'typeorm';
 import { SessionEntity } from './session.entity';
 
@@ -13,6 +14,9 @@ type Callback<T = void> = (err?: unknown, value?: T) => void;
  */
 @Injectable()
 export class SessionStore extends Store {
+  /** Session ids that just ended (logout, expiry, a new id at login): their live sockets close. */
+  readonly destroyed$ = new Subject<string>();
+
   constructor(
     @InjectRepository(SessionEntity) private readonly repo: Repository<SessionEntity>,
     @Inject(CLOCK) private readonly clock: Clock,
@@ -37,6 +41,7 @@ export class SessionStore extends Store {
   }
 
   override destroy(sid: string, cb?: Callback): void {
+    this.destroyed$.next(sid);
     this.repo.delete({ sid }).then(() => cb?.(), (err) => cb?.(err));
   }
 

@@ -10,9 +10,9 @@ import { SessionStore } from './session.store';
 import { sessionCookieName } from './session.types';
 
 /** The user each accepted upgrade request belongs to, for the gateway's connection handler. */
-export const handshakeUsers = new WeakMap<IncomingMessage, UserEntity>();
+export const handshakeUsers = new WeakMap<IncomingMessage, { user: UserEntity; sid: string }>();
 
-export type HandshakeResult = { ok: true; user: UserEntity } | { ok: false; status: 401 | 403; reason: string };
+export type HandshakeResult = { ok: true; user: UserEntity; sid: string } | { ok: false; status: 401 | 403; reason: string };
 
 /**
  * Authenticates a browser WebSocket at the HTTP upgrade, before any frame: the Origin must be this
@@ -54,6 +54,6 @@ export class SocketAuth {
     }
     const user = await this.users.findById(session.userId);
     if (!user || user.disabled || user.sessionEpoch !== session.epoch) return { ok: false, status: 401, reason: 'session ended' };
-    return { ok: true, user };
+    return { ok: true, user, sid };
   }
 }

@@ -152,6 +152,7 @@ export class AgentLink {
   private async onLocalHello(hello: AgentHello): Promise<void> {
     if (hello.auth.kind !== 'local-token' || !this.deps.trust.verify(hello.auth.token)) {
       this.logger.warn({ event: 'agent.auth-refused', remote: this.remote, hostname: hello.agent.hostname });
+      this.send({ type: 'error', code: 'auth-refused', message: "the local trust token is not this server's", fatal: true });
       return this.close(CloseCode.UNAUTHORISED, 'authentication refused');
     }
     const agent = await this.deps.agents.connectLocal(hello.agent, this.remote);

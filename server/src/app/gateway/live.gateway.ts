@@ -10,6 +10,7 @@ import {
 } from '@meshping/protocol';
 import type { IncomingMessage } from 'node:http';
 import type { WebSocket } from 'ws';
+import { SessionStore } from '../auth/session.store';
 import { handshakeUsers } from '../auth/socket-auth';
 import { UsersService } from '../users/users.service';
 import { AgentsService } from '../agents/agents.service';
@@ -28,7 +29,7 @@ export class LiveGateway implements OnGatewayConnection, OnModuleInit, OnModuleD
   private readonly logger = new Logger(LiveGateway.name);
   private readonly clients = new Set<WebSocket>();
   /** The signed-in user behind each socket, to close them when that user's sessions end. */
-  private readonly owners = new WeakMap<WebSocket, number>();
+  private readonly owners = new WeakMap<WebSocket, { userId: number; sid: string }>();
   private seq = 0;
   private timer?: NodeJS.Timeout;
   private liveness?: NodeJS.Timeout;
@@ -41,13 +42,17 @@ export class LiveGateway implements OnGatewayConnection, OnModuleInit, OnModuleD
     private readonly targets: TargetsService,
     private readonly monitoring: MonitoringService,
     private readonly users: UsersService,
+    private readonly sessions: SessionStore,
   ) {}
 
   onModuleInit(): void {
     this.agents.changes$.subscribe(() => (this.snapshotDue = true));
     this.targets.changes$.subscribe(() => (this.snapshotDue = true));
     this.users.sessionsRevoked$.subscribe((userId) => {
-      for (const c of this.clients) if (this.owners.get(c) === userId) c.close(4401, 'session ended');
+      for (const c of this.clients) if (this.owners.get(c)?.userId === userId) c.close(4401, 'session ended');
+    });
+    this.sessions.destroyed$.subscribe((sid) => {
+      for (const c of this.clients) if (this.owners.get(c)?.sid === sid) c.close(4401, 'session ended');
     });
     this.timer = setInterval(() => void this.tick(), LIVE_PUSH_INTERVAL_MS);
     this.timer.unref();
@@ -62,9 +67,9 @@ export class LiveGateway implements OnGatewayConnection, OnModuleInit, OnModuleD
 
   async handleConnection(socket: WebSocket, request: IncomingMessage): Promise<void> {
     // The upgrade was authenticated (SocketAuth); a socket without a user never gets here.
-    const user = handshakeUsers.get(request);
-    if (!user) return socket.close(4401, 'not signed in');
-    this.owners.set(socket, user.id);
+    const owner = handshakeUsers.get(request);
+    if (!owner) return socket.close(4401, 'not signed in');
+    this.owners.set(socket, { userId: owner.user.id, sid: owner.sid });
     this.alive.add(socket);
     socket.on('pong', () => this.alive.add(socket));
     this.clients.add(socket);

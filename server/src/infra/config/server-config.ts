@@ -3,7 +3,7 @@ import { targetAddressSchema } from '@meshping/protocol';
 import { isIP } from 'node:net';
 import { z } from 'zod';
 
-const port = z.coerce.number().int().min(0).max(65535);
+const port = z.coerce.number({ message: 'must be a port number (0-65535)' }).int().min(0).max(65535);
 const bool = z.enum(['true', 'false', '1', '0', 'on', 'off']).transform((v) => ['true', '1', 'on'].includes(v));
 const list = z.string().transform((s) => s.split(',').map((t) => t.trim()).filter(Boolean));
 const minutes = z.coerce.number().int().min(1).max(60 * 24 * 30);

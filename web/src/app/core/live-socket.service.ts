@@ -9,9 +9,11 @@ const RETRY_MAX_MS = 15_000;
 
 /**
  * The browser's live feed from the server: one WebSocket, every frame validated against
- * libs/protocol, reconnects with back-off. Feature stores read `messages$`.
+ * libs/protocol, reconnects with back-off. Provided by the screen that shows live data, so the
+ * socket opens with that screen (and the current session) and closes when it goes, or at logout.
+ * Feature stores read `messages$`.
  */
-@Injectable({ providedIn: 'root' })
+@Injectable()
 export class LiveSocketService {
   readonly state = signal<LinkState>('connecting');
   readonly messages$ = new Subject<ServerToBrowser>();

@@ -22,7 +22,7 @@ interface Focus {
   selector: 'mp-live-grid',
   changeDetection: ChangeDetectionStrategy.OnPush,
   imports: [PairChartComponent],
-  providers: [LiveGridStore, LiveGridFeed],
+  providers: [LiveSocketService, LiveGridStore, LiveGridFeed],
   templateUrl: './live-grid.component.html',
   styleUrl: './live-grid.component.scss',
 })
