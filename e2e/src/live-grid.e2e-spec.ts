@@ -112,6 +112,10 @@ describe('Meshping in Chromium: setup, live grid, users and roles', () => {
     expect(await page.getByTestId('user-admin').getByLabel('Role').inputValue()).toBe('admin');
     expect(await page.getByTestId('user-vera').getByLabel('Role').inputValue()).toBe('viewer');
     await shot('users');
+    await page.getByRole('link', { name: 'Audit' }).click();
+    await page.getByTestId('audit').getByText('user.created').waitFor();
+    await page.getByTestId('audit').getByText('target.created').waitFor();
+    await shot('audit');
     await page.getByRole('button', { name: 'Log out' }).click();
     await page.waitForURL(/\/login/);
   });

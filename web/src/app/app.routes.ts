@@ -29,6 +29,11 @@ export const appRoutes: Route[] = [
     loadComponent: () => import('./features/targets/targets.component').then((m) => m.TargetsComponent),
   },
   {
+    path: 'audit',
+    canActivate: [signedIn('admin')],
+    loadComponent: () => import('./features/audit/audit.component').then((m) => m.AuditComponent),
+  },
+  {
     path: 'account',
     canActivate: [signedIn()],
     loadComponent: () => import('./features/account/account.component').then((m) => m.AccountComponent),
