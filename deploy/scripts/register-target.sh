@@ -4,7 +4,8 @@
 #
 #   MESHPING_URL=https://monitor.example:8443 MESHPING_TOKEN=mpt_... ./register-target.sh [ADDRESS] [NAME] [GROUP]
 #
-# ADDRESS defaults to the address this host reaches the server from; NAME to `hostname`.
+# ADDRESS must be the address this host reaches the server from (the default; the server refuses
+# any other); NAME defaults to `hostname`.
 # The server's certificate is checked against MESHPING_CACERT (a PEM file) when set, else the
 # system's CAs; MESHPING_INSECURE=1 skips the check (only for a first test on a lab network).
 set -eu

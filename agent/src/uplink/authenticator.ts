@@ -1,4 +1,4 @@
-import { enrollmentKey, seal, signChallenge, type Clock } from '@meshping/node-kit';
+import { enrollmentKey, newNonce, registrationProof, seal, signChallenge, type Clock } from '@meshping/node-kit';
 import { PROTOCOL_VERSION, type AgentHello, type AgentToServer } from '@meshping/protocol';
 import { readFileSync } from 'node:fs';
 import type { AgentConfig } from '../config/agent-config';
@@ -35,8 +35,11 @@ export class Authenticator {
     }
     const passphrase = this.config.MESHPING_PASSPHRASE;
     if (!passphrase) return { fatal: 'this agent is not enrolled: set MESHPING_PASSPHRASE to the passphrase from the server\'s agent registration screen' };
-    const payload = JSON.stringify({ ...agent, publicKey: identity.keys.publicKey });
-    const sealed = seal(enrollmentKey(passphrase.secret, passphrase.fingerprint), payload, this.clock.now());
+    const ts = this.clock.now();
+    const nonce = newNonce();
+    const proof = registrationProof(identity.keys.privateKeyPem, ts, nonce.toString('base64url'));
+    const payload = JSON.stringify({ ...agent, publicKey: identity.keys.publicKey, proof });
+    const sealed = seal(enrollmentKey(passphrase.secret, passphrase.fingerprint), payload, ts, nonce);
     return { send: { type: 'register', protocol: PROTOCOL_VERSION, ...sealed } };
   }
 

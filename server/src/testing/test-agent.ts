@@ -1,4 +1,4 @@
-import { enrollmentKey, generateAgentKeyPair, seal, signChallenge, type AgentKeyPair } from '@meshping/node-kit';
+import { enrollmentKey, generateAgentKeyPair, newNonce, registrationProof, seal, signChallenge, type AgentKeyPair } from '@meshping/node-kit';
 import { decodePassphrase, PROTOCOL_VERSION } from '@meshping/protocol';
 import { TestClient } from './ws-client';
 
@@ -19,8 +19,10 @@ export class TestAgent {
   registerFrame(passphrase: string, ts = Date.now()) {
     const p = decodePassphrase(passphrase);
     if (!p) throw new Error('not a passphrase');
-    const payload = JSON.stringify({ ...agentInfo(this.hostname), publicKey: this.keys.publicKey });
-    return { type: 'register', protocol: PROTOCOL_VERSION, ...seal(enrollmentKey(p.secret, p.fingerprint), payload, ts) };
+    const nonce = newNonce();
+    const proof = registrationProof(this.keys.privateKeyPem, ts, nonce.toString('base64url'));
+    const payload = JSON.stringify({ ...agentInfo(this.hostname), publicKey: this.keys.publicKey, proof });
+    return { type: 'register', protocol: PROTOCOL_VERSION, ...seal(enrollmentKey(p.secret, p.fingerprint), payload, ts, nonce) };
   }
 
   /** Registers and resolves with the open link and the agent id, once the server says pending. */

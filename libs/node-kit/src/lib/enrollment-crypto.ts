@@ -42,8 +42,11 @@ export interface Sealed {
   sealed: string;
 }
 
-export function seal(key: Buffer, plaintext: string, ts: number): Sealed {
-  const nonce = randomBytes(NONCE_BYTES);
+export function newNonce(): Buffer {
+  return randomBytes(NONCE_BYTES);
+}
+
+export function seal(key: Buffer, plaintext: string, ts: number, nonce: Buffer = newNonce()): Sealed {
   const nonceText = nonce.toString('base64url');
   const cipher = createCipheriv('aes-256-gcm', key, nonce);
   cipher.setAAD(registrationAad(ts, nonceText));
@@ -79,6 +82,38 @@ export function generateAgentKeyPair(): AgentKeyPair {
     publicKey: publicKey.export({ type: 'spki', format: 'der' }).toString('base64url'),
     privateKeyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
   };
+}
+
+/**
+ * The one text form of a public key: SPKI DER re-encoded, so that base64url variants of the same key
+ * (unused bits) cannot pass for different keys. Null when it is not an Ed25519 public key.
+ */
+export function canonicalPublicKey(publicKey: string): string | null {
+  try {
+    const key = createPublicKey({ key: Buffer.from(publicKey, 'base64url'), format: 'der', type: 'spki' });
+    if (key.asymmetricKeyType !== 'ed25519') return null;
+    return key.export({ type: 'spki', format: 'der' }).toString('base64url');
+  } catch {
+    return null;
+  }
+}
+
+/** A registration proves the agent holds the private key of the public key it registers. */
+function proofText(ts: number, nonce: string): Buffer {
+  return Buffer.from(`meshping-register-proof|${ts}|${nonce}`);
+}
+
+export function registrationProof(privateKeyPem: string, ts: number, nonce: string): string {
+  return sign(null, proofText(ts, nonce), createPrivateKey(privateKeyPem)).toString('base64url');
+}
+
+export function verifyRegistrationProof(publicKey: string, ts: number, nonce: string, proof: string): boolean {
+  try {
+    const key = createPublicKey({ key: Buffer.from(publicKey, 'base64url'), format: 'der', type: 'spki' });
+    return key.asymmetricKeyType === 'ed25519' && verify(null, proofText(ts, nonce), key, Buffer.from(proof, 'base64url'));
+  } catch {
+    return false;
+  }
 }
 
 export function challengeText(nonce: string): Buffer {

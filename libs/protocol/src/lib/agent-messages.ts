@@ -76,6 +76,8 @@ export const registrationSchema = z.object({
   version: text(64),
   addresses: arrayMax(text(64), 64),
   publicKey: publicKeySchema,
+  /** Ed25519 signature of "meshping-register-proof|<ts>|<nonce>": the agent holds the private key. */
+  proof: b64url(40, 200),
 });
 export type Registration = z.infer<typeof registrationSchema>;
 

@@ -62,6 +62,10 @@ export class AgentsService {
     return agent;
   }
 
+  findById(id: number): Promise<AgentEntity | null> {
+    return this.repository.findById(id);
+  }
+
   findByPublicKey(publicKey: string): Promise<AgentEntity | null> {
     return this.repository.findByPublicKey(publicKey);
   }

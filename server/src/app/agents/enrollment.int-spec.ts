@@ -161,6 +161,49 @@ describe(`${EnrollmentService.name}: registration, approval, key login and hold 
     expect((await agents()).find((a) => a.id === agentId)?.state).toBe('blacklisted');
   });
 
+  it('does not let an agent rejected while its key challenge was open come back', async () => {
+    const keys = generateAgentKeyPair();
+    const c = await connect();
+    c.send(registerFrame(keys, 'probe-z'));
+    const { agentId } = await c.next((m) => m.type === 'pending');
+    await admin.post(`/api/agents/${agentId}/approve`);
+    const sneaky = await connect();
+    sneaky.send({ type: 'hello', protocol: PROTOCOL_VERSION, agent: agentInfo('probe-z'), auth: { kind: 'key', publicKey: keys.publicKey } });
+    const { nonce } = await sneaky.next((m) => m.type === 'challenge');
+    await admin.post(`/api/agents/${agentId}/reject`); // while the challenge is open
+    sneaky.send({ type: 'challenge-response', signature: signChallenge(keys.privateKeyPem, nonce) });
+    expect((await sneaky.waitClosed()).code).toBe(4403);
+    expect((await agents()).find((a) => a.id === agentId)?.state).toBe('blacklisted');
+  });
+
+  it('refuses another spelling of a key, and a registration that does not prove the private key', async () => {
+    const keys = generateAgentKeyPair();
+    // The last base64url character of a 44-byte key carries 2 unused bits: flip them.
+    const last = keys.publicKey.at(-1) as string;
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    const variant = keys.publicKey.slice(0, -1) + alphabet[alphabet.indexOf(last) ^ 1];
+    const login = await connect();
+    login.send({ type: 'hello', protocol: PROTOCOL_VERSION, agent: agentInfo('probe-v'), auth: { kind: 'key', publicKey: variant } });
+    expect((await login.waitClosed()).code).toBe(4401);
+
+    // Someone else's public key, with a proof signed by another key.
+    const victim = generateAgentKeyPair();
+    const forged = registerFrame({ publicKey: victim.publicKey, privateKeyPem: generateAgentKeyPair().privateKeyPem }, 'probe-f');
+    const before = (await agents()).length;
+    const c = await connect();
+    c.send(forged);
+    expect((await c.next((m) => m.type === 'error')).message).toBe('registration proof does not match the public key');
+    expect((await agents()).length).toBe(before);
+  });
+
+  it('stops reading a connection after refusing it', async () => {
+    const c = await connect();
+    const wrong = { ...registerFrame(generateAgentKeyPair(), 'x'), sealed: 'A'.repeat(64) };
+    for (let i = 0; i < 20; i++) c.send({ ...wrong, nonce: `${'B'.repeat(14)}${String(i).padStart(2, '0')}` });
+    await c.waitClosed();
+    expect(c.received.filter((m) => m.type === 'error' && m.code === 'registration-refused')).toHaveLength(1);
+  });
+
   it('refuses the old passphrase after a rotation', async () => {
     const old = passphrase;
     const rotated = await admin.post('/api/enrollment/rotate');

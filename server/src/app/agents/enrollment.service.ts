@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { CLOCK, enrollmentKey, normaliseFingerprint, open, type Clock } from '@meshping/node-kit';
+import { canonicalPublicKey, CLOCK, enrollmentKey, normaliseFingerprint, open, verifyRegistrationProof, type Clock } from '@meshping/node-kit';
 import { encodePassphrase, registrationSchema, type Registration } from '@meshping/protocol';
 import { randomBytes } from 'node:crypto';
 import type { DataSource } from 'typeorm';
@@ -49,11 +49,12 @@ export class EnrollmentService {
   /** Opens a sealed registration: current passphrase only, within the window, never twice. */
   async open(message: { ts: number; nonce: string; sealed: string }): Promise<OpenResult> {
     if (!this.available) return { ok: false, reason: 'enrollment needs TLS (MESHPING_TLS=on)' };
+    const key = enrollmentKey(await this.secret(), this.requireFingerprint());
+    // From here on no await until the nonce is recorded: two copies of one registration cannot both pass.
     const now = this.clock.now();
     if (Math.abs(now - message.ts) > REGISTRATION_WINDOW_MS) return { ok: false, reason: 'registration timestamp outside the 5-minute window (check the clock)' };
     for (const [nonce, until] of this.seenNonces) if (until < now) this.seenNonces.delete(nonce);
     if (this.seenNonces.has(message.nonce)) return { ok: false, reason: 'replayed registration' };
-    const key = enrollmentKey(await this.secret(), this.requireFingerprint());
     const plaintext = open(key, message);
     if (plaintext === null) return { ok: false, reason: 'registration does not decrypt: wrong or rotated passphrase, or altered in transit' };
     this.seenNonces.set(message.nonce, now + 2 * REGISTRATION_WINDOW_MS);
@@ -64,7 +65,12 @@ export class EnrollmentService {
       return { ok: false, reason: 'registration is not JSON' };
     }
     const parsed = registrationSchema.safeParse(data);
-    return parsed.success ? { ok: true, registration: parsed.data } : { ok: false, reason: 'registration content invalid' };
+    if (!parsed.success) return { ok: false, reason: 'registration content invalid' };
+    if (canonicalPublicKey(parsed.data.publicKey) !== parsed.data.publicKey) return { ok: false, reason: 'public key is not a canonical Ed25519 key' };
+    if (!verifyRegistrationProof(parsed.data.publicKey, message.ts, message.nonce, parsed.data.proof)) {
+      return { ok: false, reason: 'registration proof does not match the public key' };
+    }
+    return { ok: true, registration: parsed.data };
   }
 
   private requireFingerprint(): string {

@@ -57,7 +57,7 @@ export class AuthController {
   @ApiBadRequestResponse({ description: 'Current password wrong, or the new one invalid' })
   async changePassword(@Body() dto: ChangePasswordDto, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<SessionDto> {
     const user = req.currentUser as UserEntity;
-    if (!(await this.users.verifyPassword(user, dto.currentPassword))) {
+    if (!(await this.auth.verifyCurrentPassword(req, user, dto.currentPassword))) {
       throw new BadRequestException('currentPassword is wrong');
     }
     const updated = await this.users.setPassword(user, dto.newPassword, actorOf(req), 'user.password-changed', req.ip ?? null);

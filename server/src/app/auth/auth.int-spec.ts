@@ -112,6 +112,13 @@ describe(`${AuthService.name} (real server, real SQLite, real sessions)`, () => 
     expect(actions).toContain('login.throttled');
   });
 
+  it('counts parallel guesses as they start: a burst gets no more than 10 tries', async () => {
+    const burst = await Promise.all(Array.from({ length: 30 }, (_, i) => new ApiClient(server.url, '127.0.0.4').login(ADMIN.username, `guess ${i}`)));
+    const statuses = burst.map((r) => r.status);
+    expect(statuses.filter((s) => s === 401).length).toBeLessThanOrEqual(10);
+    expect(statuses.filter((s) => s === 429).length).toBeGreaterThanOrEqual(20);
+  });
+
   it('does not let an attacker elsewhere lock the admin out of a browser they logged in from before', async () => {
     // `admin` logged in from 127.0.0.1 (setup) and holds a device cookie. The attacker hammers from 127.0.0.2.
     const attacker = new ApiClient(server.url, '127.0.0.2');

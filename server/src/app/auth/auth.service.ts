@@ -9,16 +9,20 @@ import { AuditService } from '../audit/audit.service';
 import { burnVerifyTime } from '../users/password';
 import type { UserEntity } from '../users/user.entity';
 import { UsersService } from '../users/users.service';
-import { LoginThrottle } from './login-throttle';
+import { LoginThrottle, WINDOW_MS } from './login-throttle';
 import { CSRF_COOKIE, DEVICE_COOKIE } from './session.types';
 
 const DEVICE_COOKIE_DAYS = 180;
+/** Password checks (bcrypt, ~0.25 s of CPU each) running at once; more are refused with 429. */
+const MAX_CONCURRENT_CHECKS = 8;
 
 /** Credentials, sessions and the login throttle. */
 @Injectable()
 export class AuthService {
   private readonly throttle: LoginThrottle;
   private readonly deviceKey: string;
+  private checking = 0;
+  private readonly throttleAudited = new Map<string, number>();
 
   constructor(
     private readonly users: UsersService,
@@ -37,34 +41,58 @@ export class AuthService {
   /**
    * Checks a username and password. Throttled per source address and per account, or, when the
    * request carries a device cookie this server issued to that user at an earlier successful login
-   * (OWASP "device cookies"), per device instead.
+   * (OWASP "device cookies"), per device instead: a burst from elsewhere, or from behind the same
+   * NAT or proxy, cannot lock the user out of their own browser.
    */
   async verifyCredentials(req: Request, username: string, password: string): Promise<UserEntity> {
     const source = req.ip ?? 'unknown';
-    const device = this.deviceFrom(req, username);
-    // A browser that logged in as this user before counts on its own; others count per source
-    // address and per account. So a burst from elsewhere, or from behind the same NAT or proxy,
-    // cannot lock the user out of their own browser.
-    const keys = device ? [`device:${device}`] : [`ip:${source}`, `account:${username.toLowerCase()}`];
-    const wait = this.throttle.blockedFor(keys);
-    if (wait > 0) {
-      await this.audit.record({ actor: null, action: 'login.throttled', subject: `user:${username}`, source });
-      const minutes = Math.ceil(wait / 60_000);
-      throw new HttpException(
-        `Too many failed logins. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`,
-        HttpStatus.TOO_MANY_REQUESTS,
-      );
-    }
     const user = await this.users.findByUsername(username);
-    const ok = user ? await this.users.verifyPassword(user, password) : (await burnVerifyTime(password), false);
+    const device = user ? this.deviceFrom(req, user) : null;
+    const keys = device ? [`device:${device}`] : [`ip:${source}`, `account:${username.toLowerCase()}`];
+    await this.refuseIfThrottled(keys, username, source);
+    if (this.checking >= MAX_CONCURRENT_CHECKS) {
+      throw new HttpException('Too many logins at once. Try again in a moment.', HttpStatus.TOO_MANY_REQUESTS);
+    }
+    const stamp = this.throttle.attempt(keys);
+    this.checking += 1;
+    let ok: boolean;
+    try {
+      ok = user ? await this.users.verifyPassword(user, password) : (await burnVerifyTime(password), false);
+    } finally {
+      this.checking -= 1;
+    }
     if (!user || !ok || user.disabled) {
-      this.throttle.fail(keys);
       await this.audit.record({ actor: null, action: 'login.failed', subject: `user:${username}`, source });
       // One message for unknown user, wrong password and disabled account: no enumeration.
       throw new UnauthorizedException('Wrong username or password.');
     }
-    this.throttle.clear(keys[keys.length - 1]);
+    this.throttle.succeeded(keys, stamp, keys[keys.length - 1]);
     return user;
+  }
+
+  /** A signed-in user re-entering their password (to change it): the same throttle, per account. */
+  async verifyCurrentPassword(req: Request, user: UserEntity, password: string): Promise<boolean> {
+    const keys = [`account:${user.username.toLowerCase()}`];
+    await this.refuseIfThrottled(keys, user.username, req.ip ?? 'unknown');
+    const stamp = this.throttle.attempt(keys);
+    const ok = await this.users.verifyPassword(user, password);
+    if (ok) this.throttle.succeeded(keys, stamp, keys[0]);
+    return ok;
+  }
+
+  private async refuseIfThrottled(keys: string[], username: string, source: string): Promise<void> {
+    const wait = this.throttle.blockedFor(keys);
+    if (wait <= 0) return;
+    // Audited once per key and window, so a flood of refused attempts cannot flood the log.
+    const now = this.clock.now();
+    const key = keys.join('|');
+    if ((this.throttleAudited.get(key) ?? 0) < now - WINDOW_MS) {
+      this.throttleAudited.set(key, now);
+      if (this.throttleAudited.size > 10_000) this.throttleAudited.clear();
+      await this.audit.record({ actor: null, action: 'login.throttled', subject: `user:${username}`, source });
+    }
+    const minutes = Math.ceil(wait / 60_000);
+    throw new HttpException(`Too many failed logins. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`, HttpStatus.TOO_MANY_REQUESTS);
   }
 
   /** A fresh session (new id: no fixation) for a user who just proved who they are. */
@@ -74,7 +102,7 @@ export class AuthService {
     Object.assign(req.session, { userId: user.id, epoch: user.sessionEpoch, createdAt: this.clock.now(), csrf });
     await new Promise<void>((ok, fail) => req.session.save((err) => (err ? fail(err) : ok())));
     this.setCsrfCookie(res, csrf);
-    res.cookie(DEVICE_COOKIE, this.deviceToken(user.username), {
+    res.cookie(DEVICE_COOKIE, this.deviceToken(user), {
       httpOnly: true,
       secure: this.secure,
       sameSite: 'strict',
@@ -97,22 +125,31 @@ export class AuthService {
     res.cookie(CSRF_COOKIE, csrf, { httpOnly: false, secure: this.secure, sameSite: 'strict', path: '/' });
   }
 
-  private deviceToken(username: string): string {
-    const nonce = randomBytes(12).toString('base64url');
-    const body = `${Buffer.from(username.toLowerCase()).toString('base64url')}.${nonce}`;
+  /** A device token names the user, the password epoch and the issue time, signed by the server. */
+  private deviceToken(user: UserEntity): string {
+    const body = Buffer.from(JSON.stringify({ u: user.id, e: user.sessionEpoch, t: this.clock.now(), n: randomBytes(12).toString('base64url') })).toString('base64url');
     return `${body}.${this.sign(body)}`;
   }
 
-  /** The device id from a valid device cookie issued for this username, or null. */
-  private deviceFrom(req: Request, username: string): string | null {
+  /**
+   * The device id from a valid device cookie issued for this user, or null. It is void once the
+   * user's password changed (epoch) and after 180 days.
+   */
+  private deviceFrom(req: Request, user: UserEntity): string | null {
     const token = parseCookies(req.headers.cookie ?? '')[DEVICE_COOKIE];
     const parts = token?.split('.');
-    if (!parts || parts.length !== 3) return null;
-    const [name, nonce, mac] = parts;
-    const expected = Buffer.from(this.sign(`${name}.${nonce}`));
+    if (!parts || parts.length !== 2) return null;
+    const [body, mac] = parts;
+    const expected = Buffer.from(this.sign(body));
     const given = Buffer.from(mac);
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null;
-    return Buffer.from(name, 'base64url').toString() === username.toLowerCase() ? nonce : null;
+    try {
+      const claims = JSON.parse(Buffer.from(body, 'base64url').toString()) as { u: number; e: number; t: number; n: string };
+      const fresh = this.clock.now() - claims.t < DEVICE_COOKIE_DAYS * 86_400_000;
+      return claims.u === user.id && claims.e === user.sessionEpoch && fresh ? claims.n : null;
+    } catch {
+      return null;
+    }
   }
 
   private sign(body: string): string {

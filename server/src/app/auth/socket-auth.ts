@@ -39,6 +39,14 @@ export class SocketAuth {
     this.secret = secret;
   }
 
+  /** Whether a socket's session is still good (not ended, within its lifetime, same password epoch). */
+  async stillValid(sid: string): Promise<boolean> {
+    const session = await this.store.load(sid);
+    if (!session?.userId || this.clock.now() - (session.createdAt ?? 0) > this.maxAgeMs) return false;
+    const user = await this.users.findById(session.userId);
+    return !!user && !user.disabled && user.sessionEpoch === session.epoch;
+  }
+
   async verify(req: IncomingMessage, secure: boolean): Promise<HandshakeResult> {
     const origin = req.headers.origin;
     const own = `${secure ? 'https' : 'http'}://${req.headers.host}`;

@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import type { Clock } from '@meshping/node-kit';
-import { verifyChallenge } from '@meshping/node-kit';
+import { canonicalPublicKey, verifyChallenge } from '@meshping/node-kit';
 import {
   isCompatible,
   parseAgentMessage,
@@ -43,6 +43,9 @@ export const CloseCode = {
   STORAGE: 1011,
 } as const;
 const HELLO_TIMEOUT_MS = 10_000;
+/** Before authentication only small frames, and only a few of them, are accepted. */
+const MAX_UNAUTHENTICATED_FRAME = 16 * 1024;
+const MAX_QUEUED_FRAMES = 1000;
 
 /** new -> (challenged ->) waiting (pending / hold) -> active (approved: results accepted). */
 type Phase = 'new' | 'challenged' | 'waiting' | 'active';
@@ -60,6 +63,9 @@ export class AgentLink {
   private helloTimer: NodeJS.Timeout | null;
   /** Frames are processed strictly in order: each waits for the previous one's database work. */
   private chain: Promise<void> = Promise.resolve();
+  private queued = 0;
+  /** Set when the link was refused or closed: later frames are dropped unread. */
+  private done = false;
   lastActivity: number;
 
   constructor(
@@ -71,8 +77,18 @@ export class AgentLink {
     this.helloTimer = setTimeout(() => this.close(CloseCode.HELLO_TIMEOUT, 'no hello within 10 s'), HELLO_TIMEOUT_MS);
     socket.on('message', (data, isBinary) => {
       this.lastActivity = deps.clock.now();
+      if (this.done) return;
+      const size = Array.isArray(data) ? data.reduce((n, b) => n + b.length, 0) : (data as Buffer).byteLength;
+      if ((this.agentId === null && size > MAX_UNAUTHENTICATED_FRAME) || this.queued >= MAX_QUEUED_FRAMES) {
+        this.done = true;
+        return void socket.terminate();
+      }
       const frame = isBinary ? null : data.toString();
-      this.chain = this.chain.then(() => this.onFrame(frame)).catch((err) => this.failed(err));
+      this.queued += 1;
+      this.chain = this.chain
+        .then(() => (this.done ? undefined : this.onFrame(frame)))
+        .catch((err) => this.failed(err))
+        .finally(() => (this.queued -= 1));
     });
     socket.on('pong', () => (this.lastActivity = deps.clock.now()));
     socket.on('close', () => {
@@ -101,6 +117,7 @@ export class AgentLink {
   }
 
   close(code: number, reason: string): void {
+    this.done = true;
     this.send({ type: 'error', code: 'closing', message: reason, fatal: true });
     this.socket.close(code, reason);
   }
@@ -137,6 +154,7 @@ export class AgentLink {
     }
     if (msg.type === 'register') return this.onRegister(msg);
     if (msg.auth.kind === 'local-token') return this.onLocalHello(msg);
+    if (canonicalPublicKey(msg.auth.publicKey) !== msg.auth.publicKey) return this.close(CloseCode.UNAUTHORISED, 'not a canonical Ed25519 public key');
     const agent = await this.deps.agents.findByPublicKey(msg.auth.publicKey);
     if (!agent) {
       this.send({ type: 'error', code: 'unknown-key', message: 'this key is not enrolled: register with the join passphrase', fatal: true });
@@ -161,12 +179,16 @@ export class AgentLink {
   }
 
   private async onChallengeResponse(signature: string): Promise<void> {
-    const { nonce, agent, hello } = this.challenge as NonNullable<typeof this.challenge>;
+    const { nonce, agent: challenged, hello } = this.challenge as NonNullable<typeof this.challenge>;
     this.challenge = null;
-    if (!verifyChallenge(agent.publicKey as string, nonce, signature)) {
-      this.logger.warn({ event: 'agent.auth-refused', remote: this.remote, agentId: agent.id, reason: 'bad signature' });
+    if (!verifyChallenge(challenged.publicKey as string, nonce, signature)) {
+      this.logger.warn({ event: 'agent.auth-refused', remote: this.remote, agentId: challenged.id, reason: 'bad signature' });
       return this.close(CloseCode.UNAUTHORISED, 'authentication refused');
     }
+    // Read again: it may have been rejected or deleted while the challenge was open.
+    const agent = await this.deps.agents.findById(challenged.id);
+    if (!agent || agent.publicKey !== challenged.publicKey) return this.close(CloseCode.DELETED, 'this agent was deleted');
+    if (agent.state === 'blacklisted') return this.refuseBlacklisted(agent.id);
     const outcome = await this.deps.agents.keyAuthenticated(agent, hello.agent, this.remote);
     this.authenticatedAs(agent.id);
     if (outcome.kind === 'approved') return this.activate();
@@ -180,12 +202,14 @@ export class AgentLink {
     const opened = await this.deps.enrollment.open(msg);
     if (!opened.ok) {
       this.logger.warn({ event: 'agent.registration-refused', remote: this.remote, reason: opened.reason });
+      this.done = true;
       this.send({ type: 'error', code: 'registration-refused', message: opened.reason, fatal: true });
       return this.socket.close(CloseCode.UNAUTHORISED, 'registration refused');
     }
     const existing = await this.deps.agents.findByPublicKey(opened.registration.publicKey);
     if (existing?.state === 'blacklisted') return this.refuseBlacklisted(existing.id);
     if (existing) {
+      this.done = true;
       this.send({ type: 'error', code: 'already-registered', message: 'this key is enrolled: authenticate with it (hello, kind "key")', fatal: true });
       return this.socket.close(CloseCode.UNAUTHORISED, 'already registered');
     }
@@ -206,6 +230,7 @@ export class AgentLink {
   }
 
   private refuseBlacklisted(agentId: number): void {
+    this.done = true;
     this.logger.warn({ event: 'agent.blacklisted-refused', agentId, remote: this.remote });
     this.send({ type: 'error', code: 'blacklisted', message: 'this agent was rejected by an admin', fatal: true });
     this.socket.close(CloseCode.BLACKLISTED, 'blacklisted');

@@ -11,7 +11,7 @@ import {
 import type { IncomingMessage } from 'node:http';
 import type { WebSocket } from 'ws';
 import { SessionStore } from '../auth/session.store';
-import { handshakeUsers } from '../auth/socket-auth';
+import { handshakeUsers, SocketAuth } from '../auth/socket-auth';
 import { UsersService } from '../users/users.service';
 import { AgentsService } from '../agents/agents.service';
 import { MonitoringService } from '../monitoring/monitoring.service';
@@ -43,6 +43,7 @@ export class LiveGateway implements OnGatewayConnection, OnModuleInit, OnModuleD
     private readonly monitoring: MonitoringService,
     private readonly users: UsersService,
     private readonly sessions: SessionStore,
+    private readonly socketAuth: SocketAuth,
   ) {}
 
   onModuleInit(): void {
@@ -110,6 +111,7 @@ export class LiveGateway implements OnGatewayConnection, OnModuleInit, OnModuleD
     }
   }
 
+  /** Drops half-open sockets, and sockets whose session expired since the handshake. */
   private checkLiveness(): void {
     for (const c of this.clients) {
       if (!this.alive.has(c)) {
@@ -118,6 +120,13 @@ export class LiveGateway implements OnGatewayConnection, OnModuleInit, OnModuleD
       }
       this.alive.delete(c);
       c.ping();
+      const owner = this.owners.get(c);
+      if (owner) {
+        this.socketAuth.stillValid(owner.sid).then(
+          (valid) => valid || c.close(4401, 'session ended'),
+          (err) => this.logger.error({ event: 'live.session-check-failed', err }),
+        );
+      }
     }
   }
 

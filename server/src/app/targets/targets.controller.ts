@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, ParseIntPipe, Patch, Post, Put, Req } from '@nestjs/common';
+import { Body, Controller, Delete, ForbiddenException, Get, HttpCode, Param, ParseIntPipe, Patch, Post, Put, Req } from '@nestjs/common';
 import { ApiConflictResponse, ApiCreatedResponse, ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { Access } from '../auth/access.decorator';
@@ -32,8 +32,12 @@ export class TargetsController {
   @ApiOkResponse({ type: TargetDto, description: 'The target for this host: created, or updated when the address is already one' })
   registerSelf(@Body() dto: SelfRegisterDto, @Req() req: Request): Promise<TargetDto> {
     const source = (req.ip ?? '').replace(/^::ffff:(\d+\.\d+\.\d+\.\d+)$/, '$1');
+    // A token registers the host it runs on, nothing else: no third-party addresses to ping.
+    if (dto.address !== undefined && dto.address !== source) {
+      throw new ForbiddenException(`a host registers itself: the address must be the one it connects from (${source})`);
+    }
     const token = req.apiToken as NonNullable<Request['apiToken']>;
-    return this.targets.registerSelf({ ...dto, address: dto.address ?? source }, { id: null, username: `token:${token.name}` }, source);
+    return this.targets.registerSelf({ ...dto, address: source }, { id: null, username: `token:${token.name}` }, source);
   }
 
   @Patch(':id')

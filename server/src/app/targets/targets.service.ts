@@ -94,6 +94,7 @@ export class TargetsService implements OnApplicationBootstrap {
   async registerSelf(dto: CreateTargetDto, actor: Actor, source: string | null): Promise<TargetView> {
     const existing = await this.repository.findLiveByAddress(dto.address);
     if (!existing) return this.create(dto, actor, source);
+    if (existing.agentId !== null) throw new ConflictException(`${dto.address} is an agent's target (full mesh); it is managed with the agent`);
     return this.update(existing.id, { name: dto.name, group: dto.group }, actor, source);
   }
 

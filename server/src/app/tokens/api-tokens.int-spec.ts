@@ -40,12 +40,13 @@ describe(`${ApiTokensService.name}: hosts add themselves as targets with a scope
   });
 
   it('works from the shipped script (deploy/scripts/register-target.sh) with curl', async () => {
-    const { stdout } = await run('sh', [SCRIPT, '127.0.0.9', 'scripted host', 'lab'], {
+    // curl connects from 127.0.0.1: that host's target (seeded) gets the script's name and group.
+    const { stdout } = await run('sh', [SCRIPT, '', 'scripted host', 'lab'], {
       env: { ...process.env, MESHPING_URL: server.url, MESHPING_TOKEN: token, MESHPING_INSECURE: '1' },
     });
-    expect(JSON.parse(stdout)).toMatchObject({ address: '127.0.0.9', name: 'scripted host', group: 'lab' });
-    const targets = (await admin.get('/api/targets')).body as { address: string }[];
-    expect(targets.map((t) => t.address)).toContain('127.0.0.9');
+    expect(JSON.parse(stdout)).toMatchObject({ address: '127.0.0.1', name: 'scripted host', group: 'lab' });
+    const targets = (await admin.get('/api/targets')).body as { address: string; name: string }[];
+    expect(targets.find((t) => t.address === '127.0.0.1')?.name).toBe('scripted host');
   });
 
   it('refuses a missing, unknown or revoked token, and the token opens nothing else', async () => {
@@ -58,6 +59,10 @@ describe(`${ApiTokensService.name}: hosts add themselves as targets with a scope
     expect((await put({}, '127.0.0.5', spare.body.token)).status).toBe(401);
     const bad = await put({ address: 'not an address!' }, '127.0.0.6');
     expect(bad.status).toBe(400);
+    // A token registers its own host only: no third-party addresses.
+    const elsewhere = await put({ address: '192.0.2.99' }, '127.0.0.6');
+    expect(elsewhere.status).toBe(403);
+    expect(elsewhere.body.message).toContain('the address must be the one it connects from (127.0.0.6)');
   });
 
   it('stores tokens only as hashes', async () => {
