@@ -82,7 +82,8 @@ describe('Agent enrollment with the real agent and server', () => {
 
     await first.stop();
     await until('remote-1 offline', async () => ((await list()).find((a) => a.id === pending.id)?.online === false ? true : undefined));
-    const second = AgentProcess.start({ MESHPING_SERVER_URL: meshping.url, MESHPING_SERVER_FINGERPRINT: enrollment.fingerprint, MESHPING_AGENT_STATE_DIR: stateDir, MESHPING_AGENT_HOSTNAME: 'remote-1' });
+    // No passphrase, no URL, no fingerprint: the agent remembered its server and certificate.
+    const second = AgentProcess.start({ MESHPING_AGENT_STATE_DIR: stateDir, MESHPING_AGENT_HOSTNAME: 'remote-1' });
     agents.push(second);
     const back = await until('remote-1 back online', async () => (await list()).find((a) => a.id === pending.id && a.online));
     expect(back.state).toBe('approved');

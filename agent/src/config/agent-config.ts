@@ -1,4 +1,5 @@
-import { parseEnv } from '@meshping/node-kit';
+import { ConfigError, parseEnv } from '@meshping/node-kit';
+import { rememberedServer } from '../uplink/agent-identity';
 import { decodePassphrase, type JoinPassphrase } from '@meshping/protocol';
 import { z } from 'zod';
 
@@ -35,20 +36,29 @@ export const agentConfigSchema = z
     MESHPING_AGENT_HOSTNAME: z.string().min(1).max(253).optional(),
     MESHPING_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
   })
-  .refine((c) => c.MESHPING_SERVER_URL || c.MESHPING_PASSPHRASE, {
-    message: "set MESHPING_PASSPHRASE (from the server's agent registration screen) or MESHPING_SERVER_URL",
-    path: ['MESHPING_SERVER_URL'],
-  });
+  ;
 
 /** The settings, with the server's WebSocket base URL and fingerprint taken from the passphrase where not given. */
 export type AgentConfig = Omit<z.infer<typeof agentConfigSchema>, 'MESHPING_SERVER_URL'> & { MESHPING_SERVER_URL: string };
 
+/**
+ * Where the server is and which certificate to trust: the variables, else the passphrase, else what
+ * the agent remembered when it enrolled (so the passphrase can be removed after approval).
+ */
 function resolve(c: z.infer<typeof agentConfigSchema>): AgentConfig {
-  const url = c.MESHPING_SERVER_URL ?? (c.MESHPING_PASSPHRASE as JoinPassphrase).url;
+  const remembered = c.MESHPING_AGENT_TOKEN_FILE ? null : rememberedServer(c.MESHPING_AGENT_STATE_DIR);
+  const url = c.MESHPING_SERVER_URL ?? c.MESHPING_PASSPHRASE?.url ?? remembered?.url;
+  if (!url) {
+    throw new ConfigError(
+      "Invalid configuration:\n  MESHPING_SERVER_URL: set MESHPING_PASSPHRASE (from the server's agent registration screen) or MESHPING_SERVER_URL",
+    );
+  }
+  const wsUrl = url.replace(/^http/, 'ws').replace(/\/+$/, '');
+  const sameServer = remembered && remembered.url.replace(/^http/, 'ws').replace(/\/+$/, '') === wsUrl;
   return {
     ...c,
-    MESHPING_SERVER_URL: url.replace(/^http/, 'ws').replace(/\/+$/, ''),
-    MESHPING_SERVER_FINGERPRINT: c.MESHPING_SERVER_FINGERPRINT ?? c.MESHPING_PASSPHRASE?.fingerprint,
+    MESHPING_SERVER_URL: wsUrl,
+    MESHPING_SERVER_FINGERPRINT: c.MESHPING_SERVER_FINGERPRINT ?? c.MESHPING_PASSPHRASE?.fingerprint ?? (sameServer ? remembered.fingerprint : undefined),
   };
 }
 

@@ -2,12 +2,29 @@ import { generateAgentKeyPair, type AgentKeyPair } from '@meshping/node-kit';
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
+const FILE = 'identity.json';
+
+export interface ServerPin {
+  url: string;
+  fingerprint: string;
+}
+
 export interface IdentityState extends AgentKeyPair {
   /** The server accepted a registration of this key (it is pending, approved or on hold there). */
   registered: boolean;
+  /** The server it enrolled with and that server's certificate: trusted from then on. */
+  server?: ServerPin;
 }
 
-const FILE = 'identity.json';
+/** The server an agent enrolled with, read from its state directory without creating anything. */
+export function rememberedServer(stateDir: string): ServerPin | null {
+  try {
+    return (JSON.parse(readFileSync(join(stateDir, FILE), 'utf8')) as IdentityState).server ?? null;
+  } catch {
+    return null;
+  }
+}
+
 
 /**
  * The agent's Ed25519 key pair, generated once and kept in its state directory (file 0600,
@@ -40,6 +57,12 @@ export class AgentIdentity {
   set registered(value: boolean) {
     if (value === this.state.registered) return;
     this.state.registered = value;
+    this.save();
+  }
+
+  remember(server: ServerPin): void {
+    if (this.state.server?.url === server.url && this.state.server.fingerprint === server.fingerprint) return;
+    this.state.server = server;
     this.save();
   }
 

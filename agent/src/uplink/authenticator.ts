@@ -49,7 +49,12 @@ export class Authenticator {
 
   /** The server has our key on record (pending, on hold or approved): log in with it from now on. */
   known(): void {
-    if (!this.config.MESHPING_AGENT_TOKEN_FILE) this.loadIdentity().registered = true;
+    if (this.config.MESHPING_AGENT_TOKEN_FILE) return;
+    const identity = this.loadIdentity();
+    identity.registered = true;
+    // Remember the server and its certificate: the passphrase is not needed any more.
+    const fingerprint = this.config.MESHPING_SERVER_FINGERPRINT;
+    if (fingerprint) identity.remember({ url: this.config.MESHPING_SERVER_URL, fingerprint });
   }
 
   /** Authentication errors from the server: what to do about each. */
