@@ -1,11 +1,19 @@
-import { Controller, Delete, Get, HttpCode, Param, ParseIntPipe, Post, Req } from '@nestjs/common';
-import { ApiConflictResponse, ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse, ApiProperty, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Delete, Get, HttpCode, Param, ParseIntPipe, Post, Req } from '@nestjs/common';
+import { ApiConflictResponse, ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { IsIP, IsOptional } from 'class-validator';
 import type { Request } from 'express';
 import { Access } from '../auth/access.decorator';
 import { actorOf, publicBaseUrl } from '../auth/request-context';
 import { AgentDto } from './agent.dto';
 import { AgentsService } from './agents.service';
 import { EnrollmentService } from './enrollment.service';
+
+class ApproveDto {
+  @ApiPropertyOptional({ description: 'The address the operator saw; approval is refused if the agent has moved again since' })
+  @IsOptional()
+  @IsIP()
+  ip?: string;
+}
 
 class EnrollmentDto {
   @ApiProperty({ description: "The join passphrase: the server's URL, its certificate's SHA-256 fingerprint and the secret" })
@@ -37,8 +45,8 @@ export class AgentsController {
   @ApiOkResponse({ description: 'Approved (or re-approved from hold, accepting its new address); a connected agent starts at once' })
   @ApiNotFoundResponse()
   @ApiConflictResponse({ description: 'Already approved, or blacklisted' })
-  async approve(@Param('id', ParseIntPipe) id: number, @Req() req: Request): Promise<void> {
-    await this.agents.approve(id, actorOf(req), req.ip ?? null);
+  async approve(@Param('id', ParseIntPipe) id: number, @Body() dto: ApproveDto, @Req() req: Request): Promise<void> {
+    await this.agents.approve(id, actorOf(req), req.ip ?? null, dto.ip);
   }
 
   @Post('agents/:id/reject')

@@ -106,8 +106,11 @@ export class AgentsService {
     return { kind: agent.state, agent };
   }
 
-  async approve(id: number, actor: Actor, source: string | null): Promise<AgentEntity> {
+  async approve(id: number, actor: Actor, source: string | null, expectedIp?: string): Promise<AgentEntity> {
     const agent = await this.get(id);
+    if (expectedIp !== undefined && agent.ip !== expectedIp) {
+      throw new ConflictException(`agent ${id} now connects from ${agent.ip}, not ${expectedIp}: look again before approving`);
+    }
     if (agent.state === 'approved') throw new ConflictException(`agent ${id} is already approved`);
     if (agent.state === 'blacklisted') throw new ConflictException(`agent ${id} is blacklisted: delete it, and it can register again`);
     const from = agent.state;

@@ -135,7 +135,10 @@ describe(`${EnrollmentService.name}: registration, approval, key login and hold 
     moved.send(encodeResults(5, [{ targetId: 1, at: Date.now() - 1000, rtt: 55 }]));
     expect((await moved.next((m) => m.type === 'error')).code).toBe('not-approved');
 
-    expect((await admin.post(`/api/agents/${agentId}/approve`)).status).toBe(200);
+    const stale = await admin.post(`/api/agents/${agentId}/approve`, { ip: '127.0.0.1' });
+    expect(stale.status).toBe(409);
+    expect(stale.body.message).toContain('now connects from 127.0.0.2');
+    expect((await admin.post(`/api/agents/${agentId}/approve`, { ip: '127.0.0.2' })).status).toBe(200);
     await moved.next((m) => m.type === 'welcome');
     moved.send(encodeResults(5, [{ targetId: 1, at: Date.now() - 1000, rtt: 55 }]));
     await moved.next((m) => m.type === 'ack' && m.seq === 5);

@@ -46,7 +46,8 @@ export class AgentsStore {
   }
 
   approve(agent: Agent): Promise<void> {
-    return this.run(() => firstValueFrom(this.http.post(`/api/agents/${agent.id}/approve`, {})));
+    // The address shown is the one approved: if the agent moved again meanwhile, the server refuses.
+    return this.run(() => firstValueFrom(this.http.post(`/api/agents/${agent.id}/approve`, agent.ip ? { ip: agent.ip } : {})));
   }
 
   reject(agent: Agent): Promise<void> {
