@@ -43,8 +43,9 @@ export class Authenticator {
     return { send: { type: 'register', protocol: PROTOCOL_VERSION, ...sealed } };
   }
 
-  challenge(nonce: string): AuthOutcome {
-    return { send: { type: 'challenge-response', signature: signChallenge(this.loadIdentity().keys.privateKeyPem, nonce) } };
+  /** Signs the nonce together with the fingerprint of the certificate this connection presented. */
+  challenge(nonce: string, fingerprint: string): AuthOutcome {
+    return { send: { type: 'challenge-response', signature: signChallenge(this.loadIdentity().keys.privateKeyPem, nonce, fingerprint) } };
   }
 
   /** The server has our key on record (pending, on hold or approved): log in with it from now on. */

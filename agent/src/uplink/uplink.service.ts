@@ -37,6 +37,8 @@ export class UplinkService implements OnApplicationShutdown {
   private attempt = 0;
   /** When the server last showed a sign of life (a frame or a ping). */
   private lastHeard = 0;
+  /** SHA-256 of the certificate the current connection presented ('' over plain ws). */
+  private peerFingerprint = '';
   private reconnectTimer?: NodeJS.Timeout;
   private flushTimer?: NodeJS.Timeout;
   private heartbeatTimer?: NodeJS.Timeout;
@@ -84,7 +86,10 @@ export class UplinkService implements OnApplicationShutdown {
     // below, at the upgrade response, before the agent sends anything.
     const socket = new WebSocket(url, { handshakeTimeout: 10_000, maxPayload: MAX_FRAME_BYTES, rejectUnauthorized: !pin });
     this.socket = socket;
-    if (pin) socket.on('upgrade', (res) => this.checkPin(socket, res, pin));
+    socket.on('upgrade', (res) => {
+      this.peerFingerprint = (res.socket as TLSSocket).getPeerCertificate?.()?.fingerprint256 ?? '';
+      if (pin) this.checkPin(socket, res, pin);
+    });
     this.lastHeard = this.clock.now();
     socket.on('ping', () => (this.lastHeard = this.clock.now()));
     socket.on('open', () => this.onOpen());
@@ -149,7 +154,7 @@ export class UplinkService implements OnApplicationShutdown {
   private handle(msg: ServerToAgent): void {
     switch (msg.type) {
       case 'challenge':
-        return this.follow(this.auth.challenge(msg.nonce));
+        return this.follow(this.auth.challenge(msg.nonce, this.peerFingerprint));
       case 'pending':
         this.ready = false;
         this.auth.known();

@@ -10,6 +10,7 @@ export class TestAgent {
     private readonly serverUrl: string,
     readonly hostname: string,
     readonly keys: AgentKeyPair = generateAgentKeyPair(),
+    private readonly fingerprint = '',
   ) {}
 
   connect(source = '127.0.0.1'): Promise<TestClient> {
@@ -33,11 +34,12 @@ export class TestAgent {
     return { link, agentId };
   }
 
-  async keyLogin(source = '127.0.0.1'): Promise<TestClient> {
+  /** Logs in with the key, signing the nonce with the server's certificate fingerprint (from the TestServer). */
+  async keyLogin(source = '127.0.0.1', fingerprint = this.fingerprint): Promise<TestClient> {
     const link = await this.connect(source);
     link.send({ type: 'hello', protocol: PROTOCOL_VERSION, agent: agentInfo(this.hostname), auth: { kind: 'key', publicKey: this.keys.publicKey } });
     const { nonce } = await link.next((m) => m.type === 'challenge');
-    link.send({ type: 'challenge-response', signature: signChallenge(this.keys.privateKeyPem, nonce) });
+    link.send({ type: 'challenge-response', signature: signChallenge(this.keys.privateKeyPem, nonce, fingerprint) });
     return link;
   }
 }

@@ -116,18 +116,22 @@ export function verifyRegistrationProof(publicKey: string, ts: number, nonce: st
   }
 }
 
-export function challengeText(nonce: string): Buffer {
-  return Buffer.from(`meshping-auth|${nonce}`);
+/**
+ * What an agent signs to log in: the server's nonce and the fingerprint of the certificate the agent
+ * saw, so a signature cannot be relayed from a look-alike server to the real one.
+ */
+export function challengeText(nonce: string, fingerprint: string): Buffer {
+  return Buffer.from(`meshping-auth|${normaliseFingerprint(fingerprint)}|${nonce}`);
 }
 
-export function signChallenge(privateKeyPem: string, nonce: string): string {
-  return sign(null, challengeText(nonce), createPrivateKey(privateKeyPem)).toString('base64url');
+export function signChallenge(privateKeyPem: string, nonce: string, fingerprint: string): string {
+  return sign(null, challengeText(nonce, fingerprint), createPrivateKey(privateKeyPem)).toString('base64url');
 }
 
-export function verifyChallenge(publicKey: string, nonce: string, signature: string): boolean {
+export function verifyChallenge(publicKey: string, nonce: string, fingerprint: string, signature: string): boolean {
   try {
     const key = createPublicKey({ key: Buffer.from(publicKey, 'base64url'), format: 'der', type: 'spki' });
-    return key.asymmetricKeyType === 'ed25519' && verify(null, challengeText(nonce), key, Buffer.from(signature, 'base64url'));
+    return key.asymmetricKeyType === 'ed25519' && verify(null, challengeText(nonce, fingerprint), key, Buffer.from(signature, 'base64url'));
   } catch {
     return false;
   }

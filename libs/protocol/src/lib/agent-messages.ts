@@ -108,7 +108,7 @@ export type ProbeTarget = z.infer<typeof targetSchema>;
 
 export const serverToAgentSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('welcome'), protocol: z.int(), agentId: id, serverTime: epochMs }),
-  /** Prove the key: sign "meshping-auth|<nonce>" with it. */
+  /** Prove the key: sign "meshping-auth|<certificate fingerprint>|<nonce>" with it. */
   z.object({ type: z.literal('challenge'), nonce: b64url(32, 64) }),
   /** Registered (or still) waiting for an admin's approval; stay connected, results are not accepted yet. */
   z.object({ type: z.literal('pending'), agentId: id, message: text(500) }),

@@ -22,7 +22,7 @@ describe(`${EnrollmentService.name}: registration, approval, key login and hold 
   const registerFrame = (keys: AgentKeyPair, hostname: string, secretFrom = passphrase, ts = Date.now()) =>
     new TestAgent(server.url, hostname, keys).registerFrame(secretFrom, ts);
   const keyLogin = async (keys: AgentKeyPair, hostname: string, source = '127.0.0.1') => {
-    const link = await new TestAgent(server.url, hostname, keys).keyLogin(source);
+    const link = await new TestAgent(server.url, hostname, keys, server.fingerprint as string).keyLogin(source);
     clients.push(link);
     return link;
   };
@@ -108,6 +108,17 @@ describe(`${EnrollmentService.name}: registration, approval, key login and hold 
     expect((await agents()).length).toBe(before);
   });
 
+  it('refuses a key login signed for another certificate (a relayed signature)', async () => {
+    const keys = generateAgentKeyPair();
+    const c = await connect();
+    c.send(registerFrame(keys, 'probe-m'));
+    const { agentId } = await c.next((m) => m.type === 'pending');
+    await admin.post(`/api/agents/${agentId}/approve`);
+    const relayed = await new TestAgent(server.url, 'probe-m', keys, 'AB'.repeat(32)).keyLogin();
+    clients.push(relayed);
+    expect((await relayed.waitClosed()).code).toBe(4401);
+  });
+
   it('refuses a key login whose signature does not match the key', async () => {
     const keys = generateAgentKeyPair();
     const c = await connect();
@@ -116,7 +127,7 @@ describe(`${EnrollmentService.name}: registration, approval, key login and hold 
     const impostor = await connect();
     impostor.send({ type: 'hello', protocol: PROTOCOL_VERSION, agent: agentInfo('probe-s'), auth: { kind: 'key', publicKey: keys.publicKey } });
     const { nonce } = await impostor.next((m) => m.type === 'challenge');
-    impostor.send({ type: 'challenge-response', signature: signChallenge(generateAgentKeyPair().privateKeyPem, nonce) });
+    impostor.send({ type: 'challenge-response', signature: signChallenge(generateAgentKeyPair().privateKeyPem, nonce, server.fingerprint as string) });
     expect((await impostor.waitClosed()).code).toBe(4401);
   });
 
@@ -174,7 +185,7 @@ describe(`${EnrollmentService.name}: registration, approval, key login and hold 
     sneaky.send({ type: 'hello', protocol: PROTOCOL_VERSION, agent: agentInfo('probe-z'), auth: { kind: 'key', publicKey: keys.publicKey } });
     const { nonce } = await sneaky.next((m) => m.type === 'challenge');
     await admin.post(`/api/agents/${agentId}/reject`); // while the challenge is open
-    sneaky.send({ type: 'challenge-response', signature: signChallenge(keys.privateKeyPem, nonce) });
+    sneaky.send({ type: 'challenge-response', signature: signChallenge(keys.privateKeyPem, nonce, server.fingerprint as string) });
     expect((await sneaky.waitClosed()).code).toBe(4403);
     expect((await agents()).find((a) => a.id === agentId)?.state).toBe('blacklisted');
   });

@@ -26,6 +26,8 @@ export interface AgentLinkDeps {
   trust: LocalTrustService;
   enrollment: EnrollmentService;
   clock: Clock;
+  /** This server's certificate fingerprint (signed into key logins); null with TLS off. */
+  fingerprint: string | null;
   /** Called once the link is authenticated; the gateway closes an older link of the same agent. */
   authenticated(link: AgentLink, agentId: number): void;
   /** Called when the link closes; true when it was the agent's active link (the agent is now offline). */
@@ -181,7 +183,7 @@ export class AgentLink {
   private async onChallengeResponse(signature: string): Promise<void> {
     const { nonce, agent: challenged, hello } = this.challenge as NonNullable<typeof this.challenge>;
     this.challenge = null;
-    if (!verifyChallenge(challenged.publicKey as string, nonce, signature)) {
+    if (!verifyChallenge(challenged.publicKey as string, nonce, this.deps.fingerprint ?? '', signature)) {
       this.logger.warn({ event: 'agent.auth-refused', remote: this.remote, agentId: challenged.id, reason: 'bad signature' });
       return this.close(CloseCode.UNAUTHORISED, 'authentication refused');
     }

@@ -3,6 +3,7 @@ import { CLOCK, type Clock } from '@meshping/node-kit';
 import { type OnGatewayConnection, WebSocketGateway } from '@nestjs/websockets';
 import { AGENT_WS_PATH, MAX_FRAME_BYTES } from '@meshping/protocol';
 import { SERVER_CONFIG, type ServerConfig } from '../../infra/config/server-config';
+import { TLS_INFO, type TlsInfo } from '../../infra/tls/tls-info';
 import type { IncomingMessage } from 'node:http';
 import type { WebSocket } from 'ws';
 import { LocalTrustService } from '../../infra/local-trust/local-trust.service';
@@ -28,6 +29,7 @@ export class AgentGateway implements OnGatewayConnection, OnModuleInit, OnModule
     private readonly enrollment: EnrollmentService,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(SERVER_CONFIG) private readonly config: ServerConfig,
+    @Inject(TLS_INFO) private readonly tls: TlsInfo,
   ) {}
 
   onModuleInit(): void {
@@ -58,6 +60,7 @@ export class AgentGateway implements OnGatewayConnection, OnModuleInit, OnModule
       trust: this.trust,
       enrollment: this.enrollment,
       clock: this.clock,
+      fingerprint: this.tls.fingerprint,
       authenticated: (l, agentId) => {
         const previous = this.active.get(agentId);
         this.active.set(agentId, l);
