@@ -3,6 +3,7 @@ import { CLOCK, type Clock } from '@meshping/node-kit';
 import { type OnGatewayConnection, WebSocketGateway } from '@nestjs/websockets';
 import { AGENT_WS_PATH, MAX_FRAME_BYTES } from '@meshping/protocol';
 import { SERVER_CONFIG, type ServerConfig } from '../../infra/config/server-config';
+import { plainAddress } from '../../infra/net/client-address';
 import { TLS_INFO, type TlsInfo } from '../../infra/tls/tls-info';
 import type { IncomingMessage } from 'node:http';
 import type { WebSocket } from 'ws';
@@ -51,8 +52,7 @@ export class AgentGateway implements OnGatewayConnection, OnModuleInit, OnModule
   }
 
   handleConnection(socket: WebSocket, request: IncomingMessage): void {
-    // IPv4 clients of a dual-stack listener appear as ::ffff:a.b.c.d; record the plain address.
-    const remote = (request.socket.remoteAddress ?? 'unknown').replace(/^::ffff:(\d+\.\d+\.\d+\.\d+)$/, '$1');
+    const remote = plainAddress(request.socket.remoteAddress);
     const link = new AgentLink(socket, remote, {
       agents: this.agents,
       targets: this.targets,

@@ -1,6 +1,7 @@
 import { Body, Controller, Delete, ForbiddenException, Get, HttpCode, Param, ParseIntPipe, Patch, Post, Put, Req } from '@nestjs/common';
 import { ApiConflictResponse, ApiCreatedResponse, ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
+import { plainAddress } from '../../infra/net/client-address';
 import { Access } from '../auth/access.decorator';
 import { actorOf } from '../auth/request-context';
 import { CreateTargetDto, SelfRegisterDto, TargetDto, UpdateTargetDto } from './target.dto';
@@ -31,7 +32,7 @@ export class TargetsController {
   @Access('token:targets:register')
   @ApiOkResponse({ type: TargetDto, description: 'The target for this host: created, or updated when the address is already one' })
   registerSelf(@Body() dto: SelfRegisterDto, @Req() req: Request): Promise<TargetDto> {
-    const source = (req.ip ?? '').replace(/^::ffff:(\d+\.\d+\.\d+\.\d+)$/, '$1');
+    const source = plainAddress(req.ip);
     // A token registers the host it runs on, nothing else: no third-party addresses to ping.
     if (dto.address !== undefined && dto.address !== source) {
       throw new ForbiddenException(`a host registers itself: the address must be the one it connects from (${source})`);
