@@ -59,6 +59,22 @@ export const resultsSchema = z
 export const heartbeatSchema = z.object({ type: z.literal('heartbeat'), at: epochMs });
 
 /**
+ * The agent had to drop results it never delivered (its buffer bound, by time or memory, was hit):
+ * `samples` results probed in [from, to] are gone. Shares the results' sequence numbers and is
+ * acknowledged the same way, once the server has recorded the gap durably; the grid and the pair
+ * series show that span as "agent connection problem", never as "no reply".
+ */
+export const droppedSchema = z
+  .object({
+    type: z.literal('dropped'),
+    seq,
+    from: epochMs,
+    to: epochMs,
+    samples: intIn(1, Number.MAX_SAFE_INTEGER),
+  })
+  .check(z.refine((m) => m.from <= m.to, { message: 'from must not be after to', path: ['to'] }));
+
+/**
  * First contact of a new agent: its details, sealed with AES-256-GCM under a key derived from the
  * join passphrase (see libs/node-kit enrollment-crypto); ts and nonce are authenticated data.
  */
@@ -91,12 +107,14 @@ export const agentToServerSchema = z.discriminatedUnion('type', [
   registerSchema,
   challengeResponseSchema,
   resultsSchema,
+  droppedSchema,
   heartbeatSchema,
   targetsRequestSchema,
 ]);
 export type AgentHello = z.infer<typeof helloSchema>;
 export type ResultsBatch = z.infer<typeof resultsSchema>;
 export type AgentHeartbeat = z.infer<typeof heartbeatSchema>;
+export type DroppedReport = z.infer<typeof droppedSchema>;
 export type AgentToServer = z.infer<typeof agentToServerSchema>;
 
 export const targetSchema = z.object({
