@@ -1,4 +1,22 @@
+import { CELL_RECORD_INTS, parseServerToBrowser, type LiveCells } from '@meshping/protocol';
 import WebSocket from 'ws';
+
+/** Cells back in MonitoringService's flat shape: [agentId, targetId, at, rtt, ...]. */
+export function flatCells({ baseAt, records }: LiveCells): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < records.length; i += CELL_RECORD_INTS) out.push(records[i], records[i + 1], baseAt - records[i + 3], records[i + 2]);
+  return out;
+}
+
+/** A binary /live frame as a plain object: a snapshot's layout spread into it, cells flat. */
+function liveFrame(data: Buffer): unknown {
+  const parsed = parseServerToBrowser(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength));
+  if (!parsed.ok) throw new Error(`bad /live frame: ${parsed.error}`);
+  const m = parsed.value;
+  if (m.type === 'snapshot') return { type: m.type, seq: m.seq, ...m.layout, cells: flatCells(m.cells), bytes: data.byteLength };
+  if (m.type === 'delta') return { type: m.type, seq: m.seq, cells: flatCells(m.cells), bytes: data.byteLength };
+  return m;
+}
 
 /** A real ws client for tests: sends JSON, waits for messages matching a predicate, records closes. */
 export class TestClient {
@@ -7,8 +25,10 @@ export class TestClient {
   private waiters: { match: (m: any) => boolean; resolve: (m: any) => void }[] = [];
 
   private constructor(readonly socket: WebSocket) {
-    socket.on('message', (data) => {
-      const message = JSON.parse(data.toString());
+    socket.on('message', (data, isBinary) => {
+      const text = isBinary ? null : JSON.parse(data.toString());
+      // /live layout frames nest their layout; spread it like a snapshot's so tests read both alike.
+      const message = isBinary ? liveFrame(data as Buffer) : text?.type === 'layout' && text.layout ? { ...text, ...text.layout } : text;
       this.received.push(message);
       this.waiters = this.waiters.filter((w) => (w.match(message) ? (w.resolve(message), false) : true));
     });

@@ -34,6 +34,11 @@ export const appRoutes: Route[] = [
     loadComponent: () => import('./features/audit/audit.component').then((m) => m.AuditComponent),
   },
   {
+    path: 'settings',
+    canActivate: [signedIn()],
+    loadComponent: () => import('./features/settings/settings.component').then((m) => m.SettingsComponent),
+  },
+  {
     path: 'account',
     canActivate: [signedIn()],
     loadComponent: () => import('./features/account/account.component').then((m) => m.AccountComponent),

@@ -79,8 +79,17 @@ describe(`${AgentGateway.name} (real server on port 0, real SQLite file, real ws
       { agent_id: welcome.agentId, target_id: targets[1].id, at: at + 2500, rtt: -1 },
     ]);
 
-    const live = await browser.next((m) => m.type === 'snapshot' && m.agents.length === 1 && m.cells.length === 8);
+    // The new agent reaches browsers as a layout (JSON), its cells as a binary delta of 16 bytes a cell.
+    const live = await browser.next((m) => m.type === 'layout' && m.agents.length === 1);
     expect(live.agents[0]).toMatchObject({ id: welcome.agentId, hostname: 'test-agent', online: true, local: true });
+    const first = await browser.next((m) => m.type === 'delta' && m.cells.length === 8);
+    expect(first.cells).toEqual([welcome.agentId, targets[0].id, at, 412, welcome.agentId, targets[1].id, at + 2500, -1]);
+    expect(first.bytes).toBe(20 + 2 * 16);
+    expect(first.seq).toBe(live.seq + 1);
+    // A browser that asks to resync gets the whole grid as a binary snapshot.
+    browser.send({ type: 'resync' });
+    const again = await browser.next((m) => m.type === 'snapshot' && m.cells.length === 8);
+    expect(again).toMatchObject({ agents: [expect.objectContaining({ id: welcome.agentId })], latencyThresholdMs: 100 });
 
     const grid = (await admin.get('/api/grid')).body;
     expect(grid.cells).toEqual([welcome.agentId, targets[0].id, at, 412, welcome.agentId, targets[1].id, at + 2500, -1]);

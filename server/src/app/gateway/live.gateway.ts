@@ -4,9 +4,10 @@ import {
   HEARTBEAT_INTERVAL_MS,
   LIVE_PUSH_INTERVAL_MS,
   LIVE_WS_PATH,
+  encodeLiveFrame,
   MAX_BROWSER_FRAME_BYTES,
   parseBrowserMessage,
-  type ServerToBrowser,
+  type LiveLayout,
 } from '@meshping/protocol';
 import type { IncomingMessage } from 'node:http';
 import type { WebSocket } from 'ws';
@@ -16,11 +17,13 @@ import { UsersService } from '../users/users.service';
 import { AgentsService } from '../agents/agents.service';
 import { MonitoringService } from '../monitoring/monitoring.service';
 import { TargetsService } from '../targets/targets.service';
+import { SettingsService } from '../mesh/settings.service';
 
 /**
- * The browsers' live feed: a snapshot on connect (and whenever agents or targets change), then
- * once a second the cells that changed. Every message carries seq; a browser that sees a gap
- * sends `resync` and gets a new snapshot.
+ * The browsers' live feed (docs/protocol.md): a binary snapshot on connect and on resync; then once
+ * a second a JSON `layout` when agents, targets or thresholds changed, and a binary delta of the
+ * cells that changed (16 bytes a cell, never the whole grid). Every message carries seq; a browser
+ * that sees a gap sends `resync` and gets a new snapshot.
  */
 const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
 
@@ -35,7 +38,7 @@ export class LiveGateway implements OnGatewayConnection, OnModuleInit, OnModuleD
   private liveness?: NodeJS.Timeout;
   /** Sockets that answered the last ping; the others are half-open and get terminated. */
   private readonly alive = new WeakSet<WebSocket>();
-  private snapshotDue = false;
+  private layoutDue = false;
 
   constructor(
     private readonly agents: AgentsService,
@@ -44,11 +47,13 @@ export class LiveGateway implements OnGatewayConnection, OnModuleInit, OnModuleD
     private readonly users: UsersService,
     private readonly sessions: SessionStore,
     private readonly socketAuth: SocketAuth,
+    private readonly settings: SettingsService,
   ) {}
 
   onModuleInit(): void {
-    this.agents.changes$.subscribe(() => (this.snapshotDue = true));
-    this.targets.changes$.subscribe(() => (this.snapshotDue = true));
+    this.agents.changes$.subscribe(() => (this.layoutDue = true));
+    this.targets.changes$.subscribe(() => (this.layoutDue = true));
+    this.settings.changes$.subscribe(() => (this.layoutDue = true));
     this.users.sessionsRevoked$.subscribe((userId) => {
       for (const c of this.clients) if (this.owners.get(c)?.userId === userId) c.close(4401, 'session ended');
     });
@@ -77,14 +82,14 @@ export class LiveGateway implements OnGatewayConnection, OnModuleInit, OnModuleD
     socket.on('close', () => this.clients.delete(socket));
     socket.on('message', (data, isBinary) => {
       const parsed = parseBrowserMessage(isBinary ? null : data.toString());
-      if (!parsed.ok) return this.send(socket, { type: 'error', message: parsed.error });
+      if (!parsed.ok) return this.sendRaw(socket, JSON.stringify({ type: 'error', message: parsed.error }));
       this.snapshot().then(
-        (s) => this.send(socket, s),
+        (s) => this.sendRaw(socket, s),
         (err) => this.logger.error({ event: 'live.snapshot-failed', err }),
       );
     });
     try {
-      this.send(socket, await this.snapshot());
+      this.sendRaw(socket, await this.snapshot());
     } catch (err) {
       this.logger.error({ event: 'live.snapshot-failed', err });
       socket.close(1011, 'try again');
@@ -93,18 +98,17 @@ export class LiveGateway implements OnGatewayConnection, OnModuleInit, OnModuleD
 
   private async tick(): Promise<void> {
     try {
-      if (this.snapshotDue) {
-        this.snapshotDue = false;
-        this.monitoring.drainChanges(); // the snapshot carries them
+      if (this.layoutDue) {
+        this.layoutDue = false;
+        const layout = await this.layout();
         this.seq += 1;
-        const snapshot = await this.snapshot();
-        for (const c of this.clients) this.send(c, snapshot);
-        return;
+        const frame = JSON.stringify({ type: 'layout', seq: this.seq, layout });
+        for (const c of this.clients) this.sendRaw(c, frame);
       }
       const cells = this.monitoring.drainChanges();
       if (cells.length === 0) return;
       this.seq += 1;
-      const frame = JSON.stringify({ type: 'delta', seq: this.seq, cells } satisfies ServerToBrowser);
+      const frame = encodeLiveFrame('delta', this.seq, cells);
       for (const c of this.clients) this.sendRaw(c, frame);
     } catch (err) {
       this.logger.error({ event: 'live.push-failed', err });
@@ -130,17 +134,23 @@ export class LiveGateway implements OnGatewayConnection, OnModuleInit, OnModuleD
     }
   }
 
-  private async snapshot(): Promise<ServerToBrowser> {
-    const agents = (await this.agents.list()).map(({ id, hostname, state, online, local }) => ({ id, hostname, state, online, local }));
-    return { type: 'snapshot', seq: this.seq, agents, targets: this.targets.views(), cells: this.monitoring.snapshotCells() };
+  private async layout(): Promise<LiveLayout> {
+    const [agents, settings] = await Promise.all([this.agents.list(), this.settings.get()]);
+    return {
+      agents: agents.map(({ id, hostname, state, online, local }) => ({ id, hostname, state, online, local })),
+      targets: this.targets.views().map(({ id, address, name, group, latencyThresholdMs }) => ({ id, address, name, group, latencyThresholdMs })),
+      latencyThresholdMs: settings.latencyThresholdMs,
+    };
   }
 
-  private send(socket: WebSocket, message: ServerToBrowser): void {
-    this.sendRaw(socket, JSON.stringify(message));
+  /** Taken between ticks, so the next delta (seq + 1) carries exactly what changed after it. */
+  private async snapshot(): Promise<Uint8Array> {
+    const layout = await this.layout();
+    return encodeLiveFrame('snapshot', this.seq, this.monitoring.snapshotCells(), layout);
   }
 
   /** A browser that cannot keep up (megabytes unsent) is dropped; it reconnects and gets a snapshot. */
-  private sendRaw(socket: WebSocket, frame: string): void {
+  private sendRaw(socket: WebSocket, frame: string | Uint8Array): void {
     if (socket.readyState !== socket.OPEN) return;
     if (socket.bufferedAmount > MAX_BUFFERED_BYTES) return void socket.terminate();
     socket.send(frame);

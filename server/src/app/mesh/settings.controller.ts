@@ -1,6 +1,7 @@
 import { Body, Controller, Get, Patch, Req } from '@nestjs/common';
 import { ApiOkResponse, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
-import { IsBoolean, IsOptional } from 'class-validator';
+import { MIN_LATENCY_THRESHOLD_MS, PROBE_TIMEOUT_MS } from '@meshping/protocol';
+import { IsBoolean, IsNumber, IsOptional, Max, Min } from 'class-validator';
 import type { Request } from 'express';
 import { Access } from '../auth/access.decorator';
 import { actorOf } from '../auth/request-context';
@@ -8,6 +9,8 @@ import { SettingsService, type Settings } from './settings.service';
 
 class SettingsDto implements Settings {
   @ApiProperty({ description: 'Approved agents become targets of every agent (full mesh)' }) fullMesh!: boolean;
+  @ApiProperty({ description: 'Global latency threshold in ms: a slower reply is yellow in the grid (a target may override it)', example: 100 })
+  latencyThresholdMs!: number;
 }
 
 class UpdateSettingsDto implements Partial<Settings> {
@@ -15,6 +18,13 @@ class UpdateSettingsDto implements Partial<Settings> {
   @IsOptional()
   @IsBoolean()
   fullMesh?: boolean;
+
+  @ApiPropertyOptional({ minimum: MIN_LATENCY_THRESHOLD_MS, maximum: PROBE_TIMEOUT_MS })
+  @IsOptional()
+  @IsNumber({ allowNaN: false, allowInfinity: false, maxDecimalPlaces: 3 }, { message: 'latencyThresholdMs must be a number of milliseconds' })
+  @Min(MIN_LATENCY_THRESHOLD_MS)
+  @Max(PROBE_TIMEOUT_MS, { message: `latencyThresholdMs must not exceed the probe timeout (${PROBE_TIMEOUT_MS} ms)` })
+  latencyThresholdMs?: number;
 }
 
 @ApiTags('settings')

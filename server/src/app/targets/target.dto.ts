@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
-import { targetAddressSchema } from '@meshping/protocol';
+import { MIN_LATENCY_THRESHOLD_MS, PROBE_TIMEOUT_MS, targetAddressSchema } from '@meshping/protocol';
 import { Transform } from 'class-transformer';
-import { IsOptional, IsString, MaxLength, Validate, ValidateIf, ValidatorConstraint, type ValidatorConstraintInterface } from 'class-validator';
+import { IsNumber, IsOptional, IsString, Max, Min, MaxLength, Validate, ValidateIf, ValidatorConstraint, type ValidatorConstraintInterface } from 'class-validator';
 import type { TargetView } from './targets.service';
 
 export class TargetDto implements TargetView {
@@ -9,6 +9,8 @@ export class TargetDto implements TargetView {
   @ApiProperty({ example: '192.0.2.1', description: 'IPv4 or IPv6 address, or hostname' }) address!: string;
   @ApiProperty({ type: String, nullable: true, example: 'core router' }) name!: string | null;
   @ApiProperty({ type: String, nullable: true, example: 'datacenter-1' }) group!: string | null;
+  @ApiProperty({ type: Number, nullable: true, example: 20, description: 'Latency threshold in ms for this target; null = the global one (settings)' })
+  latencyThresholdMs!: number | null;
 }
 
 /** The same rule agents, the server and the web app apply (libs/protocol). */
@@ -48,6 +50,14 @@ export class CreateTargetDto {
   @IsString()
   @MaxLength(64)
   group?: string | null;
+
+  @ApiPropertyOptional({ type: Number, nullable: true, minimum: MIN_LATENCY_THRESHOLD_MS, maximum: PROBE_TIMEOUT_MS, description: 'Latency threshold in ms; null = the global one' })
+  @IsOptional()
+  @ValidateIf((_o, v) => v !== null)
+  @IsNumber({ allowNaN: false, allowInfinity: false, maxDecimalPlaces: 3 }, { message: 'latencyThresholdMs must be a number of milliseconds' })
+  @Min(MIN_LATENCY_THRESHOLD_MS)
+  @Max(PROBE_TIMEOUT_MS, { message: `latencyThresholdMs must not exceed the probe timeout (${PROBE_TIMEOUT_MS} ms)` })
+  latencyThresholdMs?: number | null;
 }
 
 export class UpdateTargetDto extends PartialType(CreateTargetDto) {}

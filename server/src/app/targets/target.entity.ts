@@ -24,6 +24,10 @@ export class TargetEntity {
   @Column({ name: 'agent_id', type: 'integer', nullable: true })
   agentId!: number | null;
 
+  /** This target's latency threshold in ms (yellow above it); null = the global setting. */
+  @Column({ name: 'latency_threshold_ms', type: 'real', nullable: true })
+  latencyThresholdMs!: number | null;
+
   /** Epoch ms of deletion; null while the target is live. */
   @Column({ name: 'deleted_at', type: 'integer', nullable: true })
   deletedAt!: number | null;

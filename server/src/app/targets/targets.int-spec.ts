@@ -53,8 +53,29 @@ describe(`${TargetsService.name}: the target list, edited through the API and pu
       upserted: [{ id: created.body.id, address: '192.0.2.50', name: 'edge router' }],
       removed: [],
     });
-    const snapshot = await browser.next((m) => m.type === 'snapshot' && m.targets.some((t: { id: number }) => t.id === created.body.id));
-    expect(snapshot.targets.find((t: { id: number }) => t.id === created.body.id)).toEqual({ id: created.body.id, address: '192.0.2.50', name: 'edge router', group: 'dc-1' });
+    // Browsers get the new layout (not a whole snapshot): the grid keeps its cells and adds the column.
+    const layout = await browser.next((m) => m.type === 'layout' && m.targets.some((t: { id: number }) => t.id === created.body.id));
+    expect(layout.targets.find((t: { id: number }) => t.id === created.body.id)).toEqual({
+      id: created.body.id,
+      address: '192.0.2.50',
+      name: 'edge router',
+      group: 'dc-1',
+      latencyThresholdMs: null,
+    });
+  });
+
+  it('keeps a per-target latency threshold, validated, and pushes it to browsers', async () => {
+    const created = await operator.post('/api/targets', { address: '192.0.2.60', latencyThresholdMs: 20 });
+    expect(created.body).toMatchObject({ address: '192.0.2.60', latencyThresholdMs: 20 });
+    const cleared = await operator.patch(`/api/targets/${created.body.id}`, { latencyThresholdMs: null });
+    expect(cleared.body.latencyThresholdMs).toBeNull();
+    await browser.next((m) => m.type === 'layout' && m.targets.some((t: { id: number; latencyThresholdMs: number | null }) => t.id === created.body.id && t.latencyThresholdMs === null));
+    for (const bad of [0, -5, 3001, 'fast']) {
+      const res = await operator.patch(`/api/targets/${created.body.id}`, { latencyThresholdMs: bad });
+      expect([bad, res.status]).toEqual([bad, 400]);
+      expect(JSON.stringify(res.body.message)).toContain('latencyThresholdMs');
+    }
+    expect((await operator.delete(`/api/targets/${created.body.id}`)).status).toBe(204);
   });
 
   it('pushes edits and deletions, drops late results for a deleted target and keeps the rest of the batch', async () => {

@@ -42,8 +42,8 @@ export class TargetsRepository {
     });
   }
 
-  async insert(em: EntityManager, fields: Pick<TargetEntity, 'address' | 'name' | 'group'> & { agentId?: number | null }): Promise<TargetEntity> {
-    return em.getRepository(TargetEntity).save(em.getRepository(TargetEntity).create({ agentId: null, ...fields, deletedAt: null }));
+  async insert(em: EntityManager, fields: Pick<TargetEntity, 'address' | 'name' | 'group'> & { agentId?: number | null; latencyThresholdMs?: number | null }): Promise<TargetEntity> {
+    return em.getRepository(TargetEntity).save(em.getRepository(TargetEntity).create({ agentId: null, latencyThresholdMs: null, ...fields, deletedAt: null }));
   }
 
   async update(em: EntityManager, target: TargetEntity): Promise<TargetEntity> {

@@ -19,10 +19,12 @@ export interface TargetsChange {
 
 export interface TargetView extends ProbeTarget {
   group: string | null;
+  /** Overrides the global latency threshold; null = use it. */
+  latencyThresholdMs: number | null;
 }
 
 const toProbe = (t: TargetEntity): ProbeTarget => ({ id: t.id, address: t.address, name: t.name });
-const toView = (t: TargetEntity): TargetView => ({ ...toProbe(t), group: t.group });
+const toView = (t: TargetEntity): TargetView => ({ ...toProbe(t), group: t.group, latencyThresholdMs: t.latencyThresholdMs ?? null });
 
 /**
  * The central target list: validated, versioned, audited. Every change bumps the version in the
@@ -81,12 +83,18 @@ export class TargetsService implements OnApplicationBootstrap {
   async create(dto: CreateTargetDto, actor: Actor | null, source: string | null, agentId: number | null = null): Promise<TargetView> {
     const { result, version } = await this.repository.change(async (em) => {
       await this.assertAddressFree(em, dto.address);
-      return this.repository.insert(em, { address: dto.address, name: dto.name ?? null, group: dto.group ?? null, agentId });
+      return this.repository.insert(em, {
+        address: dto.address,
+        name: dto.name ?? null,
+        group: dto.group ?? null,
+        latencyThresholdMs: dto.latencyThresholdMs ?? null,
+        agentId,
+      });
     });
     const view = toView(result);
     this.live.set(view.id, view);
     this.announce(version, [toProbe(result)], []);
-    await this.audit.record({ actor, action: 'target.created', subject: `target:${view.address}`, detail: { id: view.id, name: view.name, group: view.group }, source });
+    await this.audit.record({ actor, action: 'target.created', subject: `target:${view.address}`, detail: { id: view.id, name: view.name, group: view.group, latencyThresholdMs: view.latencyThresholdMs }, source });
     return view;
   }
 
@@ -106,7 +114,7 @@ export class TargetsService implements OnApplicationBootstrap {
       if (dto.address !== undefined && dto.address.toLowerCase() !== target.address.toLowerCase()) {
         await this.assertAddressFree(em, dto.address);
       }
-      for (const key of ['address', 'name', 'group'] as const) {
+      for (const key of ['address', 'name', 'group', 'latencyThresholdMs'] as const) {
         if (dto[key] !== undefined && dto[key] !== target[key]) changes[key] = dto[key];
       }
       Object.assign(target, changes);

@@ -35,13 +35,14 @@ export class LiveSocketService {
     const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}${LIVE_WS_PATH}`;
     this.state.set('connecting');
     const socket = new WebSocket(url);
+    socket.binaryType = 'arraybuffer'; // cells come as binary frames (docs/protocol.md)
     this.socket = socket;
     socket.onopen = () => {
       this.attempt = 0;
       this.state.set('open');
     };
     socket.onmessage = (event) => {
-      const parsed = parseServerToBrowser(typeof event.data === 'string' ? event.data : null);
+      const parsed = parseServerToBrowser(event.data);
       if (parsed.ok) this.messages$.next(parsed.value);
       else console.warn('Meshping: ignored a malformed live message:', parsed.error);
     };

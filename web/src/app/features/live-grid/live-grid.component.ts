@@ -1,27 +1,17 @@
-import { ChangeDetectionStrategy, Component, inject, signal } from '@angular/core';
-import type { LiveAgent, LiveTarget } from '@meshping/protocol';
+import { ChangeDetectionStrategy, Component, computed, inject, signal } from '@angular/core';
 import { LiveSocketService } from '../../core/live-socket.service';
-import { formatRtt } from './cell-status';
+import { GridCanvasComponent, type CellPointer } from './grid-canvas.component';
+import type { AgentFilter, ColSort, RowSort } from './grid-view';
+import { targetLabel } from './grid-view';
 import { LiveGridFeed } from './live-grid.feed';
-import { LiveGridStore, type GridCell } from './live-grid.store';
+import { LiveGridStore } from './live-grid.store';
 import { PairChartComponent } from './pair-chart.component';
 
-interface Focus {
-  agent: LiveAgent;
-  target: LiveTarget;
-  x: number;
-  y: number;
-  pinned: boolean;
-}
-
-/**
- * Agents x targets, one cell per pair. A DOM table for now (the walking skeleton); issue 7 draws
- * it on a canvas for 1,000 x 1,000.
- */
+/** Agents x targets on a canvas (GridCanvasComponent), with sort, filter, zoom, legend and the hover chart. */
 @Component({
   selector: 'mp-live-grid',
   changeDetection: ChangeDetectionStrategy.OnPush,
-  imports: [PairChartComponent],
+  imports: [PairChartComponent, GridCanvasComponent],
   providers: [LiveSocketService, LiveGridStore, LiveGridFeed],
   templateUrl: './live-grid.component.html',
   styleUrl: './live-grid.component.scss',
@@ -29,35 +19,50 @@ interface Focus {
 export class LiveGridComponent {
   protected readonly store = inject(LiveGridStore);
   protected readonly link = inject(LiveSocketService).state;
+  protected readonly label = targetLabel;
 
-  /** The cell whose history is shown: follows the mouse until a click pins it. */
-  protected readonly focus = signal<Focus | null>(null);
+  /** The cell whose history is shown: follows the mouse or keyboard until a click (or Enter) pins it. */
+  protected readonly focus = signal<CellPointer | null>(null);
+  protected readonly info = computed(() => {
+    this.store.frame();
+    const f = this.focus();
+    return f ? this.store.describe(f.row, f.col) : null;
+  });
+  /** The popover below-right of the cell, kept on screen. */
+  protected readonly popover = computed(() => {
+    const f = this.focus();
+    if (!f) return null;
+    const width = Math.min(416, innerWidth * 0.9);
+    const x = Math.max(8, Math.min(f.x + f.size + 8, innerWidth - width - 8));
+    const y = f.y + f.size + 260 > innerHeight ? Math.max(8, f.y - 268) : f.y + f.size + 6;
+    return { x, y };
+  });
 
   constructor() {
     inject(LiveGridFeed);
   }
 
-  protected hover(agent: LiveAgent, target: LiveTarget, event: MouseEvent): void {
-    if (this.focus()?.pinned) return;
-    const cell = (event.target as HTMLElement).getBoundingClientRect();
-    this.focus.set({ agent, target, x: cell.right + 8, y: cell.bottom + 6, pinned: false });
+  protected point(p: CellPointer | null): void {
+    if (this.focus()?.pinned && !p?.pinned) return;
+    this.focus.set(p);
   }
 
-  protected leave(): void {
-    if (!this.focus()?.pinned) this.focus.set(null);
+  protected filterText(value: string): void {
+    this.store.setOptions({ text: value });
   }
-
-  protected pin(agent: LiveAgent, target: LiveTarget, event: MouseEvent): void {
-    const cell = (event.target as HTMLElement).getBoundingClientRect();
-    this.focus.set({ agent, target, x: cell.right + 8, y: cell.bottom + 6, pinned: true });
+  protected group(value: string): void {
+    this.store.setOptions({ group: value });
   }
-
-  protected label(target: LiveTarget): string {
-    return target.name ?? target.address;
+  protected agentFilter(value: string): void {
+    this.store.setOptions({ agentFilter: value as AgentFilter });
   }
-
-  protected title(cell: GridCell, agent: string, target: string): string {
-    const what = cell.sample ? formatRtt(cell.sample.rtt) : 'no data';
-    return `${agent} → ${target}: ${what}`;
+  protected rowSort(value: string): void {
+    this.store.setOptions({ rowSort: value as RowSort });
+  }
+  protected colSort(value: string): void {
+    this.store.setOptions({ colSort: value as ColSort });
+  }
+  protected onlyProblems(checked: boolean): void {
+    this.store.setOptions({ onlyProblems: checked });
   }
 }

@@ -1,83 +1,89 @@
 import { TestBed } from '@angular/core/testing';
-import { CELL_STALE_AFTER_MS, DEFAULT_LATENCY_THRESHOLD_US, RttCode, type LiveSnapshot } from '@meshping/protocol';
-import { cellStatus } from './cell-status';
+import { encodeLiveFrame, parseServerToBrowser, RttCode, type LiveLayout, type ServerToBrowser } from '@meshping/protocol';
 import { LiveGridStore } from './live-grid.store';
 
 const now = 1_795_000_000_000;
-const snapshot: LiveSnapshot = {
-  type: 'snapshot',
-  seq: 4,
+const layout: LiveLayout = {
   agents: [
-    { id: 1, hostname: 'local', state: 'approved', online: true, local: true },
-    { id: 2, hostname: 'far', state: 'approved', online: false, local: false },
+    { id: 1, hostname: 'beta', state: 'approved', online: true, local: true },
+    { id: 2, hostname: 'alpha', state: 'approved', online: true, local: false },
+    { id: 3, hostname: 'gamma', state: 'hold', online: true, local: false },
+    { id: 4, hostname: 'delta', state: 'pending', online: true, local: false },
+    { id: 5, hostname: 'epsilon', state: 'approved', online: false, local: false },
   ],
   targets: [
-    { id: 10, address: '127.0.0.1', name: null, group: null },
-    { id: 11, address: '::1', name: 'v6 loopback', group: null },
+    { id: 10, address: '192.0.2.10', name: 'router', group: 'core', latencyThresholdMs: null },
+    { id: 11, address: '192.0.2.11', name: null, group: 'edge', latencyThresholdMs: null },
+    { id: 12, address: '192.0.2.12', name: 'dns', group: 'core', latencyThresholdMs: null },
   ],
-  cells: [1, 10, now - 1000, 420, 1, 11, now - 1000, RttCode.NO_REPLY, 2, 10, now - 1000, 300],
+  latencyThresholdMs: 100,
+};
+const decode = (bytes: Uint8Array): ServerToBrowser => {
+  const parsed = parseServerToBrowser(bytes.slice().buffer);
+  if (!parsed.ok) throw new Error(parsed.error);
+  return parsed.value;
 };
 
 describe(LiveGridStore.name, () => {
   let store: LiveGridStore;
+  const rowNames = () => [...store.view().rows].map((r) => store.model.agents[r].hostname);
+  const colNames = () => [...store.view().cols].map((c) => store.model.targets[c].name ?? store.model.targets[c].address);
+
   beforeEach(() => {
     TestBed.configureTestingModule({ providers: [LiveGridStore] });
     store = TestBed.inject(LiveGridStore);
-    store.tick(now);
+    store.model.now = now;
+    // alpha: one red cell; beta: two; gamma (hold): one yellow.
+    const cells = [2, 11, now, RttCode.NO_REPLY, 1, 10, now, RttCode.NO_REPLY, 1, 12, now, RttCode.NO_REPLY, 3, 10, now, 150_000, 2, 10, now, 300];
+    store.apply(decode(encodeLiveFrame('snapshot', 1, cells, layout)));
   });
 
-  const statuses = () => store.rows().map((r) => r.cells.map((c) => c.status));
-
-  it('builds agents x targets from a snapshot and colours each cell', () => {
-    expect(store.apply(snapshot)).toBe('ok');
-    // Agent 2 is offline: its cells are grey whatever they last said.
-    expect(statuses()).toEqual([
-      ['ok', 'down'],
-      ['unknown', 'unknown'],
-    ]);
+  it('shows approved and held agents by name, targets by name; pending ones only when asked', () => {
+    expect(rowNames()).toEqual(['alpha', 'beta', 'epsilon', 'gamma']);
+    expect(colNames()).toEqual(['192.0.2.11', 'dns', 'router']);
+    store.setOptions({ agentFilter: 'pending' });
+    expect(rowNames()).toEqual(['delta']);
+    store.setOptions({ agentFilter: 'offline' });
+    expect(rowNames()).toEqual(['epsilon']);
   });
 
-  it('applies deltas in sequence and asks for a resync when one was missed', () => {
-    store.apply(snapshot);
-    expect(store.apply({ type: 'delta', seq: 5, cells: [1, 11, now, 250_000] })).toBe('ok');
-    expect(statuses()[0]).toEqual(['ok', 'slow']);
-    expect(store.apply({ type: 'delta', seq: 7, cells: [1, 10, now, RttCode.NO_REPLY] })).toBe('resync');
-    expect(statuses()[0]).toEqual(['ok', 'slow']); // the out-of-order delta was not applied
-    expect(store.apply({ type: 'delta', seq: 8, cells: [] })).toBe('resync'); // until a new snapshot comes
-    expect(store.apply({ ...snapshot, seq: 9 })).toBe('ok');
-    expect(store.apply({ type: 'delta', seq: 10, cells: [1, 10, now, RttCode.NO_REPLY] })).toBe('ok');
-    expect(statuses()[0]).toEqual(['down', 'down']);
+  it('sorts by problems and by state, filters by group, text and problems', () => {
+    store.setOptions({ rowSort: 'problems', colSort: 'problems' });
+    expect(rowNames()).toEqual(['beta', 'alpha', 'gamma', 'epsilon']);
+    expect(colNames()).toEqual(['router', '192.0.2.11', 'dns']);
+    store.setOptions({ rowSort: 'state' });
+    expect(rowNames()).toEqual(['epsilon', 'gamma', 'alpha', 'beta']);
+    store.setOptions({ group: 'core' });
+    expect(colNames()).toEqual(['router', 'dns']);
+    store.setOptions({ group: '', text: 'ALP' });
+    expect(rowNames()).toEqual(['alpha']);
+    expect(colNames().length).toBe(3);
+    store.setOptions({ text: 'dns' });
+    expect(colNames()).toEqual(['dns']);
+    expect(rowNames().length).toBe(4);
+    store.setOptions({ text: '', onlyProblems: true, rowSort: 'name', colSort: 'name' });
+    // Problem rows and marked (offline, hold) agents; columns with a red or yellow cell.
+    expect(rowNames()).toEqual(['alpha', 'beta', 'epsilon', 'gamma']);
+    expect(colNames()).toEqual(['192.0.2.11', 'dns', 'router']);
   });
 
-  it('never lets an older sample overwrite a newer one', () => {
-    store.apply(snapshot);
-    store.apply({ type: 'delta', seq: 5, cells: [1, 10, now - 60_000, RttCode.NO_REPLY] });
-    expect(store.rows()[0].cells[0].sample).toEqual({ at: now - 1000, rtt: 420 });
+  it('re-filters "only problems" as the data changes', () => {
+    store.setOptions({ onlyProblems: true });
+    expect(colNames()).toContain('192.0.2.11');
+    store.apply(decode(encodeLiveFrame('delta', 2, [2, 11, now + 1, 500])));
+    expect(colNames()).not.toContain('192.0.2.11');
   });
 
-  it('turns a cell grey once its newest sample is stale (a gap in the agent stream)', () => {
-    store.apply(snapshot);
-    store.tick(now - 1000 + CELL_STALE_AFTER_MS + 1);
-    expect(statuses()[0]).toEqual(['unknown', 'unknown']);
-  });
-
-  it('uses the latency threshold for yellow', () => {
-    store.apply(snapshot);
-    store.thresholdUs.set(400);
-    expect(statuses()[0][0]).toBe('slow');
-  });
-});
-
-describe('cellStatus', () => {
-  it.each([
-    [{ at: now, rtt: 10 }, true, 'ok'],
-    [{ at: now, rtt: DEFAULT_LATENCY_THRESHOLD_US + 1 }, true, 'slow'],
-    [{ at: now, rtt: RttCode.NO_REPLY }, true, 'down'],
-    [{ at: now, rtt: RttCode.UNRESOLVED }, true, 'unknown'],
-    [{ at: now, rtt: RttCode.SEND_ERROR }, true, 'unknown'],
-    [undefined, true, 'unknown'],
-    [{ at: now, rtt: 10 }, false, 'unknown'],
-  ] as const)('%j (agent online: %s) is %s', (sample, online, expected) => {
-    expect(cellStatus(sample, now, DEFAULT_LATENCY_THRESHOLD_US, online)).toBe(expected);
+  it('counts problems and describes a cell in words', () => {
+    expect(store.summary()).toEqual({ problems: 4, marked: 3 });
+    const alpha = store.model.indexOfAgent(2);
+    expect(store.describe(alpha, store.model.indexOfTarget(10))?.text).toBe('alpha → router: 0.30 ms, within the 100 ms threshold');
+    expect(store.describe(alpha, store.model.indexOfTarget(11))).toMatchObject({ status: 'down', text: 'alpha → 192.0.2.11: no reply' });
+    const gamma = store.model.indexOfAgent(3);
+    expect(store.describe(gamma, store.model.indexOfTarget(10))?.text).toBe('gamma → router: 150 ms, over the 100 ms threshold');
+    const epsilon = store.model.indexOfAgent(5);
+    store.apply(decode(encodeLiveFrame('delta', 2, [5, 10, now, 300])));
+    expect(store.describe(epsilon, store.model.indexOfTarget(10))?.text).toBe('epsilon → router: no data (agent offline)');
+    expect(store.describe(gamma, store.model.indexOfTarget(11))?.text).toBe('gamma → 192.0.2.11: no data yet');
   });
 });

@@ -1,92 +1,98 @@
 import { computed, Injectable, signal } from '@angular/core';
-import {
-  CELL_STRIDE,
-  DEFAULT_LATENCY_THRESHOLD_US,
-  type LiveAgent,
-  type LiveTarget,
-  type ServerToBrowser,
-} from '@meshping/protocol';
-import { cellStatus, type CellSample, type CellStatus } from './cell-status';
+import { RttCode, type LiveAgent, type LiveTarget, type ServerToBrowser } from '@meshping/protocol';
+import { GridModel, type ApplyResult, type CellStatus } from './grid-model';
+import { agentMark, computeView, DEFAULT_VIEW, targetGroups, targetLabel, type GridView, type ViewOptions } from './grid-view';
 
-export interface GridCell {
-  targetId: number;
-  status: CellStatus;
-  sample: CellSample | undefined;
+export function formatRtt(rtt: number): string {
+  if (rtt === RttCode.NO_REPLY) return 'no reply';
+  if (rtt === RttCode.UNRESOLVED) return 'name not resolved';
+  if (rtt === RttCode.SEND_ERROR) return 'send error';
+  return rtt < 10_000 ? `${(rtt / 1000).toFixed(2)} ms` : `${Math.round(rtt / 1000)} ms`;
 }
 
-export interface GridRow {
+export interface CellInfo {
   agent: LiveAgent;
-  cells: GridCell[];
+  target: LiveTarget;
+  status: CellStatus;
+  /** "far → 192.0.2.1: 12.40 ms, over the 10 ms threshold" */
+  text: string;
 }
+
+const STATUS_WORDS: Record<CellStatus, string> = { ok: 'within', slow: 'over', down: 'no reply', unknown: 'no data' };
 
 /**
- * State of the live grid: agents, targets and the newest sample per cell, changed only through
- * apply(). A message whose seq does not follow the previous one means something was missed:
- * apply() then answers 'resync' and the caller asks the server for a snapshot.
+ * The live grid's state (GridModel: typed arrays, no object per cell) and how it is viewed (sort,
+ * filter). Signals say *that* something changed: `layout` when rows or columns did, `frame` on every
+ * update; the canvas reads the model itself. Changed only through apply(), tick() and setOptions().
  */
 @Injectable()
 export class LiveGridStore {
-  private readonly agentsSig = signal<LiveAgent[]>([]);
-  private readonly targetsSig = signal<LiveTarget[]>([]);
-  /** Bumped on every change to `cells` (a Map kept outside signals to avoid copying it). */
-  private readonly version = signal(0);
-  private readonly cells = new Map<number, Map<number, CellSample>>();
-  private seq: number | null = null;
-  readonly now = signal(Date.now());
-  readonly thresholdUs = signal(DEFAULT_LATENCY_THRESHOLD_US);
+  readonly model = new GridModel();
+  private readonly layoutSig = signal(0);
+  /** Bumped on every applied message and clock tick: the renderer draws the dirty cells. */
+  readonly frame = signal(0);
+  readonly options = signal<ViewOptions>(DEFAULT_VIEW);
+  /** Zoom: cell size in CSS pixels. */
+  readonly cellSize = signal(14);
 
-  readonly agents = this.agentsSig.asReadonly();
-  readonly targets = this.targetsSig.asReadonly();
+  readonly agents = computed(() => (this.layoutSig(), this.model.agents));
+  readonly targets = computed(() => (this.layoutSig(), this.model.targets));
+  readonly groups = computed(() => targetGroups(this.targets()));
+  readonly globalThresholdMs = computed(() => (this.layoutSig(), this.model.globalThresholdMs));
 
-  readonly rows = computed<GridRow[]>(() => {
-    this.version();
-    const now = this.now();
-    const threshold = this.thresholdUs();
-    const targets = this.targetsSig();
-    return this.agentsSig().map((agent) => {
-      const row = this.cells.get(agent.id);
-      return {
-        agent,
-        cells: targets.map((t) => {
-          const sample = row?.get(t.id);
-          return { targetId: t.id, sample, status: cellStatus(sample, now, threshold, agent.online) };
-        }),
-      };
-    });
+  /** Rows and columns shown. Problem-driven views follow the data (re-sorted at most once a second). */
+  readonly view = computed<GridView>(() => {
+    this.layoutSig();
+    const o = this.options();
+    if (o.onlyProblems || o.rowSort === 'problems' || o.colSort === 'problems') this.frame();
+    return computeView(this.model, o);
   });
 
-  /** Applies a server message; returns 'resync' when a message was missed. */
-  apply(message: ServerToBrowser): 'ok' | 'resync' {
-    if (message.type === 'error') return 'ok';
-    if (message.type === 'snapshot') {
-      this.cells.clear();
-      this.agentsSig.set(message.agents);
-      this.targetsSig.set(message.targets);
-      this.merge(message.cells);
-      this.seq = message.seq;
-      return 'ok';
-    }
-    if (this.seq === null || message.seq !== this.seq + 1) {
-      this.seq = null;
-      return 'resync';
-    }
-    this.merge(message.cells);
-    this.seq = message.seq;
-    return 'ok';
+  /** Red and yellow cells in the whole grid, and agents marked offline / hold / pending. */
+  readonly summary = computed(() => {
+    this.frame();
+    let problems = 0;
+    for (const p of this.model.rowProblems) problems += p;
+    const marked = this.agents().filter((a) => agentMark(a) !== '').length;
+    return { problems, marked };
+  });
+
+  apply(message: ServerToBrowser): ApplyResult {
+    const before = this.model.layoutVersion;
+    const result = this.model.apply(message);
+    if (this.model.layoutVersion !== before) this.layoutSig.update((v) => v + 1);
+    this.frame.update((v) => v + 1);
+    return result;
   }
 
   tick(now: number): void {
-    this.now.set(now);
+    this.model.tick(now);
+    this.frame.update((v) => v + 1);
   }
 
-  private merge(flat: readonly number[]): void {
-    for (let i = 0; i + CELL_STRIDE <= flat.length; i += CELL_STRIDE) {
-      const [agentId, targetId, at, rtt] = [flat[i], flat[i + 1], flat[i + 2], flat[i + 3]];
-      let row = this.cells.get(agentId);
-      if (!row) this.cells.set(agentId, (row = new Map()));
-      const prev = row.get(targetId);
-      if (!prev || prev.at <= at) row.set(targetId, { at, rtt });
-    }
-    this.version.update((v) => v + 1);
+  setOptions(patch: Partial<ViewOptions>): void {
+    this.options.update((o) => ({ ...o, ...patch }));
+  }
+
+  setCellSize(px: number): void {
+    this.cellSize.set(px);
+  }
+
+  /** Words for one cell (hover, keyboard focus, screen readers). */
+  describe(row: number, col: number): CellInfo | null {
+    const { model } = this;
+    const agent = model.agents[row];
+    const target = model.targets[col];
+    if (!agent || !target) return null;
+    const status = model.status(row, col);
+    const i = row * model.cols + col;
+    const threshold = model.thresholdUs[col] / 1000;
+    const mark = agentMark(agent);
+    let what: string;
+    if (Number.isNaN(model.at[i])) what = 'no data yet';
+    else if (status === 'unknown') what = mark ? `no data (agent ${mark})` : model.rtt[i] < 0 ? formatRtt(model.rtt[i]) : 'no recent data';
+    else if (status === 'down') what = 'no reply';
+    else what = `${formatRtt(model.rtt[i])}, ${STATUS_WORDS[status]} the ${threshold} ms threshold`;
+    return { agent, target, status, text: `${agent.hostname} → ${targetLabel(target)}: ${what}` };
   }
 }

@@ -1,13 +1,18 @@
 import { ChangeDetectionStrategy, Component, inject, signal } from '@angular/core';
 import { NonNullableFormBuilder, ReactiveFormsModule, Validators } from '@angular/forms';
+import { RouterLink } from '@angular/router';
 import { AuthStore } from '../../core/auth.store';
 import { TargetsStore, type Target } from './targets.store';
+
+/** Milliseconds, e.g. 20 or 0.5; empty = the global threshold. */
+const THRESHOLD_PATTERN = /^\s*(\d+(\.\d{1,3})?)?\s*$/;
+const toThreshold = (text: string): number | null => (text.trim() ? Number(text) : null);
 
 /** The central target list: everyone reads it, operators and admins edit it. */
 @Component({
   selector: 'mp-targets',
   changeDetection: ChangeDetectionStrategy.OnPush,
-  imports: [ReactiveFormsModule],
+  imports: [ReactiveFormsModule, RouterLink],
   providers: [TargetsStore],
   templateUrl: './targets.component.html',
 })
@@ -20,11 +25,13 @@ export class TargetsComponent {
     address: ['', [Validators.required, Validators.maxLength(253)]],
     name: ['', Validators.maxLength(120)],
     group: ['', Validators.maxLength(64)],
+    threshold: ['', Validators.pattern(THRESHOLD_PATTERN)],
   });
   protected readonly edit = this.fb.group({
     address: ['', [Validators.required, Validators.maxLength(253)]],
     name: ['', Validators.maxLength(120)],
     group: ['', Validators.maxLength(64)],
+    threshold: ['', Validators.pattern(THRESHOLD_PATTERN)],
   });
   protected readonly bulk = this.fb.group({ lines: ['', Validators.required], group: [''] });
 
@@ -33,18 +40,20 @@ export class TargetsComponent {
   }
 
   protected async add(): Promise<void> {
-    const { address, name, group } = this.form.getRawValue();
-    if (await this.store.add({ address, name: name || null, group: group || null })) this.form.reset();
+    const { address, name, group, threshold } = this.form.getRawValue();
+    const input = { address, name: name || null, group: group || null, latencyThresholdMs: toThreshold(threshold) };
+    if (await this.store.add(input)) this.form.reset();
   }
 
   protected startEdit(target: Target): void {
-    this.edit.setValue({ address: target.address, name: target.name ?? '', group: target.group ?? '' });
+    this.edit.setValue({ address: target.address, name: target.name ?? '', group: target.group ?? '', threshold: target.latencyThresholdMs?.toString() ?? '' });
     this.editing.set(target.id);
   }
 
   protected async save(target: Target): Promise<void> {
-    const { address, name, group } = this.edit.getRawValue();
-    if (await this.store.update(target.id, { address, name: name || null, group: group || null })) this.editing.set(null);
+    const { address, name, group, threshold } = this.edit.getRawValue();
+    const input = { address, name: name || null, group: group || null, latencyThresholdMs: toThreshold(threshold) };
+    if (await this.store.update(target.id, input)) this.editing.set(null);
   }
 
   protected remove(target: Target): void {

@@ -8,12 +8,15 @@ export interface Target {
   address: string;
   name: string | null;
   group: string | null;
+  /** Overrides the global latency threshold (settings); null = use it. */
+  latencyThresholdMs: number | null;
 }
 
 export interface TargetInput {
   address: string;
   name?: string | null;
   group?: string | null;
+  latencyThresholdMs?: number | null;
 }
 
 /** The targets screen's state; every change goes through the API, which pushes it to agents. */

@@ -1,0 +1,216 @@
+import {
+  CELL_RECORD_INTS,
+  CELL_STALE_AFTER_MS,
+  RttCode,
+  type LiveAgent,
+  type LiveCells,
+  type LiveLayout,
+  type LiveTarget,
+  type ServerToBrowser,
+} from '@meshping/protocol';
+
+/**
+ * Cell states as stored (one byte a cell). UNKNOWN = grey: no data, stale data, or a problem on the
+ * agent's side (offline, name not resolved, send error); DOWN = red: no reply; SLOW = yellow: reply
+ * over the threshold; OK = green.
+ */
+export const Cell = { UNKNOWN: 0, OK: 1, SLOW: 2, DOWN: 3 } as const;
+export type CellCode = (typeof Cell)[keyof typeof Cell];
+export const CELL_NAMES = ['unknown', 'ok', 'slow', 'down'] as const;
+export type CellStatus = (typeof CELL_NAMES)[number];
+
+/** The colour rule, for one cell. */
+export function classify(rtt: number, at: number, now: number, thresholdUs: number, agentOnline: boolean): CellCode {
+  if (!agentOnline || Number.isNaN(at) || now - at > CELL_STALE_AFTER_MS) return Cell.UNKNOWN;
+  if (rtt === RttCode.NO_REPLY) return Cell.DOWN;
+  if (rtt < 0) return Cell.UNKNOWN; // unresolved or send error: the agent's problem, not the target's
+  return rtt > thresholdUs ? Cell.SLOW : Cell.OK;
+}
+
+/** id -> index: a dense Int32Array for the usual small ids, a Map beyond. */
+class IdIndex {
+  private dense: Int32Array = new Int32Array(0);
+  private sparse: Map<number, number> | null = null;
+
+  constructor(ids: readonly number[]) {
+    const max = ids.reduce((m, id) => Math.max(m, id), -1);
+    if (max < 1 << 22 && ids.every((id) => id >= 0)) {
+      this.dense = new Int32Array(max + 1).fill(-1);
+      ids.forEach((id, i) => (this.dense[id] = i));
+    } else {
+      this.sparse = new Map(ids.map((id, i) => [id, i]));
+    }
+  }
+
+  get(id: number): number {
+    if (this.sparse) return this.sparse.get(id) ?? -1;
+    return id >= 0 && id < this.dense.length ? this.dense[id] : -1;
+  }
+}
+
+export type ApplyResult = 'ok' | 'resync';
+
+/**
+ * The live grid's state without any framework: agents x targets as flat typed arrays (row-major,
+ * index = row * cols + col), the newest sample and its colour per cell, problem counts per row and
+ * column, and the list of cells whose colour changed since the renderer last looked (`dirty`).
+ * At 1,000 x 1,000 that is 13 MB of arrays and no object per cell.
+ */
+export class GridModel {
+  agents: LiveAgent[] = [];
+  targets: LiveTarget[] = [];
+  globalThresholdMs = 100;
+  rows = 0;
+  cols = 0;
+  /** Epoch ms of each cell's newest sample; NaN = none. */
+  at = new Float64Array(0);
+  rtt = new Int32Array(0);
+  state = new Uint8Array(0);
+  /** Red or yellow cells per row / column ("only problems", sort by problems). */
+  rowProblems = new Int32Array(0);
+  colProblems = new Int32Array(0);
+  /** Per column: the threshold in µs that applies (the target's own, else the global one). */
+  thresholdUs = new Float64Array(0);
+  online = new Uint8Array(0);
+  /** Cells whose state changed since takeDirty(); `layoutVersion` bumps when rows or columns changed. */
+  private dirtyList = new Int32Array(1024);
+  private dirtyCount = 0;
+  private dirtyMark = new Uint8Array(0);
+  layoutVersion = 0;
+  private agentIdx = new IdIndex([]);
+  private targetIdx = new IdIndex([]);
+  private seq: number | null = null;
+  now = Date.now();
+
+  /** Applies a server message; answers 'resync' when a seq was missed (the caller asks for a snapshot). */
+  apply(message: ServerToBrowser): ApplyResult {
+    if (message.type === 'error') return 'ok';
+    if (message.type === 'snapshot') {
+      this.setLayout(message.layout, false);
+      this.merge(message.cells);
+      this.seq = message.seq;
+      return 'ok';
+    }
+    if (this.seq === null || message.seq !== this.seq + 1) {
+      this.seq = null;
+      return 'resync';
+    }
+    this.seq = message.seq;
+    if (message.type === 'layout') this.setLayout(message.layout, true);
+    else this.merge(message.cells);
+    return 'ok';
+  }
+
+  /** Moves the clock: cells whose newest sample got older than CELL_STALE_AFTER_MS turn grey. */
+  tick(now: number): void {
+    this.now = now;
+    const stale = now - CELL_STALE_AFTER_MS;
+    const { at, state } = this;
+    for (let i = 0; i < state.length; i++) {
+      if (state[i] !== Cell.UNKNOWN && at[i] < stale) this.setState(i, Cell.UNKNOWN);
+    }
+  }
+
+  indexOfAgent(agentId: number): number {
+    return this.agentIdx.get(agentId);
+  }
+
+  indexOfTarget(targetId: number): number {
+    return this.targetIdx.get(targetId);
+  }
+
+  status(row: number, col: number): CellStatus {
+    return CELL_NAMES[this.state[row * this.cols + col]];
+  }
+
+  /** The cells whose colour changed since the last call (indexes into the arrays); clears the list. */
+  takeDirty(): Int32Array {
+    const out = this.dirtyList.subarray(0, this.dirtyCount);
+    for (let i = 0; i < this.dirtyCount; i++) this.dirtyMark[out[i]] = 0;
+    this.dirtyCount = 0;
+    return out;
+  }
+
+  get dirtyPending(): number {
+    return this.dirtyCount;
+  }
+
+  private setLayout(layout: LiveLayout, keepCells: boolean): void {
+    const old = { agents: this.agents, targets: this.targets, at: this.at, rtt: this.rtt, cols: this.cols };
+    this.agents = layout.agents;
+    this.targets = layout.targets;
+    this.globalThresholdMs = layout.latencyThresholdMs;
+    this.rows = layout.agents.length;
+    this.cols = layout.targets.length;
+    const n = this.rows * this.cols;
+    this.agentIdx = new IdIndex(layout.agents.map((a) => a.id));
+    this.targetIdx = new IdIndex(layout.targets.map((t) => t.id));
+    this.at = new Float64Array(n).fill(NaN);
+    this.rtt = new Int32Array(n);
+    this.state = new Uint8Array(n);
+    this.dirtyMark = new Uint8Array(n);
+    this.dirtyCount = 0;
+    this.rowProblems = new Int32Array(this.rows);
+    this.colProblems = new Int32Array(this.cols);
+    this.online = Uint8Array.from(layout.agents, (a) => (a.online ? 1 : 0));
+    this.thresholdUs = Float64Array.from(layout.targets, (t) => (t.latencyThresholdMs ?? layout.latencyThresholdMs) * 1000);
+    this.layoutVersion++;
+    if (!keepCells) return;
+    // Cells of pairs that are still there keep their sample (a new column must not blank the grid).
+    const colMap = old.targets.map((t) => this.targetIdx.get(t.id));
+    old.agents.forEach((a, oldRow) => {
+      const row = this.agentIdx.get(a.id);
+      if (row < 0) return;
+      for (let oldCol = 0; oldCol < old.cols; oldCol++) {
+        const col = colMap[oldCol];
+        const from = oldRow * old.cols + oldCol;
+        if (col < 0 || Number.isNaN(old.at[from])) continue;
+        const i = row * this.cols + col;
+        this.at[i] = old.at[from];
+        this.rtt[i] = old.rtt[from];
+        this.reclassify(i, row, col);
+      }
+    });
+    this.dirtyCount = 0; // a new layout is drawn whole
+    this.dirtyMark.fill(0);
+  }
+
+  private merge({ baseAt, records }: LiveCells): void {
+    const cols = this.cols;
+    for (let r = 0; r + CELL_RECORD_INTS <= records.length; r += CELL_RECORD_INTS) {
+      const row = this.agentIdx.get(records[r]);
+      const col = this.targetIdx.get(records[r + 1]);
+      if (row < 0 || col < 0) continue; // a pair the layout does not have (yet): the next layout brings it
+      const i = row * cols + col;
+      const at = baseAt - records[r + 3];
+      if (at < this.at[i]) continue; // older than what is shown
+      this.at[i] = at;
+      this.rtt[i] = records[r + 2];
+      this.reclassify(i, row, col);
+    }
+  }
+
+  private reclassify(i: number, row: number, col: number): void {
+    const next = classify(this.rtt[i], this.at[i], this.now, this.thresholdUs[col], this.online[row] === 1);
+    if (next !== this.state[i]) this.setState(i, next, row, col);
+  }
+
+  private setState(i: number, next: CellCode, row = Math.floor(i / this.cols), col = i - row * this.cols): void {
+    const was = this.state[i];
+    const problem = (s: number) => (s === Cell.DOWN || s === Cell.SLOW ? 1 : 0);
+    const delta = problem(next) - problem(was);
+    if (delta !== 0) {
+      this.rowProblems[row] += delta;
+      this.colProblems[col] += delta;
+    }
+    this.state[i] = next;
+    if (this.dirtyMark[i]) return;
+    this.dirtyMark[i] = 1;
+    if (this.dirtyCount === this.dirtyList.length) {
+      const grown = new Int32Array(this.dirtyList.length * 2);
+      grown.set(this.dirtyList);
+      this.dirtyList = grown;
+    }
+    this.dirtyList[this.dirtyCount++] = i;
+  }
+}

@@ -1,0 +1,98 @@
+import { ChangeDetectionStrategy, Component, effect, inject } from '@angular/core';
+import { NonNullableFormBuilder, ReactiveFormsModule, Validators } from '@angular/forms';
+import { PROBE_TIMEOUT_MS } from '@meshping/protocol';
+import { AuthStore } from '../../core/auth.store';
+import { SettingsStore, type Settings } from './settings.store';
+
+/** Run-time settings: the latency threshold of the grid's colours, full mesh, history retention. */
+@Component({
+  selector: 'mp-settings',
+  changeDetection: ChangeDetectionStrategy.OnPush,
+  imports: [ReactiveFormsModule],
+  providers: [SettingsStore],
+  template: `
+    <section class="card">
+      <h1>Settings</h1>
+      @if (store.error()) {
+        <p class="error" role="alert">{{ store.error() }}</p>
+      }
+      @if (store.settings(); as s) {
+        <form [formGroup]="form" (ngSubmit)="save(s)" data-testid="settings">
+          <h2>Grid colours</h2>
+          <label>
+            Latency threshold (ms)
+            <input formControlName="latencyThresholdMs" type="number" min="0.1" [max]="maxThreshold" step="any" inputmode="decimal" />
+          </label>
+          <p class="note">
+            A reply slower than this is yellow in the grid. A target can set its own threshold on the Targets screen. At most
+            {{ maxThreshold }} ms (the probe timeout: slower is no reply).
+          </p>
+          @if (form.controls.latencyThresholdMs.invalid) {
+            <p class="error" role="alert">The threshold is a number of milliseconds between 0.1 and {{ maxThreshold }}.</p>
+          }
+
+          <h2>Full mesh</h2>
+          <label class="check">
+            <span><input formControlName="fullMesh" type="checkbox" /> Every approved agent is also a target of every other agent</span>
+          </label>
+
+          <h2>History</h2>
+          @if (s.retentionHours !== undefined) {
+            <label>
+              Keep samples for (hours)
+              <input formControlName="retentionHours" type="number" min="1" step="1" inputmode="numeric" />
+            </label>
+            <p class="note">Older samples are deleted; the hover chart and the 24 h view need at least 24 hours.</p>
+          } @else {
+            <p class="note" data-testid="retention-unavailable">This server does not report its history retention, so it cannot be changed here.</p>
+          }
+
+          @if (canEdit) {
+            <button type="submit" [disabled]="form.invalid || form.pristine || store.saving()">Save settings</button>
+          } @else {
+            <p class="note">Only admins change settings.</p>
+          }
+          @if (store.saved()) {
+            <p class="ok" role="status">{{ store.saved() }}</p>
+          }
+        </form>
+      } @else if (!store.error()) {
+        <p class="note">Loading…</p>
+      }
+    </section>
+  `,
+  styles: `
+    .check span { display: flex; gap: 0.5rem; align-items: center; }
+    input[type='number'] { max-width: 10rem; }
+    h2 { margin-bottom: 0.4rem; }
+  `,
+})
+export class SettingsComponent {
+  protected readonly store = inject(SettingsStore);
+  protected readonly canEdit = inject(AuthStore).can('admin');
+  protected readonly maxThreshold = PROBE_TIMEOUT_MS;
+  protected readonly form = inject(NonNullableFormBuilder).group({
+    latencyThresholdMs: [100, [Validators.required, Validators.min(0.1), Validators.max(PROBE_TIMEOUT_MS)]],
+    fullMesh: [false],
+    retentionHours: [24, [Validators.min(1)]],
+  });
+
+  constructor() {
+    void this.store.load();
+    effect(() => {
+      const s = this.store.settings();
+      if (!s) return;
+      this.form.reset({ latencyThresholdMs: s.latencyThresholdMs, fullMesh: s.fullMesh, retentionHours: s.retentionHours ?? 24 });
+      if (!this.canEdit) this.form.disable();
+    });
+  }
+
+  protected async save(current: Settings): Promise<void> {
+    const v = this.form.getRawValue();
+    const changes: Partial<Settings> = {};
+    if (v.latencyThresholdMs !== current.latencyThresholdMs) changes.latencyThresholdMs = v.latencyThresholdMs;
+    if (v.fullMesh !== current.fullMesh) changes.fullMesh = v.fullMesh;
+    if (current.retentionHours !== undefined && v.retentionHours !== current.retentionHours) changes.retentionHours = v.retentionHours;
+    await this.store.save(changes);
+  }
+}
