@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { APIRequestContext, Browser, BrowserContext } from 'playwright-core';
 import { AgentProcess } from './agent-process';
+import { GridPage } from './grid-page';
 import { launchChromium } from './browser';
 import { ARTIFACTS, MeshpingProcess } from './meshping-process';
 
@@ -75,9 +76,11 @@ describe('Agent enrollment with the real agent and server', () => {
     await page.getByRole('tab', { name: /approved/ }).click();
     await page.getByTestId('agent-remote-1').getByText('online').waitFor();
     await page.getByRole('link', { name: 'Grid' }).click();
-    const gridRow = page.locator(`[data-testid="row-${pending.id}"]`);
-    await gridRow.getByText('remote-1').waitFor();
-    await gridRow.locator('td.cell[data-status="ok"]').first().waitFor({ timeout: 20_000 });
+    const grid = new GridPage(page);
+    await page.getByTestId('grid-summary').getByText(/2 agents × 2 targets/).waitFor();
+    await grid.focusCell('remote-1', '127.0.0.1');
+    await grid.waitStatus('ok');
+    await grid.filter('');
     await page.screenshot({ path: join(ARTIFACTS, 'live-grid-two-agents.png'), fullPage: true });
 
     await first.stop();

@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { launchChromium } from './browser';
+import { GridPage } from './grid-page';
 import { ARTIFACTS, MeshpingProcess } from './meshping-process';
 
 /**
@@ -14,6 +15,9 @@ describe('Meshping in Chromium: setup, live grid, users and roles', () => {
   let context: BrowserContext;
   let page: Page;
   const errors: string[] = [];
+  let grid: GridPage;
+  /** The local agent's hostname (this machine's). */
+  let local = '';
 
   beforeAll(async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
@@ -22,6 +26,7 @@ describe('Meshping in Chromium: setup, live grid, users and roles', () => {
     context = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1280, height: 720 } });
     page = await context.newPage();
     page.on('pageerror', (e) => errors.push(e.message));
+    grid = new GridPage(page);
   });
 
   afterAll(async () => {
@@ -53,33 +58,37 @@ describe('Meshping in Chromium: setup, live grid, users and roles', () => {
   });
 
   it('shows the local agent as a row whose cells for 127.0.0.1 and ::1 turn green', async () => {
-    const row = page.locator('[data-testid^="row-"]').first();
-    await row.waitFor({ timeout: 20_000 });
-    await row.getByText('local', { exact: true }).waitFor();
-    const headers = await page.locator('th.target').allTextContents();
-    expect(headers.map((h) => h.trim())).toEqual(['127.0.0.1', '::1']);
+    await grid.grid.waitFor({ timeout: 20_000 });
+    local = await page.evaluate(async () => ((await (await fetch('/api/agents')).json()) as { hostname: string; local: boolean }[]).find((a) => a.local)?.hostname ?? '');
+    expect(local).not.toBe('');
+    await page.getByTestId('grid-summary').getByText(/1 agent × 2 targets/).waitFor({ timeout: 20_000 });
     // Probes run every 5 s on the interval boundary, results flow every second: green within ~12 s.
-    expect(await row.locator('td.cell').count()).toBe(2);
-    for (let i = 1; i <= 2; i++) await row.locator(`td.cell:nth-of-type(${i})[data-status="ok"]`).waitFor({ timeout: 20_000 });
-    expect(await row.locator('td.cell').first().getAttribute('aria-label')).toMatch(/→ 127\.0\.0\.1: \d+(\.\d\d)? ms/);
+    await grid.focusCell(local, '127.0.0.1');
+    expect(await grid.waitStatus('ok')).toMatch(/→ 127\.0\.0\.1: \d+\.\d\d ms, within the 100 ms threshold/);
+    await grid.focusCell(local, '::1');
+    await grid.waitStatus('ok');
+    await grid.filter('');
     await shot('live-grid-desktop');
   });
 
   it("shows a pair's last hour on hover (chart and stats), pinned by a click with a 24 h choice", async () => {
-    const cell = page.locator('[data-testid^="row-"]').first().locator('td.cell').first();
-    await cell.hover();
+    await grid.filter('127.0.0.1');
+    const point = await grid.cellPoint(0, 0);
+    await page.mouse.move(point.x, point.y);
     const chart = page.locator('mp-pair-chart');
     await chart.getByText(/→ 127\.0\.0\.1/).waitFor();
     await chart.locator('[data-testid="pair-chart"] canvas').waitFor();
     expect(Number(await chart.getByTestId('pair-count').textContent())).toBeGreaterThanOrEqual(1);
     await expect_text(chart.getByTestId('pair-stats'), /loss\s*0 %/);
-    await cell.click();
+    await shot('live-grid-hover');
+    await page.mouse.click(point.x, point.y);
     await chart.getByRole('button', { name: '24 h' }).click();
     await chart.getByTestId('pair-count').waitFor();
     expect(Number(await chart.getByTestId('pair-count').textContent())).toBeGreaterThanOrEqual(1);
     await shot('live-grid-hover-pinned');
     await chart.getByRole('button', { name: 'Close' }).click();
     await chart.waitFor({ state: 'detached' });
+    await grid.filter('');
   });
 
   it('adds a target on the targets screen; its column appears in the grid within 2 s and turns green', async () => {
@@ -93,12 +102,112 @@ describe('Meshping in Chromium: setup, live grid, users and roles', () => {
     await bad.getByLabel(/^Address/).fill('1.2.3.999');
     await bad.getByRole('button', { name: 'Add target' }).click();
     await page.getByRole('alert').getByText('address must be an IPv4 address, an IPv6 address or a hostname.').waitFor();
+    await bad.getByLabel(/^Address/).fill('');
     await shot('targets');
 
     await page.getByRole('link', { name: 'Grid' }).click();
-    await page.locator('th.target', { hasText: 'loop three' }).waitFor({ timeout: 2000 });
-    const row = page.locator('[data-testid^="row-"]').first();
-    await row.locator('td.cell:nth-of-type(3)[data-status="ok"]').waitFor({ timeout: 20_000 });
+    await page.getByTestId('grid-summary').getByText(/1 agent × 3 targets/).waitFor({ timeout: 2000 });
+    await grid.focusCell(local, 'loop three');
+    await grid.waitStatus('ok');
+  });
+
+  it('turns a target that does not answer red, with the × mark and in words', async () => {
+    await page.getByRole('link', { name: 'Targets' }).click();
+    const form = page.getByTestId('add-target');
+    // On this host's own subnet, with nobody at that address: no echo reply ever comes.
+    await form.getByLabel(/^Address/).fill('192.0.2.77');
+    await form.getByLabel(/^Name/).fill('nobody home');
+    await form.getByRole('button', { name: 'Add target' }).click();
+    await page.getByTestId('target-192.0.2.77').waitFor();
+    await page.getByRole('link', { name: 'Grid' }).click();
+    await grid.focusCell(local, 'nobody home');
+    expect(await grid.waitStatus('down', 30_000)).toBe(`${local} → nobody home: no reply`);
+    await grid.filter('');
+    await page.getByTestId('grid-summary').getByText(/1 slow or unanswered/).waitFor();
+    await shot('live-grid-red');
+  });
+
+  it("colours a reply over the target's own threshold yellow, and the global threshold is set on the settings screen", async () => {
+    await page.getByRole('link', { name: 'Targets' }).click();
+    const row = page.getByTestId('target-127.0.0.3');
+    await row.getByRole('button', { name: 'Edit' }).click();
+    await row.getByLabel('Threshold (ms)').fill('0.001'); // 1 µs: no reply is that fast
+    await row.getByRole('button', { name: 'Save' }).click();
+    await row.getByText('0.001 ms').waitFor();
+    await page.getByRole('link', { name: 'Grid' }).click();
+    await grid.focusCell(local, 'loop three');
+    expect(await grid.waitStatus('slow')).toMatch(/loop three: \d+\.\d\d ms, over the 0\.001 ms threshold/);
+    await grid.filter('');
+    await shot('live-grid-yellow');
+
+    await page.getByRole('link', { name: 'Settings' }).click();
+    const settings = page.getByTestId('settings');
+    await settings.getByLabel('Latency threshold (ms)').fill('5000');
+    await settings.getByText(/between 0\.001 and 3000/).waitFor();
+    expect(await settings.getByRole('button', { name: 'Save settings' }).isDisabled()).toBe(true);
+    await settings.getByLabel('Latency threshold (ms)').fill('0.001');
+    await settings.getByRole('button', { name: 'Save settings' }).click();
+    await settings.getByRole('status').getByText('Saved.', { exact: false }).waitFor();
+    await shot('settings');
+    // Every loopback reply is now over the global threshold: 127.0.0.1 turns yellow without a reload.
+    await page.getByRole('link', { name: 'Grid' }).click();
+    await grid.focusCell(local, '127.0.0.1');
+    await grid.waitStatus('slow');
+    await page.getByRole('link', { name: 'Settings' }).click();
+    await settings.getByLabel('Latency threshold (ms)').fill('100');
+    await settings.getByRole('button', { name: 'Save settings' }).click();
+    await settings.getByRole('status').waitFor();
+    await page.getByRole('link', { name: 'Grid' }).click();
+  });
+
+  it('draws every screen at desktop and phone sizes, light and dark (screenshots for review)', async () => {
+    const screens: [string, string][] = [
+      ['grid', '/'],
+      ['agents', '/agents'],
+      ['registration', '/registration'],
+      ['targets', '/targets'],
+      ['users', '/users'],
+      ['audit', '/audit'],
+      ['settings', '/settings'],
+      ['account', '/account'],
+    ];
+    const sizes = [
+      { name: 'desktop', width: 1280, height: 800 },
+      { name: 'phone', width: 390, height: 844 },
+    ];
+    for (const colorScheme of ['light', 'dark'] as const) {
+      await page.emulateMedia({ colorScheme });
+      for (const size of sizes) {
+        await page.setViewportSize({ width: size.width, height: size.height });
+        for (const [name, path] of screens) {
+          await page.goto(`${meshping.url}${path}`);
+          await page.locator('main h1, main h2').first().waitFor();
+          if (name === 'grid') {
+            await page.getByTestId('grid-summary').getByText(/1 agent × 4 targets/).waitFor();
+            // The canvas follows the page's colours: its background is the theme's, not the other one.
+            const bg = await page.evaluate(() => {
+              const c = document.querySelector('mp-grid-canvas canvas') as HTMLCanvasElement;
+              const [r, g, b] = c.getContext('2d')!.getImageData(c.width - 2, c.height - 2, 1, 1).data;
+              return r + g + b;
+            });
+            expect(colorScheme === 'dark' ? bg < 200 : bg > 600).toBe(true);
+          }
+          await page.evaluate(() => new Promise((ok) => requestAnimationFrame(() => requestAnimationFrame(ok))));
+          await page.screenshot({ path: join(ARTIFACTS, `screen-${name}-${size.name}-${colorScheme}.png`), fullPage: true });
+        }
+      }
+      const anonymous = await browser.newContext({ ignoreHTTPSErrors: true, colorScheme, viewport: { width: 390, height: 844 } });
+      const login = await anonymous.newPage();
+      await login.goto(`${meshping.url}/login`);
+      await login.getByRole('button', { name: 'Log in' }).waitFor();
+      await login.screenshot({ path: join(ARTIFACTS, `screen-login-phone-${colorScheme}.png`), fullPage: true });
+      await login.setViewportSize({ width: 1280, height: 800 });
+      await login.screenshot({ path: join(ARTIFACTS, `screen-login-desktop-${colorScheme}.png`), fullPage: true });
+      await anonymous.close();
+    }
+    await page.emulateMedia({ colorScheme: 'light' });
+    await page.setViewportSize({ width: 1280, height: 720 });
+    await page.goto(`${meshping.url}/`);
   });
 
   it('lets the admin create a viewer', async () => {
@@ -114,7 +223,7 @@ describe('Meshping in Chromium: setup, live grid, users and roles', () => {
     await shot('users');
     await page.getByRole('link', { name: 'Audit' }).click();
     await page.getByTestId('audit').getByText('user.created').waitFor();
-    await page.getByTestId('audit').getByText('target.created').waitFor();
+    await page.getByTestId('audit').getByText('target.created').first().waitFor();
     await shot('audit');
     await page.getByRole('button', { name: 'Log out' }).click();
     await page.waitForURL(/\/login/);

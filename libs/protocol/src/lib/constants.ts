@@ -44,6 +44,6 @@ export type AgentState = (typeof AGENT_STATES)[number];
 /** Default latency threshold: a reply slower than this shows yellow (configurable per target later). */
 export const DEFAULT_LATENCY_THRESHOLD_US = 100_000;
 /** Bounds of a latency threshold (settings and per target): above the probe timeout nothing could be slow. */
-export const MIN_LATENCY_THRESHOLD_MS = 0.1;
+export const MIN_LATENCY_THRESHOLD_MS = 0.001;
 /** A cell whose newest sample is older than this shows "no data" (grey): the agent stopped reporting. */
 export const CELL_STALE_AFTER_MS = 3 * PROBE_INTERVAL_MS;

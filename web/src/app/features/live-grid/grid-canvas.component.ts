@@ -41,6 +41,9 @@ export interface CellPointer extends Hit {
       aria-roledescription="latency grid"
       data-testid="live-grid"
       [attr.aria-label]="label()"
+      [attr.data-header-width]="geometry().headerW"
+      [attr.data-header-height]="geometry().headerH"
+      [attr.data-cell-size]="geometry().cell"
       (scroll)="onScroll()"
       (mousemove)="onMove($event)"
       (mouseleave)="onLeave()"
@@ -81,6 +84,12 @@ export class GridCanvasComponent {
     this.ready();
     const r = this.renderer;
     return { width: (r?.headerW ?? 0) + view.cols.length * cell, height: (r?.headerH ?? 0) + view.rows.length * cell };
+  });
+
+  /** Where cells are (for tools and tests that point at one): header sizes and cell size, CSS px. */
+  protected readonly geometry = computed(() => {
+    this.ready();
+    return { headerW: this.renderer?.headerW ?? 0, headerH: this.renderer?.headerH ?? 0, cell: this.store.cellSize() };
   });
 
   protected readonly label = computed(() => {

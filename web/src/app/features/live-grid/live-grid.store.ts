@@ -32,8 +32,16 @@ export class LiveGridStore {
   /** Bumped on every applied message and clock tick: the renderer draws the dirty cells. */
   readonly frame = signal(0);
   readonly options = signal<ViewOptions>(DEFAULT_VIEW);
-  /** Zoom: cell size in CSS pixels. */
-  readonly cellSize = signal(14);
+  /** Zoom the user chose (cell size in CSS pixels); null = fit the grid's size. */
+  private readonly zoom = signal<number | null>(null);
+  /** Cell size in CSS pixels: large cells for a small mesh, small ones for a big one, until the user zooms. */
+  readonly cellSize = computed(() => {
+    const chosen = this.zoom();
+    if (chosen !== null) return chosen;
+    const v = this.view();
+    const n = Math.max(v.rows.length, v.cols.length);
+    return n <= 24 ? 28 : n <= 60 ? 20 : n <= 200 ? 14 : 8;
+  });
 
   readonly agents = computed(() => (this.layoutSig(), this.model.agents));
   readonly targets = computed(() => (this.layoutSig(), this.model.targets));
@@ -75,7 +83,7 @@ export class LiveGridStore {
   }
 
   setCellSize(px: number): void {
-    this.cellSize.set(px);
+    this.zoom.set(px);
   }
 
   /** Words for one cell (hover, keyboard focus, screen readers). */

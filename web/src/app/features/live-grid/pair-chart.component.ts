@@ -1,5 +1,6 @@
 import { httpResource } from '@angular/common/http';
-import { ChangeDetectionStrategy, Component, computed, input, output, signal } from '@angular/core';
+import { ChangeDetectionStrategy, Component, computed, DestroyRef, inject, input, output, signal } from '@angular/core';
+import { PROBE_INTERVAL_MS } from '@meshping/protocol';
 import { DecimalPipe } from '@angular/common';
 import type { EChartsCoreOption } from 'echarts/core';
 import { NgxEchartsDirective, provideEchartsCore } from 'ngx-echarts';
@@ -26,7 +27,7 @@ const HOUR_MS = 3_600_000;
     </div>
     @if (samples.error()) {
       <p class="error">The history could not be loaded.</p>
-    } @else if (samples.isLoading()) {
+    } @else if (samples.isLoading() && samples.value().length === 0) {
       <p class="note" data-testid="pair-loading">Loading the last {{ hours() === 1 ? 'hour' : '24 hours' }}…</p>
     } @else {
       <dl class="stats" data-testid="pair-stats">
@@ -67,6 +68,12 @@ export class PairChartComponent {
     { defaultValue: [] },
   );
   protected readonly stats = computed(() => pairStats(this.samples.value()));
+
+  constructor() {
+    // New samples land every probe interval: the open chart follows them.
+    const timer = setInterval(() => this.samples.reload(), PROBE_INTERVAL_MS);
+    inject(DestroyRef).onDestroy(() => clearInterval(timer));
+  }
   protected readonly options = computed<EChartsCoreOption>(() => {
     const samples = this.samples.value();
     const noReply = samples.filter((s) => s.rtt === -1).map((s) => [s.at, 0]);

@@ -1,6 +1,6 @@
 import { ChangeDetectionStrategy, Component, effect, inject } from '@angular/core';
 import { NonNullableFormBuilder, ReactiveFormsModule, Validators } from '@angular/forms';
-import { PROBE_TIMEOUT_MS } from '@meshping/protocol';
+import { MIN_LATENCY_THRESHOLD_MS, PROBE_TIMEOUT_MS } from '@meshping/protocol';
 import { AuthStore } from '../../core/auth.store';
 import { SettingsStore, type Settings } from './settings.store';
 
@@ -21,14 +21,14 @@ import { SettingsStore, type Settings } from './settings.store';
           <h2>Grid colours</h2>
           <label>
             Latency threshold (ms)
-            <input formControlName="latencyThresholdMs" type="number" min="0.1" [max]="maxThreshold" step="any" inputmode="decimal" />
+            <input formControlName="latencyThresholdMs" type="number" [min]="minThreshold" [max]="maxThreshold" step="any" inputmode="decimal" />
           </label>
           <p class="note">
             A reply slower than this is yellow in the grid. A target can set its own threshold on the Targets screen. At most
             {{ maxThreshold }} ms (the probe timeout: slower is no reply).
           </p>
           @if (form.controls.latencyThresholdMs.invalid) {
-            <p class="error" role="alert">The threshold is a number of milliseconds between 0.1 and {{ maxThreshold }}.</p>
+            <p class="error" role="alert">The threshold is a number of milliseconds between {{ minThreshold }} and {{ maxThreshold }}.</p>
           }
 
           <h2>Full mesh</h2>
@@ -71,8 +71,9 @@ export class SettingsComponent {
   protected readonly store = inject(SettingsStore);
   protected readonly canEdit = inject(AuthStore).can('admin');
   protected readonly maxThreshold = PROBE_TIMEOUT_MS;
+  protected readonly minThreshold = MIN_LATENCY_THRESHOLD_MS;
   protected readonly form = inject(NonNullableFormBuilder).group({
-    latencyThresholdMs: [100, [Validators.required, Validators.min(0.1), Validators.max(PROBE_TIMEOUT_MS)]],
+    latencyThresholdMs: [100, [Validators.required, Validators.min(MIN_LATENCY_THRESHOLD_MS), Validators.max(PROBE_TIMEOUT_MS)]],
     fullMesh: [false],
     retentionHours: [24, [Validators.min(1)]],
   });
