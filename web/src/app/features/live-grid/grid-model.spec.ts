@@ -93,6 +93,18 @@ describe(GridModel.name, () => {
     expect(model.status(0, 0)).toBe('ok');
   });
 
+  it('still greys a cell that went stale after its row was last swept, and not before', () => {
+    model.apply(snapshot(1, [1, 10, now - 1000, 120, 1, 11, now - 1000, 120]));
+    model.tick(now); // sweeps row 0 once, remembering its oldest sample
+    model.apply(delta(2, [1, 10, now + 5000, 430])); // cell 0 fresh, cell 1 left at now - 1000
+    model.tick(now - 1000 + CELL_STALE_AFTER_MS);
+    expect(statuses()[0]).toEqual(['ok', 'ok']);
+    model.tick(now - 1000 + CELL_STALE_AFTER_MS + 1);
+    expect(statuses()[0]).toEqual(['ok', 'unknown']);
+    model.tick(now + 5000 + CELL_STALE_AFTER_MS + 1);
+    expect(statuses()[0]).toEqual(['unknown', 'unknown']);
+  });
+
   it('greys what the agent could not probe (name not resolved, send error)', () => {
     model.apply(snapshot(1, [1, 10, now - 1000, RttCode.UNRESOLVED, 1, 11, now - 1000, RttCode.SEND_ERROR]));
     expect(statuses()[0]).toEqual(['unknown', 'unknown']);
