@@ -187,8 +187,8 @@ describe('Meshping in Chromium: setup, live grid, users and roles', () => {
             // The canvas follows the page's colours: its background is the theme's, not the other one.
             const bg = await page.evaluate(() => {
               const c = document.querySelector('mp-grid-canvas canvas') as HTMLCanvasElement;
-              const [r, g, b] = c.getContext('2d')!.getImageData(c.width - 2, c.height - 2, 1, 1).data;
-              return r + g + b;
+              const pixel = c.getContext('2d')?.getImageData(c.width - 2, c.height - 2, 1, 1).data ?? [];
+              return pixel[0] + pixel[1] + pixel[2];
             });
             expect(colorScheme === 'dark' ? bg < 200 : bg > 600).toBe(true);
           }

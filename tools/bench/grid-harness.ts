@@ -37,7 +37,7 @@ function rtt(): number {
 
 function flush(): void {
   // Canvas drawing is deferred; reading one pixel makes Chromium rasterise it now, inside the timing.
-  canvas.getContext('2d')!.getImageData(0, 0, 1, 1);
+  canvas.getContext('2d')?.getImageData(0, 0, 1, 1);
 }
 
 function view(cell: number, scrollX = 0, scrollY = 0) {

@@ -1,7 +1,7 @@
 import { ApiClient } from '../../testing/api-client';
 import { TestAgent } from '../../testing/test-agent';
 import { startTestServer, type TestServer } from '../../testing/test-server';
-import type { TestClient } from '../../testing/ws-client';
+import { TestClient } from '../../testing/ws-client';
 import { MeshService } from './mesh.service';
 
 interface Target {
@@ -73,8 +73,12 @@ describe(`${MeshService.name}: full mesh, approved agents as targets`, () => {
     expect((await admin.patch('/api/settings', { mesh: true })).status).toBe(400);
   });
 
-  it('keeps the global latency threshold, above 0 and within the probe timeout', async () => {
+  it('keeps the global latency threshold, above 0 and within the probe timeout, and pushes it to open grids', async () => {
+    const browser = await TestClient.connect(`${server.url.replace('http', 'ws')}/live`, { cookie: admin.cookieHeader, origin: server.url });
+    links.push(browser);
+    expect((await browser.next((m) => m.type === 'snapshot')).latencyThresholdMs).toBe(100);
     expect((await admin.patch('/api/settings', { latencyThresholdMs: 25.5 })).body).toEqual({ fullMesh: false, latencyThresholdMs: 25.5 });
+    await browser.next((m) => m.type === 'layout' && m.latencyThresholdMs === 25.5, 3000);
     expect((await admin.get('/api/settings')).body.latencyThresholdMs).toBe(25.5);
     const refused = await admin.patch('/api/settings', { latencyThresholdMs: 5000 });
     expect(refused.status).toBe(400);
