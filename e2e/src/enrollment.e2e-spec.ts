@@ -85,6 +85,11 @@ describe('Agent enrollment with the real agent and server', () => {
 
     await first.stop();
     await until('remote-1 offline', async () => ((await list()).find((a) => a.id === pending.id)?.online === false ? true : undefined));
+    // The grid marks it: its cells go grey and say why (the row header carries an "offline" tag).
+    await grid.focusCell('remote-1', '127.0.0.1');
+    expect(await grid.waitStatus('unknown')).toBe('remote-1 → 127.0.0.1: no data (agent offline)');
+    await grid.filter('');
+    await page.screenshot({ path: join(ARTIFACTS, 'live-grid-agent-offline.png'), fullPage: true });
     // No passphrase, no URL, no fingerprint: the agent remembered its server and certificate.
     const second = AgentProcess.start({ MESHPING_AGENT_STATE_DIR: stateDir, MESHPING_AGENT_HOSTNAME: 'remote-1' });
     agents.push(second);

@@ -33,11 +33,21 @@ export class GridPage {
   async focusCell(agent: string, target: string): Promise<void> {
     await this.filter(agent);
     await this.grid.focus();
+    // Escape clears the cell line, so the line that follows Home is known to be Home's.
+    await this.page.keyboard.press('Escape');
+    await this.page.waitForFunction(() => !document.querySelector(`[data-testid="cell-info"]`)?.textContent?.includes(' → '), null, { timeout: 3000 });
     await this.page.keyboard.press('Home');
+    // The cell line follows the focus on the next render: wait for it before each next key.
+    await this.page.waitForFunction((a) => document.querySelector(`[data-testid="cell-info"]`)?.textContent?.includes(`${a} → `), agent, { timeout: 3000 });
     for (let i = 0; i < 50; i++) {
       const text = (await this.info.textContent()) ?? '';
       if (text.includes(`${agent} → ${target}:`)) return;
       await this.page.keyboard.press('ArrowRight');
+      const moved = await this.page.waitForFunction((before) => document.querySelector(`[data-testid="cell-info"]`)?.textContent !== before, text, { timeout: 3000 }).then(
+        () => true,
+        () => false,
+      );
+      if (!moved) break; // the last column
     }
     throw new Error(`no cell ${agent} → ${target}; the grid says: ${await this.info.textContent()}`);
   }

@@ -182,6 +182,7 @@ describe('Meshping in Chromium: setup, live grid, users and roles', () => {
         for (const [name, path] of screens) {
           await page.goto(`${meshping.url}${path}`);
           await page.locator('main h1, main h2').first().waitFor();
+          if (name === 'agents') await page.getByRole('tab', { name: /approved/ }).click();
           if (name === 'grid') {
             await page.getByTestId('grid-summary').getByText(/1 agent × 4 targets/).waitFor();
             // The canvas follows the page's colours: its background is the theme's, not the other one.

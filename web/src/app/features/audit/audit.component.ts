@@ -27,19 +27,19 @@ const PAGE = 100;
       @if (error()) {
         <p class="error" role="alert">{{ error() }}</p>
       }
-      <table class="list" data-testid="audit">
+      <table class="list cards" data-testid="audit">
         <thead>
           <tr><th>When</th><th>Who</th><th>What</th><th>Subject</th><th>Details</th><th>From</th></tr>
         </thead>
         <tbody>
           @for (e of entries(); track e.id) {
             <tr>
-              <td>{{ e.at | date: 'medium' }}</td>
-              <td>{{ e.actor ?? 'anonymous / system' }}</td>
-              <td>{{ e.action }}</td>
-              <td>{{ e.subject ?? '' }}</td>
-              <td><code>{{ e.detail ? (e.detail | json) : '' }}</code></td>
-              <td>{{ e.source ?? '' }}</td>
+              <td data-label="When">{{ e.at | date: 'medium' }}</td>
+              <td data-label="Who">{{ e.actor ?? 'anonymous / system' }}</td>
+              <td data-label="What">{{ e.action }}</td>
+              <td data-label="Subject">{{ e.subject ?? '' }}</td>
+              <td data-label="Details"><code>{{ e.detail ? (e.detail | json) : '' }}</code></td>
+              <td data-label="From">{{ e.source ?? '' }}</td>
             </tr>
           } @empty {
             <tr><td colspan="6" class="note">Nothing recorded yet.</td></tr>
