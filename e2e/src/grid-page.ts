@@ -71,6 +71,21 @@ export class GridPage {
     return { x: box.x + w + col * cell + cell / 2, y: box.y + h + row * cell + cell / 2 };
   }
 
+  /** The RGB the canvas shows near the top-left corner of the cell in view row `row`, column `col`. */
+  async pixel(row: number, col: number): Promise<number[]> {
+    const attr = async (name: string) => Number(await this.grid.getAttribute(name));
+    const [w, h, cell] = [await attr('data-header-width'), await attr('data-header-height'), await attr('data-cell-size')];
+    await this.page.waitForFunction(() => new Promise((ok) => requestAnimationFrame(() => ok(true))));
+    return this.page.evaluate(
+      ([x, y]) => {
+        const canvas = document.querySelector('mp-grid-canvas canvas') as HTMLCanvasElement;
+        const scale = canvas.width / canvas.clientWidth;
+        return [...(canvas.getContext('2d')?.getImageData(Math.round(x * scale), Math.round(y * scale), 1, 1).data ?? [])].slice(0, 3);
+      },
+      [w + col * cell + 3, h + row * cell + 3],
+    );
+  }
+
   shot(name: string): Promise<Buffer> {
     return this.page.screenshot({ path: join(ARTIFACTS, `${name}.png`) });
   }

@@ -36,6 +36,14 @@ describe('Meshping in Chromium: setup, live grid, users and roles', () => {
 
   const expect_text = async (locator: { textContent(): Promise<string | null> }, pattern: RegExp) =>
     expect((await locator.textContent())?.replace(/\s+/g, ' ')).toMatch(pattern);
+  const addTarget = async (address: string, name: string) => {
+    await page.getByRole('link', { name: 'Targets' }).click();
+    const form = page.getByTestId('add-target');
+    await form.getByLabel(/^Address/).fill(address);
+    await form.getByLabel(/^Name/).fill(name);
+    await form.getByRole('button', { name: 'Add target' }).click();
+    await page.getByTestId(`target-${address}`).waitFor();
+  };
   const shot = (name: string) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
 
   it('serves HTTPS and sends a first visitor to the login page, which points to setup', async () => {
@@ -92,12 +100,7 @@ describe('Meshping in Chromium: setup, live grid, users and roles', () => {
   });
 
   it('adds a target on the targets screen; its column appears in the grid within 2 s and turns green', async () => {
-    await page.getByRole('link', { name: 'Targets' }).click();
-    const form = page.getByTestId('add-target');
-    await form.getByLabel(/^Address/).fill('127.0.0.3');
-    await form.getByLabel(/^Name/).fill('loop three');
-    await form.getByRole('button', { name: 'Add target' }).click();
-    await page.getByTestId('target-127.0.0.3').waitFor();
+    await addTarget('127.0.0.3', 'loop three');
     const bad = page.getByTestId('add-target');
     await bad.getByLabel(/^Address/).fill('1.2.3.999');
     await bad.getByRole('button', { name: 'Add target' }).click();
@@ -111,17 +114,16 @@ describe('Meshping in Chromium: setup, live grid, users and roles', () => {
     await grid.waitStatus('ok');
   });
 
-  it('turns a target that does not answer red, with the × mark and in words', async () => {
-    await page.getByRole('link', { name: 'Targets' }).click();
-    const form = page.getByTestId('add-target');
+  it('turns a target that does not answer red, on the canvas and in words', async () => {
     // On this host's own subnet, with nobody at that address: no echo reply ever comes.
-    await form.getByLabel(/^Address/).fill('192.0.2.77');
-    await form.getByLabel(/^Name/).fill('nobody home');
-    await form.getByRole('button', { name: 'Add target' }).click();
-    await page.getByTestId('target-192.0.2.77').waitFor();
+    await addTarget('192.0.2.77', 'nobody home');
     await page.getByRole('link', { name: 'Grid' }).click();
     await grid.focusCell(local, 'nobody home');
     expect(await grid.waitStatus('down', 30_000)).toBe(`${local} → nobody home: no reply`);
+    // And the canvas paints it red: the grid filtered to that column, its one cell's corner.
+    await grid.filter('nobody home');
+    const [r, g] = await grid.pixel(0, 0);
+    expect(r > 180 && g < 110).toBe(true);
     await grid.filter('');
     await page.getByTestId('grid-summary').getByText(/1 slow or unanswered/).waitFor();
     await shot('live-grid-red');

@@ -93,8 +93,10 @@ is probed every 5 s), about ${changed.toLocaleString('en')} of which change colo
 
 The page runs the web app's own grid model, view and canvas renderer and the protocol's frame codec,
 bundled from their sources by esbuild (\`tools/bench/grid-harness.ts\`); Angular is not around it. The
-time is from the frame's ArrayBuffer to pixels: decode, apply, clock tick (staleness sweep of all
-cells), draw of the dirty cells, and a one-pixel read-back that forces Chromium to rasterise the canvas.
+time is from the frame's ArrayBuffer to pixels: decode, apply, clock tick (staleness sweep of the
+rows that may have gone stale), draw of the dirty cells, and a one-pixel read-back that forces
+Chromium to rasterise the canvas. Timings on a shared 2-vCPU machine are noisy: the p95 moves with
+whatever else runs.
 
 | per update (8 px cells, the default at this size) | ms |
 | --- | ---: |

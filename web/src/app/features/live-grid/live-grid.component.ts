@@ -1,11 +1,35 @@
 import { ChangeDetectionStrategy, Component, computed, inject, signal } from '@angular/core';
 import { LiveSocketService } from '../../core/live-socket.service';
 import { GridCanvasComponent, type CellPointer } from './grid-canvas.component';
-import type { AgentFilter, ColSort, RowSort } from './grid-view';
+import type { ViewOptions } from './grid-view';
 import { targetLabel } from './grid-view';
 import { LiveGridFeed } from './live-grid.feed';
 import { LiveGridStore } from './live-grid.store';
 import { PairChartComponent } from './pair-chart.component';
+
+interface Choice {
+  key: keyof Pick<ViewOptions, 'agentFilter' | 'rowSort' | 'colSort'>;
+  label: string;
+  options: [string, string][];
+}
+
+/** The toolbar's drop-downs: which agents get a row, and how rows and columns are sorted. */
+const CHOICES: Choice[] = [
+  {
+    key: 'agentFilter',
+    label: 'Agents shown',
+    options: [
+      ['active', 'Approved and on hold'],
+      ['all', 'All agents'],
+      ['approved', 'Approved'],
+      ['hold', 'On hold'],
+      ['pending', 'Pending'],
+      ['offline', 'Offline'],
+    ],
+  },
+  { key: 'rowSort', label: 'Sort agents', options: [['name', 'Agents by name'], ['problems', 'Agents by problems'], ['state', 'Agents by state']] },
+  { key: 'colSort', label: 'Sort targets', options: [['name', 'Targets by name'], ['problems', 'Targets by problems'], ['group', 'Targets by group']] },
+];
 
 /** Agents x targets on a canvas (GridCanvasComponent), with sort, filter, zoom, legend and the hover chart. */
 @Component({
@@ -20,6 +44,7 @@ export class LiveGridComponent {
   protected readonly store = inject(LiveGridStore);
   protected readonly link = inject(LiveSocketService).state;
   protected readonly label = targetLabel;
+  protected readonly choices = CHOICES;
 
   /** The cell whose history is shown: follows the mouse or keyboard until a click (or Enter) pins it. */
   protected readonly focus = signal<CellPointer | null>(null);
@@ -53,14 +78,8 @@ export class LiveGridComponent {
   protected group(value: string): void {
     this.store.setOptions({ group: value });
   }
-  protected agentFilter(value: string): void {
-    this.store.setOptions({ agentFilter: value as AgentFilter });
-  }
-  protected rowSort(value: string): void {
-    this.store.setOptions({ rowSort: value as RowSort });
-  }
-  protected colSort(value: string): void {
-    this.store.setOptions({ colSort: value as ColSort });
+  protected choose(key: Choice['key'], value: string): void {
+    this.store.setOptions({ [key]: value });
   }
   protected onlyProblems(checked: boolean): void {
     this.store.setOptions({ onlyProblems: checked });
