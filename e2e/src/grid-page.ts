@@ -36,9 +36,16 @@ export class GridPage {
     // Escape clears the cell line, so the line that follows Home is known to be Home's.
     await this.page.keyboard.press('Escape');
     await this.page.waitForFunction(() => !document.querySelector(`[data-testid="cell-info"]`)?.textContent?.includes(' → '), null, { timeout: 3000 });
-    await this.page.keyboard.press('Home');
-    // The cell line follows the focus on the next render: wait for it before each next key.
-    await this.page.waitForFunction((a) => document.querySelector(`[data-testid="cell-info"]`)?.textContent?.includes(`${a} → `), agent, { timeout: 3000 });
+    // The cell line follows the focus on the next render: wait for it before each next key. Home
+    // does nothing until the grid has its first snapshot (a screen just opened), so press it again.
+    for (let attempt = 1; ; attempt++) {
+      await this.page.keyboard.press('Home');
+      const named = await this.page
+        .waitForFunction((a) => document.querySelector(`[data-testid="cell-info"]`)?.textContent?.includes(`${a} → `), agent, { timeout: 1000 })
+        .then(() => true, () => false); // prettier-ignore
+      if (named) break;
+      if (attempt === 10) throw new Error(`the grid has no row for ${agent}; it says: ${await this.page.getByTestId('grid-summary').textContent()}`);
+    }
     for (let i = 0; i < 50; i++) {
       const text = (await this.info.textContent()) ?? '';
       if (text.includes(`${agent} → ${target}:`)) return;

@@ -78,7 +78,6 @@ export class LiveGateway implements OnGatewayConnection, OnModuleInit, OnModuleD
     this.owners.set(socket, { userId: owner.user.id, sid: owner.sid });
     this.alive.add(socket);
     socket.on('pong', () => this.alive.add(socket));
-    this.clients.add(socket);
     socket.on('close', () => this.clients.delete(socket));
     socket.on('message', (data, isBinary) => {
       const parsed = parseBrowserMessage(isBinary ? null : data.toString());
@@ -89,7 +88,10 @@ export class LiveGateway implements OnGatewayConnection, OnModuleInit, OnModuleD
       );
     });
     try {
-      this.sendRaw(socket, await this.snapshot());
+      const snapshot = await this.snapshot();
+      // Joined in the same turn as the snapshot is taken: the next delta (seq + 1) follows it.
+      this.sendRaw(socket, snapshot);
+      if (socket.readyState === socket.OPEN) this.clients.add(socket);
     } catch (err) {
       this.logger.error({ event: 'live.snapshot-failed', err });
       socket.close(1011, 'try again');

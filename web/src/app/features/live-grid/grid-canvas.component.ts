@@ -77,6 +77,8 @@ export class GridCanvasComponent {
 
   /** The cell under the mouse or the keyboard focus (null when none); pinned by click or Enter. */
   readonly pointed = output<CellPointer | null>();
+  /** Escape: close the chart, pinned or not. */
+  readonly dismissed = output<void>();
 
   protected readonly content = computed(() => {
     const view = this.store.view();
@@ -141,6 +143,7 @@ export class GridCanvasComponent {
   private draw(view: GridView, cell: number, theme: number): void {
     const r = this.renderer as GridRenderer;
     const s = this.scrollerRef().nativeElement;
+    const resized = s.clientWidth !== r.viewport.width || s.clientHeight !== r.viewport.height;
     r.setViewport({ width: s.clientWidth, height: s.clientHeight, dpr: devicePixelRatio || 1, scrollX: s.scrollLeft, scrollY: s.scrollTop, cell });
     if (theme !== this.drawnTheme) {
       r.setPalette(this.readPalette());
@@ -151,8 +154,8 @@ export class GridCanvasComponent {
       r.setView(view);
       this.drawnView = view;
       r.drawAll();
-    } else if (cell !== this.drawnCell) {
-      r.drawAll();
+    } else if (cell !== this.drawnCell || resized) {
+      r.drawAll(); // a resized canvas starts blank: headers too
     } else {
       r.drawUpdate();
     }
@@ -250,7 +253,7 @@ export class GridCanvasComponent {
         if (focus) this.pointed.emit(this.pointer(focus, true));
         return;
       case 'Escape':
-        this.pointed.emit(null);
+        this.dismissed.emit();
         return;
       case '+':
         return this.zoom(1);
