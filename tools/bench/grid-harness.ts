@@ -58,13 +58,12 @@ function view(cell: number, scrollX = 0, scrollY = 0) {
     const flat = new Array<number>(rows * cols * 4);
     let k = 0;
     for (let a = 1; a <= rows; a++) for (let t = 1; t <= cols; t++) (flat[k++] = a), (flat[k++] = t), (flat[k++] = now - Math.floor(random() * 5000)), (flat[k++] = rtt());
-    const bytes = encodeLiveFrame('snapshot', seq, flat, layout);
+    const bytes = encodeLiveFrame('snapshot', seq, now, flat, layout);
     const t0 = performance.now();
     model = new GridModel();
-    model.now = now;
     const parsed = parseServerToBrowser(bytes.buffer);
     if (!parsed.ok) throw new Error(parsed.error);
-    model.apply(parsed.value);
+    model.apply(parsed.value, now);
     renderer = new GridRenderer(canvas, model, palette);
     renderer.setView(computeView(model, DEFAULT_VIEW));
     view(cell);
@@ -85,13 +84,13 @@ function view(cell: number, scrollX = 0, scrollY = 0) {
     const flat = deltaFlat;
     let k = 0;
     for (let a = first + 1; a <= first + share; a++) for (let t = 1; t <= targets; t++) (flat[k++] = a), (flat[k++] = t), (flat[k++] = now - Math.floor(random() * 1000)), (flat[k++] = rtt());
-    const bytes = encodeLiveFrame('delta', ++seq, flat);
+    const bytes = encodeLiveFrame('delta', ++seq, now, flat);
     const buffer = bytes.buffer; // as it arrives from a WebSocket with binaryType 'arraybuffer'
     const t0 = performance.now();
     const parsed = parseServerToBrowser(buffer);
     if (!parsed.ok) throw new Error(parsed.error);
     const t1 = performance.now();
-    if (model.apply(parsed.value) !== 'ok') throw new Error('the model asked for a resync');
+    if (model.apply(parsed.value, now) !== 'ok') throw new Error('the model asked for a resync');
     const t2 = performance.now();
     model.tick(now);
     const t3 = performance.now();

@@ -2,9 +2,9 @@ import { CELL_RECORD_INTS, parseServerToBrowser, type LiveCells } from '@meshpin
 import WebSocket from 'ws';
 
 /** Cells back in MonitoringService's flat shape: [agentId, targetId, at, rtt, ...]. */
-export function flatCells({ baseAt, records }: LiveCells): number[] {
+export function flatCells({ serverNow, records }: LiveCells): number[] {
   const out: number[] = [];
-  for (let i = 0; i < records.length; i += CELL_RECORD_INTS) out.push(records[i], records[i + 1], baseAt - records[i + 3], records[i + 2]);
+  for (let i = 0; i < records.length; i += CELL_RECORD_INTS) out.push(records[i], records[i + 1], serverNow - records[i + 3], records[i + 2]);
   return out;
 }
 

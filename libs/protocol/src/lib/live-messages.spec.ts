@@ -10,25 +10,25 @@ describe('server <-> browser messages', () => {
   const toBuffer = (bytes: Uint8Array): ArrayBuffer => bytes.slice().buffer;
 
   it('round-trips a binary snapshot: layout JSON and cells as [agent, target, rtt, age] records', () => {
-    const bytes = encodeLiveFrame('snapshot', 3, [1, 7, 10_000, 250, 1, 8, 9_000, -1], layout);
+    const bytes = encodeLiveFrame('snapshot', 3, 10_500, [1, 7, 10_000, 250, 1, 8, 9_000, -1], layout);
     expect(bytes.length % 4).toBe(0);
     const parsed = parseServerToBrowser(toBuffer(bytes));
     if (!parsed.ok || parsed.value.type !== 'snapshot') throw new Error(JSON.stringify(parsed));
     expect(parsed.value.seq).toBe(3);
     expect(parsed.value.layout).toEqual(layout);
-    expect(parsed.value.cells.baseAt).toBe(10_000);
-    expect([...parsed.value.cells.records]).toEqual([1, 7, 250, 0, 1, 8, -1, 1000]);
+    expect(parsed.value.cells.serverNow).toBe(10_500);
+    expect([...parsed.value.cells.records]).toEqual([1, 7, 250, 500, 1, 8, -1, 1500]);
   });
 
-  it('sends a delta as 20 header bytes plus 16 bytes a cell', () => {
-    const bytes = encodeLiveFrame('delta', 9, [2, 3, 5_000, 42]);
+  it('sends a delta as 20 header bytes plus 16 bytes a cell, ages against the server clock (an agent ahead of it: negative)', () => {
+    const bytes = encodeLiveFrame('delta', 9, 4_990, [2, 3, 5_000, 42]);
     expect(bytes.length).toBe(LIVE_FRAME_HEADER_BYTES + 16);
     const parsed = parseServerToBrowser(toBuffer(bytes));
-    expect(parsed.ok && parsed.value).toEqual({ type: 'delta', seq: 9, cells: { baseAt: 5_000, records: new Int32Array([2, 3, 42, 0]) } });
+    expect(parsed.ok && parsed.value).toEqual({ type: 'delta', seq: 9, cells: { serverNow: 4_990, records: new Int32Array([2, 3, 42, -10]) } });
   });
 
   it('refuses binary frames whose length does not match whole records, or of an unknown version', () => {
-    const bytes = encodeLiveFrame('delta', 1, [2, 3, 5_000, 42]);
+    const bytes = encodeLiveFrame('delta', 1, 5_000, [2, 3, 5_000, 42]);
     expect(parseServerToBrowser(toBuffer(bytes.subarray(0, bytes.length - 4)))).toEqual({ ok: false, error: 'binary frame length does not match its records' });
     const v2 = bytes.slice();
     v2[1] = 2;

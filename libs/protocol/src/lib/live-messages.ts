@@ -42,10 +42,12 @@ export type LiveLayout = z.infer<typeof liveLayoutSchema>;
 
 /**
  * Cells as decoded from a binary frame: `records` holds CELL_RECORD_INTS int32 per cell,
- * [agentId, targetId, rtt (µs or negative RttCode), age (ms before baseAt)]; at = baseAt - age.
+ * [agentId, targetId, rtt (µs or negative RttCode), age (ms before serverNow)]; at = serverNow - age.
+ * serverNow is the server's clock when it sent the frame: the browser judges staleness on the
+ * server's time, so a browser whose own clock is off does not grey (or keep) the wrong cells.
  */
 export interface LiveCells {
-  baseAt: number;
+  serverNow: number;
   records: Int32Array;
 }
 export const CELL_RECORD_INTS = 4;
@@ -79,9 +81,9 @@ export const MAX_BROWSER_FRAME_BYTES = 4096;
 /*
  * Binary frame, little-endian:
  *   0  u8  kind (1 snapshot, 2 delta)     1  u8  format version (1)     2  u16 reserved (0)
- *   4  u32 seq                            8  f64 baseAt (epoch ms; the newest `at` in the frame)
+ *   4  u32 seq                            8  f64 serverNow (epoch ms, the server's clock)
  *   16 u32 metaBytes: UTF-8 JSON LiveLayout (snapshot only), space-padded to a multiple of 4
- *   20 meta, then records of 4 x i32: agentId, targetId, rtt, age = baseAt - at (ms, >= 0)
+ *   20 meta, then records of 4 x i32: agentId, targetId, rtt, age = serverNow - at (ms; < 0 for an agent clock slightly ahead)
  */
 export const LIVE_FRAME_VERSION = 1;
 export const LIVE_FRAME_HEADER_BYTES = 20;
@@ -89,13 +91,11 @@ export const LiveFrameKind = { SNAPSHOT: 1, DELTA: 2 } as const;
 const RECORD_BYTES = CELL_RECORD_INTS * 4;
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
-/** Encodes flat MonitoringService cells ([agentId, targetId, at, rtt, ...]) as a binary frame. */
-export function encodeLiveFrame(kind: 'snapshot', seq: number, flat: ArrayLike<number>, layout: LiveLayout): Uint8Array;
-export function encodeLiveFrame(kind: 'delta', seq: number, flat: ArrayLike<number>): Uint8Array;
-export function encodeLiveFrame(kind: 'snapshot' | 'delta', seq: number, flat: ArrayLike<number>, layout?: LiveLayout): Uint8Array {
+/** Encodes flat MonitoringService cells ([agentId, targetId, at, rtt, ...]) as a binary frame, at the server's `now`. */
+export function encodeLiveFrame(kind: 'snapshot', seq: number, now: number, flat: ArrayLike<number>, layout: LiveLayout): Uint8Array;
+export function encodeLiveFrame(kind: 'delta', seq: number, now: number, flat: ArrayLike<number>): Uint8Array;
+export function encodeLiveFrame(kind: 'snapshot' | 'delta', seq: number, now: number, flat: ArrayLike<number>, layout?: LiveLayout): Uint8Array {
   const count = Math.floor(flat.length / CELL_STRIDE);
-  let baseAt = 0;
-  for (let i = 0; i < count; i++) baseAt = Math.max(baseAt, flat[i * CELL_STRIDE + 2]);
   let meta = kind === 'snapshot' ? new TextEncoder().encode(JSON.stringify(layout)) : new Uint8Array(0);
   const padded = Math.ceil(meta.length / 4) * 4;
   if (padded !== meta.length) {
@@ -108,7 +108,7 @@ export function encodeLiveFrame(kind: 'snapshot' | 'delta', seq: number, flat: A
   view.setUint8(0, kind === 'snapshot' ? LiveFrameKind.SNAPSHOT : LiveFrameKind.DELTA);
   view.setUint8(1, LIVE_FRAME_VERSION);
   view.setUint32(4, seq, true);
-  view.setFloat64(8, baseAt, true);
+  view.setFloat64(8, now, true);
   view.setUint32(16, padded, true);
   bytes.set(meta, LIVE_FRAME_HEADER_BYTES);
   let o = LIVE_FRAME_HEADER_BYTES + padded;
@@ -117,7 +117,7 @@ export function encodeLiveFrame(kind: 'snapshot' | 'delta', seq: number, flat: A
     view.setInt32(o, flat[j], true);
     view.setInt32(o + 4, flat[j + 1], true);
     view.setInt32(o + 8, flat[j + 3], true);
-    view.setInt32(o + 12, baseAt - flat[j + 2], true);
+    view.setInt32(o + 12, now - flat[j + 2], true);
   }
   return bytes;
 }
@@ -134,14 +134,14 @@ export function decodeLiveFrame(buffer: ArrayBuffer): Parsed<ServerToBrowser> {
   if (view.getUint8(1) !== LIVE_FRAME_VERSION) return { ok: false, error: `unknown frame version ${view.getUint8(1)}` };
   if (kind !== LiveFrameKind.SNAPSHOT && kind !== LiveFrameKind.DELTA) return { ok: false, error: `unknown frame kind ${kind}` };
   const seqValue = view.getUint32(4, true);
-  const baseAt = view.getFloat64(8, true);
+  const serverNow = view.getFloat64(8, true);
   const metaBytes = view.getUint32(16, true);
   const start = LIVE_FRAME_HEADER_BYTES + metaBytes;
   if (metaBytes % 4 !== 0 || start > buffer.byteLength || (buffer.byteLength - start) % RECORD_BYTES !== 0) {
     return { ok: false, error: 'binary frame length does not match its records' };
   }
-  if (!Number.isFinite(baseAt)) return { ok: false, error: 'binary frame has no valid base time' };
-  const cells: LiveCells = { baseAt, records: int32s(buffer, start) };
+  if (!Number.isFinite(serverNow)) return { ok: false, error: 'binary frame has no valid server time' };
+  const cells: LiveCells = { serverNow, records: int32s(buffer, start) };
   if (kind === LiveFrameKind.DELTA) return { ok: true, value: { type: 'delta', seq: seqValue, cells } };
   let json: unknown;
   try {

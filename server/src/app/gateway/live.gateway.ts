@@ -1,4 +1,5 @@
-import { Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { Inject, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { CLOCK, type Clock } from '@meshping/node-kit';
 import { type OnGatewayConnection, WebSocketGateway } from '@nestjs/websockets';
 import {
   HEARTBEAT_INTERVAL_MS,
@@ -48,6 +49,7 @@ export class LiveGateway implements OnGatewayConnection, OnModuleInit, OnModuleD
     private readonly sessions: SessionStore,
     private readonly socketAuth: SocketAuth,
     private readonly settings: SettingsService,
+    @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
   onModuleInit(): void {
@@ -110,7 +112,7 @@ export class LiveGateway implements OnGatewayConnection, OnModuleInit, OnModuleD
       const cells = this.monitoring.drainChanges();
       if (cells.length === 0) return;
       this.seq += 1;
-      const frame = encodeLiveFrame('delta', this.seq, cells);
+      const frame = encodeLiveFrame('delta', this.seq, this.clock.now(), cells);
       for (const c of this.clients) this.sendRaw(c, frame);
     } catch (err) {
       this.logger.error({ event: 'live.push-failed', err });
@@ -148,7 +150,7 @@ export class LiveGateway implements OnGatewayConnection, OnModuleInit, OnModuleD
   /** Taken between ticks, so the next delta (seq + 1) carries exactly what changed after it. */
   private async snapshot(): Promise<Uint8Array> {
     const layout = await this.layout();
-    return encodeLiveFrame('snapshot', this.seq, this.monitoring.snapshotCells(), layout);
+    return encodeLiveFrame('snapshot', this.seq, this.clock.now(), this.monitoring.snapshotCells(), layout);
   }
 
   /** A browser that cannot keep up (megabytes unsent) is dropped; it reconnects and gets a snapshot. */

@@ -84,11 +84,21 @@ export class GridModel {
   private agentIdx = new IdIndex([]);
   private targetIdx = new IdIndex([]);
   private seq: number | null = null;
+  /** The server's time, as of the last frame or tick: staleness is judged on it, not on this browser's clock. */
   now = Date.now();
+  /** Server clock minus this browser's, from the last binary frame (network delay aside). */
+  private clockOffset = 0;
 
-  /** Applies a server message; answers 'resync' when a seq was missed (the caller asks for a snapshot). */
-  apply(message: ServerToBrowser): ApplyResult {
+  /**
+   * Applies a server message, received at `receivedAt` by this browser's clock; answers 'resync'
+   * when a seq was missed (the caller asks for a snapshot).
+   */
+  apply(message: ServerToBrowser, receivedAt = Date.now()): ApplyResult {
     if (message.type === 'error') return 'ok';
+    if (message.type !== 'layout') {
+      this.clockOffset = message.cells.serverNow - receivedAt;
+      this.now = message.cells.serverNow;
+    }
     if (message.type === 'snapshot') {
       this.setLayout(message.layout, false);
       this.merge(message.cells);
@@ -106,11 +116,12 @@ export class GridModel {
   }
 
   /**
-   * Moves the clock: cells whose newest sample got older than CELL_STALE_AFTER_MS turn grey. Only
+   * Moves the clock (this browser's time, turned into the server's): cells whose newest sample got
+   * older than CELL_STALE_AFTER_MS turn grey. Only
    * rows whose oldest coloured cell may have gone stale are scanned (rowOldest, kept by merge()).
    */
-  tick(now: number): void {
-    this.now = now;
+  tick(localNow: number): void {
+    const now = (this.now = localNow + this.clockOffset);
     const stale = now - CELL_STALE_AFTER_MS;
     const { at, state, cols, rowOldest } = this;
     for (let row = 0; row < this.rows; row++) {
@@ -191,7 +202,7 @@ export class GridModel {
   }
 
   /** The hot path (200,000 cells a second at 1,000 x 1,000): classify() inlined, arrays in locals. */
-  private merge({ baseAt, records }: LiveCells): void {
+  private merge({ serverNow, records }: LiveCells): void {
     const { cols, at, rtt, state, thresholdUs, online, agentIdx, targetIdx, rowOldest } = this;
     const stale = this.now - CELL_STALE_AFTER_MS;
     for (let r = 0; r + CELL_RECORD_INTS <= records.length; r += CELL_RECORD_INTS) {
@@ -199,7 +210,7 @@ export class GridModel {
       const col = targetIdx.get(records[r + 1]);
       if (row < 0 || col < 0) continue; // a pair the layout does not have (yet): the next layout brings it
       const i = row * cols + col;
-      const when = baseAt - records[r + 3];
+      const when = serverNow - records[r + 3];
       if (when < at[i]) continue; // older than what is shown
       at[i] = when;
       const v = records[r + 2];

@@ -32,10 +32,9 @@ describe(LiveGridStore.name, () => {
   beforeEach(() => {
     TestBed.configureTestingModule({ providers: [LiveGridStore] });
     store = TestBed.inject(LiveGridStore);
-    store.model.now = now;
     // alpha: one red cell; beta: two; gamma (hold): one yellow.
     const cells = [2, 11, now, RttCode.NO_REPLY, 1, 10, now, RttCode.NO_REPLY, 1, 12, now, RttCode.NO_REPLY, 3, 10, now, 150_000, 2, 10, now, 300];
-    store.apply(decode(encodeLiveFrame('snapshot', 1, cells, layout)));
+    store.apply(decode(encodeLiveFrame('snapshot', 1, now, cells, layout)));
   });
 
   it('shows approved and held agents by name, targets by name; pending ones only when asked', () => {
@@ -70,7 +69,7 @@ describe(LiveGridStore.name, () => {
   it('re-filters "only problems" as the data changes', () => {
     store.setOptions({ onlyProblems: true });
     expect(colNames()).toContain('192.0.2.11');
-    store.apply(decode(encodeLiveFrame('delta', 2, [2, 11, now + 1, 500])));
+    store.apply(decode(encodeLiveFrame('delta', 2, now, [2, 11, now + 1, 500])));
     expect(colNames()).not.toContain('192.0.2.11');
   });
 
@@ -82,7 +81,7 @@ describe(LiveGridStore.name, () => {
     const gamma = store.model.indexOfAgent(3);
     expect(store.describe(gamma, store.model.indexOfTarget(10))?.text).toBe('gamma → router: 150 ms, over the 100 ms threshold');
     const epsilon = store.model.indexOfAgent(5);
-    store.apply(decode(encodeLiveFrame('delta', 2, [5, 10, now, 300])));
+    store.apply(decode(encodeLiveFrame('delta', 2, now, [5, 10, now, 300])));
     expect(store.describe(epsilon, store.model.indexOfTarget(10))?.text).toBe('epsilon → router: no data (agent offline)');
     expect(store.describe(gamma, store.model.indexOfTarget(11))?.text).toBe('gamma → 192.0.2.11: no data yet');
   });
