@@ -96,6 +96,15 @@ describe('Meshping in Chromium: setup, live grid, users and roles', () => {
     await shot('live-grid-hover-pinned');
     await chart.getByRole('button', { name: 'Close' }).click();
     await chart.waitFor({ state: 'detached' });
+    // From the keyboard: arrows move without opening charts, Enter pins one, Escape closes it.
+    await page.mouse.move(0, 0);
+    await grid.focusCell(local, '127.0.0.1');
+    expect(await chart.count()).toBe(0);
+    await page.keyboard.press('Enter');
+    await chart.getByText(/→ 127\.0\.0\.1/).waitFor();
+    await chart.getByRole('button', { name: '24 h' }).waitFor();
+    await page.keyboard.press('Escape');
+    await chart.waitFor({ state: 'detached' });
     await grid.filter('');
   });
 

@@ -21,6 +21,8 @@ export interface CellPointer extends Hit {
   y: number;
   size: number;
   pinned: boolean;
+  /** Moved to by the keyboard: the cell line follows, the chart waits for Enter (no request per key). */
+  keyboard: boolean;
 }
 
 /**
@@ -269,7 +271,7 @@ export class GridCanvasComponent {
     r.focus = hit;
     this.scrollIntoView(x, y);
     this.redraw();
-    this.pointed.emit(this.pointer(hit, false));
+    this.pointed.emit(this.pointer(hit, false, true));
   }
 
   private scrollIntoView(x: number, y: number): void {
@@ -293,11 +295,11 @@ export class GridCanvasComponent {
     return hit && hit.row >= 0 && hit.col >= 0 ? hit : null;
   }
 
-  private pointer(hit: Hit, pinned: boolean): CellPointer {
+  private pointer(hit: Hit, pinned: boolean, keyboard = false): CellPointer {
     const r = this.renderer as GridRenderer;
     const box = this.scrollerRef().nativeElement.getBoundingClientRect();
     const rect = r.cellRect(hit) ?? { x: 0, y: 0, size: 0 };
-    return { ...hit, x: box.left + rect.x, y: box.top + rect.y, size: rect.size, pinned };
+    return { ...hit, x: box.left + rect.x, y: box.top + rect.y, size: rect.size, pinned, keyboard };
   }
 
   private readPalette(): Palette {
