@@ -52,7 +52,7 @@ export class GridRenderer {
   private pixels = new Uint32Array(0);
   private colours = new Uint32Array(4);
   private palette!: Palette;
-  private view: GridView = { rows: new Int32Array(0), cols: new Int32Array(0), rowPos: new Int32Array(0), colPos: new Int32Array(0) };
+  private view: GridView = { layout: -1, rows: new Int32Array(0), cols: new Int32Array(0), rowPos: new Int32Array(0), colPos: new Int32Array(0) };
   private vp: Viewport = { width: 0, height: 0, dpr: 1, scrollX: 0, scrollY: 0, cell: 14 };
   focus: Hit | null = null;
 

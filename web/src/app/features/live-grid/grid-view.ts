@@ -22,6 +22,8 @@ export const DEFAULT_VIEW: ViewOptions = { rowSort: 'name', colSort: 'name', age
 
 /** Rows and columns shown, in order, as indexes into the model; and each index's position (or -1). */
 export interface GridView {
+  /** The model's layoutVersion it was made for: a new layout is always a new view (redrawn whole). */
+  layout: number;
   rows: Int32Array;
   cols: Int32Array;
   rowPos: Int32Array;
@@ -79,10 +81,10 @@ export function computeView(model: GridModel, o: ViewOptions): GridView {
   if (o.colSort === 'name') cols.sort(colByName);
   else if (o.colSort === 'problems') cols.sort((a, b) => model.colProblems[b] - model.colProblems[a] || colByName(a, b));
   else cols.sort((a, b) => collator.compare(model.targets[a].group ?? '\uffff', model.targets[b].group ?? '\uffff') || colByName(a, b));
-  return positions(Int32Array.from(rows), Int32Array.from(cols), model.rows, model.cols);
+  return { layout: model.layoutVersion, ...positions(Int32Array.from(rows), Int32Array.from(cols), model.rows, model.cols) };
 }
 
-function positions(rows: Int32Array, cols: Int32Array, nRows: number, nCols: number): GridView {
+function positions(rows: Int32Array, cols: Int32Array, nRows: number, nCols: number): Omit<GridView, 'layout'> {
   const rowPos = new Int32Array(nRows).fill(-1);
   const colPos = new Int32Array(nCols).fill(-1);
   rows.forEach((r, p) => (rowPos[r] = p));

@@ -66,10 +66,16 @@ describe(LiveGridStore.name, () => {
     expect(colNames()).toEqual(['192.0.2.11', 'dns', 'router']);
   });
 
-  it('re-filters "only problems" as the data changes', () => {
+  it('re-filters "only problems" as the data changes, keeping the view while its order holds', () => {
     store.setOptions({ onlyProblems: true });
     expect(colNames()).toContain('192.0.2.11');
-    store.apply(decode(encodeLiveFrame('delta', 2, now, [2, 11, now + 1, 500])));
+    const before = store.view();
+    store.apply(decode(encodeLiveFrame('delta', 2, now, [2, 10, now + 1, 310])));
+    expect(store.view()).toBe(before);
+    // A new layout (here: a new global threshold) is a new view even with the same rows and columns.
+    store.apply({ type: 'layout', seq: 3, layout: { ...layout, latencyThresholdMs: 200 } });
+    expect(store.view()).not.toBe(before);
+    store.apply(decode(encodeLiveFrame('delta', 4, now, [2, 11, now + 1, 500])));
     expect(colNames()).not.toContain('192.0.2.11');
   });
 

@@ -18,6 +18,12 @@ export interface CellInfo {
   text: string;
 }
 
+/** Same layout, same rows and columns in the same order. */
+function sameView(a: GridView, b: GridView): boolean {
+  const same = (x: Int32Array, y: Int32Array) => x.length === y.length && x.every((v, i) => v === y[i]);
+  return a.layout === b.layout && same(a.rows, b.rows) && same(a.cols, b.cols);
+}
+
 const STATUS_WORDS: Record<CellStatus, string> = { ok: 'within', slow: 'over', down: 'no reply', unknown: 'no data' };
 
 /**
@@ -48,13 +54,19 @@ export class LiveGridStore {
   readonly groups = computed(() => targetGroups(this.targets()));
   readonly globalThresholdMs = computed(() => (this.layoutSig(), this.model.globalThresholdMs));
 
-  /** Rows and columns shown. Problem-driven views follow the data (re-sorted at most once a second). */
-  readonly view = computed<GridView>(() => {
-    this.layoutSig();
-    const o = this.options();
-    if (o.onlyProblems || o.rowSort === 'problems' || o.colSort === 'problems') this.frame();
-    return computeView(this.model, o);
-  });
+  /**
+   * Rows and columns shown. Problem-driven views follow the data (re-sorted at most once a second);
+   * an unchanged order keeps its object, so the canvas does not rebuild its bitmap for nothing.
+   */
+  readonly view = computed<GridView>(
+    () => {
+      this.layoutSig();
+      const o = this.options();
+      if (o.onlyProblems || o.rowSort === 'problems' || o.colSort === 'problems') this.frame();
+      return computeView(this.model, o);
+    },
+    { equal: sameView },
+  );
 
   /** Red and yellow cells in the whole grid, and agents marked offline / hold / pending. */
   readonly summary = computed(() => {
