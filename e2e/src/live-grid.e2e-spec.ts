@@ -124,7 +124,8 @@ describe('Meshping in Chromium: setup, live grid, users and roles', () => {
   });
 
   it('turns a target that does not answer red, on the canvas and in words', async () => {
-    // On this host's own subnet, with nobody at that address: no echo reply ever comes.
+    // TEST-NET-1 (RFC 5737): routed (here on-link, elsewhere via the default route), never answered.
+    // A host without any route would get a send error instead: grey, not red.
     await addTarget('192.0.2.77', 'nobody home');
     await page.getByRole('link', { name: 'Grid' }).click();
     await grid.focusCell(local, 'nobody home');
