@@ -1,6 +1,6 @@
 import { Body, Controller, Get, Patch, Req } from '@nestjs/common';
 import { ApiOkResponse, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
-import { IsBoolean, IsOptional } from 'class-validator';
+import { IsBoolean, IsInt, IsOptional, Max, Min } from 'class-validator';
 import type { Request } from 'express';
 import { Access } from '../auth/access.decorator';
 import { actorOf } from '../auth/request-context';
@@ -8,6 +8,7 @@ import { SettingsService, type Settings } from './settings.service';
 
 class SettingsDto implements Settings {
   @ApiProperty({ description: 'Approved agents become targets of every agent (full mesh)' }) fullMesh!: boolean;
+  @ApiProperty({ description: 'Samples and gaps are kept this many hours (default MESHPING_RETENTION_HOURS, 24)' }) retentionHours!: number;
 }
 
 class UpdateSettingsDto implements Partial<Settings> {
@@ -15,6 +16,13 @@ class UpdateSettingsDto implements Partial<Settings> {
   @IsOptional()
   @IsBoolean()
   fullMesh?: boolean;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: 8760, description: 'Hours of samples to keep; older data is deleted within minutes' })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(8760)
+  retentionHours?: number;
 }
 
 @ApiTags('settings')
