@@ -123,7 +123,10 @@ export class MonitoringService implements OnModuleInit, OnApplicationShutdown {
       samples,
     }));
     const provisional = this.gapDetector.provisional(agentId, from, to, finalBefore);
-    return [...recorded, ...provisional].sort((a, b) => a.from - b.from);
+    // The agent's own report explains a silence better than the detector: dropped spans win.
+    const dropped = recorded.filter((g) => g.reason === 'dropped');
+    const silences = [...recorded.filter((g) => g.reason !== 'dropped'), ...provisional].flatMap((g) => subtract(g, dropped));
+    return [...dropped, ...silences].sort((a, b) => a.from - b.from);
   }
 
   @Interval(COMPACT_EVERY_MS)
@@ -153,6 +156,7 @@ export class MonitoringService implements OnModuleInit, OnApplicationShutdown {
    */
   async enforceRetention(hours: number): Promise<{ droppedHours: number; droppedGaps: number; freedPages: number }> {
     const cutoff = this.clock.now() - hours * HOUR_MS;
+    this.store.retainFrom = cutoff;
     let droppedHours = 0;
     for (const hour of await this.samples.chunkHours()) {
       if ((hour + 1) * HOUR_MS > cutoff) break;
@@ -191,4 +195,19 @@ export class MonitoringService implements OnModuleInit, OnApplicationShutdown {
       if (s.at < now - MAX_AGE_MS) throw new RejectedBatchError(`sample time ${s.at} is older than the buffer window`);
     }
   }
+}
+
+/** The parts of a gap not covered by any of `covers`. */
+function subtract(gap: Gap, covers: readonly Gap[]): Gap[] {
+  let parts = [gap];
+  for (const c of covers) {
+    parts = parts.flatMap((p) => {
+      if (c.to <= p.from || c.from >= p.to) return [p];
+      const out: Gap[] = [];
+      if (c.from > p.from) out.push({ ...p, to: c.from });
+      if (c.to < p.to) out.push({ ...p, from: c.to });
+      return out;
+    });
+  }
+  return parts;
 }

@@ -13,7 +13,7 @@ const EVERY_MS = 5 * 60_000;
 @Injectable()
 export class RetentionService implements OnModuleInit {
   private readonly logger = new Logger(RetentionService.name);
-  private running: Promise<void> | null = null;
+  private tail: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly settings: SettingsService,
@@ -26,8 +26,9 @@ export class RetentionService implements OnModuleInit {
 
   @Interval(EVERY_MS)
   enforce(): Promise<void> {
-    this.running ??= this.run().finally(() => (this.running = null));
-    return this.running;
+    // One run at a time; a request during a run (a changed setting) runs again after it.
+    this.tail = this.tail.then(() => this.run());
+    return this.tail;
   }
 
   private async run(): Promise<void> {

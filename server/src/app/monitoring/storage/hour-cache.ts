@@ -168,6 +168,12 @@ export class HourCache {
     return ats.length;
   }
 
+  /** From this time on the ring holds every sample of the pair it was given (Infinity: none). */
+  coveredFrom(p: number): number {
+    const head = this.heads[p];
+    return head === NONE ? Infinity : (head - RING_SLOTS + 1 + SLACK_SLOTS) * SLOT_MS;
+  }
+
   /** The pair's newest sample, or null. */
   latest(p: number): { at: number; value: number } | null {
     const head = this.heads[p];

@@ -9,8 +9,6 @@ const MAX_GROUP_SAMPLES = 50_000;
 const PAIRS_PER_SLICE = 2_000;
 /** A bucket is written as chunks this long after it ended (late results of a slow flush land first). */
 export const COMPACT_GRACE_MS = 30_000;
-/** Reads take memory for times after now minus this; older from disk (written minutes after the bucket ends). */
-export const MEMORY_READ_MS = 50 * 60_000;
 const PAGE = 5_000;
 
 export interface PairSamples {
@@ -52,6 +50,10 @@ export class SampleStore {
   private lastDirty = new Float64Array(1024).fill(-1);
   private readonly writer = new ByteWriter(1 << 16);
   private compacting: Promise<void> | null = null;
+  /** The cache holds everything ingested since this time (what was on disk at start was loaded from here). */
+  private completeSince = -Infinity;
+  /** Retention: nothing older than this is served (the cache may still hold a stale pair's older samples). */
+  retainFrom = -Infinity;
 
   constructor(
     private readonly sql: SampleSql,
@@ -260,6 +262,7 @@ export class SampleStore {
   /** Loads the chunks of the last hour into the cache. */
   private async warm(): Promise<void> {
     const from = this.now() - RING_SLOTS * SLOT_MS;
+    this.completeSince = from;
     for (let hour = Math.floor(from / HOUR_MS); hour <= Math.floor(this.now() / HOUR_MS) + 1; hour++) {
       const fromBucket = Math.max(0, Math.floor((from - hour * HOUR_MS) / BUCKET_MS));
       if (fromBucket >= BUCKETS_PER_HOUR) continue;
@@ -277,10 +280,16 @@ export class SampleStore {
     }
   }
 
-  /** One pair's samples with from <= at < to, in time order: memory for the recent part, chunks before. */
+  /**
+   * One pair's samples with from <= at < to, in time order: memory for the part the hour cache
+   * covers, chunks on disk before it (a bucket is written there seconds after it closes).
+   */
   async readPair(agentId: number, targetId: number, from: number, to: number): Promise<PairSamples> {
     const out: PairSamples = { at: [], rtt: [] };
-    const memoryFrom = this.now() - MEMORY_READ_MS;
+    from = Math.max(from, this.retainFrom);
+    if (from >= to) return out;
+    const p = this.cache.pair(agentId, targetId, false);
+    const memoryFrom = p >= 0 ? Math.max(this.cache.coveredFrom(p), this.completeSince) : Infinity;
     if (from < memoryFrom) {
       const diskTo = Math.min(to, memoryFrom);
       const chunks = await this.sql.readPairChunks(agentId, targetId, Math.floor(from / HOUR_MS), Math.floor((diskTo - 1) / HOUR_MS));
@@ -291,7 +300,6 @@ export class SampleStore {
         });
       }
     }
-    const p = this.cache.pair(agentId, targetId, false);
     if (p >= 0 && to > memoryFrom) {
       this.cache.read(p, Math.max(from, memoryFrom), to, (at, v) => (out.at.push(at), out.rtt.push(valueToRtt(v))));
     }
