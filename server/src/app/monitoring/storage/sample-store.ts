@@ -296,7 +296,9 @@ export class SampleStore {
       for (const c of chunks) {
         if (c.start + BUCKET_MS <= from || c.start >= diskTo) continue;
         decodeChunk(c.start, c.data, (at, v) => {
-          if (at >= from && at < diskTo) out.at.push(at), out.rtt.push(valueToRtt(v));
+          if (at < from || at >= diskTo) return;
+          out.at.push(at);
+          out.rtt.push(valueToRtt(v));
         });
       }
     }
