@@ -1,6 +1,7 @@
-import { BadRequestException, Controller, Get, Inject, Param, ParseIntPipe, Query } from '@nestjs/common';
+import { BadRequestException, Controller, Get, Inject, Param, ParseIntPipe, Query, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { CLOCK, type Clock } from '@meshping/node-kit';
+import type { Response } from 'express';
 import { AgentsService } from '../agents/agents.service';
 import { Access } from '../auth/access.decorator';
 import { TargetsService } from '../targets/targets.service';
@@ -49,9 +50,10 @@ export class MonitoringController {
     @Param('agentId', ParseIntPipe) agentId: number,
     @Param('targetId', ParseIntPipe) targetId: number,
     @Query() query: PairSeriesQueryDto,
+    @Res({ passthrough: true }) res: Response,
   ): Promise<PairSeriesDto> {
     const { from, to } = this.window(query);
-    return this.monitoring.series(agentId, targetId, from, to, query.points ?? 360);
+    return timed(res, () => this.monitoring.series(agentId, targetId, from, to, query.points ?? 360));
   }
 
   @Get('pairs/:agentId/:targetId/stats')
@@ -61,9 +63,10 @@ export class MonitoringController {
     @Param('agentId', ParseIntPipe) agentId: number,
     @Param('targetId', ParseIntPipe) targetId: number,
     @Query() query: PairWindowDto,
+    @Res({ passthrough: true }) res: Response,
   ): Promise<PairStatsDto> {
     const { from, to } = this.window(query);
-    return this.monitoring.stats(agentId, targetId, from, to);
+    return timed(res, () => this.monitoring.stats(agentId, targetId, from, to));
   }
 
   private window(query: PairWindowDto): { from: number; to: number } {
@@ -73,4 +76,12 @@ export class MonitoringController {
     if (to - from > MAX_WINDOW_MS) throw new BadRequestException(`the window may span at most ${MAX_WINDOW_MS / HOUR_MS} hours`);
     return { from, to };
   }
+}
+
+/** Tells the client how long the query itself took (Server-Timing: shown by browsers' dev tools, read by the benchmark). */
+async function timed<T>(res: Response, work: () => Promise<T>): Promise<T> {
+  const started = process.hrtime.bigint();
+  const result = await work();
+  res.setHeader('Server-Timing', `query;dur=${(Number(process.hrtime.bigint() - started) / 1e6).toFixed(3)}`);
+  return result;
 }
