@@ -41,7 +41,8 @@ export class MetricsController implements OnModuleDestroy {
     const mem = process.memoryUsage();
     const cpu = process.cpuUsage();
     const lines: [string, string, string, number][] = [
-      ['meshping_event_loop_stall_max_seconds{window="1m"}', 'gauge', 'Longest event-loop pause in the last minute', lastMinute / 1000],
+      ['meshping_event_loop_stall_max_seconds{window="10s"}', 'gauge', 'Longest event-loop pause: in the last complete 10-s window, the last minute, since start', (this.windows.at(-1) ?? 0) / 1000],
+      ['meshping_event_loop_stall_max_seconds{window="1m"}', 'gauge', '', lastMinute / 1000],
       ['meshping_event_loop_stall_max_seconds{window="start"}', 'gauge', 'Longest event-loop pause since start', Math.max(this.maxSinceStart, current) / 1000],
       ['meshping_samples_ingested_total', 'counter', 'Samples committed', s.ingested],
       ['meshping_samples_duplicate_total', 'counter', 'Samples received again and not stored twice', s.duplicates],

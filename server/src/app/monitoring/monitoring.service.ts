@@ -4,7 +4,6 @@ import { CLOCK, type Clock } from '@meshping/node-kit';
 import { BUFFER_WINDOW_MS, decodeResults, PROBE_INTERVAL_MS, type DroppedReport, type ResultsBatch, type Sample } from '@meshping/protocol';
 import { AgentsService } from '../agents/agents.service';
 import { TargetsService } from '../targets/targets.service';
-import { LatestCells } from './latest-cells';
 import { downsample, pairStats, type PairStats, type SeriesPoint } from './pair-stats';
 import { HOUR_MS, SamplesRepository } from './samples.repository';
 import { GapDetector, type Gap } from './storage/gap-detector';
@@ -39,7 +38,6 @@ export interface PairSeries {
 @Injectable()
 export class MonitoringService implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(MonitoringService.name);
-  private readonly latest = new LatestCells();
   readonly store: SampleStore;
   private readonly gapDetector: GapDetector;
   private approved = new Set<number>();
@@ -60,9 +58,6 @@ export class MonitoringService implements OnModuleInit, OnApplicationShutdown {
     const started = Date.now();
     await this.store.recover();
     await this.gapDetector.load();
-    const cells = this.store.latestCells();
-    for (let i = 0; i < cells.length; i += 4) this.latest.apply(cells[i], [{ targetId: cells[i + 1], at: cells[i + 2], rtt: cells[i + 3] }]);
-    this.latest.drainChanges();
     this.ready = true;
     this.logger.log({ event: 'storage.recovered', pairs: this.store.cache.pairs, ms: Date.now() - started });
   }
@@ -80,9 +75,7 @@ export class MonitoringService implements OnModuleInit, OnApplicationShutdown {
     // Results for a target deleted while they were in flight are dropped; the rest is stored.
     const samples = decodeResults(batch).filter((s) => !this.targets.wasDeleted(s.targetId));
     this.check(samples);
-    const added = await this.store.ingest(agentId, samples);
-    this.latest.apply(agentId, samples);
-    return added;
+    return this.store.ingest(agentId, samples);
   }
 
   /** Records results an agent had to drop, as a gap; resolves once committed (then it is acknowledged). */
@@ -90,12 +83,14 @@ export class MonitoringService implements OnModuleInit, OnApplicationShutdown {
     await this.store.enqueue(() => this.samples.insertGap(agentId, report.from, report.to + 1, 'dropped', report.samples));
   }
 
+  /** The newest sample of every cell (pair), flat [agentId, targetId, at, rtt, ...] (see CELL_STRIDE). */
   snapshotCells(): number[] {
-    return this.latest.all();
+    return this.store.latestCells();
   }
 
+  /** The newest sample of each cell that got samples since the previous call, flat like snapshotCells; one consumer. */
   drainChanges(): number[] {
-    return this.latest.drainChanges();
+    return this.store.drainChanges();
   }
 
   pairSince(agentId: number, targetId: number, since: number): Promise<PairSamples> {

@@ -4,9 +4,9 @@ import { HourCache, InsertResult, RING_SLOTS, SLOT_MS } from './hour-cache';
 import { ByteWriter, decodeChunk, decodeJournal, encodeChunk, encodeJournal, rttToValue, valueToRtt } from './sample-codec';
 
 /** Samples per group commit at most (bounds the synchronous work of one flush: a few ms). */
-const MAX_GROUP_SAMPLES = 50_000;
+const MAX_GROUP_SAMPLES = 20_000;
 /** Pairs per chunk-writing transaction during compaction (one slice of synchronous encoding). */
-const PAIRS_PER_SLICE = 2_000;
+const PAIRS_PER_SLICE = 1_000;
 /** A bucket is written as chunks this long after it ended (late results of a slow flush land first). */
 export const COMPACT_GRACE_MS = 30_000;
 const PAGE = 5_000;
@@ -49,6 +49,9 @@ export class SampleStore {
   private readonly dirty = new Map<number, Set<number>>();
   private lastDirty = new Float64Array(1024).fill(-1);
   private readonly writer = new ByteWriter(1 << 16);
+  /** Pairs with new samples since the last drainChanges (the live feed), without duplicates. */
+  private changed: number[] = [];
+  private isChanged = new Uint8Array(1024);
   private compacting: Promise<void> | null = null;
   /** The cache holds everything ingested since this time (what was on disk at start was loaded from here). */
   private completeSince = -Infinity;
@@ -94,6 +97,7 @@ export class SampleStore {
     const cache = this.cache;
     const placed: number[] = [];
     const placedAt: number[] = [];
+    const touched: number[] = [];
     const added: number[] = [];
     const journal: { agentId: number; targetId: number[]; at: number[]; rtt: number[] }[] = [];
     let maxAt = 0;
@@ -110,6 +114,7 @@ export class SampleStore {
         }
         placed.push(pos);
         placedAt.push(s.at);
+        touched.push(p);
         j.targetId.push(s.targetId);
         j.at.push(s.at);
         j.rtt.push(s.rtt);
@@ -131,7 +136,29 @@ export class SampleStore {
       }
     }
     this.stats.ingested += placed.length;
+    if (this.isChanged.length < cache.pairs) {
+      const next = new Uint8Array(cache.pairs * 2);
+      next.set(this.isChanged);
+      this.isChanged = next;
+    }
+    for (const p of touched) {
+      if (this.isChanged[p]) continue;
+      this.isChanged[p] = 1;
+      this.changed.push(p);
+    }
     group.forEach((p, i) => p.resolve(added[i]));
+  }
+
+  /** The newest sample of every pair changed since the previous call, flat [agentId, targetId, at, rtt, ...]. */
+  drainChanges(): number[] {
+    const out: number[] = [];
+    for (const p of this.changed) {
+      this.isChanged[p] = 0;
+      const l = this.cache.latest(p);
+      if (l) out.push(this.cache.agentOf(p), this.cache.targetOf(p), l.at, valueToRtt(l.value));
+    }
+    this.changed = [];
+    return out;
   }
 
   private markDirty(p: number, at: number): void {
