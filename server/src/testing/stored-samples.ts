@@ -1,6 +1,5 @@
 import { Database, OPEN_READONLY } from 'sqlite3';
-import { BUCKET_MS, HOUR_MS } from '../app/monitoring/samples.repository';
-import { decodeChunk, decodeJournal, valueToRtt } from '../app/monitoring/storage/sample-codec';
+import { BUCKET_MS, decodeChunk, decodeJournal, HOUR_MS, valueToRtt } from '../app/monitoring/storage/sample-codec';
 
 export interface StoredRow {
   agent_id: number;
@@ -25,7 +24,7 @@ function query<T>(db: Database, sql: string): Promise<T[]> {
 }
 
 /** Reads every stored sample straight from a Meshping SQLite file (read-only), decoding chunks and journal. */
-export async function readStoredSamples(file: string): Promise<StoredSamples> {
+export async function readStoredSamples(file: string): Promise<StoredSamples & { integrity: string }> {
   const db = await new Promise<Database>((resolve, reject) => {
     const d = new Database(file, OPEN_READONLY, (err) => (err ? reject(err) : resolve(d)));
   });
@@ -42,6 +41,7 @@ export async function readStoredSamples(file: string): Promise<StoredSamples> {
     for (const r of await query<{ data: Buffer }>(db, 'SELECT data FROM sample_journal ORDER BY id')) {
       decodeJournal(r.data, (agent_id, target_id, at, rtt) => journal.push({ agent_id, target_id, at, rtt }));
     }
+    const [{ integrity_check: integrity }] = await query<{ integrity_check: string }>(db, 'PRAGMA integrity_check');
     const key = (r: StoredRow) => `${r.agent_id}/${r.target_id}/${r.at}`;
     const duplicates: string[] = [];
     const merged = new Map<string, StoredRow>();
@@ -55,7 +55,7 @@ export async function readStoredSamples(file: string): Promise<StoredSamples> {
       }
     }
     const all = [...merged.values()].sort((a, b) => a.agent_id - b.agent_id || a.target_id - b.target_id || a.at - b.at);
-    return { chunks, journal, all, duplicates };
+    return { chunks, journal, all, duplicates, integrity };
   } finally {
     db.close();
   }

@@ -2,10 +2,9 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 
-export const HOUR_MS = 3_600_000;
-/** One chunk row holds one pair's samples of this span (60 samples at the 5-s interval). */
-export const BUCKET_MS = 5 * 60_000;
-export const BUCKETS_PER_HOUR = HOUR_MS / BUCKET_MS;
+import { BUCKET_MS, HOUR_MS } from './storage/sample-codec';
+
+export { BUCKET_MS, BUCKETS_PER_HOUR, HOUR_MS } from './storage/sample-codec';
 /** Chunk rows per INSERT statement (4 parameters each, well under SQLite's parameter limit). */
 const ROWS_PER_STATEMENT = 400;
 

@@ -1,5 +1,10 @@
 import { PROBE_INTERVAL_MS } from '@meshping/protocol';
 
+export const HOUR_MS = 3_600_000;
+/** One chunk row holds one pair's samples of this span (60 samples at the 5-s interval). */
+export const BUCKET_MS = 5 * 60_000;
+export const BUCKETS_PER_HOUR = HOUR_MS / BUCKET_MS;
+
 /**
  * Fixed-point RTT values shared by the hour cache (18 bits of a 32-bit slot) and the on-disk
  * chunks: 0 means "no sample", 1..3 the negative RttCodes, then µs exactly up to EXACT_LIMIT and in
