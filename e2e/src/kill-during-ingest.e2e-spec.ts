@@ -1,41 +1,22 @@
 import { enrollmentKey, generateAgentKeyPair, newNonce, registrationProof, seal, signChallenge, type AgentKeyPair } from '@meshping/node-kit';
 import { decodePassphrase, encodeResults, PROBE_INTERVAL_MS, PROTOCOL_VERSION, RttCode, type ResultsBatch } from '@meshping/protocol';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import WebSocket from 'ws';
 import { rttToValue, valueToRtt } from '../../server/src/app/monitoring/storage/sample-codec';
 import { readStoredSamples } from '../../server/src/testing/stored-samples';
-import { ROOT } from './meshping-process';
+import { MeshpingProcess } from './meshping-process';
 
 const AGENTS = 100;
 const TARGETS = 1000;
 const BUCKET_MS = 5 * 60_000;
 
 /** The built server alone (no local agent), TLS on with its generated certificate, on a free port. */
-async function startServer(dataDir: string): Promise<{ child: ChildProcess; url: string; log: string[] }> {
+function startServer(dataDir: string): Promise<MeshpingProcess> {
   const targets = Array.from({ length: TARGETS }, (_, i) => `10.${(i >> 8) & 255}.${i & 255}.1`).join(',');
-  const child = spawn(process.execPath, [join(ROOT, 'dist/server/main.js')], {
-    env: { ...process.env, MESHPING_DATA_DIR: dataDir, MESHPING_PORT: '0', MESHPING_INITIAL_TARGETS: targets, MESHPING_LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const log: string[] = [];
-  child.stderr?.on('data', (d) => log.push(d.toString()));
-  const url = await new Promise<string>((ok, fail) => {
-    const timer = setTimeout(() => fail(new Error(`server did not start:\n${log.join('\n')}`)), 30_000);
-    child.once('exit', (code) => fail(new Error(`server exited with ${code}:\n${log.join('\n')}`)));
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      log.push(line);
-      if (line.includes('"event":"listening"')) {
-        clearTimeout(timer);
-        ok(JSON.parse(line).url);
-      }
-    });
-  });
-  return { child, url, log };
+  return MeshpingProcess.start({ MESHPING_DATA_DIR: dataDir, MESHPING_INITIAL_TARGETS: targets, MESHPING_LOG_LEVEL: 'warn' }, 'dist/server/main.js');
 }
 
 /** JSON over HTTPS with a cookie jar and the CSRF header; the server's certificate is self-signed. */
@@ -112,25 +93,23 @@ function track(agent: SimAgent): void {
  */
 describe('Killing the server with SIGKILL during ingest', () => {
   let dataDir: string;
-  let server: Awaited<ReturnType<typeof startServer>> | null = null;
+  let server: MeshpingProcess | null = null;
   const sockets: WebSocket[] = [];
 
   beforeAll(() => {
     dataDir = mkdtempSync(join(tmpdir(), 'meshping-kill-'));
   });
 
-  afterAll(() => {
+  afterAll(async () => {
     for (const ws of sockets) ws.terminate();
-    server?.child.kill('SIGKILL');
+    await server?.kill();
     rmSync(dataDir, { recursive: true, force: true });
   });
 
   it('loses nothing acknowledged, stores nothing twice, and leaves an intact database', async () => {
     server = await startServer(dataDir);
     const api = new Api(server.url);
-    const setupLine = server.log.find((l) => l.includes('setup.required')) as string;
-    const setupCode = /setup code to create the first admin: ([A-Za-z0-9_-]+)/.exec(setupLine)?.[1];
-    await api.call('POST', '/api/auth/setup', { setupCode, username: 'admin', password: 'admin password 1' });
+    await api.call('POST', '/api/auth/setup', { setupCode: server.setupCode, username: 'admin', password: 'admin password 1' });
     const { passphrase } = await api.call('GET', '/api/enrollment');
     const p = decodePassphrase(passphrase);
     if (!p) throw new Error('no passphrase');
@@ -173,8 +152,7 @@ describe('Killing the server with SIGKILL during ingest', () => {
       tick++;
       await new Promise((r) => setTimeout(r, 1000));
     }
-    server.child.kill('SIGKILL');
-    await new Promise((r) => server?.child.once('exit', r));
+    await server.kill();
     for (const ws of sockets.splice(0)) ws.terminate();
 
     const acked = agents.reduce((n, a) => n + [...a.acked].reduce((m, seq) => m + (a.batches.get(seq) as ResultsBatch).target.length, 0), 0);
@@ -212,8 +190,7 @@ describe('Killing the server with SIGKILL during ingest', () => {
     sockets.push(ws);
     ws.send(JSON.stringify({ type: 'hello', protocol: PROTOCOL_VERSION, agent: { hostname: 'kill-0', version: '0.1.0', addresses: [] }, auth: { kind: 'key', publicKey: a.keys.publicKey } }));
     const { nonce } = await next(ws, (m) => m.type === 'challenge');
-    const fingerprint = JSON.parse(server.log.find((l) => l.includes('"event":"listening"')) as string).fingerprint;
-    ws.send(JSON.stringify({ type: 'challenge-response', signature: signChallenge(a.keys.privateKeyPem, nonce, fingerprint) }));
+    ws.send(JSON.stringify({ type: 'challenge-response', signature: signChallenge(a.keys.privateKeyPem, nonce, server.fingerprint ?? '') }));
     await next(ws, (m) => m.type === 'welcome');
     a.ws = ws;
     a.acked = new Set();
@@ -222,9 +199,7 @@ describe('Killing the server with SIGKILL during ingest', () => {
     while (a.acked.size < a.batches.size) await new Promise((r) => setTimeout(r, 50));
     for (const other of agents.slice(1)) other.acked.clear(); // checked above already
 
-    const stopped = new Promise((r) => server?.child.once('exit', r));
-    server.child.kill('SIGTERM');
-    await stopped;
+    await server.stop(); // SIGTERM: a clean shutdown (the data directory is ours, kept until afterAll)
     server = null;
     const final = await expectAllOnce();
     const sent = [...a.batches.values()].reduce((n, b) => n + b.target.length, 0);
