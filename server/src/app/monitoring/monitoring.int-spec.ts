@@ -2,6 +2,7 @@ import { encodeResults, PROBE_INTERVAL_MS, PROTOCOL_VERSION, RttCode, type Sampl
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Database, OPEN_READONLY } from 'sqlite3';
 import { DATABASE_FILE } from '../../infra/database/database.module';
 import { LOCAL_TOKEN_FILE } from '../../infra/local-trust/local-trust.service';
 import { ApiClient } from '../../testing/api-client';
@@ -61,6 +62,11 @@ describe(`${MonitoringService.name} (real server, real SQLite file)`, () => {
     expect((await admin.login('admin', 'admin password 1')).status).toBe(200);
   };
   const stored = () => readStoredSamples(join(dataDir, DATABASE_FILE));
+  const gapRows = () =>
+    new Promise<unknown[]>((resolve, reject) => {
+      const db = new Database(join(dataDir, DATABASE_FILE), OPEN_READONLY);
+      db.all('SELECT from_at, to_at, reason FROM gaps ORDER BY from_at', (err, rows) => (db.close(), err ? reject(err) : resolve(rows)));
+    });
 
   beforeEach(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'meshping-monitoring-'));
@@ -193,6 +199,32 @@ describe(`${MonitoringService.name} (real server, real SQLite file)`, () => {
     await start();
     await admin.login('admin', 'admin password 1');
     expect(await gapsOf()).toEqual(expected);
+  });
+
+  it('records a long silence as one gap, extended while it lasts and closed when the agent is back', async () => {
+    const t0 = Math.floor(clock.now() / PROBE_INTERVAL_MS) * PROBE_INTERVAL_MS - 38 * MINUTE;
+    await send(rounds(t0, 12)); // one minute, then nothing
+    const gapsOf = async (to = clock.now()) => (await admin.get(`/api/pairs/${agentId}/${targets[0]}/series?from=${t0}&to=${to}`)).body.gaps;
+    await later(5 * MINUTE); // the start of the silence is now final
+    await monitoring().detectGaps();
+    const now = clock.now();
+    expect(await gapsOf(now)).toEqual([{ from: t0 + MINUTE, to: now, reason: 'disconnected', samples: null }]);
+    await later(10 * MINUTE);
+    await monitoring().detectGaps(); // extended, not a second row
+    const back = Math.floor(clock.now() / PROBE_INTERVAL_MS) * PROBE_INTERVAL_MS;
+    await send(rounds(back, 12));
+    expect(await gapsOf(back + MINUTE)).toEqual([{ from: t0 + MINUTE, to: back, reason: 'disconnected', samples: null }]);
+    await later(45 * MINUTE);
+    await monitoring().detectGaps(); // closed where the data came back
+    // One row, extended (the agent fell silent again after its minute back: that is a second one).
+    expect(await gapRows()).toEqual([
+      { from_at: t0 + MINUTE, to_at: back, reason: 'disconnected' },
+      { from_at: back + MINUTE, to_at: back + 5 * MINUTE, reason: 'disconnected' },
+    ]);
+    await stop();
+    await start();
+    await admin.login('admin', 'admin password 1');
+    expect(await gapsOf(back + MINUTE)).toEqual([{ from: t0 + MINUTE, to: back, reason: 'disconnected', samples: null }]);
   });
 
   it('enforces the retention setting by dropping whole hour tables and giving the space back', async () => {

@@ -121,7 +121,14 @@ export class MonitoringService implements OnModuleInit, OnApplicationShutdown {
     // The agent's own report explains a silence better than the detector: dropped spans win.
     const dropped = recorded.filter((g) => g.reason === 'dropped');
     const silences = [...recorded.filter((g) => g.reason !== 'dropped'), ...provisional].flatMap((g) => subtract(g, dropped));
-    return [...dropped, ...silences].sort((a, b) => a.from - b.from);
+    // A recorded silence still going on continues as a provisional one: one span.
+    const merged: Gap[] = [];
+    for (const g of [...dropped, ...silences].sort((a, b) => a.from - b.from)) {
+      const last = merged.at(-1);
+      if (last && last.reason === g.reason && g.reason === 'disconnected' && g.from <= last.to) last.to = Math.max(last.to, g.to);
+      else merged.push({ ...g });
+    }
+    return merged;
   }
 
   @Interval(COMPACT_EVERY_MS)

@@ -53,7 +53,6 @@ export interface SampleSql {
   gaps(agentId: number, from: number, to: number): Promise<GapRow[]>;
   lastGapEnds(): Promise<Map<number, GapRow>>;
   deleteGapsBefore(at: number): Promise<number>;
-  deleteAgent(agentId: number): Promise<void>;
   bytesOnDisk(): Promise<{ pageSize: number; pages: number; freePages: number }>;
   incrementalVacuum(pages: number): Promise<void>;
 }
@@ -195,10 +194,6 @@ export class SamplesRepository implements SampleSql {
     const [{ n }] = await this.db.query('SELECT count(*) AS n FROM gaps WHERE to_at < ?', [at]);
     if (n) await this.db.query('DELETE FROM gaps WHERE to_at < ?', [at]);
     return n;
-  }
-
-  async deleteAgent(agentId: number): Promise<void> {
-    await this.db.query('DELETE FROM gaps WHERE agent_id = ?', [agentId]);
   }
 
   async bytesOnDisk(): Promise<{ pageSize: number; pages: number; freePages: number }> {

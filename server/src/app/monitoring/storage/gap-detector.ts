@@ -34,10 +34,6 @@ export class GapDetector {
     }
   }
 
-  forget(agentId: number): void {
-    this.state.delete(agentId);
-  }
-
   /**
    * Examines every expected agent's stream up to `finalBefore` (epoch ms; results older than that
    * are refused, so silence there is final) and records the gaps found. `write` runs each SQL
