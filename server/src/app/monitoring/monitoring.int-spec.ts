@@ -62,11 +62,12 @@ describe(`${MonitoringService.name} (real server, real SQLite file)`, () => {
     expect((await admin.login('admin', 'admin password 1')).status).toBe(200);
   };
   const stored = () => readStoredSamples(join(dataDir, DATABASE_FILE));
-  const gapRows = () =>
+  const readSql = (sql: string) =>
     new Promise<unknown[]>((resolve, reject) => {
       const db = new Database(join(dataDir, DATABASE_FILE), OPEN_READONLY);
-      db.all('SELECT from_at, to_at, reason FROM gaps ORDER BY from_at', (err, rows) => (db.close(), err ? reject(err) : resolve(rows)));
+      db.all(sql, (err, rows) => (db.close(), err ? reject(err) : resolve(rows)));
     });
+  const gapRows = () => readSql('SELECT from_at, to_at, reason FROM gaps ORDER BY from_at');
 
   beforeEach(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'meshping-monitoring-'));
@@ -167,6 +168,31 @@ describe(`${MonitoringService.name} (real server, real SQLite file)`, () => {
     expect(after.all).toHaveLength(200);
     const series = await admin.get(`/api/pairs/${agentId}/${targets[0]}/samples?since=${t0}`);
     expect(series.body).toHaveLength(100);
+  });
+
+  it('converts the one-row-per-sample table left by the migration into chunks at start, once', async () => {
+    const t0 = clock.now() - 10 * MINUTE;
+    await stop();
+    // What the migration leaves of a database written before chunks: the old rows, renamed.
+    await new Promise<void>((resolve, reject) => {
+      const db = new Database(join(dataDir, DATABASE_FILE));
+      db.serialize(() => {
+        db.run('CREATE TABLE samples_legacy (agent_id INTEGER NOT NULL, target_id INTEGER NOT NULL, at INTEGER NOT NULL, rtt INTEGER NOT NULL, PRIMARY KEY (agent_id, target_id, at)) WITHOUT ROWID');
+        const insert = db.prepare('INSERT INTO samples_legacy VALUES (?, ?, ?, ?)');
+        for (let i = 0; i < 100; i++) insert.run(agentId, targets[0], t0 + i * 5000, 500 + i);
+        insert.finalize();
+        db.close((err) => (err ? reject(err) : resolve()));
+      });
+    });
+    await start();
+    const disk = await stored();
+    expect(disk.chunks.map((r) => [r.at, r.rtt])).toEqual(Array.from({ length: 100 }, (_, i) => [t0 + i * 5000, 500 + i]));
+    expect(await readSql("SELECT name FROM sqlite_master WHERE name = 'samples_legacy'")).toEqual([]); // dropped
+    await connect();
+    await send(rounds(t0, 10)); // the same times again from the agent: not stored twice
+    expect((await stored()).duplicates).toEqual([]);
+    await admin.login('admin', 'admin password 1');
+    expect((await admin.get(`/api/pairs/${agentId}/${targets[0]}/samples?since=${t0}`)).body).toHaveLength(100);
   });
 
   it('records results the agent dropped, and silences nobody filled, as agent gaps, not as no reply', async () => {
