@@ -15,7 +15,7 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadavg } from 'node:os';
 import { createInterface } from 'node:readline';
-import { Agent, fetch } from 'undici';
+import { request } from 'node:https';
 
 const MEASURE_S = Number(process.env.BENCH_MEASURE_S ?? 60);
 const L2_MEASURE_S = Number(process.env.BENCH_L2_MEASURE_S ?? 30);
@@ -219,12 +219,11 @@ async function startServer(main, env) {
   };
 }
 
-/** Minimal cookie + CSRF client for the API. */
+/** Minimal cookie + CSRF client for the API over HTTPS (the server's certificate is self-signed). */
 class Api {
   constructor(base) {
     this.base = base;
     this.cookies = new Map();
-    this.dispatcher = new Agent({ connect: { rejectUnauthorized: false } }); // the server's self-signed certificate
   }
   get(path) {
     return this.send('GET', path);
@@ -232,21 +231,31 @@ class Api {
   post(path, body) {
     return this.send('POST', path, body);
   }
-  async send(method, path, body) {
+  send(method, path, body) {
+    const payload = body === undefined ? undefined : JSON.stringify(body);
     const headers = { accept: 'application/json' };
-    if (body !== undefined) headers['content-type'] = 'application/json';
+    if (payload !== undefined) headers['content-type'] = 'application/json';
     if (this.cookies.size) headers.cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
     if (method !== 'GET' && this.cookies.has('XSRF-TOKEN')) headers['x-xsrf-token'] = this.cookies.get('XSRF-TOKEN');
-    const res = await fetch(this.base + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), dispatcher: this.dispatcher });
-    for (const c of res.headers.getSetCookie()) {
-      const [pair] = c.split(';');
-      const i = pair.indexOf('=');
-      this.cookies.set(pair.slice(0, i), pair.slice(i + 1));
-    }
-    const text = await res.text();
-    if (res.status >= 400) throw new Error(`${method} ${path}: ${res.status} ${text}`);
-    const timing = /query;dur=([\d.]+)/.exec(res.headers.get('server-timing') ?? '');
-    return { status: res.status, body: text && res.headers.get('content-type')?.includes('json') ? JSON.parse(text) : text, queryMs: timing ? Number(timing[1]) : null };
+    return new Promise((resolve, reject) => {
+      const req = request(new URL(path, this.base), { method, headers, rejectUnauthorized: false }, (res) => {
+        let text = '';
+        res.on('data', (c) => (text += c));
+        res.on('end', () => {
+          for (const c of res.headers['set-cookie'] ?? []) {
+            const [pair] = c.split(';');
+            const i = pair.indexOf('=');
+            this.cookies.set(pair.slice(0, i), pair.slice(i + 1));
+          }
+          if (res.statusCode >= 400) return reject(new Error(`${method} ${path}: ${res.statusCode} ${text}`));
+          const timing = /query;dur=([\d.]+)/.exec(res.headers['server-timing'] ?? '');
+          const json = text && (res.headers['content-type'] ?? '').includes('json');
+          resolve({ status: res.statusCode, body: json ? JSON.parse(text) : text, queryMs: timing ? Number(timing[1]) : null });
+        });
+      });
+      req.on('error', reject);
+      req.end(payload);
+    });
   }
 }
 
