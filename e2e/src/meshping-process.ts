@@ -14,6 +14,7 @@ export class MeshpingProcess {
     private readonly child: ChildProcess,
     readonly url: string,
     readonly dataDir: string,
+    private readonly ownsDataDir = true,
   ) {}
 
   /** The one-time setup code the server printed on its first start. */
@@ -24,9 +25,12 @@ export class MeshpingProcess {
     return code;
   }
 
-  static async start(env: Record<string, string> = {}): Promise<MeshpingProcess> {
-    const dataDir = mkdtempSync(join(tmpdir(), 'meshping-e2e-'));
-    const child = spawn(process.execPath, [join(ROOT, 'tools/start.mjs')], {
+  /** `script`: what to run; by default the launcher (server + local agent), or e.g. dist/server/main.js alone. */
+  static async start(env: Record<string, string> = {}, script = 'tools/start.mjs'): Promise<MeshpingProcess> {
+    // A data directory the caller names is the caller's to remove; a fresh one is removed by stop().
+    const owned = !env['MESHPING_DATA_DIR'];
+    const dataDir = env['MESHPING_DATA_DIR'] ?? mkdtempSync(join(tmpdir(), 'meshping-e2e-'));
+    const child = spawn(process.execPath, [join(ROOT, script)], {
       env: { ...process.env, MESHPING_DATA_DIR: dataDir, MESHPING_PORT: '0', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -43,17 +47,30 @@ export class MeshpingProcess {
         }
       });
     });
-    const p = new MeshpingProcess(child, url, dataDir);
+    const p = new MeshpingProcess(child, url, dataDir, owned);
     p.log.push(...log);
     child.stdout?.on('data', (d) => p.log.push(...d.toString().split('\n')));
     return p;
+  }
+
+  /** The certificate fingerprint the server printed when it started listening (null with TLS off). */
+  get fingerprint(): string | null {
+    const line = this.log.find((l) => l.includes('"event":"listening"'));
+    return line ? JSON.parse(line).fingerprint : null;
+  }
+
+  /** Ends the process with SIGKILL, as a crash or the OOM killer would; the data directory stays. */
+  async kill(): Promise<void> {
+    const exited = new Promise((ok) => this.child.once('exit', ok));
+    this.child.kill('SIGKILL');
+    await exited;
   }
 
   async stop(): Promise<number | null> {
     const exited = new Promise<number | null>((ok) => this.child.once('exit', (code) => ok(code)));
     this.child.kill('SIGTERM');
     const code = await exited;
-    rmSync(this.dataDir, { recursive: true, force: true });
+    if (this.ownsDataDir) rmSync(this.dataDir, { recursive: true, force: true });
     return code;
   }
 }

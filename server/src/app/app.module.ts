@@ -13,8 +13,10 @@ import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
 import { GatewayModule } from './gateway/gateway.module';
 import { HealthController } from './health/health.controller';
+import { MetricsController } from './health/metrics.controller';
 import { MonitoringModule } from './monitoring/monitoring.module';
 import { MeshModule } from './mesh/mesh.module';
+import { RetentionModule } from './retention/retention.module';
 import { TargetsModule } from './targets/targets.module';
 import { ApiTokensModule } from './tokens/api-tokens.module';
 import { UsersModule } from './users/users.module';
@@ -44,9 +46,10 @@ export class AppModule {
         MonitoringModule,
         GatewayModule,
         MeshModule,
+        RetentionModule,
         ...(webDir ? [ServeStaticModule.forRoot({ rootPath: webDir, exclude: ['/api/{*path}'] })] : []),
       ],
-      controllers: [HealthController],
+      controllers: [HealthController, MetricsController],
     };
   }
 }

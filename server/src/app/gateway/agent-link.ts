@@ -7,6 +7,7 @@ import {
   PROTOCOL_VERSION,
   type AgentHello,
   type AgentToServer,
+  type DroppedReport,
   type ResultsBatch,
   type ServerToAgent,
 } from '@meshping/protocol';
@@ -142,6 +143,7 @@ export class AgentLink {
     if (msg.type === 'heartbeat') return this.deps.agents.seen(this.agentId);
     if (this.phase !== 'active') return this.refuse('not-approved', 'this agent is not approved (pending or on hold): keep the results');
     if (msg.type === 'results') return this.onResults(this.agentId, msg);
+    if (msg.type === 'dropped') return this.onDropped(this.agentId, msg);
     if (msg.type === 'targets-request') return this.sendTargets();
   }
 
@@ -256,6 +258,18 @@ export class AgentLink {
       this.send({ type: 'error', code: 'batch-rejected', message: `batch ${batch.seq}: ${err.message}`, fatal: false });
     }
     this.send({ type: 'ack', seq: batch.seq });
+  }
+
+  /** Results the agent had to discard: recorded as a gap, then acknowledged like results (same seq space). */
+  private async onDropped(agentId: number, report: DroppedReport): Promise<void> {
+    try {
+      await this.deps.monitoring.recordDropped(agentId, report);
+    } catch (err) {
+      this.logger.error({ event: 'agent.dropped-failed', agentId, seq: report.seq, err });
+      return this.close(CloseCode.STORAGE, 'the server could not record the dropped report; resend after reconnecting');
+    }
+    this.logger.warn({ event: 'agent.results-dropped', agentId, seq: report.seq, from: report.from, to: report.to, samples: report.samples });
+    this.send({ type: 'ack', seq: report.seq });
   }
 
   private refuse(code: string, message: string): void {

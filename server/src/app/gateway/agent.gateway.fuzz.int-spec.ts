@@ -1,10 +1,10 @@
-import { encodeResults, PROTOCOL_VERSION } from '@meshping/protocol';
+import { encodeResults, PROBE_INTERVAL_MS, PROTOCOL_VERSION } from '@meshping/protocol';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Database, OPEN_READONLY } from 'sqlite3';
 import WebSocket from 'ws';
 import { DATABASE_FILE } from '../../infra/database/database.module';
 import { LOCAL_TOKEN_FILE } from '../../infra/local-trust/local-trust.service';
+import { readStoredSamples } from '../../testing/stored-samples';
 import { startTestServer, type TestServer } from '../../testing/test-server';
 import { TestClient } from '../../testing/ws-client';
 import { AgentGateway } from './agent.gateway';
@@ -20,11 +20,7 @@ function prng(seed: number): () => number {
   };
 }
 
-const count = (file: string) =>
-  new Promise<number>((resolve, reject) => {
-    const db = new Database(file, OPEN_READONLY);
-    db.get('SELECT count(*) AS n FROM samples', (err, row: { n: number }) => (db.close(), err ? reject(err) : resolve(row.n)));
-  });
+const count = async (file: string) => (await readStoredSamples(file)).all.length;
 
 describe(`${AgentGateway.name} under fuzzing: thousands of malformed frames`, () => {
   let server: TestServer;
@@ -65,6 +61,7 @@ describe(`${AgentGateway.name} under fuzzing: thousands of malformed frames`, ()
       }
     };
 
+    const firstAt = Date.now() - 80 * PROBE_INTERVAL_MS;
     let closed = 0;
     let answered = 0;
     let sent = 0;
@@ -78,7 +75,8 @@ describe(`${AgentGateway.name} under fuzzing: thousands of malformed frames`, ()
       // Every fourth connection ends with a frame past the 1 MiB limit.
       if (conn % 4 === 3) socket.send('x'.repeat(1024 * 1024 + 10));
       // Meanwhile the good agent keeps working.
-      good.send(encodeResults(100 + conn, [{ targetId: targets[0].id, at: Date.now() - 1000 + conn, rtt: 500 + conn }]));
+      // One probe per pair per 5-s interval, as the protocol has it (the store keeps one sample per interval slot).
+      good.send(encodeResults(100 + conn, [{ targetId: targets[0].id, at: firstAt + conn * PROBE_INTERVAL_MS, rtt: 500 + conn }]));
       await good.next((m) => m.type === 'ack' && m.seq === 100 + conn);
       socket.close();
       await done;

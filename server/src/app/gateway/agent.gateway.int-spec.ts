@@ -1,23 +1,19 @@
 import { encodeResults, PROTOCOL_VERSION, RttCode } from '@meshping/protocol';
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { Database, OPEN_READONLY } from 'sqlite3';
 import WebSocket from 'ws';
 import { DATABASE_FILE } from '../../infra/database/database.module';
 import { LOCAL_TOKEN_FILE } from '../../infra/local-trust/local-trust.service';
 import { ApiClient } from '../../testing/api-client';
+import { readStoredSamples } from '../../testing/stored-samples';
 import { startTestServer, type TestServer } from '../../testing/test-server';
 import { TestClient } from '../../testing/ws-client';
 import { AgentGateway } from './agent.gateway';
 
-function readRows(file: string): Promise<{ agent_id: number; target_id: number; at: number; rtt: number }[]> {
-  return new Promise((resolve, reject) => {
-    const db = new Database(file, OPEN_READONLY, (err) => err && reject(err));
-    db.all('SELECT agent_id, target_id, at, rtt FROM samples ORDER BY target_id, at', (err, rows: any[]) => {
-      db.close();
-      return err ? reject(err) : resolve(rows);
-    });
-  });
+async function readRows(file: string): Promise<{ agent_id: number; target_id: number; at: number; rtt: number }[]> {
+  const stored = await readStoredSamples(file);
+  expect(stored.duplicates).toEqual([]);
+  return stored.all.sort((a, b) => a.target_id - b.target_id || a.at - b.at);
 }
 
 describe(`${AgentGateway.name} (real server on port 0, real SQLite file, real ws clients)`, () => {

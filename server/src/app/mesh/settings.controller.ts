@@ -1,7 +1,7 @@
 import { Body, Controller, Get, Patch, Req } from '@nestjs/common';
 import { ApiOkResponse, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { MIN_LATENCY_THRESHOLD_MS, PROBE_TIMEOUT_MS } from '@meshping/protocol';
-import { IsBoolean, IsNumber, IsOptional, Max, Min } from 'class-validator';
+import { IsBoolean, IsInt, IsNumber, IsOptional, Max, Min } from 'class-validator';
 import type { Request } from 'express';
 import { Access } from '../auth/access.decorator';
 import { actorOf } from '../auth/request-context';
@@ -11,6 +11,7 @@ class SettingsDto implements Settings {
   @ApiProperty({ description: 'Approved agents become targets of every agent (full mesh)' }) fullMesh!: boolean;
   @ApiProperty({ description: 'Global latency threshold in ms: a slower reply is yellow in the grid (a target may override it)', example: 100 })
   latencyThresholdMs!: number;
+  @ApiProperty({ description: 'Samples and gaps are kept this many hours (default MESHPING_RETENTION_HOURS, 24)' }) retentionHours!: number;
 }
 
 class UpdateSettingsDto implements Partial<Settings> {
@@ -25,6 +26,13 @@ class UpdateSettingsDto implements Partial<Settings> {
   @Min(MIN_LATENCY_THRESHOLD_MS)
   @Max(PROBE_TIMEOUT_MS, { message: `latencyThresholdMs must not exceed the probe timeout (${PROBE_TIMEOUT_MS} ms)` })
   latencyThresholdMs?: number;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: 8760, description: 'Hours of samples to keep; older data is deleted within minutes' })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(8760)
+  retentionHours?: number;
 }
 
 @ApiTags('settings')

@@ -1,9 +1,13 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { Interval } from '@nestjs/schedule';
 import { CLOCK, type Clock } from '@meshping/node-kit';
-import { BUFFER_WINDOW_MS, decodeResults, type ResultsBatch, type Sample } from '@meshping/protocol';
+import { BUFFER_WINDOW_MS, decodeResults, PROBE_INTERVAL_MS, type DroppedReport, type ResultsBatch, type Sample } from '@meshping/protocol';
+import { AgentsService } from '../agents/agents.service';
 import { TargetsService } from '../targets/targets.service';
-import { LatestCells } from './latest-cells';
-import { SamplesRepository } from './samples.repository';
+import { downsample, pairStats, type PairStats, type SeriesPoint } from './pair-stats';
+import { HOUR_MS, SamplesRepository } from './samples.repository';
+import { GapDetector, type Gap } from './storage/gap-detector';
+import { SampleStore, type PairSamples } from './storage/sample-store';
 
 /** A batch refused as a whole; nothing of it was stored. */
 export class RejectedBatchError extends Error {
@@ -13,17 +17,55 @@ export class RejectedBatchError extends Error {
 /** Results from agents may be this far ahead of the server's clock (clock skew). */
 const MAX_FUTURE_MS = 60_000;
 /** ... and this far behind it: the agent's buffer window plus slack for a slow resend. */
-const MAX_AGE_MS = BUFFER_WINDOW_MS + 10 * 60_000;
+export const MAX_AGE_MS = BUFFER_WINDOW_MS + 10 * 60_000;
+const COMPACT_EVERY_MS = 10_000;
+const GAPS_EVERY_MS = 30_000;
 
+export interface PairSeries {
+  from: number;
+  to: number;
+  /** Width of each point's span, ms. */
+  step: number;
+  points: SeriesPoint[];
+  /** Spans in which the agent delivered nothing: "agent connection problem", not "no reply". */
+  gaps: Gap[];
+}
+
+/**
+ * Ingest, the live cells and every read of samples: one pair's samples, series and statistics
+ * (memory for the last hour, chunks on disk before), gaps, and retention of old data.
+ */
 @Injectable()
-export class MonitoringService {
-  private readonly latest = new LatestCells();
+export class MonitoringService implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger(MonitoringService.name);
+  readonly store: SampleStore;
+  private readonly gapDetector: GapDetector;
+  private approved = new Set<number>();
+  private ready = false;
 
   constructor(
     private readonly samples: SamplesRepository,
     private readonly targets: TargetsService,
+    private readonly agents: AgentsService,
     @Inject(CLOCK) private readonly clock: Clock,
-  ) {}
+  ) {
+    this.store = new SampleStore(samples, () => clock.now());
+    this.gapDetector = new GapDetector(this.store.cache, samples);
+  }
+
+  async onModuleInit(): Promise<void> {
+    if (await this.samples.ensureIncrementalVacuum()) this.logger.log({ event: 'storage.auto-vacuum-enabled' });
+    const started = Date.now();
+    await this.store.recover();
+    await this.gapDetector.load();
+    this.ready = true;
+    this.logger.log({ event: 'storage.recovered', pairs: this.store.cache.pairs, ms: Date.now() - started });
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.ready = false;
+    await this.store.drain();
+  }
 
   /**
    * Validates a batch against the server's state, stores it durably and updates the live cells.
@@ -33,21 +75,118 @@ export class MonitoringService {
     // Results for a target deleted while they were in flight are dropped; the rest is stored.
     const samples = decodeResults(batch).filter((s) => !this.targets.wasDeleted(s.targetId));
     this.check(samples);
-    const added = await this.samples.insertBatch(agentId, samples);
-    this.latest.apply(agentId, samples);
-    return added;
+    return this.store.ingest(agentId, samples);
   }
 
+  /** Records results an agent had to drop, as a gap; resolves once committed (then it is acknowledged). */
+  async recordDropped(agentId: number, report: DroppedReport): Promise<void> {
+    await this.store.enqueue(() => this.samples.insertGap(agentId, report.from, report.to + 1, 'dropped', report.samples));
+  }
+
+  /** The newest sample of every cell (pair), flat [agentId, targetId, at, rtt, ...] (see CELL_STRIDE). */
   snapshotCells(): number[] {
-    return this.latest.all();
+    return this.store.latestCells();
   }
 
+  /** The newest sample of each cell that got samples since the previous call, flat like snapshotCells; one consumer. */
   drainChanges(): number[] {
-    return this.latest.drainChanges();
+    return this.store.drainChanges();
   }
 
-  pairSince(agentId: number, targetId: number, since: number): Promise<Sample[]> {
-    return this.samples.findPair(agentId, targetId, since);
+  pairSince(agentId: number, targetId: number, since: number): Promise<PairSamples> {
+    return this.store.readPair(agentId, targetId, since, this.clock.now() + MAX_FUTURE_MS);
+  }
+
+  async series(agentId: number, targetId: number, from: number, to: number, points: number): Promise<PairSeries> {
+    const [samples, gaps] = await Promise.all([this.store.readPair(agentId, targetId, from, to), this.gaps(agentId, from, to)]);
+    const { step, points: list } = downsample(samples, from, to, points, PROBE_INTERVAL_MS);
+    return { from, to, step, points: list, gaps };
+  }
+
+  async stats(agentId: number, targetId: number, from: number, to: number): Promise<PairStats & { from: number; to: number; gaps: Gap[] }> {
+    const [samples, gaps] = await Promise.all([this.store.readPair(agentId, targetId, from, to), this.gaps(agentId, from, to)]);
+    return { from, to, ...pairStats(samples), gaps };
+  }
+
+  /** Recorded gaps (final: dropped by the agent, or never filled) and, for the recent part, silences not final yet. */
+  async gaps(agentId: number, from: number, to: number): Promise<Gap[]> {
+    const finalBefore = this.clock.now() - MAX_AGE_MS;
+    const recorded = (await this.samples.gaps(agentId, from, to)).map(({ from: f, to: t, reason, samples }) => ({
+      from: Math.max(f, from),
+      to: Math.min(t, to),
+      reason,
+      samples,
+    }));
+    const provisional = this.gapDetector.provisional(agentId, from, to, finalBefore);
+    // The agent's own report explains a silence better than the detector: dropped spans win.
+    const dropped = recorded.filter((g) => g.reason === 'dropped');
+    const silences = [...recorded.filter((g) => g.reason !== 'dropped'), ...provisional].flatMap((g) => subtract(g, dropped));
+    // A recorded silence still going on continues as a provisional one: one span.
+    const merged: Gap[] = [];
+    for (const g of [...dropped, ...silences].sort((a, b) => a.from - b.from)) {
+      const last = merged.at(-1);
+      if (last && last.reason === g.reason && g.reason === 'disconnected' && g.from <= last.to) last.to = Math.max(last.to, g.to);
+      else merged.push({ ...g });
+    }
+    return merged;
+  }
+
+  @Interval(COMPACT_EVERY_MS)
+  async compact(): Promise<void> {
+    if (!this.ready) return;
+    try {
+      await this.store.compact();
+    } catch (err) {
+      this.logger.error({ event: 'storage.compaction-failed', err });
+    }
+  }
+
+  @Interval(GAPS_EVERY_MS)
+  async detectGaps(): Promise<void> {
+    if (!this.ready) return;
+    try {
+      this.approved = new Set((await this.agents.list()).filter((a) => a.state === 'approved').map((a) => a.id));
+      await this.gapDetector.detect(this.clock.now() - MAX_AGE_MS, (id) => this.approved.has(id), (task) => this.store.enqueue(task));
+    } catch (err) {
+      this.logger.error({ event: 'storage.gap-detection-failed', err });
+    }
+  }
+
+  /**
+   * Drops the hour tables wholly older than the retention window and the gaps that ended before
+   * it, then gives free pages back to the file system, in small steps through the writer queue.
+   */
+  async enforceRetention(hours: number): Promise<{ droppedHours: number; droppedGaps: number; freedPages: number }> {
+    const cutoff = this.clock.now() - hours * HOUR_MS;
+    this.store.retainFrom = cutoff;
+    let droppedHours = 0;
+    for (const hour of await this.samples.chunkHours()) {
+      if ((hour + 1) * HOUR_MS > cutoff) break;
+      await this.store.enqueue(() => this.samples.dropHour(hour));
+      droppedHours++;
+    }
+    const droppedGaps = await this.store.enqueue(() => this.samples.deleteGapsBefore(cutoff));
+    let freedPages = 0;
+    for (let before = Infinity; ; ) {
+      const { freePages } = await this.samples.bytesOnDisk();
+      if (!freePages || freePages >= before) break; // done, or not in incremental mode
+      before = freePages;
+      const step = Math.min(freePages, 2_000); // ~8 MB per step keeps each pause short
+      await this.store.enqueue(() => this.samples.incrementalVacuum(step));
+      freedPages += step;
+    }
+    return { droppedHours, droppedGaps, freedPages };
+  }
+
+  async storageFigures() {
+    const disk = await this.samples.bytesOnDisk();
+    return {
+      ...this.store.stats,
+      cachePairs: this.store.cache.pairs,
+      cacheBytes: this.store.cache.bytes,
+      databaseBytes: disk.pages * disk.pageSize,
+      freeBytes: disk.freePages * disk.pageSize,
+    };
   }
 
   private check(samples: readonly Sample[]): void {
@@ -58,4 +197,19 @@ export class MonitoringService {
       if (s.at < now - MAX_AGE_MS) throw new RejectedBatchError(`sample time ${s.at} is older than the buffer window`);
     }
   }
+}
+
+/** The parts of a gap not covered by any of `covers`. */
+function subtract(gap: Gap, covers: readonly Gap[]): Gap[] {
+  let parts = [gap];
+  for (const c of covers) {
+    parts = parts.flatMap((p) => {
+      if (c.to <= p.from || c.from >= p.to) return [p];
+      const out: Gap[] = [];
+      if (c.from > p.from) out.push({ ...p, to: c.from });
+      if (c.to < p.to) out.push({ ...p, from: c.to });
+      return out;
+    });
+  }
+  return parts;
 }

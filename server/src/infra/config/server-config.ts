@@ -38,6 +38,8 @@ export const serverConfigSchema = z.object({
   MESHPING_MAIL_FROM: z.email().default('meshping@localhost'),
   /** An agent silent this long (no frame, no pong) is disconnected and shown offline; pinged every half of it. */
   MESHPING_AGENT_OFFLINE_SECONDS: z.coerce.number().int().min(2).max(3600).default(60),
+  /** Samples and gaps are kept this many hours (default; admins change it at run time in the settings). */
+  MESHPING_RETENTION_HOURS: z.coerce.number({ message: 'must be a number of hours (1-8760)' }).int().min(1).max(8760).default(24),
   MESHPING_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
   /** Targets created on first start when the target list is empty (comma-separated). */
   MESHPING_INITIAL_TARGETS: list

@@ -16,6 +16,7 @@ import { TargetsEdit1763942400000 } from './migrations/1763942400000-targets-edi
 import { AgentEnrollment1764028800000 } from './migrations/1764028800000-agent-enrollment';
 import { ApiTokens1764115200000 } from './migrations/1764115200000-api-tokens';
 import { FullMesh1764201600000 } from './migrations/1764201600000-full-mesh';
+import { SampleChunks1764288000000 } from './migrations/1764288000000-sample-chunks';
 import { LatencyThresholds1764464400000 } from './migrations/1764464400000-latency-thresholds';
 
 export const DATABASE_FILE = 'meshping.sqlite';
@@ -34,7 +35,7 @@ export const DATABASE_FILE = 'meshping.sqlite';
           enableWAL: true,
           busyTimeout: 5000,
           entities: [AgentEntity, TargetEntity, UserEntity, SessionEntity, ResetTokenEntity, AuditEntity, ApiTokenEntity],
-          migrations: [InitialSchema1763769600000, UsersAuthAudit1763856000000, TargetsEdit1763942400000, AgentEnrollment1764028800000, ApiTokens1764115200000, FullMesh1764201600000, LatencyThresholds1764464400000],
+          migrations: [InitialSchema1763769600000, UsersAuthAudit1763856000000, TargetsEdit1763942400000, AgentEnrollment1764028800000, ApiTokens1764115200000, FullMesh1764201600000, SampleChunks1764288000000, LatencyThresholds1764464400000],
           migrationsRun: true,
           synchronize: false,
           logging: ['error'],

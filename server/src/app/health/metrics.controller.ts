@@ -1,0 +1,77 @@
+import { Controller, Get, Header, type OnModuleDestroy } from '@nestjs/common';
+import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
+import { Access } from '../auth/access.decorator';
+import { MonitoringService } from '../monitoring/monitoring.service';
+
+const WINDOW_MS = 10_000;
+const WINDOWS = 6;
+
+/**
+ * Prometheus text metrics: ingest, storage, memory and event-loop stalls (the longest pause of the
+ * server's event loop, sampled every 10 ms by perf_hooks, over the last minute and since start).
+ */
+@ApiTags('health')
+@Controller('metrics')
+export class MetricsController implements OnModuleDestroy {
+  private readonly histogram: IntervalHistogram = monitorEventLoopDelay({ resolution: 10 });
+  private readonly windows: number[] = [];
+  private maxSinceStart = 0;
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(private readonly monitoring: MonitoringService) {
+    this.histogram.enable();
+    this.timer = setInterval(() => this.rotate(), WINDOW_MS);
+    this.timer.unref();
+  }
+
+  onModuleDestroy(): void {
+    clearInterval(this.timer);
+    this.histogram.disable();
+  }
+
+  @Get()
+  @Access('viewer')
+  @Header('Content-Type', 'text/plain; version=0.0.4')
+  @ApiOkResponse({ description: 'Prometheus text exposition format', schema: { type: 'string' } })
+  async metrics(): Promise<string> {
+    const current = this.histogram.max / 1e6;
+    const lastMinute = Math.max(current, ...this.windows);
+    const s = await this.monitoring.storageFigures();
+    const mem = process.memoryUsage();
+    const cpu = process.cpuUsage();
+    const lines: [string, string, string, number][] = [
+      ['meshping_event_loop_stall_max_seconds{window="10s"}', 'gauge', 'Longest event-loop pause: in the last complete 10-s window, the last minute, since start', (this.windows.at(-1) ?? 0) / 1000],
+      ['meshping_event_loop_stall_max_seconds{window="1m"}', 'gauge', '', lastMinute / 1000],
+      ['meshping_event_loop_stall_max_seconds{window="start"}', 'gauge', 'Longest event-loop pause since start', Math.max(this.maxSinceStart, current) / 1000],
+      ['meshping_samples_ingested_total', 'counter', 'Samples committed', s.ingested],
+      ['meshping_samples_duplicate_total', 'counter', 'Samples received again and not stored twice', s.duplicates],
+      ['meshping_samples_overflow_total', 'counter', 'Samples refused: more than one per probe interval for a pair', s.overflow],
+      ['meshping_ingest_commits_total', 'counter', 'Group commits to the journal', s.commits],
+      ['meshping_chunks_written_total', 'counter', 'Chunk rows written', s.chunksWritten],
+      ['meshping_cache_pairs', 'gauge', 'Pairs in the hour cache', s.cachePairs],
+      ['meshping_cache_bytes', 'gauge', 'Bytes of the hour cache', s.cacheBytes],
+      ['meshping_database_bytes', 'gauge', 'Bytes of the SQLite file (pages in use and free)', s.databaseBytes],
+      ['meshping_database_free_bytes', 'gauge', 'Bytes of free pages in the SQLite file', s.freeBytes],
+      ['process_resident_memory_bytes', 'gauge', 'Resident set size', mem.rss],
+      ['process_cpu_seconds_total', 'counter', 'User and system CPU time', (cpu.user + cpu.system) / 1e6],
+    ];
+    const out: string[] = [];
+    const seen = new Set<string>();
+    for (const [name, type, help, value] of lines) {
+      const base = name.replace(/\{.*/, '');
+      if (!seen.has(base)) out.push(`# HELP ${base} ${help}`, `# TYPE ${base} ${type}`);
+      seen.add(base);
+      out.push(`${name} ${value}`);
+    }
+    return out.join('\n') + '\n';
+  }
+
+  private rotate(): void {
+    const max = this.histogram.max / 1e6;
+    this.maxSinceStart = Math.max(this.maxSinceStart, max);
+    this.windows.push(max);
+    if (this.windows.length > WINDOWS - 1) this.windows.shift();
+    this.histogram.reset();
+  }
+}

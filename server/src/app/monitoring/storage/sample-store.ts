@@ -1,0 +1,353 @@
+import type { Sample } from '@meshping/protocol';
+import { BUCKET_MS, BUCKETS_PER_HOUR, HOUR_MS, type ChunkRow, type SampleSql } from '../samples.repository';
+import { HourCache, InsertResult, RING_SLOTS, SLOT_MS } from './hour-cache';
+import { ByteWriter, decodeChunk, decodeJournal, encodeChunk, encodeJournal, rttToValue, valueToRtt } from './sample-codec';
+
+/** Samples per group commit at most: bounds the synchronous work of one flush (~1 ms; ~40 ms when every pair in it is new and its cache memory is first touched). */
+const MAX_GROUP_SAMPLES = 10_000;
+/** Pairs per chunk-writing transaction during compaction (one slice of synchronous encoding). */
+const PAIRS_PER_SLICE = 1_000;
+/** A bucket is written as chunks this long after it ended (late results of a slow flush land first). */
+export const COMPACT_GRACE_MS = 30_000;
+const PAGE = 5_000;
+
+export interface PairSamples {
+  at: number[];
+  rtt: number[];
+}
+
+interface Pending {
+  agentId: number;
+  samples: readonly Sample[];
+  resolve(added: number): void;
+  reject(err: unknown): void;
+}
+
+export interface StoreStats {
+  ingested: number;
+  duplicates: number;
+  overflow: number;
+  commits: number;
+  chunksWritten: number;
+}
+
+/**
+ * Ingest, memory and disk of samples. Every write goes through one queue (SQLite has one writer):
+ * batches waiting while the previous commit runs are grouped into one journal row (group commit),
+ * committed, and only then resolved (the agent's ack). The hour cache is the deduplication index:
+ * a sample it already holds is not stored again. Closed 5-minute buckets are written as chunk rows
+ * from the cache, and journal rows whose samples all sit in written chunks are deleted.
+ */
+export class SampleStore {
+  readonly cache = new HourCache();
+  readonly stats: StoreStats = { ingested: 0, duplicates: 0, overflow: 0, commits: 0, chunksWritten: 0 };
+  private tail: Promise<unknown> = Promise.resolve();
+  private pending: Pending[] = [];
+  private flushQueued = false;
+  private lastJournalId = 0;
+  /** bucket start -> pairs with samples not yet written as chunks. */
+  private readonly dirty = new Map<number, Set<number>>();
+  private lastDirty = new Float64Array(1024).fill(-1);
+  private readonly writer = new ByteWriter(1 << 16);
+  /** Pairs with new samples since the last drainChanges (the live feed), without duplicates. */
+  private changed: number[] = [];
+  private isChanged = new Uint8Array(1024);
+  private compacting: Promise<void> | null = null;
+  /** The cache holds everything ingested since this time (what was on disk at start was loaded from here). */
+  private completeSince = -Infinity;
+  /** Retention: nothing older than this is served (the cache may still hold a stale pair's older samples). */
+  retainFrom = -Infinity;
+
+  constructor(
+    private readonly sql: SampleSql,
+    private readonly now: () => number,
+  ) {}
+
+  /** Runs a write after every write queued before it. */
+  enqueue<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.tail.then(task);
+    this.tail = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Stores the samples not stored yet; resolves with how many were new once they are committed. */
+  ingest(agentId: number, samples: readonly Sample[]): Promise<number> {
+    return new Promise<number>((resolve, reject) => {
+      this.pending.push({ agentId, samples, resolve, reject });
+      if (!this.flushQueued) {
+        this.flushQueued = true;
+        void this.enqueue(() => this.flush());
+      }
+    });
+  }
+
+  private async flush(): Promise<void> {
+    this.flushQueued = false;
+    const group: Pending[] = [];
+    let size = 0;
+    while (this.pending.length && (size === 0 || size + this.pending[0].samples.length <= MAX_GROUP_SAMPLES)) {
+      const p = this.pending.shift() as Pending;
+      group.push(p);
+      size += p.samples.length;
+    }
+    if (this.pending.length && !this.flushQueued) {
+      this.flushQueued = true;
+      void this.enqueue(() => this.flush());
+    }
+    const cache = this.cache;
+    const placed: number[] = [];
+    const placedAt: number[] = [];
+    const touched: number[] = [];
+    const added: number[] = [];
+    const journal: { agentId: number; targetId: number[]; at: number[]; rtt: number[] }[] = [];
+    let maxAt = 0;
+    for (const { agentId, samples } of group) {
+      const j = { agentId, targetId: [] as number[], at: [] as number[], rtt: [] as number[] };
+      let n = 0;
+      for (const s of samples) {
+        const p = cache.pair(agentId, s.targetId, true);
+        const pos = cache.insert(p, s.at, rttToValue(s.rtt));
+        if (pos < 0) {
+          if (pos === InsertResult.DUPLICATE) this.stats.duplicates++;
+          else this.stats.overflow++;
+          continue;
+        }
+        placed.push(pos);
+        placedAt.push(s.at);
+        touched.push(p);
+        j.targetId.push(s.targetId);
+        j.at.push(s.at);
+        j.rtt.push(s.rtt);
+        if (s.at > maxAt) maxAt = s.at;
+        this.markDirty(p, s.at);
+        n++;
+      }
+      added.push(n);
+      if (n) journal.push(j);
+    }
+    if (placed.length) {
+      try {
+        this.lastJournalId = await this.sql.appendJournal(maxAt, encodeJournal(journal, this.writer));
+        this.stats.commits++;
+      } catch (err) {
+        for (let i = 0; i < placed.length; i++) cache.remove(placed[i], placedAt[i]);
+        for (const p of group) p.reject(err);
+        return;
+      }
+    }
+    this.stats.ingested += placed.length;
+    if (this.isChanged.length < cache.pairs) {
+      const next = new Uint8Array(cache.pairs * 2);
+      next.set(this.isChanged);
+      this.isChanged = next;
+    }
+    for (const p of touched) {
+      if (this.isChanged[p]) continue;
+      this.isChanged[p] = 1;
+      this.changed.push(p);
+    }
+    group.forEach((p, i) => p.resolve(added[i]));
+  }
+
+  /** The newest sample of every pair changed since the previous call, flat [agentId, targetId, at, rtt, ...]. */
+  drainChanges(): number[] {
+    const out: number[] = [];
+    for (const p of this.changed) {
+      this.isChanged[p] = 0;
+      const l = this.cache.latest(p);
+      if (l) out.push(this.cache.agentOf(p), this.cache.targetOf(p), l.at, valueToRtt(l.value));
+    }
+    this.changed = [];
+    return out;
+  }
+
+  private markDirty(p: number, at: number): void {
+    const bucket = Math.floor(at / BUCKET_MS) * BUCKET_MS;
+    if (p >= this.lastDirty.length) {
+      const next = new Float64Array(Math.max(p + 1, this.lastDirty.length * 2)).fill(-1);
+      next.set(this.lastDirty);
+      this.lastDirty = next;
+    }
+    if (this.lastDirty[p] === bucket) return;
+    this.lastDirty[p] = bucket;
+    let set = this.dirty.get(bucket);
+    if (!set) this.dirty.set(bucket, (set = new Set()));
+    set.add(p);
+  }
+
+  /** Writes every closed bucket with new samples as chunks, then deletes the journal rows they cover. */
+  compact(): Promise<void> {
+    this.compacting ??= this.compactOnce().finally(() => (this.compacting = null));
+    return this.compacting;
+  }
+
+  private async compactOnce(): Promise<void> {
+    const boundary = Math.floor((this.now() - COMPACT_GRACE_MS) / BUCKET_MS) * BUCKET_MS;
+    const upToId = this.lastJournalId;
+    const closed = [...this.dirty.keys()].filter((b) => b + BUCKET_MS <= boundary).sort((a, b) => a - b);
+    for (const bucket of closed) {
+      const pairs = [...(this.dirty.get(bucket) ?? [])];
+      this.dirty.delete(bucket);
+      for (const p of pairs) if (this.lastDirty[p] === bucket) this.lastDirty[p] = -1;
+      for (let i = 0; i < pairs.length; i += PAIRS_PER_SLICE) {
+        const slice = pairs.slice(i, i + PAIRS_PER_SLICE);
+        try {
+          await this.enqueue(() => this.writeBucket(bucket, slice));
+        } catch (err) {
+          for (const p of pairs.slice(i)) this.markDirty(p, bucket); // retried next time; the journal keeps them
+          throw err;
+        }
+      }
+    }
+    await this.enqueue(() => this.sql.deleteJournal(upToId, boundary));
+  }
+
+  private writeBucket(bucket: number, pairs: readonly number[]): Promise<void> {
+    const rows: ChunkRow[] = [];
+    const at: number[] = [];
+    const value: number[] = [];
+    const hour = Math.floor(bucket / HOUR_MS);
+    const index = (bucket - hour * HOUR_MS) / BUCKET_MS;
+    for (const p of pairs) {
+      at.length = value.length = 0;
+      const n = this.cache.read(p, bucket, bucket + BUCKET_MS, (a, v) => (at.push(a), value.push(v)));
+      if (!n) continue;
+      rows.push({ hour, agentId: this.cache.agentOf(p), targetId: this.cache.targetOf(p), bucket: index, data: encodeChunk(bucket, at, value, n, this.writer) });
+    }
+    this.stats.chunksWritten += rows.length;
+    return this.sql.writeChunks(rows);
+  }
+
+  /**
+   * On start: converts the pre-chunk samples table, merges what the journal holds into chunks (a
+   * crash may have left samples there, some already in chunks: merged by time, never twice), and
+   * loads the last hour into memory.
+   */
+  async recover(): Promise<void> {
+    await this.importLegacy();
+    let after = 0;
+    for (;;) {
+      const rows = await this.sql.readJournal(after, 50);
+      if (!rows.length) break;
+      const merged = new Map<string, { agentId: number; targetId: number; bucket: number; at: number[]; value: number[] }>();
+      for (const row of rows) {
+        decodeJournal(row.data, (agentId, targetId, at, rtt) => {
+          const bucket = Math.floor(at / BUCKET_MS) * BUCKET_MS;
+          const key = `${agentId}/${targetId}/${bucket}`;
+          let m = merged.get(key);
+          if (!m) merged.set(key, (m = { agentId, targetId, bucket, at: [], value: [] }));
+          m.at.push(at);
+          m.value.push(rttToValue(rtt));
+        });
+        after = row.id;
+      }
+      await this.mergeIntoChunks([...merged.values()]);
+      await this.sql.deleteJournal(after, Number.MAX_SAFE_INTEGER);
+    }
+    await this.warm();
+  }
+
+  /** Adds samples to chunk rows already on disk (union by time), for recovery and conversion. */
+  private async mergeIntoChunks(groups: readonly { agentId: number; targetId: number; bucket: number; at: number[]; value: number[] }[]): Promise<void> {
+    const rows: ChunkRow[] = [];
+    for (const g of groups) {
+      const hour = Math.floor(g.bucket / HOUR_MS);
+      const index = (g.bucket - hour * HOUR_MS) / BUCKET_MS;
+      const byAt = new Map<number, number>();
+      const existing = await this.sql.readChunk(hour, g.agentId, g.targetId, index);
+      if (existing) decodeChunk(g.bucket, existing, (at, v) => byAt.set(at, v));
+      g.at.forEach((at, i) => byAt.has(at) || byAt.set(at, g.value[i]));
+      const ats = [...byAt.keys()].sort((a, b) => a - b);
+      rows.push({ hour, agentId: g.agentId, targetId: g.targetId, bucket: index, data: encodeChunk(g.bucket, ats, ats.map((a) => byAt.get(a) as number), ats.length, this.writer) });
+      if (rows.length >= 1000) await this.sql.writeChunks(rows.splice(0));
+    }
+    await this.sql.writeChunks(rows);
+  }
+
+  private async importLegacy(): Promise<void> {
+    let after: [number, number, number] | null = null;
+    for (;;) {
+      const page = await this.sql.legacyPage(after, PAGE);
+      if (page === null) return;
+      if (!page.length) break;
+      const groups = new Map<string, { agentId: number; targetId: number; bucket: number; at: number[]; value: number[] }>();
+      for (const r of page) {
+        const bucket = Math.floor(r.at / BUCKET_MS) * BUCKET_MS;
+        const key = `${r.agent_id}/${r.target_id}/${bucket}`;
+        let g = groups.get(key);
+        if (!g) groups.set(key, (g = { agentId: r.agent_id, targetId: r.target_id, bucket, at: [], value: [] }));
+        g.at.push(r.at);
+        g.value.push(rttToValue(r.rtt));
+      }
+      await this.mergeIntoChunks([...groups.values()]);
+      const last = page[page.length - 1];
+      after = [last.agent_id, last.target_id, last.at];
+    }
+    await this.sql.dropLegacy();
+  }
+
+  /** Loads the chunks of the last hour into the cache. */
+  private async warm(): Promise<void> {
+    const from = this.now() - RING_SLOTS * SLOT_MS;
+    this.completeSince = from;
+    for (let hour = Math.floor(from / HOUR_MS); hour <= Math.floor(this.now() / HOUR_MS) + 1; hour++) {
+      const fromBucket = Math.max(0, Math.floor((from - hour * HOUR_MS) / BUCKET_MS));
+      if (fromBucket >= BUCKETS_PER_HOUR) continue;
+      let after: [number, number, number] | null = null;
+      for (;;) {
+        const rows = await this.sql.scanHour(hour, fromBucket, after, PAGE);
+        for (const r of rows) {
+          const p = this.cache.pair(r.agentId, r.targetId, true);
+          decodeChunk(r.start, r.data, (at, v) => void (at >= from && this.cache.insert(p, at, v)));
+        }
+        if (rows.length < PAGE) break;
+        const last = rows[rows.length - 1];
+        after = [last.agentId, last.targetId, last.bucket];
+      }
+    }
+  }
+
+  /**
+   * One pair's samples with from <= at < to, in time order: memory for the part the hour cache
+   * covers, chunks on disk before it (a bucket is written there seconds after it closes).
+   */
+  async readPair(agentId: number, targetId: number, from: number, to: number): Promise<PairSamples> {
+    const out: PairSamples = { at: [], rtt: [] };
+    from = Math.max(from, this.retainFrom);
+    if (from >= to) return out;
+    const p = this.cache.pair(agentId, targetId, false);
+    const memoryFrom = p >= 0 ? Math.max(this.cache.coveredFrom(p), this.completeSince) : Infinity;
+    if (from < memoryFrom) {
+      const diskTo = Math.min(to, memoryFrom);
+      const chunks = await this.sql.readPairChunks(agentId, targetId, Math.floor(from / HOUR_MS), Math.floor((diskTo - 1) / HOUR_MS));
+      for (const c of chunks) {
+        if (c.start + BUCKET_MS <= from || c.start >= diskTo) continue;
+        decodeChunk(c.start, c.data, (at, v) => {
+          if (at < from || at >= diskTo) return;
+          out.at.push(at);
+          out.rtt.push(valueToRtt(v));
+        });
+      }
+    }
+    if (p >= 0 && to > memoryFrom) {
+      this.cache.read(p, Math.max(from, memoryFrom), to, (at, v) => (out.at.push(at), out.rtt.push(valueToRtt(v))));
+    }
+    return out;
+  }
+
+  /** The newest sample of every pair in memory, flat [agentId, targetId, at, rtt, ...]. */
+  latestCells(): number[] {
+    const out: number[] = [];
+    for (let p = 0; p < this.cache.pairs; p++) {
+      const l = this.cache.latest(p);
+      if (l) out.push(this.cache.agentOf(p), this.cache.targetOf(p), l.at, valueToRtt(l.value));
+    }
+    return out;
+  }
+
+  /** Resolves when every write queued so far is done. */
+  async drain(): Promise<void> {
+    await this.compacting;
+    await this.enqueue(async () => undefined);
+  }
+}

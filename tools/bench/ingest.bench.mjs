@@ -1,0 +1,422 @@
+// Ingest benchmark (issue 6). Four parts, all in one run:
+// 1. A simulated day through the server's real storage code into a real SQLite file (day-sim.ts,
+//    in-process with a simulated clock: the server rightly refuses results older than its
+//    acceptance window, so a day cannot be replayed over the wire): bytes on disk per sample.
+// 2. The real built server (dist/server/main.js) started on that file: p50/p99 of the pair-series
+//    query over HTTP for 1 h (memory) and 24 h (disk + memory).
+// 3. The same server under live load L1 (100 agents x 1,000 targets every 5 s) from simulated
+//    agents in another process (sim-agents.ts) over real WebSockets, registered with the join
+//    passphrase and approved through the API like real agents: results acknowledged per server
+//    CPU-second, server CPU %, RSS, and the longest event-loop stall (measured inside the server by
+//    perf_hooks, read from the authenticated /api/metrics endpoint). Then a shorter L2 step.
+// 4. The naive baseline in this process: one row per sample through TypeORM save().
+import { fork, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadavg } from 'node:os';
+import { createInterface } from 'node:readline';
+import { request } from 'node:https';
+
+const MEASURE_S = Number(process.env.BENCH_MEASURE_S ?? 60);
+const L2_MEASURE_S = Number(process.env.BENCH_L2_MEASURE_S ?? 30);
+const DAY = { agents: 20, targets: 100, hours: Number(process.env.BENCH_DAY_HOURS ?? 24) };
+const QUERIES = 400;
+
+export default async function ingestBench(ctx) {
+  const { root, tmp, log } = ctx;
+  const main = join(root, 'dist/server/main.js');
+  if (!existsSync(main)) throw new Error('dist/server/main.js is missing: npm run build first');
+  const bundles = await bundle(root);
+  const dataDir = join(tmp, 'data');
+
+  // 1. A simulated day into a real SQLite file.
+  log(`simulating ${DAY.hours} h of ${DAY.agents} agents x ${DAY.targets} targets through the storage code`);
+  const day = JSON.parse(await run(process.execPath, [bundles.daySim], { DAY_SIM: JSON.stringify({ dataDir, ...DAY, end: Date.now() }) }));
+  const bytesPerSample = day.bytes / day.samples;
+  const cacheBytesPerSample = day.cacheBytes / (day.cachePairs * 720);
+  log(`day: ${day.samples} samples, ${(day.bytes / 2 ** 20).toFixed(1)} MiB, ${bytesPerSample.toFixed(2)} B/sample; store ingest ${(day.samples / day.cpuSeconds).toFixed(0)} samples/CPU-s`);
+
+  // 2. The real server on that file; queries.
+  const targets = Array.from({ length: 1000 }, (_, i) => `10.${(i >> 8) & 255}.${i & 255}.1`).join(',');
+  const server = await startServer(main, { MESHPING_DATA_DIR: dataDir, MESHPING_INITIAL_TARGETS: targets, MESHPING_LOG_LEVEL: 'warn' });
+  try {
+    const api = new Api(server.url);
+    await api.post('/api/auth/setup', { setupCode: server.setupCode(), username: 'admin', password: 'bench password 1' });
+    const q1 = await queryLatency(api, 3_600_000, 720);
+    const q24 = await queryLatency(api, 24 * 3_600_000, 1440);
+    log(`series 1 h: p50 ${q1.p50.toFixed(2)} ms p99 ${q1.p99.toFixed(2)} ms; 24 h: p50 ${q24.p50.toFixed(2)} ms p99 ${q24.p99.toFixed(2)} ms`);
+
+    // The same stall measure on the idle server first: what the machine alone does to the event loop.
+    const idleStalls = [];
+    for (let i = 0; i < 3; i++) {
+      await sleep(10_000);
+      idleStalls.push(await maxStall(api));
+    }
+    log(`idle server: longest stall per 10-s window: ${idleStalls.map((x) => x.toFixed(0)).join(', ')} ms; load average ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
+
+    // 3. Live load.
+    const { passphrase } = (await api.get('/api/enrollment')).body;
+    const l1 = await liveLoad({ api, server, bundles, passphrase, agents: 100, workers: 1, measureS: MEASURE_S, log, label: 'L1' });
+    const q1Loaded = await queryLatency(api, 3_600_000, 720, 100);
+    const l2 = L2_MEASURE_S
+      ? await liveLoad({ api, server, bundles, passphrase, agents: 1000, workers: 2, measureS: L2_MEASURE_S, log, label: 'L2' })
+      : { ackedPerSecond: 0, offeredPerSecond: 0, cpuPercent: 0, rssMb: 0, maxStallMs: 0 }; // BENCH_L2_MEASURE_S=0: skipped
+    const rssMb = l1.rssMb;
+
+    // 4. Baseline.
+    log('baseline: one row per sample through TypeORM save()');
+    const baseline = await naiveBaseline(root, join(tmp, 'baseline'));
+    log(`baseline: ${baseline.perCpuSecond.toFixed(0)} samples/CPU-s, ${baseline.bytesPerSample.toFixed(1)} B/sample`);
+
+    const figures = {
+      'ingest.results_per_cpu_second': Math.round(l1.perCpuSecond),
+      'ingest.l1_server_cpu_percent': round(l1.cpuPercent, 1),
+      'ingest.l1_results_per_second': Math.round(l1.ackedPerSecond),
+      'ingest.l2_results_per_second': Math.round(l2.ackedPerSecond),
+      'ingest.l2_offered_per_second': Math.round(l2.offeredPerSecond),
+      'ingest.l2_server_cpu_percent': round(l2.cpuPercent, 1),
+      'ingest.store_samples_per_cpu_second': Math.round(day.samples / day.cpuSeconds),
+      'storage.bytes_per_sample': round(bytesPerSample, 2),
+      'storage.day_samples': day.samples,
+      'storage.day_bytes': day.bytes,
+      'cache.bytes_per_sample': round(cacheBytesPerSample, 2),
+      'query.hour_p50_ms': round(q1.p50, 2),
+      'query.hour_p99_ms': round(q1.p99, 2),
+      'query.hour_p99_under_l1_ms': round(q1Loaded.p99, 2),
+      'query.day_p50_ms': round(q24.p50, 2),
+      'query.day_p99_ms': round(q24.p99, 2),
+      'query.hour_http_p99_ms': round(q1.httpP99, 2),
+      'query.day_http_p99_ms': round(q24.httpP99, 2),
+      'server.rss_mb': Math.round(rssMb),
+      'server.l2_rss_mb': Math.round(l2.rssMb),
+      'server.max_event_loop_stall_ms': round(l1.maxStallMs, 1),
+      'server.l1_median_window_stall_ms': round(l1.medianStallMs, 1),
+      'server.idle_max_event_loop_stall_ms': round(Math.max(...idleStalls), 1),
+      'server.l2_max_event_loop_stall_ms': round(l2.maxStallMs, 1),
+      'baseline.results_per_cpu_second': Math.round(baseline.perCpuSecond),
+      'baseline.bytes_per_sample': round(baseline.bytesPerSample, 1),
+      'ratio.ingest_vs_baseline': round(l1.perCpuSecond / baseline.perCpuSecond, 1),
+      'ratio.bytes_baseline_vs_chunks': round(baseline.bytesPerSample / bytesPerSample, 1),
+    };
+    const markdown = `
+| figure | Meshping (chunks) | naive baseline (TypeORM \`save()\`, one row per sample) | goal |
+|---|---|---|---|
+| results ingested per server CPU-second (L1, live over WebSocket) | **${fmt(l1.perCpuSecond)}** | ${fmt(baseline.perCpuSecond)} (in-process, no network) | L1 <= 10 % of a core |
+| bytes on disk per stored sample (simulated day) | **${bytesPerSample.toFixed(2)}** | ${baseline.bytesPerSample.toFixed(1)} | <= 4 (stretch <= 2) |
+| hour cache, bytes per sample | **${cacheBytesPerSample.toFixed(2)}** | - | <= 4 |
+| pair series 1 h, p50 / p99 (query, idle server) | ${q1.p50.toFixed(2)} / **${q1.p99.toFixed(2)} ms** | - | p99 <= 5 ms |
+| pair series 1 h, p50 / p99 (whole HTTPS request) | ${q1.httpP50.toFixed(2)} / ${q1.httpP99.toFixed(2)} ms | - | |
+| pair series 1 h under L1, p99 (query / HTTPS) | ${q1Loaded.p99.toFixed(2)} / ${q1Loaded.httpP99.toFixed(2)} ms | - | |
+| pair series 24 h, p50 / p99 (query) | ${q24.p50.toFixed(2)} / **${q24.p99.toFixed(2)} ms** | - | p99 <= 50 ms |
+| pair series 24 h, p50 / p99 (whole HTTPS request) | ${q24.httpP50.toFixed(2)} / ${q24.httpP99.toFixed(2)} ms | - | |
+| server CPU at L1 (${fmt(l1.ackedPerSecond)} results/s acknowledged) | **${l1.cpuPercent.toFixed(1)} %** of one core | - | <= 10 % |
+| server RSS at L1 (plus a day on disk, an hour of ${fmt(DAY.agents * DAY.targets)} pairs warm) | ${Math.round(rssMb)} MB | - | |
+| longest event-loop stall at L1 (max / median of 10-s windows) | **${l1.maxStallMs.toFixed(0)} ms** / ${l1.medianStallMs.toFixed(0)} ms | - | <= 50 ms |
+| longest event-loop stall of the idle server, same machine, just before | ${Math.max(...idleStalls).toFixed(0)} ms | - | |
+| L2 step: offered / acknowledged results per s | ${fmt(l2.offeredPerSecond)} / ${fmt(l2.ackedPerSecond)} | - | 200,000 sustained |
+| server CPU / RSS / longest stall in the L2 step | ${l2.cpuPercent.toFixed(0)} % / ${Math.round(l2.rssMb)} MB / ${l2.maxStallMs.toFixed(0)} ms | - | |
+
+Ratio: **${(l1.perCpuSecond / baseline.perCpuSecond).toFixed(0)}x** the baseline's results per CPU-second,
+**${(baseline.bytesPerSample / bytesPerSample).toFixed(1)}x** fewer bytes per sample.
+
+How it was measured:
+- **Disk**: ${fmt(day.samples)} samples (${DAY.agents} agents x ${DAY.targets} targets, ${DAY.hours} h at 5 s) written through the
+  server's own SampleStore/SamplesRepository and migrations into a real SQLite file, in-process with a simulated
+  clock (tools/bench/day-sim.ts), then compacted and vacuumed; bytes = pages in use x page size of the whole file
+  (${(day.bytes / 2 ** 20).toFixed(1)} MiB, ${fmt(day.chunkRows)} chunk rows). Path model: RTT 0.2-80 ms log-uniform per path, +-5 % noise,
+  a 3x spike in 0.5 % of probes, 0.2 % loss (20 % on one path in twenty), timer jitter 0-2 ms. That store wrote
+  ${fmt(day.samples / day.cpuSeconds)} samples per CPU-second without the network.
+- **Queries**: the real server started on that file; ${QUERIES} GET /api/pairs/:a/:t/series requests per window for random
+  pairs, sequential, over HTTPS on 127.0.0.1 (720 points for 1 h, 1,440 for 24 h). "query" is the time the server spent
+  reading and downsampling (its Server-Timing header); the whole request adds TLS, routing, the session check (a
+  session write per request: sessions roll) and JSON.
+- **Live load**: ${MEASURE_S} s measured after a 10 s warm-up; 100 simulated agents registered with the join passphrase,
+  approved through the API, each sending every second the fifth of its 1,000 targets probed in that second
+  (encodeResults). Server CPU from /proc/<pid>/stat; results counted when the server acknowledged them. Stalls are
+  the server's own perf_hooks event-loop delay (10 ms resolution), so they include time the OS did not schedule the
+  process: the simulated agents run on the same 2 cores (load average at the end of L1: ${l1.loadAverage.toFixed(1)}).
+  The L2 step then registers 1,000 new agents (the L1 ones gone quiet) in two processes for ${L2_MEASURE_S} s on the same 2 cores; an agent that has 20 batches
+  unacknowledged skips its next ones (a real agent would buffer them), so offered minus acknowledged shows what the
+  server could not keep up with.
+- **Baseline**: an entity per sample (id, agent_id, target_id, at, rtt; index on agent_id, target_id, at) saved one by
+  one with \`repository.save()\` for 20 s into a fresh SQLite file in WAL mode; its bytes per sample from the same table
+  filled to 1,000,000 rows by multi-row INSERTs (same layout, faster to fill).`;
+    return { title: 'Ingest, storage and queries (issue 6)', figures, markdown };
+  } finally {
+    await server.stop();
+  }
+}
+
+const round = (v, d) => Math.round(v * 10 ** d) / 10 ** d;
+const fmt = (v) => Math.round(v).toLocaleString('en-US');
+
+async function bundle(root) {
+  const { build } = await import('esbuild');
+  const out = join(root, 'dist/bench');
+  mkdirSync(out, { recursive: true });
+  const result = {};
+  for (const [name, file] of [['daySim', 'day-sim'], ['simAgents', 'sim-agents']]) {
+    result[name] = join(out, `${file}.cjs`);
+    await build({
+      entryPoints: [join(root, 'tools/bench', `${file}.ts`)],
+      bundle: true,
+      platform: 'node',
+      target: 'node20',
+      format: 'cjs',
+      outfile: result[name],
+      tsconfig: join(root, 'server/tsconfig.app.json'),
+      packages: 'external',
+      logLevel: 'error',
+    });
+  }
+  return result;
+}
+
+function run(cmd, args, env) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`${args[0]} exited with ${code}`))));
+  });
+}
+
+async function startServer(main, env) {
+  const child = spawn(process.execPath, [...(process.env.BENCH_SERVER_NODE_FLAGS ?? '').split(' ').filter(Boolean), main], {
+    // TLS on, as in production (and enrollment needs it): a self-signed certificate in the data directory.
+    env: { ...process.env, MESHPING_HOST: '127.0.0.1', MESHPING_PORT: '0', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const lines = [];
+  child.stderr.on('data', (d) => lines.push(d.toString()));
+  const url = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start:\n${lines.join('\n')}`)), 120_000);
+    child.once('exit', (code) => reject(new Error(`server exited with ${code}:\n${lines.join('\n')}`)));
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      lines.push(line);
+      if (process.env.BENCH_SERVER_NODE_FLAGS && !line.startsWith('{')) console.log(`[server] ${line}`);
+      if (line.includes('"event":"listening"')) {
+        clearTimeout(timer);
+        resolve(JSON.parse(line).url);
+      }
+    });
+  });
+  return {
+    url,
+    pid: child.pid,
+    setupCode() {
+      const line = lines.find((l) => l.includes('setup.required'));
+      const code = line && /setup code to create the first admin: ([A-Za-z0-9_-]+)/.exec(line)?.[1];
+      if (!code) throw new Error('no setup code in the server log');
+      return code;
+    },
+    stop: () =>
+      new Promise((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', resolve);
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+/** Minimal cookie + CSRF client for the API over HTTPS (the server's certificate is self-signed). */
+class Api {
+  constructor(base) {
+    this.base = base;
+    this.cookies = new Map();
+  }
+  get(path) {
+    return this.send('GET', path);
+  }
+  post(path, body) {
+    return this.send('POST', path, body);
+  }
+  send(method, path, body) {
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    const headers = { accept: 'application/json' };
+    if (payload !== undefined) headers['content-type'] = 'application/json';
+    if (this.cookies.size) headers.cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+    if (method !== 'GET' && this.cookies.has('XSRF-TOKEN')) headers['x-xsrf-token'] = this.cookies.get('XSRF-TOKEN');
+    return new Promise((resolve, reject) => {
+      const req = request(new URL(path, this.base), { method, headers, rejectUnauthorized: false }, (res) => {
+        let text = '';
+        res.on('data', (c) => (text += c));
+        res.on('end', () => {
+          for (const c of res.headers['set-cookie'] ?? []) {
+            const [pair] = c.split(';');
+            const i = pair.indexOf('=');
+            this.cookies.set(pair.slice(0, i), pair.slice(i + 1));
+          }
+          if (res.statusCode >= 400) return reject(new Error(`${method} ${path}: ${res.statusCode} ${text}`));
+          const timing = /query;dur=([\d.]+)/.exec(res.headers['server-timing'] ?? '');
+          const json = text && (res.headers['content-type'] ?? '').includes('json');
+          resolve({ status: res.statusCode, body: json ? JSON.parse(text) : text, queryMs: timing ? Number(timing[1]) : null });
+        });
+      });
+      req.on('error', reject);
+      req.end(payload);
+    });
+  }
+}
+
+/** Server-side query time (Server-Timing) and the whole HTTP round trip, p50 and p99, over random pairs. */
+async function queryLatency(api, windowMs, points, n = QUERIES) {
+  const query = [];
+  const http = [];
+  for (let i = 0; i < n; i++) {
+    const a = 1 + Math.floor(Math.random() * DAY.agents);
+    const t = 1 + Math.floor(Math.random() * DAY.targets);
+    const to = Date.now();
+    const started = process.hrtime.bigint();
+    const res = await api.get(`/api/pairs/${a}/${t}/series?from=${to - windowMs}&to=${to}&points=${points}`);
+    http.push(Number(process.hrtime.bigint() - started) / 1e6);
+    query.push(res.queryMs);
+    if (i === 0 && !res.body.points.length) throw new Error(`no points for pair ${a}/${t}`);
+  }
+  const pct = (xs, p) => [...xs].sort((x, y) => x - y)[Math.min(xs.length - 1, Math.ceil((p / 100) * xs.length) - 1)];
+  return { p50: pct(query, 50), p99: pct(query, 99), httpP50: pct(http, 50), httpP99: pct(http, 99) };
+}
+
+function cpuSeconds(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, in clock ticks of 1/100 s
+}
+
+function rssMb(pid) {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return Number(m[1]) / 1024;
+}
+
+/** The longest event-loop pause in the server's last complete 10-s window. */
+async function maxStall(api) {
+  const text = (await api.get('/api/metrics')).body;
+  const m = /meshping_event_loop_stall_max_seconds\{window="10s"\} ([\d.e+-]+)/.exec(text);
+  return Number(m[1]) * 1000;
+}
+
+async function liveLoad({ api, server, bundles, passphrase, agents, workers, measureS, log, label }) {
+  const sims = [];
+  const per = Math.ceil(agents / workers);
+  for (let w = 0; w < workers; w++) {
+    const child = fork(bundles.simAgents, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const inbox = [];
+    const waiters = [];
+    child.on('message', (m) => {
+      if (m.type === 'failed') console.error(`[sim] ${m.error}`);
+      const i = waiters.findIndex((x) => x.type === m.type || m.type === 'failed');
+      if (i >= 0) waiters.splice(i, 1)[0].resolve(m);
+      else inbox.push(m);
+    });
+    const next = (type) =>
+      new Promise((resolve, reject) => {
+        const i = inbox.findIndex((m) => m.type === type);
+        if (i >= 0) return resolve(inbox.splice(i, 1)[0]);
+        waiters.push({ type, resolve: (m) => (m.type === 'failed' ? reject(new Error(m.error)) : resolve(m)) });
+      });
+    await next('hello');
+    sims.push({ child, next, send: (m) => child.send(m) });
+  }
+  log(`${label}: registering ${agents} agents`);
+  const ids = [];
+  for (const [w, sim] of sims.entries()) {
+    sim.send({ type: 'register', url: server.url, passphrase, count: Math.min(per, agents - w * per), prefix: `${label.slice(0, 2)}-w${w}` });
+    ids.push(...(await sim.next('registered')).agentIds);
+  }
+  for (const id of ids) await api.post(`/api/agents/${id}/approve`, {});
+  for (const sim of sims) sim.send({ type: 'await-approval' });
+  for (const sim of sims) await sim.next('ready');
+  for (const sim of sims) sim.send({ type: 'start' });
+  for (const sim of sims) await sim.next('started');
+  const counts = async () => {
+    let acked = 0;
+    let offered = 0;
+    for (const sim of sims) {
+      sim.send({ type: 'counts' });
+      const c = await sim.next('counts');
+      acked += c.acked;
+      offered += c.offered;
+    }
+    return { acked, offered };
+  };
+  await sleep(10_000);
+  const c0 = await counts();
+  const cpu0 = cpuSeconds(server.pid);
+  const t0 = Date.now();
+  let maxStallMs = 0;
+  const stalls = [];
+  for (let s = 0; s < measureS; s += 10) {
+    await sleep(Math.min(10, measureS - s) * 1000);
+    stalls.push(await maxStall(api));
+  }
+  maxStallMs = Math.max(...stalls);
+  log(`${label}: longest stall per 10-s window: ${stalls.map((x) => x.toFixed(0)).join(', ')} ms`);
+  const c1 = await counts();
+  const cpu = cpuSeconds(server.pid) - cpu0;
+  const wall = (Date.now() - t0) / 1000;
+  const rss = rssMb(server.pid);
+  // Agents of this step stay connected but quiet: later steps add their load on top of nothing.
+  for (const sim of sims) sim.send({ type: 'stop' });
+  for (const sim of sims) await sim.next('stopped');
+  const acked = c1.acked - c0.acked;
+  const result = {
+    perCpuSecond: acked / cpu,
+    cpuPercent: (cpu / wall) * 100,
+    ackedPerSecond: acked / wall,
+    offeredPerSecond: (c1.offered - c0.offered) / wall,
+    rssMb: rss,
+    maxStallMs,
+    medianStallMs: [...stalls].sort((x, y) => x - y)[Math.floor(stalls.length / 2)],
+    loadAverage: loadavg()[0],
+  };
+  log(`${label}: ${fmt(result.ackedPerSecond)} results/s acknowledged of ${fmt(result.offeredPerSecond)} offered, server ${result.cpuPercent.toFixed(1)} % CPU, ${fmt(result.perCpuSecond)} results/CPU-s, RSS ${Math.round(rss)} MB, longest stall ${maxStallMs.toFixed(0)} ms`);
+  return result;
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+async function naiveBaseline(root, dir) {
+  mkdirSync(dir, { recursive: true });
+  const { DataSource, EntitySchema } = await import('typeorm');
+  const Sample = new EntitySchema({
+    name: 'Sample',
+    tableName: 'samples',
+    columns: {
+      id: { type: 'integer', primary: true, generated: 'increment' },
+      agentId: { type: 'integer', name: 'agent_id' },
+      targetId: { type: 'integer', name: 'target_id' },
+      at: { type: 'integer' },
+      rtt: { type: 'integer' },
+    },
+    indices: [{ name: 'samples_pair_at', columns: ['agentId', 'targetId', 'at'], unique: true }],
+  });
+  const file = join(dir, 'baseline.sqlite');
+  const db = new DataSource({ type: 'sqlite', database: file, enableWAL: true, entities: [Sample], synchronize: true, logging: false });
+  await db.initialize();
+  const repo = db.getRepository('Sample');
+  const start = Date.now() - 3_600_000;
+  let n = 0;
+  const cpu0 = process.cpuUsage();
+  const until = Date.now() + 20_000;
+  while (Date.now() < until) {
+    for (let i = 0; i < 100; i++, n++) await repo.save({ agentId: 1 + (n % 100), targetId: 1 + Math.floor(n / 100) % 1000, at: start + Math.floor(n / 100000) * 5000, rtt: 300 + (n % 5000) });
+  }
+  const cpu = process.cpuUsage(cpu0);
+  const perCpuSecond = n / ((cpu.user + cpu.system) / 1e6);
+  // Fill to 1,000,000 rows (same table and index) for a representative size.
+  const total = 1_000_000;
+  for (let done = n; done < total; ) {
+    const rows = [];
+    const params = [];
+    for (let i = 0; i < 2000 && done < total; i++, done++) {
+      rows.push('(?,?,?,?)');
+      params.push(1 + (done % 100), 1 + (Math.floor(done / 100) % 1000), start + Math.floor(done / 100000) * 5000, 300 + Math.floor(Math.random() * 80_000));
+    }
+    await db.query(`INSERT INTO samples (agent_id, target_id, at, rtt) VALUES ${rows.join(',')}`, params);
+  }
+  await db.query('PRAGMA wal_checkpoint(TRUNCATE)');
+  const [{ page_count }] = await db.query('PRAGMA page_count');
+  const [{ freelist_count }] = await db.query('PRAGMA freelist_count');
+  const [{ page_size }] = await db.query('PRAGMA page_size');
+  await db.destroy();
+  return { perCpuSecond, bytesPerSample: ((page_count - freelist_count) * page_size) / total };
+}

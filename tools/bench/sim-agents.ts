@@ -1,0 +1,120 @@
+// Simulated agents for the ingest benchmark: a child process (bundled by esbuild from this file)
+// that registers N agents with the join passphrase over real WebSockets (sealed registration, as
+// the real agent does), waits for an admin to approve them, then streams results at the probe rate
+// and counts what the server acknowledged. Commands and reports go over the IPC channel.
+import { enrollmentKey, generateAgentKeyPair, newNonce, registrationProof, seal } from '@meshping/node-kit';
+import { decodePassphrase, encodeResults, PROBE_INTERVAL_MS, PROTOCOL_VERSION, RESULT_FLUSH_INTERVAL_MS, RttCode, type Sample } from '@meshping/protocol';
+import WebSocket from 'ws';
+
+interface Agent {
+  index: number;
+  ws: WebSocket;
+  agentId: number;
+  targets: number[];
+  seq: number;
+  unacked: Map<number, number>;
+  baseRtt: Float64Array;
+}
+
+const send = (m: unknown) => process.send?.(m);
+const agents: Agent[] = [];
+let acked = 0;
+let offered = 0;
+let skipped = 0;
+let timer: NodeJS.Timeout | null = null;
+
+function next(ws: WebSocket, match: (m: any) => boolean): Promise<any> {
+  return new Promise((resolve, reject) => {
+    const onMessage = (data: WebSocket.RawData) => {
+      const m = JSON.parse(data.toString());
+      if (m.type === 'error' && m.fatal) reject(new Error(m.message));
+      if (match(m)) {
+        ws.off('message', onMessage);
+        resolve(m);
+      }
+    };
+    ws.on('message', onMessage);
+  });
+}
+
+async function register(url: string, passphrase: string, hostname: string, index: number): Promise<Agent> {
+  const p = decodePassphrase(passphrase);
+  if (!p) throw new Error('not a passphrase');
+  const keys = generateAgentKeyPair();
+  const ws = new WebSocket(`${url.replace(/^http/, 'ws')}/agent`, { rejectUnauthorized: false }); // self-signed; the passphrase pins it
+  await new Promise((r, j) => (ws.once('open', r), ws.once('error', j)));
+  const ts = Date.now();
+  const nonce = newNonce();
+  const proof = registrationProof(keys.privateKeyPem, ts, nonce.toString('base64url'));
+  const payload = JSON.stringify({ hostname, version: '0.1.0', addresses: ['192.0.2.1'], publicKey: keys.publicKey, proof });
+  const pending = next(ws, (m) => m.type === 'pending');
+  ws.send(JSON.stringify({ type: 'register', protocol: PROTOCOL_VERSION, ...seal(enrollmentKey(p.secret, p.fingerprint), payload, ts, nonce) }));
+  const { agentId } = await pending;
+  const agent: Agent = { index, ws, agentId, targets: [], seq: 0, unacked: new Map(), baseRtt: new Float64Array(0) };
+  ws.on('message', (data) => {
+    const m = JSON.parse(data.toString());
+    if (m.type === 'targets') {
+      agent.targets = m.targets.map((t: { id: number }) => t.id);
+      // Each path has its own typical RTT (0.2-80 ms, log-uniform).
+      agent.baseRtt = Float64Array.from(agent.targets, () => 200 * Math.exp(Math.random() * Math.log(400)));
+    } else if (m.type === 'ack') {
+      acked += agent.unacked.get(m.seq) ?? 0;
+      agent.unacked.delete(m.seq);
+    }
+  });
+  return agent;
+}
+
+/** One flush of every agent: the targets whose probe falls in this second of the 5-s round. */
+function tick(round: number, part: number, parts: number, maxUnacked: number): void {
+  for (const a of agents) {
+    const n = a.targets.length;
+    const samples: Sample[] = [];
+    for (let i = part; i < n; i += parts) {
+      const at = round * PROBE_INTERVAL_MS + Math.floor((i * PROBE_INTERVAL_MS) / n) + (a.index % 7);
+      const r = Math.random();
+      const rtt = r < 0.005 ? RttCode.NO_REPLY : Math.round(a.baseRtt[i] * (1 + (Math.random() - 0.5) * 0.1) + (r > 0.99 ? a.baseRtt[i] : 0));
+      samples.push({ targetId: a.targets[i], at, rtt });
+    }
+    offered += samples.length;
+    if (a.unacked.size >= maxUnacked) {
+      skipped += samples.length; // the server is behind: a real agent would buffer these
+      continue;
+    }
+    const seq = a.seq++;
+    a.unacked.set(seq, samples.length);
+    a.ws.send(JSON.stringify(encodeResults(seq, samples)));
+  }
+}
+
+process.on('message', async (cmd: any) => {
+  try {
+    if (cmd.type === 'register') {
+      for (let i = 0; i < cmd.count; i++) agents.push(await register(cmd.url, cmd.passphrase, `${cmd.prefix}-${i}`, i));
+      send({ type: 'registered', agentIds: agents.map((a) => a.agentId) });
+    } else if (cmd.type === 'await-approval') {
+      await Promise.all(agents.map((a) => (a.targets.length ? null : next(a.ws, (m) => m.type === 'targets'))));
+      await new Promise((r) => setTimeout(r, 100));
+      send({ type: 'ready', targets: agents[0]?.targets.length ?? 0 });
+    } else if (cmd.type === 'start') {
+      const parts = PROBE_INTERVAL_MS / RESULT_FLUSH_INTERVAL_MS;
+      let k = Math.floor(Date.now() / RESULT_FLUSH_INTERVAL_MS);
+      timer = setInterval(() => {
+        const now = Math.floor(Date.now() / RESULT_FLUSH_INTERVAL_MS);
+        for (; k < now; k++) tick(Math.floor(k / parts), k % parts, parts, cmd.maxUnacked ?? 20);
+      }, 50);
+      send({ type: 'started' });
+    } else if (cmd.type === 'counts') {
+      send({ type: 'counts', acked, offered, skipped });
+    } else if (cmd.type === 'stop') {
+      if (timer) clearInterval(timer);
+      await new Promise((r) => setTimeout(r, 2000)); // the last acks
+      send({ type: 'stopped', acked, offered, skipped });
+      for (const a of agents) a.ws.close();
+      setTimeout(() => process.exit(0), 200);
+    }
+  } catch (err) {
+    send({ type: 'failed', error: String((err as Error)?.stack ?? err) });
+  }
+});
+send({ type: 'hello' });
