@@ -4,9 +4,15 @@ import { AgentModule } from './agent.module';
 import { loadAgentConfig } from './config/agent-config';
 import { MissingPrivilegeError, PROBER, type Prober } from './probe/prober';
 import { UplinkService } from './uplink/uplink.service';
+import { probeCommand } from './cli/probe-command';
 
 /** Exit codes: 78 = configuration (EX_CONFIG), 77 = missing privilege (EX_NOPERM). */
 async function main(): Promise<void> {
+  const [command, ...args] = process.argv.slice(2);
+  if (command === 'probe') {
+    process.exitCode = await probeCommand(args, (line) => process.stdout.write(`${line}\n`));
+    return;
+  }
   const config = loadAgentConfig();
   const logger = new PinoNestLogger(createLogger('meshping-agent', config.MESHPING_LOG_LEVEL));
   // A standalone application: dependency injection and lifecycle, no HTTP server.
