@@ -4,7 +4,7 @@ import { AGENT_CONFIG, type AgentConfig } from './config/agent-config';
 import { IcmpProber } from './probe/icmp-prober';
 import { PROBER } from './probe/prober';
 import { ProbeScheduler } from './scheduler/probe-scheduler';
-import { ResultBuffer } from './uplink/result-buffer';
+import { BUFFER_LIMITS, ResultBuffer, type BufferLimits } from './uplink/result-buffer';
 import { UplinkService } from './uplink/uplink.service';
 
 @Module({})
@@ -14,6 +14,7 @@ export class AgentModule {
       module: AgentModule,
       providers: [
         { provide: AGENT_CONFIG, useValue: config },
+        { provide: BUFFER_LIMITS, useValue: bufferLimits(config) },
         { provide: CLOCK, useValue: overrides.clock ?? systemClock },
         overrides.prober ?? { provide: PROBER, useClass: IcmpProber },
         ResultBuffer,
@@ -22,4 +23,8 @@ export class AgentModule {
       ],
     };
   }
+}
+
+export function bufferLimits(config: AgentConfig): BufferLimits {
+  return { windowMs: config.MESHPING_BUFFER_WINDOW_SECONDS * 1000, maxBytes: config.MESHPING_BUFFER_MAX_MB * 1024 * 1024 };
 }

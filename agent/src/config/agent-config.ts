@@ -2,6 +2,7 @@ import { ConfigError, parseEnv } from '@meshping/node-kit';
 import { rememberedServer } from '../uplink/agent-identity';
 import { decodePassphrase, type JoinPassphrase } from '@meshping/protocol';
 import { z } from 'zod';
+import { configFilePath, fileAsEnv, FILE_KEYS, readConfigFile, type FileKey } from './config-file';
 
 const fingerprint = z
   .string()
@@ -35,8 +36,13 @@ export const agentConfigSchema = z
     MESHPING_AGENT_STATE_DIR: z.string().min(1).default('/var/lib/meshping-agent'),
     MESHPING_AGENT_HOSTNAME: z.string().min(1).max(253).optional(),
     MESHPING_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
-  })
-  ;
+    /** How long results the server has not acknowledged are kept (seconds; default 30 minutes). */
+    MESHPING_BUFFER_WINDOW_SECONDS: z.coerce.number().int().min(10).max(7 * 86_400).default(1_800),
+    /** Memory for unacknowledged results (MB; about 17 bytes per result: 16 MB hold ~1,000,000). */
+    MESHPING_BUFFER_MAX_MB: z.coerce.number().int().min(1).max(4_096).default(16),
+    /** The agent's config file (default /etc/meshping/agent.json); read by loadAgentSettings. */
+    MESHPING_AGENT_CONFIG: z.string().min(1).optional(),
+  });
 
 /** The settings, with the server's WebSocket base URL and fingerprint taken from the passphrase where not given. */
 export type AgentConfig = Omit<z.infer<typeof agentConfigSchema>, 'MESHPING_SERVER_URL'> & { MESHPING_SERVER_URL: string };
@@ -73,4 +79,30 @@ const SERVER_KEYS = [
 
 export function loadAgentConfig(env: Record<string, string | undefined> = process.env): AgentConfig {
   return resolve(parseEnv(agentConfigSchema, env, SERVER_KEYS));
+}
+
+/**
+ * The daemon's settings: the config file (--config, MESHPING_AGENT_CONFIG or /etc/meshping/agent.json)
+ * overlaid by MESHPING_* variables. Errors name the file's key, or the variable, that is wrong.
+ */
+export function loadAgentSettings(
+  configFile: string | undefined,
+  env: Record<string, string | undefined> = process.env,
+): { config: AgentConfig; file: string } {
+  const file = configFilePath(configFile, env);
+  const fromFile = readConfigFile(file);
+  const merged = { ...fileAsEnv(fromFile), ...env };
+  try {
+    return { config: loadAgentConfig(merged), file };
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    // Name the file's key where the value came from the file.
+    let message = err.message;
+    for (const [key, variable] of Object.entries(FILE_KEYS)) {
+      if (fromFile[key as FileKey] !== undefined && env[variable] === undefined) {
+        message = message.split(`${variable}:`).join(`${key} (in ${file}):`);
+      }
+    }
+    throw new ConfigError(message);
+  }
 }

@@ -39,6 +39,16 @@ export class IcmpProber implements Prober, OnApplicationShutdown {
     this.socketFor(4); // fails fast without CAP_NET_RAW
   }
 
+  /** Throws MissingPrivilegeError unless this process may open raw ICMP sockets. */
+  static checkPrivilege(): void {
+    try {
+      raw.createSocket({ protocol: raw.Protocol.ICMP, addressFamily: raw.AddressFamily.IPv4 }).close();
+    } catch (err) {
+      if (/not permitted|EPERM|EACCES/i.test(String(err))) throw new MissingPrivilegeError();
+      throw err;
+    }
+  }
+
   probe(address: string, family: 4 | 6, timeoutMs: number): Promise<number> {
     return new Promise((resolve) => {
       let fs: FamilySocket;

@@ -23,6 +23,8 @@ import { ResultBuffer } from './result-buffer';
 export const AGENT_VERSION = '0.1.0';
 const BACKOFF_MIN_MS = 1_000;
 const BACKOFF_MAX_MS = 30_000;
+/** The backlog waits while this much is queued in the socket already. */
+const MAX_BUFFERED_BYTES = 1024 * 1024;
 
 /**
  * The agent's link to the server: connect, hello, follow the target list, ship results, resend
@@ -45,13 +47,16 @@ export class UplinkService implements OnApplicationShutdown {
   agentId: number | null = null;
   /** Version of the target list the scheduler has. */
   targetsVersion: number | null = null;
-  private readonly auth: Authenticator;
+  private auth: Authenticator;
   /** Emits when the agent must stop (it cannot trust the server); main exits with the message. */
   readonly fatal$ = new Subject<string>();
   lastError: string | null = null;
+  /** For `meshping-agent status`. */
+  connection: 'connecting' | 'connected' | 'pending' | 'hold' | 'disconnected' = 'connecting';
+  connectedSince: number | null = null;
 
   constructor(
-    @Inject(AGENT_CONFIG) private readonly config: AgentConfig,
+    @Inject(AGENT_CONFIG) private config: AgentConfig,
     @Inject(CLOCK) private readonly clock: Clock,
     private readonly scheduler: ProbeScheduler,
     private readonly buffer: ResultBuffer,
@@ -79,11 +84,32 @@ export class UplinkService implements OnApplicationShutdown {
     return this.ready;
   }
 
+  get serverUrl(): string {
+    return this.config.MESHPING_SERVER_URL;
+  }
+
+  /**
+   * New settings (`meshping-agent reload`): the link reconnects with them; the buffer, the
+   * schedule and the targets stay, so nothing measured is lost.
+   */
+  reconfigure(config: AgentConfig): void {
+    this.config = config;
+    this.auth = new Authenticator(config, this.clock);
+    this.attempt = 0;
+    this.logger.log({ event: 'uplink.reconfigured', server: config.MESHPING_SERVER_URL });
+    if (this.socket) this.socket.terminate();
+    else {
+      clearTimeout(this.reconnectTimer);
+      this.connect();
+    }
+  }
+
   private connect(): void {
     const url = this.config.MESHPING_SERVER_URL + AGENT_WS_PATH;
     const pin = this.config.MESHPING_SERVER_FINGERPRINT;
     // With a pinned fingerprint the certificate chain is not checked against CAs; the pin is checked
     // below, at the upgrade response, before the agent sends anything.
+    this.connection = 'connecting';
     const socket = new WebSocket(url, { handshakeTimeout: 10_000, maxPayload: MAX_FRAME_BYTES, rejectUnauthorized: !pin });
     this.socket = socket;
     socket.on('upgrade', (res) => {
@@ -157,22 +183,27 @@ export class UplinkService implements OnApplicationShutdown {
         return this.follow(this.auth.challenge(msg.nonce, this.peerFingerprint));
       case 'pending':
         this.ready = false;
+        this.connection = 'pending';
         this.auth.known();
         this.logger.warn({ event: 'uplink.pending', agentId: msg.agentId, message: msg.message, backlog: this.buffer.depth() });
         return;
       case 'hold':
         this.ready = false;
+        this.connection = 'hold';
         this.auth.known();
         this.logger.warn({ event: 'uplink.hold', agentId: msg.agentId, message: msg.message, backlog: this.buffer.depth() });
         return;
       case 'welcome':
         this.auth.known();
         this.ready = true;
+        this.connection = 'connected';
+        this.connectedSince = this.clock.now();
         this.attempt = 0;
         this.agentId = msg.agentId;
         this.lastError = null;
         this.logger.log({ event: 'uplink.connected', agentId: msg.agentId, backlog: this.buffer.depth() });
-        for (const batch of this.buffer.pending()) this.send(batch);
+        this.buffer.beginResend();
+        this.pumpBacklog();
         return;
       case 'targets':
         this.scheduler.setTargets(msg.targets);
@@ -190,6 +221,7 @@ export class UplinkService implements OnApplicationShutdown {
         return;
       case 'ack':
         this.buffer.ack(msg.seq);
+        this.pumpBacklog();
         return;
       case 'error':
         this.lastError = `${msg.code}: ${msg.message}`;
@@ -199,19 +231,45 @@ export class UplinkService implements OnApplicationShutdown {
   }
 
   private flush(): void {
-    const dropped = this.buffer.expire();
-    if (dropped) this.logger.warn({ event: 'buffer.dropped', samples: dropped, total: this.buffer.droppedSamples });
-    const batch = this.buffer.seal();
-    if (batch && this.ready) this.send(batch);
+    const expired = this.buffer.expire();
+    const before = this.buffer.droppedSamples;
+    const live = this.buffer.seal();
+    const dropped = expired + this.buffer.droppedSamples - before;
+    if (dropped) {
+      this.lastError = `buffer full: dropped ${this.buffer.droppedSamples} results so far (reported to the server)`;
+      this.logger.warn({ event: 'buffer.dropped', samples: dropped, total: this.buffer.droppedSamples });
+    }
+    if (!this.ready) return;
+    // Live results go out at once; the backlog follows in bounded steps, paced by acks.
+    if (live) this.sendFrame(live.frame);
+    const gap = this.buffer.sealGapReport();
+    if (gap) this.sendFrame(gap.frame);
+    this.pumpBacklog();
+  }
+
+  /** Resends backlog frames while few are unacknowledged and the socket is not backed up. */
+  private pumpBacklog(): void {
+    while (this.ready && this.socket && this.socket.bufferedAmount < MAX_BUFFERED_BYTES) {
+      const frame = this.buffer.nextResend();
+      if (frame === null) return;
+      this.sendFrame(frame);
+    }
   }
 
   private send(message: AgentToServer): void {
-    if (this.socket?.readyState === WebSocket.OPEN) this.socket.send(JSON.stringify(message));
+    this.sendFrame(JSON.stringify(message));
+  }
+
+  private sendFrame(frame: string): void {
+    if (this.socket?.readyState === WebSocket.OPEN) this.socket.send(frame);
   }
 
   private onClose(code: number, reason: string): void {
     this.ready = false;
     this.socket = null;
+    this.connection = 'disconnected';
+    this.connectedSince = null;
+    if (reason && !this.lastError) this.lastError = `disconnected: ${reason}`;
     if (this.stopped) return;
     const delay = Math.min(BACKOFF_MAX_MS, BACKOFF_MIN_MS * 2 ** this.attempt++) * (0.5 + Math.random() / 2);
     this.logger.warn({ event: 'uplink.disconnected', code, reason: reason || this.lastError, retryInMs: Math.round(delay) });

@@ -1,0 +1,102 @@
+import { NestFactory } from '@nestjs/core';
+import { createLogger, PinoNestLogger, systemClock } from '@meshping/node-kit';
+import { mkdirSync } from 'node:fs';
+import { AgentModule, bufferLimits } from '../agent.module';
+import { loadAgentSettings } from '../config/agent-config';
+import { IcmpProber } from '../probe/icmp-prober';
+import { PROBER, type Prober } from '../probe/prober';
+import { ProbeScheduler } from '../scheduler/probe-scheduler';
+import { STATUS_EVERY_MS, writeStatus, type AgentStatus } from '../status/status-file';
+import { ResultBuffer } from '../uplink/result-buffer';
+import { AGENT_VERSION, UplinkService } from '../uplink/uplink.service';
+
+/**
+ * `meshping-agent run`: the daemon in the foreground (what systemd starts). SIGHUP re-reads the
+ * config file and applies it without a restart (the buffer and the schedule stay); SIGTERM stops.
+ */
+export async function runDaemon(configFile: string | undefined): Promise<void> {
+  let { config, file } = loadAgentSettings(configFile);
+  IcmpProber.checkPrivilege(); // at once, before anything else starts
+  const pino = createLogger('meshping-agent', config.MESHPING_LOG_LEVEL);
+  const app = await NestFactory.createApplicationContext(AgentModule.forRoot(config), { logger: new PinoNestLogger(pino), abortOnError: false });
+  app.enableShutdownHooks();
+  app.get<Prober>(PROBER).open();
+  const uplink = app.get(UplinkService);
+  const buffer = app.get(ResultBuffer);
+  const scheduler = app.get(ProbeScheduler);
+  const startedAt = systemClock.now();
+  mkdirSync(config.MESHPING_AGENT_STATE_DIR, { recursive: true, mode: 0o700 });
+
+  let stopped = false;
+  const status = (): AgentStatus => {
+    const limits = buffer.currentLimits;
+    return {
+      pid: process.pid,
+      version: AGENT_VERSION,
+      configFile: file,
+      startedAt,
+      updatedAt: systemClock.now(),
+      server: uplink.serverUrl,
+      connection: stopped ? 'stopped' : uplink.connection,
+      connectedSince: uplink.connectedSince,
+      agentId: uplink.agentId,
+      targets: scheduler.currentTargets().length,
+      targetsVersion: uplink.targetsVersion,
+      buffer: {
+        depth: buffer.depth(),
+        bytes: buffer.bytes(),
+        maxBytes: limits.maxBytes,
+        windowSeconds: limits.windowMs / 1000,
+        backlogFrames: buffer.backlog(),
+        produced: buffer.producedSamples,
+        dropped: buffer.droppedSamples,
+      },
+      lastError: uplink.lastError,
+    };
+  };
+  const publish = () => {
+    try {
+      writeStatus(config.MESHPING_AGENT_STATE_DIR, status());
+    } catch (err) {
+      pino.warn({ event: 'status.write-failed', err });
+    }
+  };
+  const statusTimer = setInterval(publish, STATUS_EVERY_MS);
+  statusTimer.unref();
+
+  process.on('SIGHUP', () => {
+    try {
+      const next = loadAgentSettings(configFile);
+      if (next.config.MESHPING_AGENT_STATE_DIR !== config.MESHPING_AGENT_STATE_DIR) {
+        pino.warn({ event: 'reload.state-dir-ignored', message: 'state-dir changes take effect at the next restart' });
+        next.config.MESHPING_AGENT_STATE_DIR = config.MESHPING_AGENT_STATE_DIR;
+      }
+      ({ config, file } = next);
+      pino.level = config.MESHPING_LOG_LEVEL;
+      buffer.setLimits(bufferLimits(config));
+      uplink.reconfigure(config);
+      pino.info({ event: 'reload.done', configFile: file, bufferDepth: buffer.depth() });
+    } catch (err) {
+      // A broken file must not take a running agent down: keep the settings it runs with.
+      uplink.lastError = `reload failed, still running with the previous settings: ${(err as Error).message}`;
+      pino.error({ event: 'reload.failed', message: (err as Error).message });
+    }
+    publish();
+  });
+  uplink.fatal$.subscribe((message) => {
+    process.stderr.write(`meshping-agent: ${message}\n`);
+    uplink.lastError = message;
+    stopped = true;
+    publish();
+    void app.close().finally(() => process.exit(1));
+  });
+  app.get(UplinkService).start();
+  publish();
+  const markStopped = () => {
+    stopped = true;
+    clearInterval(statusTimer);
+    publish();
+  };
+  process.once('SIGTERM', markStopped);
+  process.once('SIGINT', markStopped);
+}
