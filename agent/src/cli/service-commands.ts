@@ -1,5 +1,7 @@
 import { spawnSync } from 'node:child_process';
-import { loadAgentSettings } from '../config/agent-config';
+import { ConfigError } from '@meshping/node-kit';
+import { DEFAULT_STATE_DIR, loadAgentSettings } from '../config/agent-config';
+import { configFilePath, readConfigFile } from '../config/config-file';
 import { STATUS_EVERY_MS, processAlive, readStatus, statusPath, type AgentStatus } from '../status/status-file';
 import { parseFlags } from './probe-command';
 
@@ -26,25 +28,41 @@ export function systemdCommand(action: 'enable' | 'disable', out: Out): number {
 }
 
 /** The daemon's status file, if a live daemon wrote it recently. */
-function liveStatus(configFile: string | undefined): { status: AgentStatus | null; stateDir: string; live: boolean } {
-  const { config } = loadAgentSettings(configFile);
-  const stateDir = config.MESHPING_AGENT_STATE_DIR;
+function liveStatus(configFile: string | undefined): { status: AgentStatus | null; stateDir: string; live: boolean; problem: string | null } {
+  let stateDir: string;
+  let problem: string | null = null;
+  try {
+    stateDir = loadAgentSettings(configFile).config.MESHPING_AGENT_STATE_DIR;
+  } catch (err) {
+    // A broken or missing config must not hide a running agent: look where the file says, or the default.
+    if (!(err instanceof ConfigError)) throw err;
+    problem = err.message.replace(/^Invalid configuration:\n\s*/, '');
+    const file = configFilePath(configFile, process.env);
+    let fromFile: string | undefined;
+    try {
+      fromFile = readConfigFile(file)['state-dir'];
+    } catch {
+      /* unreadable: the default */
+    }
+    stateDir = process.env['MESHPING_AGENT_STATE_DIR'] ?? fromFile ?? DEFAULT_STATE_DIR;
+  }
   const status = readStatus(stateDir);
   const live = !!status && status.connection !== 'stopped' && processAlive(status.pid);
-  return { status, stateDir, live };
+  return { status, stateDir, live, problem };
 }
 
 /** `meshping-agent status [--json]`: exit 0 running and connected, 1 running but not connected, 3 not running (LSB). */
 export function statusCommand(args: string[], configFile: string | undefined, out: Out, now = Date.now()): number {
   const { flags } = parseFlags(args, [], ['json']);
-  const { status, stateDir, live } = liveStatus(configFile);
+  const { status, stateDir, live, problem } = liveStatus(configFile);
   if (flags['json']) {
     out(JSON.stringify({ running: live, ...(status ?? {}) }));
     return !live ? 3 : status?.connection === 'connected' ? 0 : 1;
   }
   if (!status) {
     out(`State:       not running (no status in ${statusPath(stateDir)})`);
-    out('             Start it with "meshping-agent enable" (systemd) or "meshping-agent run" (foreground).');
+    if (problem) out(`Config:      not usable: ${problem}`);
+    else out('             Start it with "meshping-agent enable" (systemd) or "meshping-agent run" (foreground).');
     return 3;
   }
   const age = now - status.updatedAt;
@@ -72,7 +90,7 @@ export function statusCommand(args: string[], configFile: string | undefined, ou
   );
   out(`             ${b.produced} measured since start, ${b.dropped} dropped because the buffer was full${b.dropped ? ' (reported to the server)' : ''}`);
   out(`Last error:  ${status.lastError ?? 'none'}`);
-  out(`Config:      ${status.configFile}`);
+  out(`Config:      ${status.configFile}${problem ? ` (now not usable: ${problem})` : ''}`);
   return !live ? 3 : status.connection === 'connected' ? 0 : 1;
 }
 

@@ -9,6 +9,13 @@ const fingerprint = z
   .transform((f) => f.replace(/:/g, '').toUpperCase())
   .pipe(z.string().regex(/^[0-9A-F]{64}$/, { message: 'must be a SHA-256 fingerprint (64 hex digits, colons allowed)' }));
 
+export const DEFAULT_STATE_DIR = '/var/lib/meshping-agent';
+
+const wholeNumber = (min: number, max: number, unit: string) =>
+  z.coerce.number({ message: `must be a whole number of ${unit} from ${min} to ${max}` }).pipe(
+    z.number().int({ message: `must be a whole number of ${unit} from ${min} to ${max}` }).min(min, { message: `must be at least ${min} ${unit}` }).max(max, { message: `must be at most ${max} ${unit}` }),
+  );
+
 export const agentConfigSchema = z
   .object({
     /**
@@ -33,13 +40,13 @@ export const agentConfigSchema = z
     /** The local trust token of the server beside this agent (npm start); other agents enroll. */
     MESHPING_AGENT_TOKEN_FILE: z.string().min(1).optional(),
     /** Where the agent keeps its key pair (0700 / 0600). */
-    MESHPING_AGENT_STATE_DIR: z.string().min(1).default('/var/lib/meshping-agent'),
+    MESHPING_AGENT_STATE_DIR: z.string().min(1).default(DEFAULT_STATE_DIR),
     MESHPING_AGENT_HOSTNAME: z.string().min(1).max(253).optional(),
     MESHPING_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
     /** How long results the server has not acknowledged are kept (seconds; default 30 minutes). */
-    MESHPING_BUFFER_WINDOW_SECONDS: z.coerce.number().int().min(10).max(7 * 86_400).default(1_800),
+    MESHPING_BUFFER_WINDOW_SECONDS: wholeNumber(10, 7 * 86_400, 'seconds').default(1_800),
     /** Memory for unacknowledged results (MB; about 17 bytes per result: 16 MB hold ~1,000,000). */
-    MESHPING_BUFFER_MAX_MB: z.coerce.number().int().min(1).max(4_096).default(16),
+    MESHPING_BUFFER_MAX_MB: wholeNumber(1, 4_096, 'megabytes').default(16),
     /** The agent's config file (default /etc/meshping/agent.json); read by loadAgentSettings. */
     MESHPING_AGENT_CONFIG: z.string().min(1).optional(),
   });
@@ -56,7 +63,7 @@ function resolve(c: z.infer<typeof agentConfigSchema>): AgentConfig {
   const url = c.MESHPING_SERVER_URL ?? c.MESHPING_PASSPHRASE?.url ?? remembered?.url;
   if (!url) {
     throw new ConfigError(
-      "Invalid configuration:\n  MESHPING_SERVER_URL: set MESHPING_PASSPHRASE (from the server's agent registration screen) or MESHPING_SERVER_URL",
+      "Invalid configuration:\n  MESHPING_SERVER_URL: no server configured. Run \"meshping-agent init PASSPHRASE\" with the passphrase from the server's agent registration screen, or set MESHPING_PASSPHRASE or MESHPING_SERVER_URL",
     );
   }
   const wsUrl = url.replace(/^http/, 'ws').replace(/\/+$/, '');
