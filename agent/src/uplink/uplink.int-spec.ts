@@ -4,53 +4,12 @@ import { PROTOCOL_VERSION, type AgentToServer, type ServerToAgent } from '@meshp
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { AddressInfo } from 'node:net';
-import { WebSocketServer, type WebSocket } from 'ws';
 import { loadAgentConfig } from '../config/agent-config';
 import { FakeProber } from '../probe/fake-prober';
 import { ProbeScheduler } from '../scheduler/probe-scheduler';
+import { ProtocolPeer } from '../testing/protocol-peer';
 import { ResultBuffer } from './result-buffer';
 import { UplinkService } from './uplink.service';
-
-/** A stand-in server speaking the protocol over a real WebSocket on loopback. */
-class ProtocolPeer {
-  readonly received: AgentToServer[] = [];
-  socket: WebSocket | null = null;
-  private readonly wss: WebSocketServer;
-  constructor(onHello: (peer: ProtocolPeer) => void) {
-    this.wss = new WebSocketServer({ host: '127.0.0.1', port: 0, path: '/agent' });
-    this.wss.on('connection', (socket) => {
-      this.socket = socket;
-      socket.on('message', (data) => {
-        const msg = JSON.parse(data.toString()) as AgentToServer;
-        this.received.push(msg);
-        if (msg.type === 'hello') onHello(this);
-      });
-    });
-  }
-  ready(): Promise<void> {
-    return new Promise((r) => (this.wss.address() ? r() : this.wss.once('listening', () => r())));
-  }
-  get url(): string {
-    return `http://127.0.0.1:${(this.wss.address() as AddressInfo).port}`;
-  }
-  send(msg: ServerToAgent): void {
-    this.socket?.send(JSON.stringify(msg));
-  }
-  async until<T extends AgentToServer>(match: (m: AgentToServer) => m is T, timeoutMs = 5000): Promise<T> {
-    const end = Date.now() + timeoutMs;
-    for (;;) {
-      const hit = this.received.find(match);
-      if (hit) return hit;
-      if (Date.now() > end) throw new Error(`not received; got ${JSON.stringify(this.received.map((m) => m.type))}`);
-      await new Promise((r) => setTimeout(r, 10));
-    }
-  }
-  close(): Promise<void> {
-    for (const c of this.wss.clients) c.terminate();
-    return new Promise((r) => this.wss.close(() => r()));
-  }
-}
 
 const target = (id: number, address: string) => ({ id, address, name: null });
 
