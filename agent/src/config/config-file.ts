@@ -1,5 +1,5 @@
 import { ConfigError } from '@meshping/node-kit';
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 export const DEFAULT_CONFIG_FILE = '/etc/meshping/agent.json';
@@ -54,13 +54,35 @@ export function readConfigFile(path: string): Partial<Record<FileKey, string>> {
   return out;
 }
 
-/** Writes the file readable by its owner only (it holds the join passphrase), atomically. */
+/**
+ * Writes the file readable by its owner only (it holds the join passphrase), atomically. The owner
+ * stays who owned it before; a new file written by root goes to the service user (SERVICE_USER)
+ * when that user exists, so the daemon (User=meshping in deploy/systemd) can read it.
+ */
 export function writeConfigFile(path: string, values: Partial<Record<FileKey, string>>): void {
   mkdirSync(dirname(path), { recursive: true, mode: 0o755 });
+  const owner = existsSync(path) ? statSync(path) : process.getuid?.() === 0 ? serviceUser() : null;
   const tmp = `${path}.${process.pid}.tmp`;
   writeFileSync(tmp, `${JSON.stringify(values, null, 2)}\n`, { mode: 0o600 });
   chmodSync(tmp, 0o600);
+  if (owner && process.getuid?.() === 0) chownSync(tmp, owner.uid, owner.gid);
   renameSync(tmp, path);
+}
+
+/** The dedicated user of deploy/systemd/meshping-agent.service. */
+export const SERVICE_USER = 'meshping';
+
+function serviceUser(): { uid: number; gid: number } | null {
+  try {
+    const line = readFileSync('/etc/passwd', 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith(`${SERVICE_USER}:`));
+    if (!line) return null;
+    const [, , uid, gid] = line.split(':');
+    return { uid: Number(uid), gid: Number(gid) };
+  } catch {
+    return null;
+  }
 }
 
 /** The file's settings as MESHPING_* variables, plus which variable came from which key. */

@@ -10,9 +10,17 @@ import { MissingPrivilegeError, type Prober } from './prober';
 interface Pending {
   address: string;
   sentNs: bigint | null;
-  timer: NodeJS.Timeout | undefined;
+  /** Monotonic ns after which the probe is "no reply" (set when the request leaves). */
+  deadlineNs: bigint | null;
   resolve: (rtt: number) => void;
 }
+
+/** How often outstanding probes are checked against their deadline (one timer, not one per probe). */
+const SWEEP_MS = 100;
+const SOL_RAW = 255;
+const ICMP_FILTER = 1;
+const IPPROTO_ICMPV6 = 58;
+const ICMP6_FILTER = 1;
 
 interface FamilySocket {
   socket: raw.Socket;
@@ -32,6 +40,8 @@ export class IcmpProber implements Prober, OnApplicationShutdown {
   /** Distinguishes this process's echo requests from every other ICMP user on the host. */
   private readonly identifier = randomInt(1, 0xffff);
   private readonly sockets = new Map<4 | 6, FamilySocket>();
+  private sweepTimer: NodeJS.Timeout | null = null;
+  private readonly normalised = new Map<string, string>();
 
   constructor(@Inject(CLOCK) private readonly clock: Clock) {}
 
@@ -55,14 +65,14 @@ export class IcmpProber implements Prober, OnApplicationShutdown {
       let normalised: string;
       try {
         fs = this.socketFor(family);
-        normalised = new SocketAddress({ address, family: family === 4 ? 'ipv4' : 'ipv6' }).address;
+        normalised = this.normalise(address, family);
       } catch (err) {
         this.logger.warn({ event: 'probe.send-failed', address, family, err });
         return resolve(RttCode.SEND_ERROR);
       }
       const sequence = this.takeSequence(fs);
       if (sequence === null) return resolve(RttCode.SEND_ERROR);
-      const pending: Pending = { address: normalised, sentNs: null, resolve, timer: undefined };
+      const pending: Pending = { address: normalised, sentNs: null, deadlineNs: null, resolve };
       fs.pending.set(sequence, pending);
       const packet = echoRequest(family, this.identifier, sequence);
       fs.socket.send(
@@ -73,14 +83,11 @@ export class IcmpProber implements Prober, OnApplicationShutdown {
         () => {
           // The request leaves now: the RTT and the timeout both count from here, not from the queue.
           pending.sentNs = this.clock.monotonicNs();
-          pending.timer = setTimeout(() => {
-            fs.pending.delete(sequence);
-            resolve(RttCode.NO_REPLY);
-          }, timeoutMs);
+          pending.deadlineNs = pending.sentNs + BigInt(timeoutMs) * 1_000_000n;
+          this.sweepTimer ??= setInterval(() => this.sweep(), SWEEP_MS);
         },
         (error) => {
           if (!error) return;
-          clearTimeout(pending.timer);
           fs.pending.delete(sequence);
           resolve(RttCode.SEND_ERROR);
         },
@@ -94,13 +101,49 @@ export class IcmpProber implements Prober, OnApplicationShutdown {
 
   close(): void {
     for (const fs of this.sockets.values()) {
-      for (const p of fs.pending.values()) {
-        clearTimeout(p.timer);
-        p.resolve(RttCode.NO_REPLY);
-      }
+      for (const p of fs.pending.values()) p.resolve(RttCode.NO_REPLY);
       fs.socket.close();
     }
     this.sockets.clear();
+    if (this.sweepTimer) clearInterval(this.sweepTimer);
+    this.sweepTimer = null;
+  }
+
+  /**
+   * Settles probes past their deadline. Maps iterate in insertion (= send) order and every probe of
+   * a prober has the same timeout in practice, so the scan stops at the first one still in time.
+   */
+  private sweep(): void {
+    const now = this.clock.monotonicNs();
+    let outstanding = 0;
+    for (const fs of this.sockets.values()) {
+      for (const [sequence, p] of fs.pending) {
+        if (p.deadlineNs === null) {
+          outstanding++;
+          continue; // still queued for sending
+        }
+        if (p.deadlineNs > now) {
+          outstanding += fs.pending.size;
+          break;
+        }
+        fs.pending.delete(sequence);
+        p.resolve(RttCode.NO_REPLY);
+      }
+    }
+    if (outstanding === 0 && this.sweepTimer) {
+      clearInterval(this.sweepTimer);
+      this.sweepTimer = null;
+    }
+  }
+
+  private normalise(address: string, family: 4 | 6): string {
+    let n = this.normalised.get(address);
+    if (n === undefined) {
+      n = new SocketAddress({ address, family: family === 4 ? 'ipv4' : 'ipv6' }).address;
+      if (this.normalised.size > 10_000) this.normalised.clear();
+      this.normalised.set(address, n);
+    }
+    return n;
   }
 
   private socketFor(family: 4 | 6): FamilySocket {
@@ -116,6 +159,21 @@ export class IcmpProber implements Prober, OnApplicationShutdown {
       if (/not permitted|EPERM|EACCES/i.test(String(err))) throw new MissingPrivilegeError();
       throw err;
     }
+    // Only echo replies reach this socket (not our own requests on loopback, nor other ICMP traffic):
+    // the kernel filters, so the event loop wakes once per reply and no more.
+    try {
+      if (family === 4) {
+        const mask = Buffer.alloc(4);
+        mask.writeUInt32LE(~1 >>> 0); // a set bit blocks that type; type 0 = echo reply passes
+        socket.setOption(SOL_RAW, ICMP_FILTER, mask, 4);
+      } else {
+        const filter = Buffer.alloc(32, 0xff); // block all 256 types ...
+        filter.writeUInt32LE((0xffffffff & ~(1 << (129 & 31))) >>> 0, (129 >> 5) * 4); // ... but 129, echo reply
+        socket.setOption(IPPROTO_ICMPV6, ICMP6_FILTER, filter, 32);
+      }
+    } catch (err) {
+      this.logger.warn({ event: 'probe.filter-unavailable', family, err }); // matching below still filters
+    }
     // The map keeps a live reference: a collected socket closes and the process could exit silently.
     const fs: FamilySocket = { socket, pending: new Map(), nextSequence: randomInt(0, 0xffff) };
     socket.on('message', (buffer, source) => this.onMessage(family, fs, buffer, source));
@@ -124,10 +182,7 @@ export class IcmpProber implements Prober, OnApplicationShutdown {
       // one at the next probe.
       this.logger.error({ event: 'probe.socket-error', family, err });
       this.sockets.delete(family);
-      for (const p of fs.pending.values()) {
-        clearTimeout(p.timer);
-        p.resolve(RttCode.SEND_ERROR);
-      }
+      for (const p of fs.pending.values()) p.resolve(RttCode.SEND_ERROR);
       fs.pending.clear();
     });
     this.sockets.set(family, fs);
@@ -140,7 +195,6 @@ export class IcmpProber implements Prober, OnApplicationShutdown {
     if (!reply || reply.identifier !== this.identifier) return;
     const pending = fs.pending.get(reply.sequence);
     if (!pending || pending.sentNs === null || pending.address !== source) return;
-    clearTimeout(pending.timer);
     fs.pending.delete(reply.sequence);
     pending.resolve(Math.max(0, Number((receivedNs - pending.sentNs) / 1000n)));
   }

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { CLOCK, type Clock } from '@meshping/node-kit';
-import { BUFFER_WINDOW_MS, encodeResults, MAX_SAMPLES_PER_BATCH, type DroppedReport, type Sample } from '@meshping/protocol';
+import { BUFFER_WINDOW_MS, encodeResults, MAX_SAMPLES_PER_BATCH, type DroppedReport, type ResultsBatch, type Sample } from '@meshping/protocol';
 
 /** How much the buffer may hold: results older than windowMs, or beyond maxBytes of frames, are dropped. */
 export interface BufferLimits {
@@ -154,8 +154,8 @@ export class ResultBuffer {
   }
 
   /** Unacknowledged messages, oldest first, decoded (tests and diagnostics). */
-  pending(): ({ type: 'results' | 'dropped'; seq: number } & Record<string, unknown>)[] {
-    return [...this.unacked.values()].map((e) => JSON.parse(e.frame));
+  pending(): (ResultsBatch | DroppedReport)[] {
+    return [...this.unacked.values()].map((e) => JSON.parse(e.frame) as ResultsBatch | DroppedReport);
   }
 
   /** Samples held: not yet sealed plus sealed but unacknowledged. */
