@@ -16,9 +16,12 @@ module.exports = {
       main: './src/main.ts',
       tsConfig: './tsconfig.app.json',
       assets: ["./src/assets"],
-      optimization: false,
+      optimization: true,
       outputHashing: 'none',
       generatePackageJson: true,
+      // One file with everything the agent uses (load only what it needs: RSS budget 64 MB), except
+      // raw-socket, a native addon that loads its compiled binding from node_modules.
+      externalDependencies: ['raw-socket'],
       sourceMap: true,
     })
   ],

@@ -1,29 +1,24 @@
-import { NestFactory } from '@nestjs/core';
-import { createLogger, PinoNestLogger, systemClock } from '@meshping/node-kit';
+import { createLogger, systemClock } from '@meshping/node-kit';
 import { mkdirSync } from 'node:fs';
-import { AgentModule, bufferLimits } from '../agent.module';
+import { bufferLimits, createAgent } from '../agent';
 import { loadAgentSettings } from '../config/agent-config';
+import { setRootLogger } from '../log';
 import { IcmpProber } from '../probe/icmp-prober';
-import { PROBER, type Prober } from '../probe/prober';
-import { ProbeScheduler } from '../scheduler/probe-scheduler';
 import { STATUS_EVERY_MS, writeStatus, type AgentStatus } from '../status/status-file';
-import { ResultBuffer } from '../uplink/result-buffer';
-import { AGENT_VERSION, UplinkService } from '../uplink/uplink.service';
+import { AGENT_VERSION } from '../uplink/uplink.service';
 
 /**
  * `meshping-agent run`: the daemon in the foreground (what systemd starts). SIGHUP re-reads the
- * config file and applies it without a restart (the buffer and the schedule stay); SIGTERM stops.
+ * config file and applies it without a restart (the buffer and the schedule stay); SIGTERM and
+ * SIGINT stop it.
  */
 export async function runDaemon(configFile: string | undefined): Promise<void> {
   let { config, file } = loadAgentSettings(configFile);
   IcmpProber.checkPrivilege(); // at once, before anything else starts
   const pino = createLogger('meshping-agent', config.MESHPING_LOG_LEVEL);
-  const app = await NestFactory.createApplicationContext(AgentModule.forRoot(config), { logger: new PinoNestLogger(pino), abortOnError: false });
-  app.enableShutdownHooks();
-  app.get<Prober>(PROBER).open();
-  const uplink = app.get(UplinkService);
-  const buffer = app.get(ResultBuffer);
-  const scheduler = app.get(ProbeScheduler);
+  setRootLogger(pino);
+  const agent = createAgent(config, { clock: systemClock, prober: new IcmpProber(systemClock) });
+  const { uplink, buffer, scheduler } = agent;
   const startedAt = systemClock.now();
   mkdirSync(config.MESHPING_AGENT_STATE_DIR, { recursive: true, mode: 0o700 });
 
@@ -83,20 +78,25 @@ export async function runDaemon(configFile: string | undefined): Promise<void> {
     }
     publish();
   });
-  uplink.fatal$.subscribe((message) => {
+  uplink.onFatal((message) => {
     process.stderr.write(`meshping-agent: ${message}\n`);
     uplink.lastError = message;
     stopped = true;
     publish();
-    void app.close().finally(() => process.exit(1));
+    agent.stop();
+    process.exit(1);
   });
-  app.get(UplinkService).start();
+  agent.start();
   publish();
-  const markStopped = () => {
+  const shutdown = (signal: NodeJS.Signals) => {
+    pino.info({ event: 'agent.stopping', signal, unacknowledged: buffer.depth() });
     stopped = true;
     clearInterval(statusTimer);
     publish();
+    agent.stop();
+    pino.flush?.();
+    process.exit(0);
   };
-  process.once('SIGTERM', markStopped);
-  process.once('SIGINT', markStopped);
+  process.once('SIGTERM', shutdown);
+  process.once('SIGINT', shutdown);
 }

@@ -1,10 +1,10 @@
-import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
-import { CLOCK, type Clock } from '@meshping/node-kit';
+import type { Clock } from '@meshping/node-kit';
 import { RttCode } from '@meshping/protocol';
 import { randomInt } from 'node:crypto';
 import { SocketAddress } from 'node:net';
 import * as raw from 'raw-socket';
 import { echoRequest, parseEchoReply } from './icmp-packet';
+import { logFor } from '../log';
 import { MissingPrivilegeError, type Prober } from './prober';
 
 interface Pending {
@@ -34,16 +34,15 @@ interface FamilySocket {
  * handed to the kernel (raw-socket's before-send callback). raw-socket queues sends and writes one
  * per "socket writable" event, so a burst never blocks the reading of replies.
  */
-@Injectable()
-export class IcmpProber implements Prober, OnApplicationShutdown {
-  private readonly logger = new Logger(IcmpProber.name);
+export class IcmpProber implements Prober {
+  private readonly logger = logFor(IcmpProber.name);
   /** Distinguishes this process's echo requests from every other ICMP user on the host. */
   private readonly identifier = randomInt(1, 0xffff);
   private readonly sockets = new Map<4 | 6, FamilySocket>();
   private sweepTimer: NodeJS.Timeout | null = null;
   private readonly normalised = new Map<string, string>();
 
-  constructor(@Inject(CLOCK) private readonly clock: Clock) {}
+  constructor(private readonly clock: Clock) {}
 
   open(): void {
     this.socketFor(4); // fails fast without CAP_NET_RAW
@@ -93,10 +92,6 @@ export class IcmpProber implements Prober, OnApplicationShutdown {
         },
       );
     });
-  }
-
-  onApplicationShutdown(): void {
-    this.close();
   }
 
   close(): void {

@@ -1,7 +1,7 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
-import { CLOCK, type Clock } from '@meshping/node-kit';
+import type { Clock } from '@meshping/node-kit';
 import { PROBE_INTERVAL_MS, PROBE_TIMEOUT_MS, RttCode, type ProbeTarget, type Sample } from '@meshping/protocol';
-import { PROBER, type Prober } from '../probe/prober';
+import { logFor } from '../log';
+import type { Prober } from '../probe/prober';
 import { ResultBuffer } from '../uplink/result-buffer';
 import { TargetResolver } from './target-resolver';
 
@@ -12,9 +12,8 @@ import { TargetResolver } from './target-resolver';
 /** Shortest sleep between two sends of a round: 1,000 targets in 5 s -> 4 probes per 20 ms wake-up. */
 const TICK_MS = 20;
 
-@Injectable()
 export class ProbeScheduler {
-  private readonly logger = new Logger(ProbeScheduler.name);
+  private readonly logger = logFor(ProbeScheduler.name);
   private targets: readonly ProbeTarget[] = [];
   private targetIds = new Set<number>();
   private roundTimer?: NodeJS.Timeout;
@@ -28,8 +27,8 @@ export class ProbeScheduler {
   private nextRound = 0;
 
   constructor(
-    @Inject(PROBER) private readonly prober: Prober,
-    @Inject(CLOCK) private readonly clock: Clock,
+    private readonly prober: Prober,
+    private readonly clock: Clock,
     private readonly buffer: ResultBuffer,
   ) {
     this.resolver = new TargetResolver(() => clock.now());

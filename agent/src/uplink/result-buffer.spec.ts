@@ -18,8 +18,8 @@ describe(ResultBuffer.name, () => {
     const second = buffer.seal();
     expect(buffer.seal()).toBeNull();
     expect(buffer.pending().map((b) => b.seq)).toEqual([0, 1]);
-    expect(decodeResults(JSON.parse(second!.frame) as ResultsBatch)).toEqual([{ targetId: 2, at: 2, rtt: -1 }]);
-    buffer.ack(first!.seq);
+    expect(decodeResults(JSON.parse(second?.frame ?? 'null') as ResultsBatch)).toEqual([{ targetId: 2, at: 2, rtt: -1 }]);
+    buffer.ack(first?.seq ?? -1);
     expect(buffer.pending().map((b) => b.seq)).toEqual([1]);
     expect(buffer.depth()).toBe(1);
   });
@@ -37,7 +37,7 @@ describe(ResultBuffer.name, () => {
     expect(buffer.expire()).toBe(2);
     expect(buffer.droppedSamples).toBe(2);
     const report = buffer.sealGapReport();
-    expect(JSON.parse(report!.frame)).toEqual({ type: 'dropped', seq: 2, from: 100, to: 200, samples: 2 });
+    expect(JSON.parse(report?.frame ?? 'null')).toEqual({ type: 'dropped', seq: 2, from: 100, to: 200, samples: 2 });
     expect(buffer.sealGapReport()).toBeNull();
     // The report waits for its ack like results, and never expires.
     clock.advance(BUFFER_WINDOW_MS * 2);
@@ -63,7 +63,7 @@ describe(ResultBuffer.name, () => {
     expect(buffer.depth() + dropped).toBe(30 * 50);
     // Exactly the oldest went: what is kept is the newest batches, contiguous up to the last.
     expect(kept.map((b) => b.seq)).toEqual(Array.from({ length: kept.length }, (_, i) => 30 - kept.length + i));
-    const gap = JSON.parse(buffer.sealGapReport()!.frame);
+    const gap = JSON.parse(buffer.sealGapReport()?.frame ?? 'null');
     expect(gap).toMatchObject({ from: 1_000_000, samples: dropped });
     expect(gap.to).toBeLessThan(kept[0].type === 'results' ? kept[0].base : 0);
   });
@@ -80,7 +80,7 @@ describe(ResultBuffer.name, () => {
     for (let f = buffer.nextResend(); f !== null; f = buffer.nextResend()) first.push(JSON.parse(f).seq);
     expect(first).toEqual([0, 1, 2, 4, 5, 6, 7, 8].slice(0, MAX_BACKLOG_IN_FLIGHT));
     buffer.ack(0);
-    expect(JSON.parse(buffer.nextResend()!).seq).toBe(9);
+    expect(JSON.parse(buffer.nextResend() ?? 'null').seq).toBe(9);
     expect(buffer.nextResend()).toBeNull();
     for (const seq of [1, 2, 4, 5, 6, 7, 8, 9]) buffer.ack(seq);
     const rest: number[] = [];

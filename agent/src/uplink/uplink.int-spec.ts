@@ -1,6 +1,6 @@
 import type { Clock } from '@meshping/node-kit';
 import { systemClock } from '@meshping/node-kit';
-import { PROTOCOL_VERSION, type AgentToServer, type ServerToAgent } from '@meshping/protocol';
+import { PROTOCOL_VERSION, type AgentToServer } from '@meshping/protocol';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -31,7 +31,7 @@ describe(`${UplinkService.name} against a protocol peer (real WebSocket)`, () =>
   }
 
   afterEach(async () => {
-    uplink?.onApplicationShutdown();
+    uplink?.stop();
     await peer?.close();
   });
 

@@ -1,5 +1,4 @@
-import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
-import { CLOCK, type Clock } from '@meshping/node-kit';
+import type { Clock } from '@meshping/node-kit';
 import {
   AGENT_WS_PATH,
   HEARTBEAT_INTERVAL_MS,
@@ -12,10 +11,10 @@ import {
 } from '@meshping/protocol';
 import type { IncomingMessage } from 'node:http';
 import type { TLSSocket } from 'node:tls';
-import { Subject } from 'rxjs';
 import { hostname, networkInterfaces } from 'node:os';
 import WebSocket from 'ws';
-import { AGENT_CONFIG, type AgentConfig } from '../config/agent-config';
+import type { AgentConfig } from '../config/agent-config';
+import { logFor } from '../log';
 import { ProbeScheduler } from '../scheduler/probe-scheduler';
 import { Authenticator, type AuthOutcome } from './authenticator';
 import { ResultBuffer } from './result-buffer';
@@ -30,9 +29,8 @@ const MAX_BUFFERED_BYTES = 1024 * 1024;
  * The agent's link to the server: connect, hello, follow the target list, ship results, resend
  * what was not acknowledged after a reconnect. Reconnects with capped exponential back-off + jitter.
  */
-@Injectable()
-export class UplinkService implements OnApplicationShutdown {
-  private readonly logger = new Logger(UplinkService.name);
+export class UplinkService {
+  private readonly logger = logFor(UplinkService.name);
   private socket: WebSocket | null = null;
   private ready = false;
   private stopped = false;
@@ -48,16 +46,15 @@ export class UplinkService implements OnApplicationShutdown {
   /** Version of the target list the scheduler has. */
   targetsVersion: number | null = null;
   private auth: Authenticator;
-  /** Emits when the agent must stop (it cannot trust the server); main exits with the message. */
-  readonly fatal$ = new Subject<string>();
+  private readonly fatalListeners: ((message: string) => void)[] = [];
   lastError: string | null = null;
   /** For `meshping-agent status`. */
   connection: 'connecting' | 'connected' | 'pending' | 'hold' | 'disconnected' = 'connecting';
   connectedSince: number | null = null;
 
   constructor(
-    @Inject(AGENT_CONFIG) private config: AgentConfig,
-    @Inject(CLOCK) private readonly clock: Clock,
+    private config: AgentConfig,
+    private readonly clock: Clock,
     private readonly scheduler: ProbeScheduler,
     private readonly buffer: ResultBuffer,
   ) {
@@ -71,7 +68,16 @@ export class UplinkService implements OnApplicationShutdown {
     this.connect();
   }
 
-  onApplicationShutdown(): void {
+  /** Called when the agent must stop (it cannot trust the server); main exits with the message. */
+  onFatal(listener: (message: string) => void): void {
+    this.fatalListeners.push(listener);
+  }
+
+  private fatal(message: string): void {
+    for (const l of this.fatalListeners) l(message);
+  }
+
+  stop(): void {
     this.stopped = true;
     clearTimeout(this.reconnectTimer);
     clearInterval(this.flushTimer);
@@ -130,7 +136,7 @@ export class UplinkService implements OnApplicationShutdown {
     if (seen === pin) return;
     this.stopped = true;
     socket.terminate();
-    this.fatal$.next(
+    this.fatal(
       seen
         ? `The server's TLS certificate (SHA-256 ${cert.fingerprint256}) does not match MESHPING_SERVER_FINGERPRINT. ` +
             'Someone may be intercepting the connection, or the server has a new certificate: check with its admin.'
@@ -154,7 +160,7 @@ export class UplinkService implements OnApplicationShutdown {
     }
     this.stopped = true;
     this.socket?.close(1000, 'stopping');
-    this.fatal$.next(outcome.fatal);
+    this.fatal(outcome.fatal);
   }
 
   /** Heartbeat when authenticated; and a server silent for 60 s is dead: reconnect (and resend). */
