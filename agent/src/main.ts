@@ -2,6 +2,7 @@ import { ConfigError } from '@meshping/node-kit';
 import { initCommand, setCommand } from './cli/config-commands';
 import { runDaemon } from './cli/daemon';
 import { probeCommand, UsageError } from './cli/probe-command';
+import { wakeCommand } from './cli/wake-command';
 import { reloadCommand, statusCommand, systemdCommand } from './cli/service-commands';
 import { configFilePath } from './config/config-file';
 import { MissingPrivilegeError } from './probe/prober';
@@ -19,6 +20,8 @@ Usage: meshping-agent [--config FILE] COMMAND [ARGS]
   run                 run in the foreground (what systemd starts; the default command)
   probe ADDRESS [--count N] [--interval MS] [--json]
                       ping an address with the agent's own prober (checks privileges and the path)
+  wake MAC [--broadcast ADDRESS]
+                      send a Wake-on-LAN magic packet on this host's segment (UDP broadcast, port 9)
 
 Config file: --config FILE, else $MESHPING_AGENT_CONFIG, else /etc/meshping/agent.json (written 0600).
 Keys: passphrase, server-url, server-fingerprint, token-file, state-dir, hostname, log-level,
@@ -53,6 +56,9 @@ async function main(): Promise<void> {
       return;
     case 'reload':
       process.exitCode = reloadCommand(configFile, out);
+      return;
+    case 'wake':
+      process.exitCode = await wakeCommand(args, out);
       return;
     case 'help':
     case '--help':

@@ -10,6 +10,7 @@ import { ProbeScheduler } from '../scheduler/probe-scheduler';
 import { ProtocolPeer } from '../testing/protocol-peer';
 import { ResultBuffer } from './result-buffer';
 import { UplinkService } from './uplink.service';
+import * as wol from '../wol/wake-on-lan';
 
 const target = (id: number, address: string) => ({ id, address, name: null });
 
@@ -71,6 +72,17 @@ describe(`${UplinkService.name} against a protocol peer (real WebSocket)`, () =>
     peer.send({ type: 'welcome', protocol: PROTOCOL_VERSION, agentId: 7, serverTime: Date.now() });
     const drained = await peer.until((m): m is Extract<AgentToServer, { type: 'results' }> => m.type === 'results');
     expect(drained.rtt).toEqual([111, 222]);
+  });
+
+  it('sends a Wake-on-LAN packet when the server asks', async () => {
+    const sent = jest.spyOn(wol, 'sendMagicPacket').mockResolvedValue();
+    peer = new ProtocolPeer((p) => p.send({ type: 'welcome', protocol: PROTOCOL_VERSION, agentId: 7, serverTime: Date.now() }));
+    await start();
+    await waitFor(() => uplink.connected);
+    peer.send({ type: 'wake', mac: '00:11:22:aa:bb:cc', broadcast: '192.0.2.255' });
+    await waitFor(() => sent.mock.calls.length === 1);
+    expect(sent).toHaveBeenCalledWith('00:11:22:aa:bb:cc', '192.0.2.255');
+    sent.mockRestore();
   });
 
   it('resends unacknowledged results after a reconnect, oldest first, and drops acknowledged ones', async () => {

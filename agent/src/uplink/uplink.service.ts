@@ -15,6 +15,7 @@ import { hostname, networkInterfaces } from 'node:os';
 import WebSocket from 'ws';
 import type { AgentConfig } from '../config/agent-config';
 import { logFor } from '../log';
+import { DEFAULT_BROADCAST, sendMagicPacket } from '../wol/wake-on-lan';
 import { ProbeScheduler } from '../scheduler/probe-scheduler';
 import { Authenticator, type AuthOutcome } from './authenticator';
 import { ResultBuffer } from './result-buffer';
@@ -229,11 +230,24 @@ export class UplinkService {
         this.buffer.ack(msg.seq);
         this.pumpBacklog();
         return;
+      case 'wake':
+        return this.wake(msg.mac, msg.broadcast);
       case 'error':
         this.lastError = `${msg.code}: ${msg.message}`;
         this.logger[msg.fatal ? 'error' : 'warn']({ event: 'uplink.server-error', code: msg.code, message: msg.message });
         return this.follow(this.auth.error(msg.code, msg.message));
     }
+  }
+
+  /** Wake-on-LAN for the server (an operator asked there; the server audited it). */
+  private wake(mac: string, broadcast: string | undefined): void {
+    sendMagicPacket(mac, broadcast).then(
+      () => this.logger.log({ event: 'wol.sent', mac, broadcast: broadcast ?? DEFAULT_BROADCAST }),
+      (err: Error) => {
+        this.lastError = `Wake-on-LAN for ${mac} failed: ${err.message}`;
+        this.logger.warn({ event: 'wol.failed', mac, broadcast, message: err.message });
+      },
+    );
   }
 
   private flush(): void {
