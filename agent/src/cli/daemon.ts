@@ -94,8 +94,8 @@ export async function runDaemon(configFile: string | undefined): Promise<void> {
     clearInterval(statusTimer);
     publish();
     agent.stop();
-    pino.flush?.();
-    process.exit(0);
+    // End by the signal itself (exit status 143 / 130), as the server does: the handler was `once`.
+    setImmediate(() => process.kill(process.pid, signal));
   };
   process.once('SIGTERM', shutdown);
   process.once('SIGINT', shutdown);
