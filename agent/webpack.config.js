@@ -15,7 +15,8 @@ module.exports = {
       compiler: 'tsc',
       main: './src/main.ts',
       tsConfig: './tsconfig.app.json',
-      assets: ["./src/assets"],
+      // The kernel-timestamp addon (agent/native, built by the "native" target) beside main.js.
+      assets: ['./src/assets', { input: './native/build/Release', glob: 'icmp_stamp.node', output: '.' }],
       optimization: true,
       outputHashing: 'none',
       generatePackageJson: true,

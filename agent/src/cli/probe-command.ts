@@ -39,7 +39,7 @@ export async function probeCommand(args: string[], out: (line: string) => void):
     prober.close();
   }
   const replies = rtts.filter((r) => r >= 0);
-  if (flags['json']) out(JSON.stringify({ target, address: resolved.address, family: resolved.family, rtts }));
+  if (flags['json']) out(JSON.stringify({ target, address: resolved.address, family: resolved.family, timestamps: prober.timestamps, rtts }));
   else out(`${count} sent, ${replies.length} replies, ${(((count - replies.length) / count) * 100).toFixed(1)} % loss`);
   return replies.length > 0 ? 0 : 1;
 }

@@ -27,7 +27,10 @@ describe('ICMP accuracy against iputils ping (network namespaces, 20 ms / 10 % l
 
   async function agentProbe(address: string, count: number, intervalMs: number): Promise<number[]> {
     const out = await lab.run(lab.near, process.execPath, [AGENT, 'probe', address, '--count', String(count), '--interval', String(intervalMs), '--json'], [0, 1]);
-    return (JSON.parse(out) as { rtts: number[] }).rtts;
+    const parsed = JSON.parse(out) as { rtts: number[]; timestamps: string };
+    // Replies timed by the kernel, as ping times them (agent/native, built with the agent).
+    expect(parsed.timestamps).toBe('kernel');
+    return parsed.rtts;
   }
 
   async function ping(address: string): Promise<{ rttsUs: number[]; sent: number }> {

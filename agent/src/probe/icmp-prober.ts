@@ -5,6 +5,7 @@ import { SocketAddress } from 'node:net';
 import * as raw from 'raw-socket';
 import { echoRequest, parseEchoReply } from './icmp-packet';
 import { logFor } from '../log';
+import { kernelStamps, openFds } from './kernel-timestamps';
 import { MissingPrivilegeError, type Prober } from './prober';
 
 interface Pending {
@@ -12,6 +13,8 @@ interface Pending {
   sentNs: bigint | null;
   /** Monotonic ns after which the probe is "no reply" (set when the request leaves). */
   deadlineNs: bigint | null;
+  /** CLOCK_REALTIME µs at the send, when kernel receive timestamps are on. */
+  sentUs: number | null;
   resolve: (rtt: number) => void;
 }
 
@@ -24,6 +27,8 @@ const ICMP6_FILTER = 1;
 
 interface FamilySocket {
   socket: raw.Socket;
+  /** Kernel receive timestamps for this socket (agent/native), or null: replies timed in user space. */
+  stamps: ReturnType<typeof kernelStamps>;
   pending: Map<number, Pending>;
   nextSequence: number;
 }
@@ -41,6 +46,8 @@ export class IcmpProber implements Prober {
   private readonly sockets = new Map<4 | 6, FamilySocket>();
   private sweepTimer: NodeJS.Timeout | null = null;
   private readonly normalised = new Map<string, string>();
+  /** How replies are timed: by the kernel (agent/native addon) or when the event loop reads them. */
+  timestamps: 'kernel' | 'user' | null = null;
 
   constructor(private readonly clock: Clock) {}
 
@@ -71,7 +78,7 @@ export class IcmpProber implements Prober {
       }
       const sequence = this.takeSequence(fs);
       if (sequence === null) return resolve(RttCode.SEND_ERROR);
-      const pending: Pending = { address: normalised, sentNs: null, deadlineNs: null, resolve };
+      const pending: Pending = { address: normalised, sentNs: null, deadlineNs: null, sentUs: null, resolve };
       fs.pending.set(sequence, pending);
       const packet = echoRequest(family, this.identifier, sequence);
       fs.socket.send(
@@ -81,6 +88,7 @@ export class IcmpProber implements Prober {
         normalised,
         () => {
           // The request leaves now: the RTT and the timeout both count from here, not from the queue.
+          pending.sentUs = fs.stamps ? fs.stamps.sentUs() : null;
           pending.sentNs = this.clock.monotonicNs();
           pending.deadlineNs = pending.sentNs + BigInt(timeoutMs) * 1_000_000n;
           this.sweepTimer ??= setInterval(() => this.sweep(), SWEEP_MS);
@@ -145,6 +153,7 @@ export class IcmpProber implements Prober {
     const existing = this.sockets.get(family);
     if (existing) return existing;
     let socket: raw.Socket;
+    const before = openFds();
     try {
       socket =
         family === 4
@@ -170,7 +179,15 @@ export class IcmpProber implements Prober {
       this.logger.warn({ event: 'probe.filter-unavailable', family, err }); // matching below still filters
     }
     // The map keeps a live reference: a collected socket closes and the process could exit silently.
-    const fs: FamilySocket = { socket, pending: new Map(), nextSequence: randomInt(0, 0xffff) };
+    let stamps: FamilySocket['stamps'] = null;
+    try {
+      stamps = kernelStamps(family, before);
+    } catch (err) {
+      this.logger.warn({ event: 'probe.kernel-timestamps-unavailable', family, err });
+    }
+    this.timestamps = stamps ? 'kernel' : 'user';
+    if (!stamps) this.logger.warn({ event: 'probe.user-space-timestamps', family, message: 'replies are timed when the event loop reads them (less accurate)' });
+    const fs: FamilySocket = { socket, stamps, pending: new Map(), nextSequence: randomInt(0, 0xffff) };
     socket.on('message', (buffer, source) => this.onMessage(family, fs, buffer, source));
     socket.on('error', (err) => {
       // raw-socket closes the socket after an error; settle what was waiting on it and open a new
@@ -186,12 +203,25 @@ export class IcmpProber implements Prober {
 
   private onMessage(family: 4 | 6, fs: FamilySocket, buffer: Buffer, source: string): void {
     const receivedNs = this.clock.monotonicNs();
+    let kernelUs: number | null = null;
+    if (fs.stamps) {
+      try {
+        kernelUs = fs.stamps.receivedUs(); // the packet raw-socket has just read
+      } catch {
+        kernelUs = null;
+      }
+    }
     const reply = parseEchoReply(family, buffer);
     if (!reply || reply.identifier !== this.identifier) return;
     const pending = fs.pending.get(reply.sequence);
     if (!pending || pending.sentNs === null || pending.address !== source) return;
     fs.pending.delete(reply.sequence);
-    pending.resolve(Math.max(0, Number((receivedNs - pending.sentNs) / 1000n)));
+    const userRtt = Number((receivedNs - pending.sentNs) / 1000n);
+    // The kernel's receive time is the true one; trusted when it is sane against the monotonic
+    // clock (a wall-clock step between send and reply would make it wrong).
+    const kernelRtt = kernelUs !== null && pending.sentUs !== null ? Math.round(kernelUs - pending.sentUs) : null;
+    const rtt = kernelRtt !== null && kernelRtt >= 0 && kernelRtt <= userRtt + 50 ? kernelRtt : userRtt;
+    pending.resolve(Math.max(0, rtt));
   }
 
   private takeSequence(fs: FamilySocket): number | null {
