@@ -1,4 +1,5 @@
 import type { Clock } from '@meshping/node-kit';
+import { randomInt } from 'node:crypto';
 import type { AgentConfig } from './config/agent-config';
 import type { Prober } from './probe/prober';
 import { ProbeScheduler } from './scheduler/probe-scheduler';
@@ -22,7 +23,9 @@ export interface Agent {
 
 export function createAgent(config: AgentConfig, deps: { clock: Clock; prober: Prober }): Agent {
   const buffer = new ResultBuffer(deps.clock, bufferLimits(config));
-  const scheduler = new ProbeScheduler(deps.prober, deps.clock, buffer);
+  // A fixed random phase per process (never per round: rounds stay exactly one interval apart).
+  const phase = config.MESHPING_PROBE_JITTER_MS > 0 ? randomInt(0, config.MESHPING_PROBE_JITTER_MS) : 0;
+  const scheduler = new ProbeScheduler(deps.prober, deps.clock, buffer, phase);
   const uplink = new UplinkService(config, deps.clock, scheduler, buffer);
   return {
     prober: deps.prober,

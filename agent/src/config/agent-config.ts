@@ -47,6 +47,11 @@ export const agentConfigSchema = z
     MESHPING_BUFFER_WINDOW_SECONDS: wholeNumber(10, 7 * 86_400, 'seconds').default(1_800),
     /** Memory for unacknowledged results (MB; about 17 bytes per result: 16 MB hold ~1,000,000). */
     MESHPING_BUFFER_MAX_MB: wholeNumber(1, 4_096, 'megabytes').default(16),
+    /**
+     * Start this agent's 5 s rounds at a random phase within this many ms (0: on the boundaries).
+     * Against thundering herds: many agents then do not probe a target in the same instant.
+     */
+    MESHPING_PROBE_JITTER_MS: wholeNumber(0, 4_999, 'milliseconds').default(0),
     /** The agent's config file (default /etc/meshping/agent.json); read by loadAgentSettings. */
     MESHPING_AGENT_CONFIG: z.string().min(1).optional(),
   });

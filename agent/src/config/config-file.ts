@@ -19,6 +19,7 @@ export const FILE_KEYS = {
   'log-level': 'MESHPING_LOG_LEVEL',
   'buffer-window-seconds': 'MESHPING_BUFFER_WINDOW_SECONDS',
   'buffer-max-mb': 'MESHPING_BUFFER_MAX_MB',
+  'probe-jitter-ms': 'MESHPING_PROBE_JITTER_MS',
 } as const;
 export type FileKey = keyof typeof FILE_KEYS;
 

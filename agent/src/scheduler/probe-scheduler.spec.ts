@@ -75,6 +75,19 @@ describe(ProbeScheduler.name, () => {
     }
   });
 
+  it('starts rounds at its phase within the interval when given one (jitter against herds)', async () => {
+    const buffer = new ResultBuffer(systemClock);
+    const scheduler = new ProbeScheduler(new FakeProber(), systemClock, buffer, 1_700);
+    scheduler.setTargets(targets);
+    scheduler.start();
+    await jest.advanceTimersByTimeAsync(3 * PROBE_INTERVAL_MS);
+    scheduler.stop();
+    buffer.seal();
+    const ofTarget1 = samplesOf(buffer).filter((s) => s.t === 1).map((s) => s.at);
+    expect(ofTarget1.length).toBeGreaterThanOrEqual(2);
+    expect(new Set(ofTarget1.map((at) => at % PROBE_INTERVAL_MS))).toEqual(new Set([1_700]));
+  });
+
   it('stops probing when stopped', async () => {
     const { prober, scheduler } = setup();
     scheduler.start();

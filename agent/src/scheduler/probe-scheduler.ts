@@ -30,6 +30,11 @@ export class ProbeScheduler {
     private readonly prober: Prober,
     private readonly clock: Clock,
     private readonly buffer: ResultBuffer,
+    /**
+     * Where this agent's rounds start within the interval (ms). 0: on the 5 s boundaries; agents
+     * given a random phase (probe-jitter-ms) do not all hit a target in the same millisecond.
+     */
+    private readonly phaseMs = 0,
   ) {
     this.resolver = new TargetResolver(() => clock.now());
   }
@@ -82,7 +87,7 @@ export class ProbeScheduler {
   }
 
   private boundaryAfter(t: number): number {
-    return Math.floor(t / PROBE_INTERVAL_MS) * PROBE_INTERVAL_MS + PROBE_INTERVAL_MS;
+    return Math.floor((t - this.phaseMs) / PROBE_INTERVAL_MS) * PROBE_INTERVAL_MS + PROBE_INTERVAL_MS + this.phaseMs;
   }
 
   private runRound(roundStart: number): void {
