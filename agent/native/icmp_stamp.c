@@ -59,29 +59,34 @@ static napi_value is_icmp_raw(napi_env env, napi_callback_info info) {
   return out;
 }
 
+// The first argument as a descriptor; 0 with a pending JavaScript exception when it is not one.
+static int fd_arg(napi_env env, napi_callback_info info, int32_t *fd) {
+  size_t argc = 1;
+  napi_value argv[1];
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 1 || napi_get_value_int32(env, argv[0], fd) != napi_ok) {
+    napi_throw_type_error(env, NULL, "icmp_stamp: expected a file descriptor");
+    return 0;
+  }
+  return 1;
+}
+
 // enable(fd): the kernel records a receive timestamp for every packet read from fd.
 // The first SIOCGSTAMPNS switches the socket to SOCK_TIMESTAMP: from then on each read stores the
 // packet's receive time for the next SIOCGSTAMPNS. (Not SO_TIMESTAMPNS: with it the kernel puts the
 // time only in a control message, which raw-socket's recvfrom drops, and the ioctl returns "now".)
 static napi_value enable(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
   int32_t fd;
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  CHECK(napi_get_value_int32(env, argv[0], &fd));
   struct timespec ts;
+  if (!fd_arg(env, info, &fd)) return NULL;
   if (ioctl(fd, SIOCGSTAMPNS, &ts) != 0 && errno != ENOENT) return throw_errno(env, "SIOCGSTAMPNS");
   return NULL;
 }
 
 // lastReceivedUs(fd): kernel receive time (epoch µs, CLOCK_REALTIME) of the last packet read from fd.
 static napi_value last_received_us(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
   int32_t fd;
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  CHECK(napi_get_value_int32(env, argv[0], &fd));
   struct timespec ts;
+  if (!fd_arg(env, info, &fd)) return NULL;
   if (ioctl(fd, SIOCGSTAMPNS, &ts) != 0) return throw_errno(env, "SIOCGSTAMPNS");
   return make_double(env, (double)ts.tv_sec * 1e6 + (double)(ts.tv_nsec / 1000));
 }

@@ -2,8 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { ROOT } from './meshping-process';
+import { listeningUrl, ROOT } from './meshping-process';
 
 /** The built server alone (no local agent), plain HTTP on a free port, with an admin session for its API. */
 export class ServerProcess {
@@ -23,18 +22,7 @@ export class ServerProcess {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const log: string[] = [];
-    child.stderr?.on('data', (d) => log.push(d.toString()));
-    const url = await new Promise<string>((ok, fail) => {
-      const timer = setTimeout(() => fail(new Error(`the server did not start:\n${log.join('\n')}`)), 30_000);
-      child.once('exit', (code) => fail(new Error(`the server exited with ${code}:\n${log.join('\n')}`)));
-      createInterface({ input: child.stdout! }).on('line', (line) => {
-        log.push(line);
-        if (line.includes('"event":"listening"')) {
-          clearTimeout(timer);
-          ok(JSON.parse(line).url);
-        }
-      });
-    });
+    const url = await listeningUrl(child, log, 'the server');
     const server = new ServerProcess(child, url, dataDir);
     server.log.push(...log);
     const line = log.find((l) => l.includes('"setup.required"'));
