@@ -1,60 +1,72 @@
 import { ConfigError, parseEnv } from '@meshping/node-kit';
 import { rememberedServer } from '../uplink/agent-identity';
 import { decodePassphrase, type JoinPassphrase } from '@meshping/protocol';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { configFilePath, fileAsEnv, FILE_KEYS, readConfigFile, type FileKey } from './config-file';
 
-const fingerprint = z
-  .string()
-  .transform((f) => f.replace(/:/g, '').toUpperCase())
-  .pipe(z.string().regex(/^[0-9A-F]{64}$/, { message: 'must be a SHA-256 fingerprint (64 hex digits, colons allowed)' }));
+// zod/mini, like libs/protocol: classic zod's namespace defeats tree-shaking and would add ~0.5 MB
+// of code to the agent's bundle (its memory budget is 64 MB).
+const fingerprint = z.pipe(
+  z.pipe(
+    z.string(),
+    z.transform((f: string) => f.replace(/:/g, '').toUpperCase()),
+  ),
+  z.string().check(z.regex(/^[0-9A-F]{64}$/, { message: 'must be a SHA-256 fingerprint (64 hex digits, colons allowed)' })),
+);
 
 export const DEFAULT_STATE_DIR = '/var/lib/meshping-agent';
 
 const wholeNumber = (min: number, max: number, unit: string) =>
-  z.coerce.number({ message: `must be a whole number of ${unit} from ${min} to ${max}` }).pipe(
-    z.number().int({ message: `must be a whole number of ${unit} from ${min} to ${max}` }).min(min, { message: `must be at least ${min} ${unit}` }).max(max, { message: `must be at most ${max} ${unit}` }),
+  z.pipe(
+    z.coerce.number({ message: `must be a whole number of ${unit} from ${min} to ${max}` }),
+    z.int({ message: `must be a whole number of ${unit} from ${min} to ${max}` }).check(
+      z.minimum(min, { message: `must be at least ${min} ${unit}` }),
+      z.maximum(max, { message: `must be at most ${max} ${unit}` }),
+    ),
   );
 
-export const agentConfigSchema = z
-  .object({
-    /**
-     * The join passphrase an admin copied from the server: it carries the server's URL, its
-     * certificate's fingerprint and the enrollment secret. Needed until the server has this agent's key.
-     */
-    MESHPING_PASSPHRASE: z
-      .string()
-      .transform((p, ctx) => {
+const nonEmpty = z.string().check(z.minLength(1));
+
+export const agentConfigSchema = z.object({
+  /**
+   * The join passphrase an admin copied from the server: it carries the server's URL, its
+   * certificate's fingerprint and the enrollment secret. Needed until the server has this agent's key.
+   */
+  MESHPING_PASSPHRASE: z.optional(
+    z.pipe(
+      z.string(),
+      z.transform((p: string, ctx) => {
         const decoded = decodePassphrase(p.trim());
-        if (!decoded) ctx.addIssue({ code: 'custom', message: 'not a Meshping join passphrase (it starts with "mpj1.")' });
+        if (!decoded) ctx.issues.push({ code: 'custom', input: p, message: 'not a Meshping join passphrase (it starts with "mpj1.")' });
         return decoded as JoinPassphrase;
-      })
-      .optional(),
-    /** The server's base URL (http(s):// or ws(s)://); default: the passphrase's. */
-    MESHPING_SERVER_URL: z.url({ protocol: /^(https?|wss?)$/, message: 'must be an http(s):// or ws(s):// URL' }).optional(),
-    /**
-     * SHA-256 fingerprint of the server's TLS certificate. When set (or carried by the passphrase)
-     * the agent trusts exactly that certificate, self-signed or not; otherwise the system's CAs decide.
-     */
-    MESHPING_SERVER_FINGERPRINT: fingerprint.optional(),
-    /** The local trust token of the server beside this agent (npm start); other agents enroll. */
-    MESHPING_AGENT_TOKEN_FILE: z.string().min(1).optional(),
-    /** Where the agent keeps its key pair (0700 / 0600). */
-    MESHPING_AGENT_STATE_DIR: z.string().min(1).default(DEFAULT_STATE_DIR),
-    MESHPING_AGENT_HOSTNAME: z.string().min(1).max(253).optional(),
-    MESHPING_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
-    /** How long results the server has not acknowledged are kept (seconds; default 30 minutes). */
-    MESHPING_BUFFER_WINDOW_SECONDS: wholeNumber(10, 7 * 86_400, 'seconds').default(1_800),
-    /** Memory for unacknowledged results (MB; about 17 bytes per result: 16 MB hold ~1,000,000). */
-    MESHPING_BUFFER_MAX_MB: wholeNumber(1, 4_096, 'megabytes').default(16),
-    /**
-     * Start this agent's 5 s rounds at a random phase within this many ms (0: on the boundaries).
-     * Against thundering herds: many agents then do not probe a target in the same instant.
-     */
-    MESHPING_PROBE_JITTER_MS: wholeNumber(0, 4_999, 'milliseconds').default(0),
-    /** The agent's config file (default /etc/meshping/agent.json); read by loadAgentSettings. */
-    MESHPING_AGENT_CONFIG: z.string().min(1).optional(),
-  });
+      }),
+    ),
+  ),
+  /** The server's base URL (http(s):// or ws(s)://); default: the passphrase's. */
+  MESHPING_SERVER_URL: z.optional(z.url({ protocol: /^(https?|wss?)$/, message: 'must be an http(s):// or ws(s):// URL' })),
+  /**
+   * SHA-256 fingerprint of the server's TLS certificate. When set (or carried by the passphrase)
+   * the agent trusts exactly that certificate, self-signed or not; otherwise the system's CAs decide.
+   */
+  MESHPING_SERVER_FINGERPRINT: z.optional(fingerprint),
+  /** The local trust token of the server beside this agent (npm start); other agents enroll. */
+  MESHPING_AGENT_TOKEN_FILE: z.optional(nonEmpty),
+  /** Where the agent keeps its key pair (0700 / 0600). */
+  MESHPING_AGENT_STATE_DIR: z._default(nonEmpty, DEFAULT_STATE_DIR),
+  MESHPING_AGENT_HOSTNAME: z.optional(z.string().check(z.minLength(1), z.maxLength(253))),
+  MESHPING_LOG_LEVEL: z._default(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']), 'info'),
+  /** How long results the server has not acknowledged are kept (seconds; default 30 minutes). */
+  MESHPING_BUFFER_WINDOW_SECONDS: z._default(wholeNumber(10, 7 * 86_400, 'seconds'), 1_800),
+  /** Memory for unacknowledged results (MB; about 11-17 bytes per result: 16 MB hold ~1,000,000). */
+  MESHPING_BUFFER_MAX_MB: z._default(wholeNumber(1, 4_096, 'megabytes'), 16),
+  /**
+   * Start this agent's 5 s rounds at a random phase within this many ms (0: on the boundaries).
+   * Against thundering herds: many agents then do not probe a target in the same instant.
+   */
+  MESHPING_PROBE_JITTER_MS: z._default(wholeNumber(0, 4_999, 'milliseconds'), 0),
+  /** The agent's config file (default /etc/meshping/agent.json); read by loadAgentSettings. */
+  MESHPING_AGENT_CONFIG: z.optional(nonEmpty),
+});
 
 /** The settings, with the server's WebSocket base URL and fingerprint taken from the passphrase where not given. */
 export type AgentConfig = Omit<z.infer<typeof agentConfigSchema>, 'MESHPING_SERVER_URL'> & { MESHPING_SERVER_URL: string };
