@@ -9,8 +9,13 @@ import { TargetResolver } from './target-resolver';
  * Probes every target once per interval. Rounds start on absolute multiples of the interval (no
  * drift over hours) and targets are spread evenly across the round (no burst of all at once).
  */
-/** Shortest sleep between two sends of a round: 1,000 targets in 5 s -> 4 probes per 20 ms wake-up. */
-const TICK_MS = 20;
+/**
+ * Shortest sleep between two sends of a round: 1,000 targets in 5 s -> 10 probes per 50 ms wake-up.
+ * Measured at 1,000 targets: 20 ms cost ~2.6 % of a core, 50 ms ~1.3-1.5 %, 100 ms ~1.1 %. The few
+ * probes of one wake-up still leave one per event-loop turn (raw-socket's send queue), and replies
+ * carry kernel timestamps, so a handful sent together does not bend their RTTs.
+ */
+const TICK_MS = 50;
 
 export class ProbeScheduler {
   private readonly logger = logFor(ProbeScheduler.name);
