@@ -20,7 +20,12 @@ export async function runDaemon(configFile: string | undefined): Promise<void> {
   const agent = createAgent(config, { clock: systemClock, prober: new IcmpProber(systemClock) });
   const { uplink, buffer, scheduler } = agent;
   const startedAt = systemClock.now();
-  mkdirSync(config.MESHPING_AGENT_STATE_DIR, { recursive: true, mode: 0o700 });
+  try {
+    mkdirSync(config.MESHPING_AGENT_STATE_DIR, { recursive: true, mode: 0o700 });
+  } catch (err) {
+    // Probing does not need it; only `meshping-agent status` goes without.
+    pino.warn({ event: 'status.unavailable', stateDir: config.MESHPING_AGENT_STATE_DIR, message: (err as Error).message });
+  }
 
   let stopped = false;
   const status = (): AgentStatus => {
