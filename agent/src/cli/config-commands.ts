@@ -20,7 +20,7 @@ export function checkSetting(key: string, value: string): void {
  * writes the config file (0600) from the join passphrase an admin copied from the server.
  */
 export function initCommand(args: string[], file: string, out: Out): number {
-  const options = ['hostname', 'server-url', 'state-dir', 'log-level', 'buffer-window-seconds', 'buffer-max-mb'];
+  const options = ['hostname', 'server-url', 'state-dir', 'log-level', 'buffer-window-seconds', 'buffer-max-mb', 'probe-jitter-ms'];
   const { positional, flags } = parseFlags(args, options, ['force']);
   const passphrase = positional[0];
   if (!passphrase || positional.length > 1) {
