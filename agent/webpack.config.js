@@ -15,10 +15,14 @@ module.exports = {
       compiler: 'tsc',
       main: './src/main.ts',
       tsConfig: './tsconfig.app.json',
-      assets: ["./src/assets"],
-      optimization: false,
+      // The kernel-timestamp addon (agent/native, built by the "native" target) beside main.js.
+      assets: ['./src/assets', { input: './native/build/Release', glob: 'icmp_stamp.node', output: '.' }],
+      optimization: true,
       outputHashing: 'none',
       generatePackageJson: true,
+      // One file with everything the agent uses (load only what it needs: RSS budget 64 MB), except
+      // raw-socket, a native addon that loads its compiled binding from node_modules.
+      externalDependencies: ['raw-socket'],
       sourceMap: true,
     })
   ],

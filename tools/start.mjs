@@ -74,6 +74,9 @@ lines.on('line', (line) => {
   const agent = run('agent', agentMain, {
     MESHPING_SERVER_URL: event.url,
     MESHPING_AGENT_TOKEN_FILE: join(dataDir, 'local-agent.token'),
+    // Its own state (status file) and no config file: an agent installed on this host keeps its own.
+    MESHPING_AGENT_STATE_DIR: join(dataDir, 'local-agent'),
+    MESHPING_AGENT_CONFIG: join(dataDir, 'local-agent.json'),
     // The local agent trusts exactly the server's certificate (self-signed by default).
     ...(event.fingerprint ? { MESHPING_SERVER_FINGERPRINT: event.fingerprint } : {}),
   });

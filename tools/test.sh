@@ -11,10 +11,12 @@ export NX_DAEMON=false NX_NO_CLOUD=true NX_TUI=false
 jest_ran=0
 trap 'status=$?; if [ $jest_ran -eq 0 ] && [ $status -ne 0 ]; then echo "A step before the tests failed: see above."; echo "Tests: 0 passed, 1 failed"; fi' EXIT
 
-# Debian packages: Chromium for the browser tests, curl for the shipped deploy script's test.
+# Debian packages: Chromium for the browser tests, curl for the shipped deploy script's test,
+# iputils ping as the reference of the agent's ICMP accuracy test.
 missing=()
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 command -v curl >/dev/null || missing+=(curl)
+command -v ping >/dev/null || missing+=(iputils-ping)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" -eq 0 ]; then
     echo "Installing Debian packages: ${missing[*]}"

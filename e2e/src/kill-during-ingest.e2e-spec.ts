@@ -5,7 +5,11 @@ import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
+// The test inspects the database file a killed server left behind, so it reads it with the server's own
+// codec and reader (white-box by design; nothing else in e2e reaches into server code).
+// eslint-disable-next-line @nx/enforce-module-boundaries
 import { rttToValue, valueToRtt } from '../../server/src/app/monitoring/storage/sample-codec';
+// eslint-disable-next-line @nx/enforce-module-boundaries
 import { readStoredSamples } from '../../server/src/testing/stored-samples';
 import { MeshpingProcess } from './meshping-process';
 

@@ -7,6 +7,24 @@ import { createInterface } from 'node:readline';
 export const ROOT = resolve(__dirname, '../..');
 export const ARTIFACTS = join(ROOT, 'e2e/artifacts');
 
+/** Waits for a started server's `listening` log line and returns its URL; `log` collects its output. */
+export function listeningUrl(child: ChildProcess, log: string[], name: string): Promise<string> {
+  const stdout = child.stdout;
+  if (!stdout) return Promise.reject(new Error(`${name} has no stdout pipe`));
+  child.stderr?.on('data', (d) => log.push(d.toString()));
+  return new Promise<string>((ok, fail) => {
+    const timer = setTimeout(() => fail(new Error(`${name} did not start:\n${log.join('\n')}`)), 30_000);
+    child.once('exit', (code) => fail(new Error(`${name} exited with ${code}:\n${log.join('\n')}`)));
+    createInterface({ input: stdout }).on('line', (line) => {
+      log.push(line);
+      if (line.includes('"event":"listening"')) {
+        clearTimeout(timer);
+        ok(JSON.parse(line).url);
+      }
+    });
+  });
+}
+
 /** README's embedded default, started the way `npm start` does (built server + local agent), on a free port. */
 export class MeshpingProcess {
   readonly log: string[] = [];
@@ -35,18 +53,7 @@ export class MeshpingProcess {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const log: string[] = [];
-    child.stderr?.on('data', (d) => log.push(d.toString()));
-    const url = await new Promise<string>((ok, fail) => {
-      const timer = setTimeout(() => fail(new Error(`Meshping did not start:\n${log.join('')}`)), 30_000);
-      child.once('exit', (code) => fail(new Error(`Meshping exited with ${code}:\n${log.join('')}`)));
-      createInterface({ input: child.stdout! }).on('line', (line) => {
-        log.push(line);
-        if (line.includes('"event":"listening"')) {
-          clearTimeout(timer);
-          ok(JSON.parse(line).url);
-        }
-      });
-    });
+    const url = await listeningUrl(child, log, 'Meshping');
     const p = new MeshpingProcess(child, url, dataDir, owned);
     p.log.push(...log);
     child.stdout?.on('data', (d) => p.log.push(...d.toString().split('\n')));

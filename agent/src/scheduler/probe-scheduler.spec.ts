@@ -23,7 +23,7 @@ describe(ProbeScheduler.name, () => {
     return { prober, buffer, scheduler };
   }
 
-  const samplesOf = (buffer: ResultBuffer) => buffer.pending().flatMap((b) => b.target.map((t, i) => ({ t, at: b.base + b.dt[i], rtt: b.rtt[i] })));
+  const samplesOf = (buffer: ResultBuffer) => buffer.pending().flatMap((b) => (b.type === 'results' ? b.target.map((t, i) => ({ t, at: b.base + b.dt[i], rtt: b.rtt[i] })) : []));
 
   it('starts rounds on absolute multiples of the interval and spreads targets evenly across a round', async () => {
     const { buffer, scheduler } = setup();
@@ -73,6 +73,19 @@ describe(ProbeScheduler.name, () => {
       // Exactly one interval between consecutive probes of a target: no round ran twice.
       expect(times.slice(1).every((t, i) => Math.abs(t - times[i] - PROBE_INTERVAL_MS) <= 2)).toBe(true);
     }
+  });
+
+  it('starts rounds at its phase within the interval when given one (jitter against herds)', async () => {
+    const buffer = new ResultBuffer(systemClock);
+    const scheduler = new ProbeScheduler(new FakeProber(), systemClock, buffer, 1_700);
+    scheduler.setTargets(targets);
+    scheduler.start();
+    await jest.advanceTimersByTimeAsync(3 * PROBE_INTERVAL_MS);
+    scheduler.stop();
+    buffer.seal();
+    const ofTarget1 = samplesOf(buffer).filter((s) => s.t === 1).map((s) => s.at);
+    expect(ofTarget1.length).toBeGreaterThanOrEqual(2);
+    expect(new Set(ofTarget1.map((at) => at % PROBE_INTERVAL_MS))).toEqual(new Set([1_700]));
   });
 
   it('stops probing when stopped', async () => {

@@ -1,7 +1,7 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
-import { CLOCK, type Clock } from '@meshping/node-kit';
+import type { Clock } from '@meshping/node-kit';
 import { PROBE_INTERVAL_MS, PROBE_TIMEOUT_MS, RttCode, type ProbeTarget, type Sample } from '@meshping/protocol';
-import { PROBER, type Prober } from '../probe/prober';
+import { logFor } from '../log';
+import type { Prober } from '../probe/prober';
 import { ResultBuffer } from '../uplink/result-buffer';
 import { TargetResolver } from './target-resolver';
 
@@ -9,22 +9,37 @@ import { TargetResolver } from './target-resolver';
  * Probes every target once per interval. Rounds start on absolute multiples of the interval (no
  * drift over hours) and targets are spread evenly across the round (no burst of all at once).
  */
-@Injectable()
+/**
+ * Shortest sleep between two sends of a round: 1,000 targets in 5 s -> 10 probes per 50 ms wake-up.
+ * Measured at 1,000 targets: 20 ms cost ~2.6 % of a core, 50 ms ~1.3-1.5 %, 100 ms ~1.1 %. The few
+ * probes of one wake-up still leave one per event-loop turn (raw-socket's send queue), and replies
+ * carry kernel timestamps, so a handful sent together does not bend their RTTs.
+ */
+const TICK_MS = 50;
+
 export class ProbeScheduler {
-  private readonly logger = new Logger(ProbeScheduler.name);
+  private readonly logger = logFor(ProbeScheduler.name);
   private targets: readonly ProbeTarget[] = [];
   private targetIds = new Set<number>();
   private roundTimer?: NodeJS.Timeout;
-  private readonly probeTimers = new Set<NodeJS.Timeout>();
+  private tickTimer?: NodeJS.Timeout;
+  /** This round's probes still to send, in order, each with its due time (epoch ms). */
+  private due: { target: ProbeTarget; at: number }[] = [];
+  private dueNext = 0;
   private readonly resolver: TargetResolver;
   private running = false;
   /** Absolute start of the next round (epoch ms), always a multiple of the interval. */
   private nextRound = 0;
 
   constructor(
-    @Inject(PROBER) private readonly prober: Prober,
-    @Inject(CLOCK) private readonly clock: Clock,
+    private readonly prober: Prober,
+    private readonly clock: Clock,
     private readonly buffer: ResultBuffer,
+    /**
+     * Where this agent's rounds start within the interval (ms). 0: on the 5 s boundaries; agents
+     * given a random phase (probe-jitter-ms) do not all hit a target in the same millisecond.
+     */
+    private readonly phaseMs = 0,
   ) {
     this.resolver = new TargetResolver(() => clock.now());
   }
@@ -57,8 +72,10 @@ export class ProbeScheduler {
   stop(): void {
     this.running = false;
     clearTimeout(this.roundTimer);
-    for (const t of this.probeTimers) clearTimeout(t);
-    this.probeTimers.clear();
+    clearTimeout(this.tickTimer);
+    this.tickTimer = undefined;
+    this.due = [];
+    this.dueNext = 0;
   }
 
   /**
@@ -75,22 +92,37 @@ export class ProbeScheduler {
   }
 
   private boundaryAfter(t: number): number {
-    return Math.floor(t / PROBE_INTERVAL_MS) * PROBE_INTERVAL_MS + PROBE_INTERVAL_MS;
+    return Math.floor((t - this.phaseMs) / PROBE_INTERVAL_MS) * PROBE_INTERVAL_MS + PROBE_INTERVAL_MS + this.phaseMs;
   }
 
   private runRound(roundStart: number): void {
     if (!this.running) return;
     const targets = this.targets;
-    targets.forEach((target, i) => {
-      const delay = roundStart + Math.floor((i * PROBE_INTERVAL_MS) / targets.length) - this.clock.now();
-      if (delay <= 0) return void this.probeOne(target); // a zero timeout would still cost a millisecond
-      const timer = setTimeout(() => {
-        this.probeTimers.delete(timer);
-        void this.probeOne(target);
-      }, delay);
-      this.probeTimers.add(timer);
-    });
+    // Anything of the last round not sent yet (a stall) is skipped, not sent in a burst.
+    this.due = targets.map((target, i) => ({ target, at: roundStart + Math.floor((i * PROBE_INTERVAL_MS) / targets.length) }));
+    this.dueNext = 0;
+    clearTimeout(this.tickTimer);
+    this.tick();
     this.scheduleNextRound();
+  }
+
+  /**
+   * Sends the probes that are due, then sleeps until the next one, but at least TICK_MS: with
+   * many targets one timer wakes every TICK_MS for a handful of probes (no timer per probe), with
+   * few targets each probe goes at its own time.
+   */
+  private tick(): void {
+    this.tickTimer = undefined;
+    const now = this.clock.now();
+    const first = this.dueNext;
+    while (this.dueNext < this.due.length && this.due[this.dueNext].at <= now) {
+      void this.probeOne(this.due[this.dueNext++].target);
+    }
+    if (this.dueNext >= this.due.length) return;
+    // Woken a little early (the clock lags the timer): wait just for the due one.
+    const untilDue = this.due[this.dueNext].at - now;
+    const wait = this.dueNext > first ? Math.max(TICK_MS, untilDue) : Math.max(1, untilDue);
+    this.tickTimer = setTimeout(() => this.tick(), wait);
   }
 
   private async probeOne(target: ProbeTarget): Promise<void> {

@@ -21,6 +21,7 @@ declare module 'raw-socket' {
       afterCallback: (error: Error | null, bytes: number) => void,
     ): this;
     close(): this;
+    setOption(level: number, option: number, value: Buffer | number, length?: number): void;
     on(event: 'message', listener: (buffer: Buffer, source: string) => void): this;
     on(event: 'error', listener: (error: Error) => void): this;
     on(event: 'close', listener: () => void): this;

@@ -1,56 +1,16 @@
 import type { Clock } from '@meshping/node-kit';
 import { systemClock } from '@meshping/node-kit';
-import { PROTOCOL_VERSION, type AgentToServer, type ServerToAgent } from '@meshping/protocol';
+import { PROTOCOL_VERSION, type AgentToServer } from '@meshping/protocol';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { AddressInfo } from 'node:net';
-import { WebSocketServer, type WebSocket } from 'ws';
 import { loadAgentConfig } from '../config/agent-config';
 import { FakeProber } from '../probe/fake-prober';
 import { ProbeScheduler } from '../scheduler/probe-scheduler';
+import { ProtocolPeer } from '../testing/protocol-peer';
 import { ResultBuffer } from './result-buffer';
 import { UplinkService } from './uplink.service';
-
-/** A stand-in server speaking the protocol over a real WebSocket on loopback. */
-class ProtocolPeer {
-  readonly received: AgentToServer[] = [];
-  socket: WebSocket | null = null;
-  private readonly wss: WebSocketServer;
-  constructor(onHello: (peer: ProtocolPeer) => void) {
-    this.wss = new WebSocketServer({ host: '127.0.0.1', port: 0, path: '/agent' });
-    this.wss.on('connection', (socket) => {
-      this.socket = socket;
-      socket.on('message', (data) => {
-        const msg = JSON.parse(data.toString()) as AgentToServer;
-        this.received.push(msg);
-        if (msg.type === 'hello') onHello(this);
-      });
-    });
-  }
-  ready(): Promise<void> {
-    return new Promise((r) => (this.wss.address() ? r() : this.wss.once('listening', () => r())));
-  }
-  get url(): string {
-    return `http://127.0.0.1:${(this.wss.address() as AddressInfo).port}`;
-  }
-  send(msg: ServerToAgent): void {
-    this.socket?.send(JSON.stringify(msg));
-  }
-  async until<T extends AgentToServer>(match: (m: AgentToServer) => m is T, timeoutMs = 5000): Promise<T> {
-    const end = Date.now() + timeoutMs;
-    for (;;) {
-      const hit = this.received.find(match);
-      if (hit) return hit;
-      if (Date.now() > end) throw new Error(`not received; got ${JSON.stringify(this.received.map((m) => m.type))}`);
-      await new Promise((r) => setTimeout(r, 10));
-    }
-  }
-  close(): Promise<void> {
-    for (const c of this.wss.clients) c.terminate();
-    return new Promise((r) => this.wss.close(() => r()));
-  }
-}
+import * as wol from '../wol/wake-on-lan';
 
 const target = (id: number, address: string) => ({ id, address, name: null });
 
@@ -72,7 +32,7 @@ describe(`${UplinkService.name} against a protocol peer (real WebSocket)`, () =>
   }
 
   afterEach(async () => {
-    uplink?.onApplicationShutdown();
+    uplink?.stop();
     await peer?.close();
   });
 
@@ -112,6 +72,17 @@ describe(`${UplinkService.name} against a protocol peer (real WebSocket)`, () =>
     peer.send({ type: 'welcome', protocol: PROTOCOL_VERSION, agentId: 7, serverTime: Date.now() });
     const drained = await peer.until((m): m is Extract<AgentToServer, { type: 'results' }> => m.type === 'results');
     expect(drained.rtt).toEqual([111, 222]);
+  });
+
+  it('sends a Wake-on-LAN packet when the server asks', async () => {
+    const sent = jest.spyOn(wol, 'sendMagicPacket').mockResolvedValue();
+    peer = new ProtocolPeer((p) => p.send({ type: 'welcome', protocol: PROTOCOL_VERSION, agentId: 7, serverTime: Date.now() }));
+    await start();
+    await waitFor(() => uplink.connected);
+    peer.send({ type: 'wake', mac: '00:11:22:aa:bb:cc', broadcast: '192.0.2.255' });
+    await waitFor(() => sent.mock.calls.length === 1);
+    expect(sent).toHaveBeenCalledWith('00:11:22:aa:bb:cc', '192.0.2.255');
+    sent.mockRestore();
   });
 
   it('resends unacknowledged results after a reconnect, oldest first, and drops acknowledged ones', async () => {

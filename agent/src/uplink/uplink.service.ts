@@ -1,5 +1,4 @@
-import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
-import { CLOCK, type Clock } from '@meshping/node-kit';
+import type { Clock } from '@meshping/node-kit';
 import {
   AGENT_WS_PATH,
   HEARTBEAT_INTERVAL_MS,
@@ -12,10 +11,11 @@ import {
 } from '@meshping/protocol';
 import type { IncomingMessage } from 'node:http';
 import type { TLSSocket } from 'node:tls';
-import { Subject } from 'rxjs';
 import { hostname, networkInterfaces } from 'node:os';
 import WebSocket from 'ws';
-import { AGENT_CONFIG, type AgentConfig } from '../config/agent-config';
+import type { AgentConfig } from '../config/agent-config';
+import { logFor } from '../log';
+import { DEFAULT_BROADCAST, sendMagicPacket } from '../wol/wake-on-lan';
 import { ProbeScheduler } from '../scheduler/probe-scheduler';
 import { Authenticator, type AuthOutcome } from './authenticator';
 import { ResultBuffer } from './result-buffer';
@@ -23,14 +23,15 @@ import { ResultBuffer } from './result-buffer';
 export const AGENT_VERSION = '0.1.0';
 const BACKOFF_MIN_MS = 1_000;
 const BACKOFF_MAX_MS = 30_000;
+/** The backlog waits while this much is queued in the socket already. */
+const MAX_BUFFERED_BYTES = 1024 * 1024;
 
 /**
  * The agent's link to the server: connect, hello, follow the target list, ship results, resend
  * what was not acknowledged after a reconnect. Reconnects with capped exponential back-off + jitter.
  */
-@Injectable()
-export class UplinkService implements OnApplicationShutdown {
-  private readonly logger = new Logger(UplinkService.name);
+export class UplinkService {
+  private readonly logger = logFor(UplinkService.name);
   private socket: WebSocket | null = null;
   private ready = false;
   private stopped = false;
@@ -45,14 +46,16 @@ export class UplinkService implements OnApplicationShutdown {
   agentId: number | null = null;
   /** Version of the target list the scheduler has. */
   targetsVersion: number | null = null;
-  private readonly auth: Authenticator;
-  /** Emits when the agent must stop (it cannot trust the server); main exits with the message. */
-  readonly fatal$ = new Subject<string>();
+  private auth: Authenticator;
+  private readonly fatalListeners: ((message: string) => void)[] = [];
   lastError: string | null = null;
+  /** For `meshping-agent status`. */
+  connection: 'connecting' | 'connected' | 'pending' | 'hold' | 'disconnected' = 'connecting';
+  connectedSince: number | null = null;
 
   constructor(
-    @Inject(AGENT_CONFIG) private readonly config: AgentConfig,
-    @Inject(CLOCK) private readonly clock: Clock,
+    private config: AgentConfig,
+    private readonly clock: Clock,
     private readonly scheduler: ProbeScheduler,
     private readonly buffer: ResultBuffer,
   ) {
@@ -66,7 +69,16 @@ export class UplinkService implements OnApplicationShutdown {
     this.connect();
   }
 
-  onApplicationShutdown(): void {
+  /** Called when the agent must stop (it cannot trust the server); main exits with the message. */
+  onFatal(listener: (message: string) => void): void {
+    this.fatalListeners.push(listener);
+  }
+
+  private fatal(message: string): void {
+    for (const l of this.fatalListeners) l(message);
+  }
+
+  stop(): void {
     this.stopped = true;
     clearTimeout(this.reconnectTimer);
     clearInterval(this.flushTimer);
@@ -79,11 +91,32 @@ export class UplinkService implements OnApplicationShutdown {
     return this.ready;
   }
 
+  get serverUrl(): string {
+    return this.config.MESHPING_SERVER_URL;
+  }
+
+  /**
+   * New settings (`meshping-agent reload`): the link reconnects with them; the buffer, the
+   * schedule and the targets stay, so nothing measured is lost.
+   */
+  reconfigure(config: AgentConfig): void {
+    this.config = config;
+    this.auth = new Authenticator(config, this.clock);
+    this.attempt = 0;
+    this.logger.log({ event: 'uplink.reconfigured', server: config.MESHPING_SERVER_URL });
+    if (this.socket) this.socket.terminate();
+    else {
+      clearTimeout(this.reconnectTimer);
+      this.connect();
+    }
+  }
+
   private connect(): void {
     const url = this.config.MESHPING_SERVER_URL + AGENT_WS_PATH;
     const pin = this.config.MESHPING_SERVER_FINGERPRINT;
     // With a pinned fingerprint the certificate chain is not checked against CAs; the pin is checked
     // below, at the upgrade response, before the agent sends anything.
+    this.connection = 'connecting';
     const socket = new WebSocket(url, { handshakeTimeout: 10_000, maxPayload: MAX_FRAME_BYTES, rejectUnauthorized: !pin });
     this.socket = socket;
     socket.on('upgrade', (res) => {
@@ -104,7 +137,7 @@ export class UplinkService implements OnApplicationShutdown {
     if (seen === pin) return;
     this.stopped = true;
     socket.terminate();
-    this.fatal$.next(
+    this.fatal(
       seen
         ? `The server's TLS certificate (SHA-256 ${cert.fingerprint256}) does not match MESHPING_SERVER_FINGERPRINT. ` +
             'Someone may be intercepting the connection, or the server has a new certificate: check with its admin.'
@@ -128,7 +161,7 @@ export class UplinkService implements OnApplicationShutdown {
     }
     this.stopped = true;
     this.socket?.close(1000, 'stopping');
-    this.fatal$.next(outcome.fatal);
+    this.fatal(outcome.fatal);
   }
 
   /** Heartbeat when authenticated; and a server silent for 60 s is dead: reconnect (and resend). */
@@ -157,22 +190,27 @@ export class UplinkService implements OnApplicationShutdown {
         return this.follow(this.auth.challenge(msg.nonce, this.peerFingerprint));
       case 'pending':
         this.ready = false;
+        this.connection = 'pending';
         this.auth.known();
         this.logger.warn({ event: 'uplink.pending', agentId: msg.agentId, message: msg.message, backlog: this.buffer.depth() });
         return;
       case 'hold':
         this.ready = false;
+        this.connection = 'hold';
         this.auth.known();
         this.logger.warn({ event: 'uplink.hold', agentId: msg.agentId, message: msg.message, backlog: this.buffer.depth() });
         return;
       case 'welcome':
         this.auth.known();
         this.ready = true;
+        this.connection = 'connected';
+        this.connectedSince = this.clock.now();
         this.attempt = 0;
         this.agentId = msg.agentId;
         this.lastError = null;
         this.logger.log({ event: 'uplink.connected', agentId: msg.agentId, backlog: this.buffer.depth() });
-        for (const batch of this.buffer.pending()) this.send(batch);
+        this.buffer.beginResend();
+        this.pumpBacklog();
         return;
       case 'targets':
         this.scheduler.setTargets(msg.targets);
@@ -190,7 +228,10 @@ export class UplinkService implements OnApplicationShutdown {
         return;
       case 'ack':
         this.buffer.ack(msg.seq);
+        this.pumpBacklog();
         return;
+      case 'wake':
+        return this.wake(msg.mac, msg.broadcast);
       case 'error':
         this.lastError = `${msg.code}: ${msg.message}`;
         this.logger[msg.fatal ? 'error' : 'warn']({ event: 'uplink.server-error', code: msg.code, message: msg.message });
@@ -198,20 +239,57 @@ export class UplinkService implements OnApplicationShutdown {
     }
   }
 
+  /** Wake-on-LAN for the server (an operator asked there; the server audited it). */
+  private wake(mac: string, broadcast: string | undefined): void {
+    sendMagicPacket(mac, broadcast).then(
+      () => this.logger.log({ event: 'wol.sent', mac, broadcast: broadcast ?? DEFAULT_BROADCAST }),
+      (err: Error) => {
+        this.lastError = `Wake-on-LAN for ${mac} failed: ${err.message}`;
+        this.logger.warn({ event: 'wol.failed', mac, broadcast, message: err.message });
+      },
+    );
+  }
+
   private flush(): void {
-    const dropped = this.buffer.expire();
-    if (dropped) this.logger.warn({ event: 'buffer.dropped', samples: dropped, total: this.buffer.droppedSamples });
-    const batch = this.buffer.seal();
-    if (batch && this.ready) this.send(batch);
+    const expired = this.buffer.expire();
+    const before = this.buffer.droppedSamples;
+    const live = this.buffer.seal();
+    const dropped = expired + this.buffer.droppedSamples - before;
+    if (dropped) {
+      this.lastError = `buffer full: dropped ${this.buffer.droppedSamples} results so far (reported to the server)`;
+      this.logger.warn({ event: 'buffer.dropped', samples: dropped, total: this.buffer.droppedSamples });
+    }
+    if (!this.ready) return;
+    // Live results go out at once; the backlog follows in bounded steps, paced by acks.
+    if (live) this.sendFrame(live.frame);
+    const gap = this.buffer.sealGapReport();
+    if (gap) this.sendFrame(gap.frame);
+    this.pumpBacklog();
+  }
+
+  /** Resends backlog frames while few are unacknowledged and the socket is not backed up. */
+  private pumpBacklog(): void {
+    while (this.ready && this.socket && this.socket.bufferedAmount < MAX_BUFFERED_BYTES) {
+      const frame = this.buffer.nextResend();
+      if (frame === null) return;
+      this.sendFrame(frame);
+    }
   }
 
   private send(message: AgentToServer): void {
-    if (this.socket?.readyState === WebSocket.OPEN) this.socket.send(JSON.stringify(message));
+    this.sendFrame(JSON.stringify(message));
+  }
+
+  private sendFrame(frame: string): void {
+    if (this.socket?.readyState === WebSocket.OPEN) this.socket.send(frame);
   }
 
   private onClose(code: number, reason: string): void {
     this.ready = false;
     this.socket = null;
+    this.connection = 'disconnected';
+    this.connectedSince = null;
+    if (reason && !this.lastError) this.lastError = `disconnected: ${reason}`;
     if (this.stopped) return;
     const delay = Math.min(BACKOFF_MAX_MS, BACKOFF_MIN_MS * 2 ** this.attempt++) * (0.5 + Math.random() / 2);
     this.logger.warn({ event: 'uplink.disconnected', code, reason: reason || this.lastError, retryInMs: Math.round(delay) });

@@ -5,11 +5,17 @@ export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }
 
+/** A zod object schema, classic (`zod`) or tree-shakable (`zod/mini`). */
+type EnvSchema = z.core.$ZodType & {
+  shape: Record<string, unknown>;
+  safeParse(data: unknown): { success: boolean; data?: unknown; error?: { issues: { path: PropertyKey[]; message: string }[] } };
+};
+
 /**
  * Validates the process environment against a schema once, at start. Unknown MESHPING_* variables
  * are refused too: a typo must not silently fall back to a default.
  */
-export function parseEnv<S extends z.ZodObject>(
+export function parseEnv<S extends EnvSchema>(
   schema: S,
   env: Record<string, string | undefined>,
   known: readonly string[] = [],
@@ -24,8 +30,8 @@ export function parseEnv<S extends z.ZodObject>(
   const result = schema.safeParse(picked);
   const problems = unknown.map((k) => `${k}: unknown setting`);
   if (!result.success) {
-    for (const issue of result.error.issues) {
-      problems.push(`${issue.path.join('.') || '(environment)'}: ${issue.message}`);
+    for (const issue of result.error?.issues ?? []) {
+      problems.push(`${issue.path.map(String).join('.') || '(environment)'}: ${issue.message}`);
     }
   }
   if (problems.length) throw new ConfigError(`Invalid configuration:\n  ${problems.join('\n  ')}`);

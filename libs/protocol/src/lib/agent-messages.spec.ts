@@ -1,5 +1,5 @@
 import { MAX_FRAME_BYTES, MAX_SAMPLES_PER_BATCH, PROTOCOL_VERSION, RttCode } from './constants';
-import { isCompatible, parseAgentMessage, parseServerToAgent } from './agent-messages';
+import { isCompatible, normaliseMac, parseAgentMessage, parseServerToAgent } from './agent-messages';
 import { decodeResults, encodeResults } from './results-codec';
 
 const token = 'a'.repeat(43);
@@ -60,9 +60,21 @@ describe('server -> agent messages', () => {
       { type: 'targets', version: 2, targets: [{ id: 1, address: '::1', name: null }] },
       { type: 'ack', seq: 0 },
       { type: 'error', code: 'batch-rejected', message: 'unknown target', fatal: false },
+      { type: 'wake', mac: '00:11:22:aa:bb:cc' },
+      { type: 'wake', mac: '00:11:22:aa:bb:cc', broadcast: '10.0.0.255' },
     ]) {
       expect(parseServerToAgent(JSON.stringify(m))).toEqual({ ok: true, value: m });
     }
+  });
+
+  it('refuses a wake request without a proper MAC address or broadcast address', () => {
+    expect(parseServerToAgent({ type: 'wake', mac: '00:11:22:AA:BB' }).ok).toBe(false);
+    expect(parseServerToAgent({ type: 'wake', mac: '00:11:22:aa:bb:cc', broadcast: 'ff02::1' }).ok).toBe(false);
+  });
+
+  it('normalises the ways MAC addresses are written', () => {
+    for (const text of ['00-11-22-AA-BB-CC', '0011.22aa.bbcc', '00:11:22:aa:bb:cc', '001122AABBCC']) expect(normaliseMac(text)).toBe('00:11:22:aa:bb:cc');
+    for (const text of ['00:11:22:aa:bb', 'zz:11:22:aa:bb:cc', '00:11:22:aa:bb:cc:dd']) expect(normaliseMac(text)).toBeNull();
   });
 
   it('refuses a target without an address', () => {

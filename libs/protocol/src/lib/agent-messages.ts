@@ -16,6 +16,16 @@ const b64url = (min: number, max: number) => z.string().check(z.regex(new RegExp
 /** An Ed25519 public key, SPKI DER in base64url (44 bytes -> 59 characters). */
 export const publicKeySchema = b64url(40, 200);
 
+/** A MAC address, six lower-case hex pairs separated by colons (normalise with normaliseMac). */
+export const macAddressSchema = z.string().check(z.regex(/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/, 'must be a MAC address like 00:11:22:aa:bb:cc'));
+
+/** "00-11-22-AA-BB-CC", "0011.22aa.bbcc" or "00:11:22:aa:bb:cc" -> "00:11:22:aa:bb:cc"; null when not a MAC address. */
+export function normaliseMac(text: string): string | null {
+  const hex = text.trim().toLowerCase().replace(/[:.-]/g, '');
+  if (!/^[0-9a-f]{12}$/.test(hex) || !/^[0-9a-f]{2}([:.-]?[0-9a-f]{2}){5}$|^[0-9a-f]{4}\.[0-9a-f]{4}\.[0-9a-f]{4}$/.test(text.trim().toLowerCase())) return null;
+  return hex.match(/../g)?.join(':') ?? null;
+}
+
 export const agentAuthSchema = z.discriminatedUnion('kind', [
   /** The agent started beside the server, trusted through a token in the data directory. */
   z.object({ kind: z.literal('local-token'), token: b64url(32, 128) }),
@@ -146,6 +156,12 @@ export const serverToAgentSchema = z.discriminatedUnion('type', [
     removed: z.array(id),
   }),
   z.object({ type: z.literal('ack'), seq }),
+  /**
+   * Wake-on-LAN (an operator's request, audited by the server): send a magic packet for `mac` as a
+   * UDP broadcast on the agent's segment, to `broadcast` (an IPv4 broadcast address; default
+   * 255.255.255.255) port 9.
+   */
+  z.object({ type: z.literal('wake'), mac: macAddressSchema, broadcast: z.optional(z.ipv4()) }),
   z.object({ type: z.literal('error'), code: text(64), message: text(1000), fatal: z.boolean() }),
 ]);
 export type ServerToAgent = z.infer<typeof serverToAgentSchema>;

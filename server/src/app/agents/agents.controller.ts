@@ -1,6 +1,8 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseIntPipe, Post, Req } from '@nestjs/common';
-import { ApiConflictResponse, ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
-import { IsIP, IsOptional } from 'class-validator';
+import { ApiAcceptedResponse, ApiConflictResponse, ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { normaliseMac } from '@meshping/protocol';
+import { Transform } from 'class-transformer';
+import { IsIP, IsOptional, Matches } from 'class-validator';
 import type { Request } from 'express';
 import { Access } from '../auth/access.decorator';
 import { actorOf, publicBaseUrl } from '../auth/request-context';
@@ -13,6 +15,18 @@ class ApproveDto {
   @IsOptional()
   @IsIP()
   ip?: string;
+}
+
+class WakeDto {
+  @ApiProperty({ example: '00:11:22:aa:bb:cc', description: 'MAC address of the host to wake (colons, dashes or Cisco dots)' })
+  @Transform(({ value }) => (typeof value === 'string' ? (normaliseMac(value) ?? value) : value))
+  @Matches(/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/, { message: 'mac must be a MAC address like 00:11:22:aa:bb:cc' })
+  mac!: string;
+
+  @ApiPropertyOptional({ example: '192.0.2.255', description: "The segment's IPv4 broadcast address; default 255.255.255.255" })
+  @IsOptional()
+  @IsIP(4, { message: 'broadcast must be an IPv4 address' })
+  broadcast?: string;
 }
 
 class EnrollmentDto {
@@ -56,6 +70,16 @@ export class AgentsController {
   @ApiNotFoundResponse()
   async reject(@Param('id', ParseIntPipe) id: number, @Req() req: Request): Promise<void> {
     await this.agents.reject(id, actorOf(req), req.ip ?? null);
+  }
+
+  @Post('agents/:id/wake')
+  @Access('operator')
+  @HttpCode(202)
+  @ApiAcceptedResponse({ description: 'Passed to the agent, which broadcasts the magic packet on its segment (audited as agent.wake)' })
+  @ApiNotFoundResponse()
+  @ApiConflictResponse({ description: 'The agent is not approved, or not connected' })
+  async wake(@Param('id', ParseIntPipe) id: number, @Body() dto: WakeDto, @Req() req: Request): Promise<void> {
+    await this.agents.wake(id, dto.mac, dto.broadcast, actorOf(req), req.ip ?? null);
   }
 
   @Delete('agents/:id')

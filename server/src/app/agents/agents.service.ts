@@ -19,6 +19,13 @@ export interface AgentStateChange {
   state: AgentState | 'deleted';
 }
 
+/** An operator's Wake-on-LAN request, for the gateway to pass to the connected agent. */
+export interface WakeRequest {
+  agentId: number;
+  mac: string;
+  broadcast?: string;
+}
+
 /** What an enrolled agent's key authentication leads to. */
 export type KeyAuthOutcome = { kind: 'approved' | 'pending' | 'hold' | 'blacklisted'; agent: AgentEntity };
 
@@ -32,6 +39,8 @@ export class AgentsService {
   /** Emits whenever the list of agents or their online state changes. */
   readonly changes$ = new Subject<void>();
   readonly stateChanges$ = new Subject<AgentStateChange>();
+  /** Wake-on-LAN requests an operator made, for the gateway to deliver. */
+  readonly wakeRequests$ = new Subject<WakeRequest>();
 
   constructor(
     private readonly repository: AgentsRepository,
@@ -141,6 +150,18 @@ export class AgentsService {
     this.connected.delete(id);
     this.stateChanges$.next({ agentId: id, state: 'deleted' });
     this.changes$.next();
+  }
+
+  /**
+   * Asks a connected, approved agent to send a Wake-on-LAN magic packet on its segment; audited.
+   * The gateway delivers it (wakeRequests$); the agent logs what it sent.
+   */
+  async wake(id: number, mac: string, broadcast: string | undefined, actor: Actor, source: string | null): Promise<void> {
+    const agent = await this.get(id);
+    if (agent.state !== 'approved') throw new ConflictException(`agent ${id} is ${agent.state}: only an approved agent sends Wake-on-LAN packets`);
+    if (!this.connected.has(id)) throw new ConflictException(`agent ${id} is offline: it can send the packet once it is connected again`);
+    await this.audit.record({ actor, action: 'agent.wake', subject: `agent:${id}`, detail: { hostname: agent.hostname, mac, broadcast: broadcast ?? null }, source });
+    this.wakeRequests$.next({ agentId: id, mac, ...(broadcast ? { broadcast } : {}) });
   }
 
   markConnected(agentId: number): void {

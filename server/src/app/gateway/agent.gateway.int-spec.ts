@@ -49,6 +49,24 @@ describe(`${AgentGateway.name} (real server on port 0, real SQLite file, real ws
     expect(statSync(join(dataDir, LOCAL_TOKEN_FILE)).mode & 0o777).toBe(0o600);
   });
 
+  it("passes an operator's Wake-on-LAN request to the connected agent, audited; refuses a bad MAC address", async () => {
+    const agent = await ws('/agent');
+    agent.send(hello());
+    const { agentId } = await agent.next((m) => m.type === 'welcome');
+    const bad = await admin.post(`/api/agents/${agentId}/wake`, { mac: '00:11:22:aa:bb' });
+    expect(bad.status).toBe(400);
+    expect(JSON.stringify(bad.body)).toContain('mac must be a MAC address');
+    const res = await admin.post(`/api/agents/${agentId}/wake`, { mac: '00-11-22-AA-BB-CC', broadcast: '192.0.2.255' });
+    expect(res.status).toBe(202);
+    expect(await agent.next((m) => m.type === 'wake')).toEqual({ type: 'wake', mac: '00:11:22:aa:bb:cc', broadcast: '192.0.2.255' });
+    const audit = await admin.get('/api/audit');
+    expect(audit.body.find((e: { action: string }) => e.action === 'agent.wake')).toMatchObject({
+      subject: `agent:${agentId}`,
+      detail: { mac: '00:11:22:aa:bb:cc', broadcast: '192.0.2.255' },
+    });
+    expect((await admin.post('/api/agents/9999/wake', { mac: '00:11:22:aa:bb:cc' })).status).toBe(404);
+  });
+
   it('stores results in the SQLite file exactly once, acknowledges them, and pushes them to browsers', async () => {
     const browser = await browserSocket();
     await browser.next((m) => m.type === 'snapshot');

@@ -42,6 +42,9 @@ export class AgentGateway implements OnGatewayConnection, OnModuleInit, OnModule
       else if (state === 'blacklisted') link.close(CloseCode.BLACKLISTED, 'blacklisted');
       else if (state === 'deleted') link.close(CloseCode.DELETED, 'deleted by an admin');
     });
+    this.agents.wakeRequests$.subscribe(({ agentId, mac, broadcast }) => {
+      this.active.get(agentId)?.send({ type: 'wake', mac, ...(broadcast ? { broadcast } : {}) });
+    });
     // ws ping every half timeout; a link silent longer than the timeout (60 s) is dead: the agent is offline.
     this.liveness = setInterval(() => this.checkLiveness(), (this.config.MESHPING_AGENT_OFFLINE_SECONDS * 1000) / 2);
     this.liveness.unref();

@@ -1,0 +1,9 @@
+{
+  "targets": [
+    {
+      "target_name": "icmp_stamp",
+      "sources": ["icmp_stamp.c"],
+      "cflags": ["-O2", "-Wall", "-Wextra"]
+    }
+  ]
+}

@@ -1,0 +1,43 @@
+import type { AgentToServer, ServerToAgent } from '@meshping/protocol';
+import type { AddressInfo } from 'node:net';
+import { WebSocketServer, type WebSocket } from 'ws';
+
+/** A stand-in server speaking the protocol over a real WebSocket on loopback. */
+export class ProtocolPeer {
+  readonly received: AgentToServer[] = [];
+  socket: WebSocket | null = null;
+  private readonly wss: WebSocketServer;
+  constructor(onHello: (peer: ProtocolPeer) => void) {
+    this.wss = new WebSocketServer({ host: '127.0.0.1', port: 0, path: '/agent' });
+    this.wss.on('connection', (socket) => {
+      this.socket = socket;
+      socket.on('message', (data) => {
+        const msg = JSON.parse(data.toString()) as AgentToServer;
+        this.received.push(msg);
+        if (msg.type === 'hello') onHello(this);
+      });
+    });
+  }
+  ready(): Promise<void> {
+    return new Promise((r) => (this.wss.address() ? r() : this.wss.once('listening', () => r())));
+  }
+  get url(): string {
+    return `http://127.0.0.1:${(this.wss.address() as AddressInfo).port}`;
+  }
+  send(msg: ServerToAgent): void {
+    this.socket?.send(JSON.stringify(msg));
+  }
+  async until<T extends AgentToServer>(match: (m: AgentToServer) => m is T, timeoutMs = 5000): Promise<T> {
+    const end = Date.now() + timeoutMs;
+    for (;;) {
+      const hit = this.received.find(match);
+      if (hit) return hit;
+      if (Date.now() > end) throw new Error(`not received; got ${JSON.stringify(this.received.map((m) => m.type))}`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  }
+  close(): Promise<void> {
+    for (const c of this.wss.clients) c.terminate();
+    return new Promise((r) => this.wss.close(() => r()));
+  }
+}

@@ -1,0 +1,150 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AgentProcess } from './agent-process';
+import { ServerProcess } from './server-process';
+import { WsProxy } from './ws-proxy';
+
+/**
+ * The agent's buffer across a real outage: the built server and the built agent (real ICMP to
+ * loopback targets), with a WebSocket relay between them that the test cuts and restores. What
+ * the server stores is read back through its API.
+ */
+const TARGETS = ['127.0.0.1', '127.0.0.2', '127.0.0.3', '::1'];
+const ROUND_MS = 5_000;
+
+interface Status {
+  connection: string;
+  updatedAt: number;
+  buffer: { depth: number; backlogFrames: number; produced: number; dropped: number };
+}
+
+describe('agent buffer across a server outage (built server + agent, real ICMP, relay cut and restored)', () => {
+  let server: ServerProcess;
+  let proxy: WsProxy;
+  let agent: AgentProcess;
+  let stateDir: string;
+
+  async function start(bufferWindowSeconds: number): Promise<void> {
+    server = await ServerProcess.start({ MESHPING_INITIAL_TARGETS: TARGETS.join(',') });
+    proxy = new WsProxy(server.url.replace(/^http/, 'ws'));
+    await proxy.up();
+    stateDir = mkdtempSync(join(tmpdir(), 'meshping-e2e-agent-'));
+    agent = AgentProcess.start({
+      MESHPING_SERVER_URL: proxy.url,
+      MESHPING_AGENT_TOKEN_FILE: join(server.dataDir, 'local-agent.token'),
+      MESHPING_AGENT_STATE_DIR: stateDir,
+      MESHPING_AGENT_CONFIG: join(stateDir, 'no-such-file.json'),
+      MESHPING_BUFFER_WINDOW_SECONDS: String(bufferWindowSeconds),
+    });
+    await until(async () => (await stored()).every((s) => s.ats.length >= 2), 30_000);
+  }
+
+  afterEach(async () => {
+    await agent?.stop();
+    await proxy?.down();
+    await server?.stop();
+    rmSync(stateDir, { recursive: true, force: true });
+  });
+
+  const status = (): Status => JSON.parse(readFileSync(join(stateDir, 'status.json'), 'utf8'));
+
+  /** Every target's stored probe times, oldest first. */
+  async function stored(): Promise<{ target: string; ats: number[] }[]> {
+    const grid = await server.get<{ agents: { id: number }[]; targets: { id: number; address: string }[] }>('/api/grid');
+    if (grid.agents.length === 0) return TARGETS.map((target) => ({ target, ats: [] }));
+    return Promise.all(
+      grid.targets.map(async (t) => ({
+        target: t.address,
+        ats: (await server.get<{ at: number }[]>(`/api/pairs/${grid.agents[0].id}/${t.id}/samples?since=0`)).map((s) => s.at).sort((a, b) => a - b),
+      })),
+    );
+  }
+
+  /** Waits until the agent is connected and has resent its whole backlog. */
+  async function drained(): Promise<void> {
+    await until(async () => {
+      const s = status();
+      return s.connection === 'connected' && s.buffer.backlogFrames === 0 && s.buffer.depth <= 2 * TARGETS.length;
+    }, 90_000);
+    await sleep(2_000);
+  }
+
+  it('stores every result measured during a disconnect longer than a minute exactly once', async () => {
+    await start(1_800);
+    const downAt = Date.now();
+    await proxy.down();
+    await sleep(65_000);
+    const upAt = Date.now();
+    await proxy.up();
+    await drained();
+
+    const before = status();
+    const samples = await stored();
+    const readAt = Date.now();
+    await until(() => status().updatedAt > readAt, 15_000); // the status the agent writes after the read
+    const after = status();
+    expect(before.buffer.dropped).toBe(0);
+    let total = 0;
+    for (const { target, ats } of samples) {
+      total += ats.length;
+      expect({ target, duplicates: ats.length - new Set(ats).size }).toEqual({ target, duplicates: 0 });
+      // One result per 5 s round, without a hole, from before the cut to after the restore.
+      const holes = ats.slice(1).filter((at, i) => at - ats[i] > 1.5 * ROUND_MS);
+      expect({ target, holes }).toEqual({ target, holes: [] });
+      expect(ats[0]).toBeLessThan(downAt - ROUND_MS);
+      expect(ats[ats.length - 1]).toBeGreaterThan(upAt);
+    }
+    // Everything acknowledged before the status was read is stored; nothing more than was measured.
+    expect(total).toBeGreaterThanOrEqual(before.buffer.produced - before.buffer.depth);
+    expect(total).toBeLessThanOrEqual(after.buffer.produced);
+  }, 240_000);
+
+  it('drops exactly the oldest results when the outage outlasts the buffer window, and reports them', async () => {
+    const windowSeconds = 10;
+    await start(windowSeconds);
+    const downAt = Date.now();
+    await proxy.down();
+    await sleep(25_000);
+    await proxy.up();
+    await drained();
+    const reconnectedAt = proxy.connections[proxy.connections.length - 1];
+
+    const s = status();
+    const reports = new Map<number, { from: number; to: number; samples: number }>();
+    for (const m of proxy.fromAgent) if (m.type === 'dropped') reports.set(m.seq as number, m as never);
+    const reported = [...reports.values()].reduce((n, r) => n + r.samples, 0);
+    expect(s.buffer.dropped).toBeGreaterThan(0);
+    expect(reported).toBe(s.buffer.dropped);
+
+    let missing = 0;
+    for (const { target, ats } of await stored()) {
+      const holes = ats.slice(1).map((at, i) => [ats[i], at]).filter(([a, b]) => b - a > 1.5 * ROUND_MS);
+      // One hole per target: it starts where the outage began (nothing older than it went) ...
+      expect({ target, holes: holes.length }).toEqual({ target, holes: 1 });
+      const [last, next] = holes[0];
+      expect(last).toBeGreaterThanOrEqual(downAt - 1.5 * ROUND_MS);
+      // ... and ends no later than one window before the agent got back through.
+      expect(next).toBeLessThanOrEqual(reconnectedAt - windowSeconds * 1000 + 2 * ROUND_MS);
+      // The missing results fall in a reported gap, which begins with the outage.
+      expect([...reports.values()].some((r) => r.from < next && r.to > last && r.from >= downAt - 1.5 * ROUND_MS)).toBe(true);
+      missing += Math.round((next - last) / ROUND_MS) - 1;
+    }
+    expect(missing).toBe(reported);
+  }, 240_000);
+});
+
+async function until(condition: () => Promise<boolean> | boolean, timeoutMs: number): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      if (await condition()) return;
+    } catch {
+      /* not yet */
+    }
+    if (Date.now() > end) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await sleep(500);
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -1,0 +1,54 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { listeningUrl, ROOT } from './meshping-process';
+
+/** The built server alone (no local agent), plain HTTP on a free port, with an admin session for its API. */
+export class ServerProcess {
+  readonly log: string[] = [];
+  private cookie = '';
+  private constructor(
+    private readonly child: ChildProcess,
+    readonly url: string,
+    readonly dataDir: string,
+  ) {}
+
+  static async start(env: Record<string, string>): Promise<ServerProcess> {
+    const dataDir = mkdtempSync(join(tmpdir(), 'meshping-e2e-server-'));
+    const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('MESHPING_'))) as Record<string, string>;
+    const child = spawn(process.execPath, [join(ROOT, 'dist/server/main.js')], {
+      env: { ...clean, MESHPING_DATA_DIR: dataDir, MESHPING_PORT: '0', MESHPING_TLS: 'off', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const log: string[] = [];
+    const url = await listeningUrl(child, log, 'the server');
+    const server = new ServerProcess(child, url, dataDir);
+    server.log.push(...log);
+    const line = log.find((l) => l.includes('"setup.required"'));
+    const code = line && /setup code to create the first admin: ([A-Za-z0-9_-]+)/.exec(line)?.[1];
+    const res = await fetch(`${url}/api/auth/setup`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ setupCode: code, username: 'admin', password: 'admin password 1' }),
+    });
+    if (res.status !== 200) throw new Error(`setup failed: ${res.status} ${await res.text()}`);
+    server.cookie = res.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+    return server;
+  }
+
+  async get<T>(path: string): Promise<T> {
+    const res = await fetch(this.url + path, { headers: { cookie: this.cookie, accept: 'application/json' } });
+    if (res.status !== 200) throw new Error(`GET ${path}: ${res.status} ${await res.text()}`);
+    return (await res.json()) as T;
+  }
+
+  async stop(): Promise<void> {
+    if (this.child.exitCode === null) {
+      const exited = new Promise((ok) => this.child.once('exit', ok));
+      this.child.kill('SIGTERM');
+      await exited;
+    }
+    rmSync(this.dataDir, { recursive: true, force: true });
+  }
+}
