@@ -4,6 +4,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { launchChromium } from './browser';
 import { GridPage } from './grid-page';
 import { ARTIFACTS, MeshpingProcess } from './meshping-process';
+import { TestNetwork } from './test-network';
 
 /**
  * README's first command, as a new user meets it: HTTPS with a self-signed certificate, first-run
@@ -18,9 +19,12 @@ describe('Meshping in Chromium: setup, live grid, users and roles', () => {
   let grid: GridPage;
   /** The local agent's hostname (this machine's). */
   let local = '';
+  /** A namespace of this test's own whose address never answers (the red cell); removed in afterAll. */
+  let network: TestNetwork | undefined;
 
   beforeAll(async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
+    network = await TestNetwork.create();
     meshping = await MeshpingProcess.start();
     browser = await launchChromium();
     context = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1280, height: 720 } });
@@ -30,8 +34,12 @@ describe('Meshping in Chromium: setup, live grid, users and roles', () => {
   });
 
   afterAll(async () => {
-    await browser?.close();
-    if (meshping) expect(await meshping.stop()).toBe(0);
+    try {
+      await browser?.close();
+      if (meshping) expect(await meshping.stop()).toBe(0);
+    } finally {
+      await network?.remove();
+    }
   });
 
   const expect_text = async (locator: { textContent(): Promise<string | null> }, pattern: RegExp) =>
@@ -124,9 +132,10 @@ describe('Meshping in Chromium: setup, live grid, users and roles', () => {
   });
 
   it('turns a target that does not answer red, on the canvas and in words', async () => {
-    // TEST-NET-1 (RFC 5737): routed (here on-link, elsewhere via the default route), never answered.
-    // A host without any route would get a send error instead: grey, not red.
-    await addTarget('192.0.2.77', 'nobody home');
+    // The far end of this test's veth pair: on-link and up, but its namespace ignores echo requests,
+    // so the probes stay on this machine and get no reply. (An address without any route would get
+    // a send error instead: grey, not red.)
+    await addTarget(network!.silentAddress, 'nobody home');
     await page.getByRole('link', { name: 'Grid' }).click();
     await grid.focusCell(local, 'nobody home');
     expect(await grid.waitStatus('down', 30_000)).toBe(`${local} → nobody home: no reply`);
