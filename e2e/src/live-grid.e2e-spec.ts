@@ -182,15 +182,26 @@ describe('Meshping in Chromium: setup, live grid, users and roles', () => {
   });
 
   it('draws every screen at desktop and phone sizes, light and dark (screenshots for review)', async () => {
-    const screens: [string, string][] = [
-      ['grid', '/'],
-      ['agents', '/agents'],
-      ['registration', '/registration'],
-      ['targets', '/targets'],
-      ['users', '/users'],
-      ['audit', '/audit'],
-      ['settings', '/settings'],
-      ['account', '/account'],
+    // Each screen with what shows that its data has arrived (not just its heading).
+    const screens: [string, string, (p: Page) => Promise<void>][] = [
+      // The layout, then the cells' state: loop three is yellow (its own threshold), nobody home red.
+      ['grid', '/', async (p) => {
+        await p.getByTestId('grid-summary').getByText(/1 agent × 4 targets/).waitFor();
+        await p.getByTestId('grid-summary').getByText(/2 slow or unanswered/).waitFor();
+      }],
+      ['agents', '/agents', async (p) => {
+        await p.getByRole('tab', { name: /approved \(1\)/ }).click();
+        await p.getByTestId(`agent-${local}`).waitFor();
+      }],
+      ['registration', '/registration', (p) => p.getByTestId('agent-command').waitFor()],
+      ['targets', '/targets', (p) => p.getByTestId('target-127.0.0.3').waitFor()],
+      ['users', '/users', (p) => p.getByTestId('user-admin').waitFor()],
+      ['audit', '/audit', (p) => p.getByTestId('audit').getByText('target.created').first().waitFor()],
+      ['settings', '/settings', async (p) => {
+        await p.getByTestId('settings').getByLabel('Keep samples for (hours)').waitFor();
+        expect(Number(await p.getByLabel('Keep samples for (hours)').inputValue())).toBeGreaterThanOrEqual(1);
+      }],
+      ['account', '/account', (p) => p.getByTestId('account-username').getByText('admin').waitFor()],
     ];
     const sizes = [
       { name: 'desktop', width: 1280, height: 800 },
@@ -200,12 +211,12 @@ describe('Meshping in Chromium: setup, live grid, users and roles', () => {
       await page.emulateMedia({ colorScheme });
       for (const size of sizes) {
         await page.setViewportSize({ width: size.width, height: size.height });
-        for (const [name, path] of screens) {
+        for (const [name, path, ready] of screens) {
           await page.goto(`${meshping.url}${path}`);
           await page.locator('main h1, main h2').first().waitFor();
-          if (name === 'agents') await page.getByRole('tab', { name: /approved/ }).click();
+          await ready(page);
+          expect(await page.getByText('Loading…').count()).toBe(0);
           if (name === 'grid') {
-            await page.getByTestId('grid-summary').getByText(/1 agent × 4 targets/).waitFor();
             // The canvas follows the page's colours: its background is the theme's, not the other one.
             const bg = await page.evaluate(() => {
               const c = document.querySelector('mp-grid-canvas canvas') as HTMLCanvasElement;

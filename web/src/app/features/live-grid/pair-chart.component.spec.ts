@@ -3,12 +3,14 @@ import { HttpTestingController, provideHttpClientTesting } from '@angular/common
 import { TestBed } from '@angular/core/testing';
 import { RttCode } from '@meshping/protocol';
 import { PairChartComponent } from './pair-chart.component';
-import type { PairSeries, PairStats } from './pair-series';
+import type { PairSeries, PairStatsWindow } from '@meshping/protocol';
 
 // ECharts itself (an ES module, canvas drawing) is not what these tests look at: a chart that does nothing.
 jest.mock('./echarts-setup', () => ({ echarts: { init: () => new Proxy({}, { get: () => () => undefined }) } }));
 
-const answer = (over: Partial<PairStats> = {}): PairStats => ({
+const answer = (over: Partial<PairStatsWindow> = {}): PairStatsWindow => ({
+  from: 0,
+  to: 1,
   count: 720,
   replies: 700,
   noReply: 20,
@@ -55,7 +57,7 @@ describe(PairChartComponent.name, () => {
     TestBed.tick();
   };
   const text = (el: HTMLElement) => el.textContent?.replace(/\s+/g, ' ').trim();
-  const stats = (el: HTMLElement) => [...el.querySelectorAll('[data-testid="pair-stats"] :is(dt, dd)')].map((e) => e.textContent).join(' ');
+  const stats = (el: HTMLElement) => Array.from(el.querySelectorAll('[data-testid="pair-stats"] :is(dt, dd)')).map((e) => e.textContent).join(' ');
 
   it("reads the last hour's series (points for its width) and stats, and shows last, loss, p50, p95 and the gaps", async () => {
     const fixture = await open(false);

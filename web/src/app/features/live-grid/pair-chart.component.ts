@@ -1,9 +1,9 @@
 import { httpResource } from '@angular/common/http';
 import { afterNextRender, ChangeDetectionStrategy, Component, computed, DestroyRef, ElementRef, inject, input, linkedSignal, output, signal } from '@angular/core';
-import { PROBE_INTERVAL_MS } from '@meshping/protocol';
+import { PROBE_INTERVAL_MS, type PairSeries, type PairStatsWindow } from '@meshping/protocol';
 import type { EChartsCoreOption } from 'echarts/core';
 import { NgxEchartsDirective, provideEchartsCore } from 'ngx-echarts';
-import { GAP_COLOR, GAP_LABEL, lastText, ms, pairChartOptions, pointsFor, type PairSeries, type PairStats } from './pair-series';
+import { GAP_COLOR, GAP_LABEL, lastText, ms, pairChartOptions, pointsFor } from './pair-series';
 
 const HOUR_MS = 3_600_000;
 
@@ -99,7 +99,7 @@ export class PairChartComponent {
     const window = this.window();
     return window && `${this.pair()}/series?${window}&points=${pointsFor(this.width())}`;
   });
-  protected readonly stats = httpResource<PairStats>(() => {
+  protected readonly stats = httpResource<PairStatsWindow>(() => {
     const window = this.window();
     return window && `${this.pair()}/stats?${window}`;
   });
@@ -107,7 +107,7 @@ export class PairChartComponent {
    * The newest complete answer (series and stats) for this pair and range, kept while the next
    * window loads so the chart does not blink every 5 s; another pair or range starts empty.
    */
-  protected readonly shown = linkedSignal<{ key: string; series?: PairSeries; stats?: PairStats }, { series: PairSeries; stats: PairStats } | undefined>({
+  protected readonly shown = linkedSignal<{ key: string; series?: PairSeries; stats?: PairStatsWindow }, { series: PairSeries; stats: PairStatsWindow } | undefined>({
     source: () => ({
       key: `${this.pair()}/${this.hours()}`,
       series: this.series.hasValue() ? this.series.value() : undefined,

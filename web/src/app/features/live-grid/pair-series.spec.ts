@@ -1,5 +1,5 @@
-import { RttCode } from '@meshping/protocol';
-import { GAP_LABEL, lastText, ms, pairChartOptions, pointsFor, type PairSeries, type SeriesPoint } from './pair-series';
+import { RttCode, type PairSeries, type SeriesPoint } from '@meshping/protocol';
+import { GAP_LABEL, lastText, ms, pairChartOptions, pointsFor } from './pair-series';
 
 const point = (at: number, avgUs: number | null, noReply = 0): SeriesPoint => ({
   at,

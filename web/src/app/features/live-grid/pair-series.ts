@@ -1,50 +1,5 @@
-import { RttCode } from '@meshping/protocol';
+import { RttCode, type PairSeries } from '@meshping/protocol';
 import type { EChartsCoreOption } from 'echarts/core';
-
-/** Why an agent delivered nothing for a while: "agent connection problem", never "no reply". */
-export interface PairGap {
-  from: number;
-  to: number;
-  reason: 'dropped' | 'disconnected';
-  samples: number | null;
-}
-
-/** One span of `GET /api/pairs/:a/:t/series` (µs; null without replies). */
-export interface SeriesPoint {
-  at: number;
-  count: number;
-  noReply: number;
-  errors: number;
-  minUs: number | null;
-  avgUs: number | null;
-  maxUs: number | null;
-}
-
-export interface PairSeries {
-  from: number;
-  to: number;
-  step: number;
-  points: SeriesPoint[];
-  gaps: PairGap[];
-}
-
-/** `GET /api/pairs/:a/:t/stats` (µs; null without replies). */
-export interface PairStats {
-  count: number;
-  replies: number;
-  noReply: number;
-  errors: number;
-  lossPercent: number | null;
-  lastAt: number | null;
-  lastRtt: number | null;
-  minUs: number | null;
-  avgUs: number | null;
-  maxUs: number | null;
-  p50Us: number | null;
-  p95Us: number | null;
-  jitterUs: number | null;
-  gaps: PairGap[];
-}
 
 /** The chart's left and right margins (axis labels), px. */
 const MARGIN_LEFT = 52;
