@@ -5,7 +5,10 @@ import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
+// White box on purpose: the test reads the killed server's database file in its own storage format.
+// eslint-disable-next-line @nx/enforce-module-boundaries
 import { rttToValue, valueToRtt } from '../../server/src/app/monitoring/storage/sample-codec';
+// eslint-disable-next-line @nx/enforce-module-boundaries
 import { readStoredSamples } from '../../server/src/testing/stored-samples';
 import { MeshpingProcess } from './meshping-process';
 

@@ -135,7 +135,8 @@ describe('Meshping in Chromium: setup, live grid, users and roles', () => {
     // The far end of this test's veth pair: on-link and up, but its namespace ignores echo requests,
     // so the probes stay on this machine and get no reply. (An address without any route would get
     // a send error instead: grey, not red.)
-    await addTarget(network!.silentAddress, 'nobody home');
+    if (!network) throw new Error('the test network was not set up');
+    await addTarget(network.silentAddress, 'nobody home');
     await page.getByRole('link', { name: 'Grid' }).click();
     await grid.focusCell(local, 'nobody home');
     expect(await grid.waitStatus('down', 30_000)).toBe(`${local} → nobody home: no reply`);
@@ -227,6 +228,18 @@ describe('Meshping in Chromium: setup, live grid, users and roles', () => {
           }
           await page.evaluate(() => new Promise((ok) => requestAnimationFrame(() => requestAnimationFrame(ok))));
           await page.screenshot({ path: join(ARTIFACTS, `screen-${name}-${size.name}-${colorScheme}.png`), fullPage: true });
+          if (name === 'grid') {
+            // The hover chart of the silent target (columns by name: ::1, 127.0.0.1, loop three, nobody home).
+            const cell = await grid.cellPoint(0, 3);
+            await page.mouse.move(cell.x, cell.y);
+            const chart = page.locator('mp-pair-chart');
+            await chart.getByText(/→ nobody home/).waitFor();
+            await chart.locator('[data-testid="pair-chart"] canvas').waitFor();
+            await expect_text(chart.getByTestId('pair-stats'), /last\s*no reply\s*loss\s*100 %/);
+            await page.evaluate(() => new Promise((ok) => requestAnimationFrame(() => requestAnimationFrame(ok))));
+            await page.screenshot({ path: join(ARTIFACTS, `screen-grid-chart-${size.name}-${colorScheme}.png`), fullPage: true });
+            await page.mouse.move(0, 0);
+          }
         }
       }
       const anonymous = await browser.newContext({ ignoreHTTPSErrors: true, colorScheme, viewport: { width: 390, height: 844 } });

@@ -1,5 +1,5 @@
 import type { PairGap } from '@meshping/protocol';
-import type { GapRow, SampleSql } from '../samples.repository';
+import type { SampleSql } from '../samples.repository';
 import { RING_SLOTS, SLOT_MS, type HourCache } from './hour-cache';
 
 /** A silence of at least this many probe intervals in an agent's whole stream is a gap (one late round is not). */

@@ -84,6 +84,7 @@ export class PairChartComponent {
   protected readonly gapLabel = GAP_LABEL;
   protected readonly gapColor = GAP_COLOR;
 
+  private readonly host = inject<ElementRef<HTMLElement>>(ElementRef).nativeElement;
   /** The end of the shown window: now when the pair or range changes, then moved every probe interval. */
   private readonly now = linkedSignal(() => (this.agentId(), this.targetId(), this.hours(), Date.now()));
   /** The chart's width in px (the host's, known after the first render): how many points to ask for. */
@@ -120,11 +121,14 @@ export class PairChartComponent {
   });
   protected readonly options = computed<EChartsCoreOption>(() => {
     const view = this.shown();
-    return view ? pairChartOptions(view.series) : {};
+    if (!view) return {};
+    const style = getComputedStyle(this.host);
+    const css = (name: string, fallback: string) => style.getPropertyValue(name).trim() || fallback;
+    return pairChartOptions(view.series, { lines: css('--mp-border', '#dee2e6'), text: css('--mp-muted', '#6e7079') });
   });
 
   constructor() {
-    const host = inject<ElementRef<HTMLElement>>(ElementRef).nativeElement;
+    const host = this.host;
     const timer = setInterval(() => this.now.set(Date.now()), PROBE_INTERVAL_MS);
     let observer: ResizeObserver | undefined;
     afterNextRender(() => {

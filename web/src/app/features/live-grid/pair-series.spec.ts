@@ -36,7 +36,7 @@ describe('pair series', () => {
       points: [point(10_000, 1000), point(20_000, 2000), point(30_000, null, 2), point(50_000, 3000, 1)],
       gaps: [{ from: 40_000, to: 50_000, reason: 'disconnected', samples: null }],
     };
-    const options = pairChartOptions(series) as { xAxis: { min: number; max: number }; series: any[] };
+    const options = pairChartOptions(series) as { xAxis: { min: number; max: number }; series: { data: unknown[]; name?: string; markArea?: { data: unknown[] } }[] };
     expect(options.xAxis).toMatchObject({ min: 0, max: 100_000 });
     const [line, noReply] = options.series;
     expect(line.data).toEqual([
@@ -46,9 +46,9 @@ describe('pair series', () => {
       [40_000, null],
       [50_000, 3],
     ]);
-    expect(line.markArea.data).toEqual([[{ name: GAP_LABEL, xAxis: 40_000 }, { xAxis: 50_000 }]]);
+    expect(line.markArea?.data).toEqual([[{ name: GAP_LABEL, xAxis: 40_000 }, { xAxis: 50_000 }]]);
     expect(noReply.name).toBe('no reply');
-    expect(noReply.data.map((d: number[]) => d.slice(0, 2))).toEqual([
+    expect(noReply.data.map((d) => (d as number[]).slice(0, 2))).toEqual([
       [30_000, 0],
       [50_000, 0],
     ]);

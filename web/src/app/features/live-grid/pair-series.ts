@@ -27,12 +27,18 @@ export function lastText(rtt: number | null): string {
   return rtt === RttCode.NO_REPLY ? 'no reply' : rtt === RttCode.UNRESOLVED ? 'name not resolved' : 'send error';
 }
 
+/** The page's colours for the chart's axes (ECharts draws on a canvas: CSS variables do not reach it). */
+export interface ChartTheme {
+  lines: string;
+  text: string;
+}
+
 /**
  * ECharts options of a series: the mean RTT per span as a line (broken where spans are missing),
  * spans with unanswered probes as red points at 0 ms ("no reply"), and the agent's gaps as shaded
  * areas ("agent connection problem": nothing was measured, so neither a reply nor a loss).
  */
-export function pairChartOptions(series: PairSeries): EChartsCoreOption {
+export function pairChartOptions(series: PairSeries, theme: ChartTheme = { lines: '#dee2e6', text: '#6e7079' }): EChartsCoreOption {
   const line: [number, number | null][] = [];
   let next = Number.NEGATIVE_INFINITY;
   for (const p of series.points) {
@@ -45,8 +51,15 @@ export function pairChartOptions(series: PairSeries): EChartsCoreOption {
     animation: false,
     grid: { left: MARGIN_LEFT, right: MARGIN_RIGHT, top: 10, bottom: 24 },
     tooltip: { trigger: 'axis' },
-    xAxis: { type: 'time', min: series.from, max: series.to, splitNumber: 4, axisLabel: { hideOverlap: true } },
-    yAxis: { type: 'value', min: 0, splitNumber: 4, axisLabel: { formatter: '{value} ms' } },
+    xAxis: {
+      type: 'time',
+      min: series.from,
+      max: series.to,
+      splitNumber: 4,
+      axisLabel: { hideOverlap: true, color: theme.text },
+      axisLine: { lineStyle: { color: theme.lines } },
+    },
+    yAxis: { type: 'value', min: 0, splitNumber: 4, axisLabel: { formatter: '{value} ms', color: theme.text }, splitLine: { lineStyle: { color: theme.lines } } },
     series: [
       {
         type: 'line',
