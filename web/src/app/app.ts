@@ -1,7 +1,5 @@
-import { afterNextRender, ChangeDetectionStrategy, Component, ElementRef, inject, Injector } from '@angular/core';
-import { takeUntilDestroyed } from '@angular/core/rxjs-interop';
-import { NavigationEnd, Router, RouterLink, RouterLinkActive, RouterOutlet } from '@angular/router';
-import { filter } from 'rxjs';
+import { ChangeDetectionStrategy, Component, inject } from '@angular/core';
+import { Router, RouterLink, RouterLinkActive, RouterOutlet } from '@angular/router';
 import { AuthStore } from './core/auth.store';
 import { ThemeService, type ThemeChoice } from './core/theme.service';
 
@@ -16,27 +14,6 @@ export class App {
   protected readonly auth = inject(AuthStore);
   protected readonly theme = inject(ThemeService);
   private readonly router = inject(Router);
-
-  constructor() {
-    // On a phone the nav scrolls sideways: keep the current screen's link in view (Settings, Account).
-    const host = inject<ElementRef<HTMLElement>>(ElementRef).nativeElement;
-    const injector = inject(Injector);
-    this.router.events
-      .pipe(
-        filter((e) => e instanceof NavigationEnd),
-        takeUntilDestroyed(),
-      )
-      .subscribe(() =>
-        afterNextRender(
-          () => {
-            const nav = host.querySelector('nav');
-            const link = nav?.querySelector<HTMLElement>('a.active');
-            if (nav && link && nav.scrollWidth > nav.clientWidth) nav.scrollLeft = link.offsetLeft - nav.offsetLeft - 8;
-          },
-          { injector },
-        ),
-      );
-  }
 
   protected setTheme(value: string): void {
     this.theme.set(value as ThemeChoice);
