@@ -4,6 +4,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { launchChromium } from './browser';
 import { GridPage } from './grid-page';
 import { ARTIFACTS, MeshpingProcess } from './meshping-process';
+import { TestNetwork } from './test-network';
 
 /**
  * README's first command, as a new user meets it: HTTPS with a self-signed certificate, first-run
@@ -18,9 +19,12 @@ describe('Meshping in Chromium: setup, live grid, users and roles', () => {
   let grid: GridPage;
   /** The local agent's hostname (this machine's). */
   let local = '';
+  /** A namespace of this test's own whose address never answers (the red cell); removed in afterAll. */
+  let network: TestNetwork | undefined;
 
   beforeAll(async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
+    network = await TestNetwork.create();
     meshping = await MeshpingProcess.start();
     browser = await launchChromium();
     context = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1280, height: 720 } });
@@ -30,8 +34,12 @@ describe('Meshping in Chromium: setup, live grid, users and roles', () => {
   });
 
   afterAll(async () => {
-    await browser?.close();
-    if (meshping) expect(await meshping.stop()).toBe(0);
+    try {
+      await browser?.close();
+      if (meshping) expect(await meshping.stop()).toBe(0);
+    } finally {
+      await network?.remove();
+    }
   });
 
   const expect_text = async (locator: { textContent(): Promise<string | null> }, pattern: RegExp) =>
@@ -124,9 +132,11 @@ describe('Meshping in Chromium: setup, live grid, users and roles', () => {
   });
 
   it('turns a target that does not answer red, on the canvas and in words', async () => {
-    // TEST-NET-1 (RFC 5737): routed (here on-link, elsewhere via the default route), never answered.
-    // A host without any route would get a send error instead: grey, not red.
-    await addTarget('192.0.2.77', 'nobody home');
+    // The far end of this test's veth pair: on-link and up, but its namespace ignores echo requests,
+    // so the probes stay on this machine and get no reply. (An address without any route would get
+    // a send error instead: grey, not red.)
+    if (!network) throw new Error('the test network was not set up');
+    await addTarget(network.silentAddress, 'nobody home');
     await page.getByRole('link', { name: 'Grid' }).click();
     await grid.focusCell(local, 'nobody home');
     expect(await grid.waitStatus('down', 30_000)).toBe(`${local} → nobody home: no reply`);
@@ -173,15 +183,26 @@ describe('Meshping in Chromium: setup, live grid, users and roles', () => {
   });
 
   it('draws every screen at desktop and phone sizes, light and dark (screenshots for review)', async () => {
-    const screens: [string, string][] = [
-      ['grid', '/'],
-      ['agents', '/agents'],
-      ['registration', '/registration'],
-      ['targets', '/targets'],
-      ['users', '/users'],
-      ['audit', '/audit'],
-      ['settings', '/settings'],
-      ['account', '/account'],
+    // Each screen with what shows that its data has arrived (not just its heading).
+    const screens: [string, string, (p: Page) => Promise<void>][] = [
+      // The layout, then the cells' state: loop three is yellow (its own threshold), nobody home red.
+      ['grid', '/', async (p) => {
+        await p.getByTestId('grid-summary').getByText(/1 agent × 4 targets/).waitFor();
+        await p.getByTestId('grid-summary').getByText(/2 slow or unanswered/).waitFor();
+      }],
+      ['agents', '/agents', async (p) => {
+        await p.getByRole('tab', { name: /approved \(1\)/ }).click();
+        await p.getByTestId(`agent-${local}`).waitFor();
+      }],
+      ['registration', '/registration', (p) => p.getByTestId('agent-command').waitFor()],
+      ['targets', '/targets', (p) => p.getByTestId('target-127.0.0.3').waitFor()],
+      ['users', '/users', (p) => p.getByTestId('user-admin').waitFor()],
+      ['audit', '/audit', (p) => p.getByTestId('audit').getByText('target.created').first().waitFor()],
+      ['settings', '/settings', async (p) => {
+        await p.getByTestId('settings').getByLabel('Keep samples for (hours)').waitFor();
+        expect(Number(await p.getByLabel('Keep samples for (hours)').inputValue())).toBeGreaterThanOrEqual(1);
+      }],
+      ['account', '/account', (p) => p.getByTestId('account-username').getByText('admin').waitFor()],
     ];
     const sizes = [
       { name: 'desktop', width: 1280, height: 800 },
@@ -191,12 +212,12 @@ describe('Meshping in Chromium: setup, live grid, users and roles', () => {
       await page.emulateMedia({ colorScheme });
       for (const size of sizes) {
         await page.setViewportSize({ width: size.width, height: size.height });
-        for (const [name, path] of screens) {
+        for (const [name, path, ready] of screens) {
           await page.goto(`${meshping.url}${path}`);
           await page.locator('main h1, main h2').first().waitFor();
-          if (name === 'agents') await page.getByRole('tab', { name: /approved/ }).click();
+          await ready(page);
+          expect(await page.getByText('Loading…').count()).toBe(0);
           if (name === 'grid') {
-            await page.getByTestId('grid-summary').getByText(/1 agent × 4 targets/).waitFor();
             // The canvas follows the page's colours: its background is the theme's, not the other one.
             const bg = await page.evaluate(() => {
               const c = document.querySelector('mp-grid-canvas canvas') as HTMLCanvasElement;
@@ -207,6 +228,18 @@ describe('Meshping in Chromium: setup, live grid, users and roles', () => {
           }
           await page.evaluate(() => new Promise((ok) => requestAnimationFrame(() => requestAnimationFrame(ok))));
           await page.screenshot({ path: join(ARTIFACTS, `screen-${name}-${size.name}-${colorScheme}.png`), fullPage: true });
+          if (name === 'grid') {
+            // The hover chart of the silent target (columns by name: ::1, 127.0.0.1, loop three, nobody home).
+            const cell = await grid.cellPoint(0, 3);
+            await page.mouse.move(cell.x, cell.y);
+            const chart = page.locator('mp-pair-chart');
+            await chart.getByText(/→ nobody home/).waitFor();
+            await chart.locator('[data-testid="pair-chart"] canvas').waitFor();
+            await expect_text(chart.getByTestId('pair-stats'), /last\s*no reply\s*loss\s*100 %/);
+            await page.evaluate(() => new Promise((ok) => requestAnimationFrame(() => requestAnimationFrame(ok))));
+            await page.screenshot({ path: join(ARTIFACTS, `screen-grid-chart-${size.name}-${colorScheme}.png`), fullPage: true });
+            await page.mouse.move(0, 0);
+          }
         }
       }
       const anonymous = await browser.newContext({ ignoreHTTPSErrors: true, colorScheme, viewport: { width: 390, height: 844 } });

@@ -5,3 +5,4 @@ export * from './lib/results-codec';
 export * from './lib/live-messages';
 export * from './lib/target-address';
 export * from './lib/passphrase';
+export * from './lib/pair-history';

@@ -32,7 +32,9 @@ export class MonitoringController {
 
   @Get('pairs/:agentId/:targetId/samples')
   @Access('viewer')
-  @ApiOkResponse({ type: [SampleDto], description: "One pair's raw samples since a time (default: the last hour), in time order" })
+  @ApiOkResponse({ type: [SampleDto], description:
+      "One pair's raw samples since a time (default: the last hour), in time order. For charts and figures prefer `series` and `stats`: downsampled, bounded in size, and with the agent's gaps (24 h of raw samples is 17,280 per pair)",
+  })
   async samples(
     @Param('agentId', ParseIntPipe) agentId: number,
     @Param('targetId', ParseIntPipe) targetId: number,

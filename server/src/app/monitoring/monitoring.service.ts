@@ -1,10 +1,10 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { Interval } from '@nestjs/schedule';
 import { CLOCK, type Clock } from '@meshping/node-kit';
-import { BUFFER_WINDOW_MS, decodeResults, PROBE_INTERVAL_MS, type DroppedReport, type ResultsBatch, type Sample } from '@meshping/protocol';
+import { BUFFER_WINDOW_MS, decodeResults, PROBE_INTERVAL_MS, type DroppedReport, type PairSeries, type PairStatsWindow, type ResultsBatch, type Sample } from '@meshping/protocol';
 import { AgentsService } from '../agents/agents.service';
 import { TargetsService } from '../targets/targets.service';
-import { downsample, pairStats, type PairStats, type SeriesPoint } from './pair-stats';
+import { downsample, pairStats } from './pair-stats';
 import { HOUR_MS, SamplesRepository } from './samples.repository';
 import { GapDetector, type Gap } from './storage/gap-detector';
 import { SampleStore, type PairSamples } from './storage/sample-store';
@@ -21,15 +21,6 @@ export const MAX_AGE_MS = BUFFER_WINDOW_MS + 10 * 60_000;
 const COMPACT_EVERY_MS = 10_000;
 const GAPS_EVERY_MS = 30_000;
 
-export interface PairSeries {
-  from: number;
-  to: number;
-  /** Width of each point's span, ms. */
-  step: number;
-  points: SeriesPoint[];
-  /** Spans in which the agent delivered nothing: "agent connection problem", not "no reply". */
-  gaps: Gap[];
-}
 
 /**
  * Ingest, the live cells and every read of samples: one pair's samples, series and statistics
@@ -103,7 +94,7 @@ export class MonitoringService implements OnModuleInit, OnApplicationShutdown {
     return { from, to, step, points: list, gaps };
   }
 
-  async stats(agentId: number, targetId: number, from: number, to: number): Promise<PairStats & { from: number; to: number; gaps: Gap[] }> {
+  async stats(agentId: number, targetId: number, from: number, to: number): Promise<PairStatsWindow> {
     const [samples, gaps] = await Promise.all([this.store.readPair(agentId, targetId, from, to), this.gaps(agentId, from, to)]);
     return { from, to, ...pairStats(samples), gaps };
   }

@@ -1,28 +1,5 @@
-import { RttCode } from '@meshping/protocol';
+import { RttCode, type PairStats, type SeriesPoint } from '@meshping/protocol';
 import type { PairSamples } from './storage/sample-store';
-
-export interface PairStats {
-  /** Samples in the window, whatever their outcome. */
-  count: number;
-  replies: number;
-  /** Probes without an echo reply. */
-  noReply: number;
-  /** Probes the agent could not make (unresolved name, send error): the agent's problem, not loss. */
-  errors: number;
-  /** noReply / (replies + noReply), in percent; null without any probe that reached the network. */
-  lossPercent: number | null;
-  /** The newest sample: its time and RTT in µs or negative RttCode. */
-  lastAt: number | null;
-  lastRtt: number | null;
-  /** Over the replies, µs. */
-  minUs: number | null;
-  avgUs: number | null;
-  maxUs: number | null;
-  p50Us: number | null;
-  p95Us: number | null;
-  /** Mean absolute difference of consecutive replies' RTTs (RFC 3550's jitter, without its smoothing), µs. */
-  jitterUs: number | null;
-}
 
 /** Nearest-rank percentile of ascending values. */
 export function percentile(sorted: ArrayLike<number>, p: number): number {
@@ -66,18 +43,6 @@ export function pairStats(s: PairSamples): PairStats {
     p95Us: r ? percentile(sorted, 95) : null,
     jitterUs: r > 1 ? jitterSum / (r - 1) : null,
   };
-}
-
-/** One point of a downsampled series: the samples with start <= at < start + step. */
-export interface SeriesPoint {
-  at: number;
-  count: number;
-  noReply: number;
-  errors: number;
-  /** Over the replies, µs; null when the span had none. */
-  minUs: number | null;
-  avgUs: number | null;
-  maxUs: number | null;
 }
 
 /**

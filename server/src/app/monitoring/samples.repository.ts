@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import type { GapReason } from '@meshping/protocol';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 
@@ -23,8 +24,6 @@ export interface StoredChunk {
   start: number;
   data: Buffer;
 }
-
-export type GapReason = 'dropped' | 'disconnected';
 
 export interface GapRow {
   id: number;

@@ -1,15 +1,11 @@
-import type { GapRow, SampleSql } from '../samples.repository';
+import type { PairGap } from '@meshping/protocol';
+import type { SampleSql } from '../samples.repository';
 import { RING_SLOTS, SLOT_MS, type HourCache } from './hour-cache';
 
 /** A silence of at least this many probe intervals in an agent's whole stream is a gap (one late round is not). */
 export const MIN_GAP_SLOTS = 3;
 
-export interface Gap {
-  from: number;
-  to: number;
-  reason: GapRow['reason'];
-  samples: number | null;
-}
+export type Gap = PairGap;
 
 /**
  * Finds the spans in which an agent delivered nothing at all (no target, not even "no reply"):

@@ -1,18 +1,22 @@
 import { httpResource } from '@angular/common/http';
-import { ChangeDetectionStrategy, Component, computed, DestroyRef, inject, input, output, signal } from '@angular/core';
-import { PROBE_INTERVAL_MS } from '@meshping/protocol';
-import { DecimalPipe } from '@angular/common';
+import { afterNextRender, ChangeDetectionStrategy, Component, computed, DestroyRef, ElementRef, inject, input, linkedSignal, output, signal } from '@angular/core';
+import { PROBE_INTERVAL_MS, type PairSeries, type PairStatsWindow } from '@meshping/protocol';
 import type { EChartsCoreOption } from 'echarts/core';
 import { NgxEchartsDirective, provideEchartsCore } from 'ngx-echarts';
-import { pairStats, type PairSample } from './pair-stats';
+import { GAP_COLOR, GAP_LABEL, lastText, ms, pairChartOptions, pointsFor } from './pair-series';
 
 const HOUR_MS = 3_600_000;
 
-/** One pair's recent history: RTT over time (0 where there was no reply, marked red), loss %, p50 / p95, last RTT. */
+/**
+ * One pair's recent history from the server's series and stats endpoints: mean RTT over time
+ * (downsampled to about a point per pixel), red points at 0 where probes got no reply, shaded spans
+ * where the agent delivered nothing (agent connection problem), and last / loss / p50 / p95 (with
+ * min, mean, max and jitter when pinned). The window slides with every probe interval.
+ */
 @Component({
   selector: 'mp-pair-chart',
   changeDetection: ChangeDetectionStrategy.OnPush,
-  imports: [NgxEchartsDirective, DecimalPipe],
+  imports: [NgxEchartsDirective],
   providers: [provideEchartsCore({ echarts: () => import('./echarts-setup').then((m) => m.echarts) })],
   template: `
     <div class="head">
@@ -25,19 +29,30 @@ const HOUR_MS = 3_600_000;
         </span>
       }
     </div>
-    @if (samples.error()) {
+    @let view = shown();
+    @if (series.error() || stats.error()) {
       <p class="error">The history could not be loaded.</p>
-    } @else if (samples.isLoading() && samples.value().length === 0) {
+    } @else if (!view) {
       <p class="note" data-testid="pair-loading">Loading the last {{ hours() === 1 ? 'hour' : '24 hours' }}…</p>
     } @else {
       <dl class="stats" data-testid="pair-stats">
-        <div><dt>last</dt><dd>{{ stats().lastMs !== null ? (stats().lastMs | number: '1.2-2') + ' ms' : (stats().lastProblem ?? '–') }}</dd></div>
-        <div><dt>loss</dt><dd>{{ stats().lossPercent | number: '1.0-1' }} %</dd></div>
-        <div><dt>p50</dt><dd>{{ stats().p50Ms !== null ? (stats().p50Ms | number: '1.2-2') + ' ms' : '–' }}</dd></div>
-        <div><dt>p95</dt><dd>{{ stats().p95Ms !== null ? (stats().p95Ms | number: '1.2-2') + ' ms' : '–' }}</dd></div>
-        <div><dt>samples</dt><dd data-testid="pair-count">{{ stats().count }}</dd></div>
+        <div><dt>last</dt><dd>{{ lastText(view.stats.lastRtt) }}</dd></div>
+        <div><dt>loss</dt><dd>{{ view.stats.lossPercent === null ? '–' : percent(view.stats.lossPercent) }}</dd></div>
+        <div><dt>p50</dt><dd>{{ ms(view.stats.p50Us) }}</dd></div>
+        <div><dt>p95</dt><dd>{{ ms(view.stats.p95Us) }}</dd></div>
+        @if (pinned()) {
+          <div><dt>min</dt><dd>{{ ms(view.stats.minUs) }}</dd></div>
+          <div><dt>mean</dt><dd>{{ ms(view.stats.avgUs) }}</dd></div>
+          <div><dt>max</dt><dd>{{ ms(view.stats.maxUs) }}</dd></div>
+          <div><dt>jitter</dt><dd>{{ ms(view.stats.jitterUs) }}</dd></div>
+        }
+        <div><dt>samples</dt><dd data-testid="pair-count">{{ view.stats.count }}</dd></div>
       </dl>
       <div echarts class="chart" [options]="options()" [autoResize]="true" data-testid="pair-chart"></div>
+      <p class="legend">
+        <span><i class="no-reply"></i>no reply</span>
+        <span [class.none]="!view.series.gaps.length" data-testid="pair-gaps"><i class="gap" [style.background]="gapColor"></i>{{ gapLabel }}{{ view.series.gaps.length ? ' (' + view.series.gaps.length + ')' : '' }}</span>
+      </p>
     }
   `,
   styles: `
@@ -46,10 +61,14 @@ const HOUR_MS = 3_600_000;
     .head { display: flex; justify-content: space-between; align-items: center; gap: 0.5rem; }
     .range button { padding: 0.05rem 0.4rem; font-size: 0.75rem; }
     .range button.active { border-color: #1c7ed6; }
-    .stats { display: flex; gap: 0.9rem; margin: 0.4rem 0; }
+    .stats { display: flex; flex-wrap: wrap; gap: 0.2rem 0.9rem; margin: 0.4rem 0; }
     .stats dt { color: var(--mp-muted); }
     .stats dd { margin: 0; font-weight: 600; }
     .chart { height: 10rem; }
+    .legend { display: flex; gap: 0.9rem; margin: 0; color: var(--mp-muted); font-size: 0.72rem; }
+    .legend .none { opacity: 0.6; }
+    .legend i { display: inline-block; width: 0.7rem; height: 0.7rem; margin-right: 0.3rem; vertical-align: -0.1rem; border-radius: 2px; }
+    .legend .no-reply { background: #e03131; border-radius: 50%; width: 0.45rem; height: 0.45rem; vertical-align: 0.05rem; }
   `,
 })
 export class PairChartComponent {
@@ -60,39 +79,73 @@ export class PairChartComponent {
   readonly pinned = input(false);
   readonly closed = output<void>();
   protected readonly hours = signal(1);
+  protected readonly lastText = lastText;
+  protected readonly ms = ms;
+  protected readonly gapLabel = GAP_LABEL;
+  protected readonly gapColor = GAP_COLOR;
 
-  /** Start of the shown window, fixed when the window (pair or range) changes. */
-  private readonly since = computed(() => (this.agentId(), this.targetId(), Date.now() - this.hours() * HOUR_MS));
-  protected readonly samples = httpResource<PairSample[]>(
-    () => `/api/pairs/${this.agentId()}/${this.targetId()}/samples?since=${this.since()}`,
-    { defaultValue: [] },
-  );
-  protected readonly stats = computed(() => pairStats(this.samples.value()));
+  private readonly host = inject<ElementRef<HTMLElement>>(ElementRef).nativeElement;
+  /** The end of the shown window: now when the pair or range changes, then moved every probe interval. */
+  private readonly now = linkedSignal(() => (this.agentId(), this.targetId(), this.hours(), Date.now()));
+  /** The chart's width in px (the host's, known after the first render): how many points to ask for. */
+  private readonly width = signal(0);
+  private readonly window = computed(() => {
+    const width = this.width();
+    if (!width) return undefined;
+    const to = this.now();
+    return `from=${to - this.hours() * HOUR_MS}&to=${to}`;
+  });
+  private readonly pair = computed(() => `/api/pairs/${this.agentId()}/${this.targetId()}`);
+  protected readonly series = httpResource<PairSeries>(() => {
+    const window = this.window();
+    return window && `${this.pair()}/series?${window}&points=${pointsFor(this.width())}`;
+  });
+  protected readonly stats = httpResource<PairStatsWindow>(() => {
+    const window = this.window();
+    return window && `${this.pair()}/stats?${window}`;
+  });
+  /**
+   * The newest complete answer (series and stats) for this pair and range, kept while the next
+   * window loads so the chart does not blink every 5 s; another pair or range starts empty.
+   */
+  protected readonly shown = linkedSignal<{ key: string; series?: PairSeries; stats?: PairStatsWindow }, { series: PairSeries; stats: PairStatsWindow } | undefined>({
+    source: () => ({
+      key: `${this.pair()}/${this.hours()}`,
+      series: this.series.hasValue() ? this.series.value() : undefined,
+      stats: this.stats.hasValue() ? this.stats.value() : undefined,
+    }),
+    computation: (next, previous) => {
+      if (next.series && next.stats) return { series: next.series, stats: next.stats };
+      return previous && previous.source.key === next.key ? previous.value : undefined;
+    },
+  });
+  protected readonly options = computed<EChartsCoreOption>(() => {
+    const view = this.shown();
+    if (!view) return {};
+    const style = getComputedStyle(this.host);
+    const css = (name: string, fallback: string) => style.getPropertyValue(name).trim() || fallback;
+    return pairChartOptions(view.series, { lines: css('--mp-border', '#dee2e6'), text: css('--mp-muted', '#6e7079') });
+  });
 
   constructor() {
-    // New samples land every probe interval: the open chart follows them.
-    const timer = setInterval(() => this.samples.reload(), PROBE_INTERVAL_MS);
-    inject(DestroyRef).onDestroy(() => clearInterval(timer));
+    const host = this.host;
+    const timer = setInterval(() => this.now.set(Date.now()), PROBE_INTERVAL_MS);
+    let observer: ResizeObserver | undefined;
+    afterNextRender(() => {
+      const measure = () => this.width.set(Math.round(host.clientWidth) || 400);
+      measure();
+      if (typeof ResizeObserver !== 'undefined') {
+        observer = new ResizeObserver(measure);
+        observer.observe(host);
+      }
+    });
+    inject(DestroyRef).onDestroy(() => {
+      clearInterval(timer);
+      observer?.disconnect();
+    });
   }
-  protected readonly options = computed<EChartsCoreOption>(() => {
-    const samples = this.samples.value();
-    const noReply = samples.filter((s) => s.rtt === -1).map((s) => [s.at, 0]);
-    return {
-      animation: false,
-      grid: { left: 52, right: 12, top: 10, bottom: 24 },
-      tooltip: { trigger: 'axis' },
-      xAxis: { type: 'time', min: this.since(), max: Date.now() },
-      yAxis: { type: 'value', min: 0, axisLabel: { formatter: '{value} ms' } },
-      series: [
-        {
-          type: 'line',
-          name: 'RTT',
-          showSymbol: samples.length < 60,
-          symbolSize: 4,
-          data: samples.map((s) => [s.at, s.rtt >= 0 ? s.rtt / 1000 : 0]),
-        },
-        { type: 'scatter', name: 'no reply', symbolSize: 5, itemStyle: { color: '#e03131' }, data: noReply },
-      ],
-    };
-  });
+
+  protected percent(value: number): string {
+    return `${Number(value.toFixed(1))} %`;
+  }
 }

@@ -1,0 +1,96 @@
+import { provideHttpClient } from '@angular/common/http';
+import { HttpTestingController, provideHttpClientTesting } from '@angular/common/http/testing';
+import { TestBed } from '@angular/core/testing';
+import { RttCode } from '@meshping/protocol';
+import { PairChartComponent } from './pair-chart.component';
+import type { PairSeries, PairStatsWindow } from '@meshping/protocol';
+
+// ECharts itself (an ES module, canvas drawing) is not what these tests look at: a chart that does nothing.
+jest.mock('./echarts-setup', () => ({ echarts: { init: () => new Proxy({}, { get: () => () => undefined }) } }));
+
+const answer = (over: Partial<PairStatsWindow> = {}): PairStatsWindow => ({
+  from: 0,
+  to: 1,
+  count: 720,
+  replies: 700,
+  noReply: 20,
+  errors: 0,
+  lossPercent: (20 / 720) * 100,
+  lastAt: 1,
+  lastRtt: RttCode.NO_REPLY,
+  minUs: 100,
+  avgUs: 250,
+  maxUs: 900,
+  p50Us: 240,
+  p95Us: 800,
+  jitterUs: 30,
+  gaps: [],
+  ...over,
+});
+
+describe(PairChartComponent.name, () => {
+  let http: HttpTestingController;
+
+  // jsdom has no ResizeObserver; ngx-echarts and the component need one that never fires.
+  const g = globalThis as { ResizeObserver?: unknown };
+  beforeAll(() => (g.ResizeObserver = class { observe = () => undefined; disconnect = () => undefined; unobserve = () => undefined; }));
+  afterAll(() => delete g.ResizeObserver);
+
+  beforeEach(() => {
+    jest.useFakeTimers({ now: 10 * 3_600_000, doNotFake: ['queueMicrotask', 'nextTick'] });
+    TestBed.configureTestingModule({ providers: [provideHttpClient(), provideHttpClientTesting()] });
+    http = TestBed.inject(HttpTestingController);
+  });
+  afterEach(() => jest.useRealTimers());
+
+  async function open(pinned: boolean) {
+    const fixture = TestBed.createComponent(PairChartComponent);
+    fixture.componentRef.setInput('agentId', 3);
+    fixture.componentRef.setInput('targetId', 7);
+    fixture.componentRef.setInput('pinned', pinned);
+    fixture.detectChanges();
+    TestBed.tick(); // after the first render: the width is known, the requests go out
+    return fixture;
+  }
+  const settle = async () => {
+    for (let i = 0; i < 5; i++) await Promise.resolve();
+    TestBed.tick();
+  };
+  const text = (el: HTMLElement) => el.textContent?.replace(/\s+/g, ' ').trim();
+  const stats = (el: HTMLElement) => Array.from(el.querySelectorAll('[data-testid="pair-stats"] :is(dt, dd)')).map((e) => e.textContent).join(' ');
+
+  it("reads the last hour's series (points for its width) and stats, and shows last, loss, p50, p95 and the gaps", async () => {
+    const fixture = await open(false);
+    const now = Date.now();
+    const series = http.expectOne((r) => r.url.startsWith('/api/pairs/3/7/series?'));
+    const params = new URLSearchParams(series.request.url.split('?')[1]);
+    expect(Number(params.get('from'))).toBe(now - 3_600_000);
+    expect(Number(params.get('to'))).toBe(now);
+    expect(Number(params.get('points'))).toBeGreaterThanOrEqual(60);
+    http.expectOne(`/api/pairs/3/7/stats?from=${now - 3_600_000}&to=${now}`).flush(answer());
+    const gap = { from: now - 600_000, to: now - 300_000, reason: 'disconnected' as const, samples: null };
+    series.flush({ from: now - 3_600_000, to: now, step: 10_000, points: [], gaps: [gap] } satisfies PairSeries);
+    await settle();
+    const el = fixture.nativeElement as HTMLElement;
+    expect(stats(el)).toBe('last no reply loss 2.8 % p50 0.24 ms p95 0.80 ms samples 720');
+    expect(text(el.querySelector('[data-testid="pair-gaps"]') as HTMLElement)).toBe('agent connection problem (1)');
+  });
+
+  it('adds min, mean, max and jitter when pinned, and keeps the shown window while the next one loads', async () => {
+    const fixture = await open(true);
+    const reply = async () => {
+      http.expectOne((r) => r.url.includes('/stats?')).flush(answer({ lastRtt: 1500 }));
+      http.expectOne((r) => r.url.includes('/series?')).flush({ from: 0, to: 1, step: 5000, points: [], gaps: [] });
+      await settle();
+    };
+    await reply();
+    const el = fixture.nativeElement as HTMLElement;
+    const shown = () => stats(el);
+    expect(shown()).toBe('last 1.50 ms loss 2.8 % p50 0.24 ms p95 0.80 ms min 0.10 ms mean 0.25 ms max 0.90 ms jitter 0.03 ms samples 720');
+    jest.advanceTimersByTime(5000); // the next probe interval: a new window is requested ...
+    await settle();
+    expect(shown()).toContain('last 1.50 ms'); // ... and the old one stays until it arrives
+    await reply();
+    expect(el.querySelector('[data-testid="pair-loading"]')).toBeNull();
+  });
+});
