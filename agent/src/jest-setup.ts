@@ -1,2 +1,5 @@
-// Real ICMP tests wait up to the 3 s probe timeout. (The agent's log is at "error" under jest: src/log.ts.)
+import { Logger } from '@nestjs/common';
+
+// Keep test output to what matters; real ICMP tests wait up to the 3 s probe timeout.
 jest.setTimeout(20_000);
+Logger.overrideLogger(['error']);

@@ -11,7 +11,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 
 const TARGETS = 1000;
-/** As the unit starts it: a 1 MB young generation and V8 optimising for size keep RSS under 64 MB (CPU cost within noise). */
+/** As the unit starts it: a 1 MB young generation and V8 optimising for size keep RSS low (CPU cost within noise). */
 const AGENT_NODE_FLAGS = ['--max-semi-space-size=1', '--optimize-for-size'];
 const WARMUP_MS = 20_000;
 const MEASURE_MS = 90_000;

@@ -1,11 +1,14 @@
-import { createLogger, systemClock } from '@meshping/node-kit';
+import { NestFactory } from '@nestjs/core';
+import { CLOCK, createLogger, PinoNestLogger, type Clock } from '@meshping/node-kit';
 import { mkdirSync } from 'node:fs';
-import { bufferLimits, createAgent } from '../agent';
+import { AgentModule, bufferLimits } from '../agent.module';
 import { loadAgentSettings } from '../config/agent-config';
-import { setRootLogger } from '../log';
 import { IcmpProber } from '../probe/icmp-prober';
+import { PROBER, type Prober } from '../probe/prober';
+import { ProbeScheduler } from '../scheduler/probe-scheduler';
 import { STATUS_EVERY_MS, writeStatus, type AgentStatus } from '../status/status-file';
-import { AGENT_VERSION } from '../uplink/uplink.service';
+import { ResultBuffer } from '../uplink/result-buffer';
+import { AGENT_VERSION, UplinkService } from '../uplink/uplink.service';
 
 /**
  * `meshping-agent run`: the daemon in the foreground (what systemd starts). SIGHUP re-reads the
@@ -16,10 +19,21 @@ export async function runDaemon(configFile: string | undefined): Promise<void> {
   let { config, file } = loadAgentSettings(configFile);
   IcmpProber.checkPrivilege(); // at once, before anything else starts
   const pino = createLogger('meshping-agent', config.MESHPING_LOG_LEVEL);
-  setRootLogger(pino);
-  const agent = createAgent(config, { clock: systemClock, prober: new IcmpProber(systemClock) });
-  const { uplink, buffer, scheduler } = agent;
-  const startedAt = systemClock.now();
+  // A standalone application context: Nest's container and lifecycle, no HTTP platform. Nest's
+  // own log lines (bootstrap, errors) and the components' Logger go to the same pino stream.
+  const app = await NestFactory.createApplicationContext(AgentModule.forRoot(config), { logger: new PinoNestLogger(pino), abortOnError: false });
+  const prober = app.get<Prober>(PROBER);
+  const uplink = app.get(UplinkService);
+  const buffer = app.get(ResultBuffer);
+  const scheduler = app.get(ProbeScheduler);
+  const clock = app.get<Clock>(CLOCK);
+  // Stops the link (and the schedule) before the prober closes; app.close() then runs the
+  // components' shutdown hooks (stop is idempotent).
+  const stop = async () => {
+    uplink.stop();
+    await app.close();
+  };
+  const startedAt = clock.now();
   try {
     mkdirSync(config.MESHPING_AGENT_STATE_DIR, { recursive: true, mode: 0o700 });
   } catch (err) {
@@ -35,7 +49,7 @@ export async function runDaemon(configFile: string | undefined): Promise<void> {
       version: AGENT_VERSION,
       configFile: file,
       startedAt,
-      updatedAt: systemClock.now(),
+      updatedAt: clock.now(),
       server: uplink.serverUrl,
       connection: stopped ? 'stopped' : uplink.connection,
       connectedSince: uplink.connectedSince,
@@ -88,19 +102,18 @@ export async function runDaemon(configFile: string | undefined): Promise<void> {
     uplink.lastError = message;
     stopped = true;
     publish();
-    agent.stop();
-    process.exit(1);
+    void stop().finally(() => process.exit(1));
   });
-  agent.start();
+  prober.open();
+  uplink.start();
   publish();
   const shutdown = (signal: NodeJS.Signals) => {
     pino.info({ event: 'agent.stopping', signal, unacknowledged: buffer.depth() });
     stopped = true;
     clearInterval(statusTimer);
     publish();
-    agent.stop();
     // End by the signal itself (exit status 143 / 130), as the server does: the handler was `once`.
-    setImmediate(() => process.kill(process.pid, signal));
+    void stop().finally(() => setImmediate(() => process.kill(process.pid, signal)));
   };
   process.once('SIGTERM', shutdown);
   process.once('SIGINT', shutdown);

@@ -1,4 +1,5 @@
-import { systemClock } from '@meshping/node-kit';
+import { Logger } from '@nestjs/common';
+import { createLogger, PinoNestLogger, systemClock } from '@meshping/node-kit';
 import { PROBE_TIMEOUT_MS, RttCode } from '@meshping/protocol';
 import { IcmpProber } from '../probe/icmp-prober';
 import { TargetResolver } from '../scheduler/target-resolver';
@@ -19,6 +20,8 @@ export async function probeCommand(args: string[], out: (line: string) => void):
     out(`${target}: cannot resolve (${resolved.error})`);
     return 2;
   }
+  // The prober's warnings (no kernel timestamps, ...) as the daemon writes them: pino JSON lines.
+  Logger.overrideLogger(new PinoNestLogger(createLogger('meshping-agent', 'warn')));
   const prober = new IcmpProber(systemClock);
   prober.open();
   // One request per interval, as the daemon sends them; a lost reply does not hold up the next.

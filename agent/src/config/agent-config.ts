@@ -92,6 +92,9 @@ function resolve(c: z.infer<typeof agentConfigSchema>): AgentConfig {
   };
 }
 
+/** The resolved config (a provider of AgentModule). */
+export const AGENT_CONFIG = Symbol('AGENT_CONFIG');
+
 /** Server variables a shared environment (the launcher) may carry. */
 const SERVER_KEYS = [
   'MESHPING_DATA_DIR', 'MESHPING_HOST', 'MESHPING_PORT', 'MESHPING_INITIAL_TARGETS', 'MESHPING_WEB_DIR', 'MESHPING_TLS',

@@ -1,10 +1,10 @@
-import type { Clock } from '@meshping/node-kit';
+import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { CLOCK, type Clock } from '@meshping/node-kit';
 import { RttCode } from '@meshping/protocol';
 import { randomInt } from 'node:crypto';
 import { SocketAddress } from 'node:net';
 import * as raw from 'raw-socket';
 import { echoRequest, parseEchoReply } from './icmp-packet';
-import { logFor } from '../log';
 import { kernelStamps, openFds } from './kernel-timestamps';
 import { MissingPrivilegeError, type Prober } from './prober';
 
@@ -39,8 +39,9 @@ interface FamilySocket {
  * handed to the kernel (raw-socket's before-send callback). raw-socket queues sends and writes one
  * per "socket writable" event, so a burst never blocks the reading of replies.
  */
-export class IcmpProber implements Prober {
-  private readonly logger = logFor(IcmpProber.name);
+@Injectable()
+export class IcmpProber implements Prober, OnApplicationShutdown {
+  private readonly logger = new Logger(IcmpProber.name);
   /** Distinguishes this process's echo requests from every other ICMP user on the host. */
   private readonly identifier = randomInt(1, 0xffff);
   private readonly sockets = new Map<4 | 6, FamilySocket>();
@@ -49,7 +50,7 @@ export class IcmpProber implements Prober {
   /** How replies are timed: by the kernel (agent/native addon) or when the event loop reads them. */
   timestamps: 'kernel' | 'user' | null = null;
 
-  constructor(private readonly clock: Clock) {}
+  constructor(@Inject(CLOCK) private readonly clock: Clock) {}
 
   open(): void {
     this.socketFor(4); // fails fast without CAP_NET_RAW
@@ -100,6 +101,10 @@ export class IcmpProber implements Prober {
         },
       );
     });
+  }
+
+  onApplicationShutdown(): void {
+    this.close();
   }
 
   close(): void {

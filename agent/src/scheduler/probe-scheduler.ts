@@ -1,7 +1,7 @@
-import type { Clock } from '@meshping/node-kit';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
+import { CLOCK, type Clock } from '@meshping/node-kit';
 import { PROBE_INTERVAL_MS, PROBE_TIMEOUT_MS, RttCode, type ProbeTarget, type Sample } from '@meshping/protocol';
-import { logFor } from '../log';
-import type { Prober } from '../probe/prober';
+import { PROBER, type Prober } from '../probe/prober';
 import { ResultBuffer } from '../uplink/result-buffer';
 import { TargetResolver } from './target-resolver';
 
@@ -17,8 +17,12 @@ import { TargetResolver } from './target-resolver';
  */
 const TICK_MS = 50;
 
+/** Where this agent's rounds start within the interval (ms): a number, provided by the module. */
+export const PROBE_PHASE_MS = Symbol('PROBE_PHASE_MS');
+
+@Injectable()
 export class ProbeScheduler {
-  private readonly logger = logFor(ProbeScheduler.name);
+  private readonly logger = new Logger(ProbeScheduler.name);
   private targets: readonly ProbeTarget[] = [];
   private targetIds = new Set<number>();
   private roundTimer?: NodeJS.Timeout;
@@ -32,14 +36,14 @@ export class ProbeScheduler {
   private nextRound = 0;
 
   constructor(
-    private readonly prober: Prober,
-    private readonly clock: Clock,
+    @Inject(PROBER) private readonly prober: Prober,
+    @Inject(CLOCK) private readonly clock: Clock,
     private readonly buffer: ResultBuffer,
     /**
      * Where this agent's rounds start within the interval (ms). 0: on the 5 s boundaries; agents
      * given a random phase (probe-jitter-ms) do not all hit a target in the same millisecond.
      */
-    private readonly phaseMs = 0,
+    @Optional() @Inject(PROBE_PHASE_MS) private readonly phaseMs = 0,
   ) {
     this.resolver = new TargetResolver(() => clock.now());
   }

@@ -1,4 +1,5 @@
-import type { Clock } from '@meshping/node-kit';
+import { Inject, Injectable, Optional } from '@nestjs/common';
+import { CLOCK, type Clock } from '@meshping/node-kit';
 import { BUFFER_WINDOW_MS, encodeResults, MAX_SAMPLES_PER_BATCH, type DroppedReport, type ResultsBatch, type Sample } from '@meshping/protocol';
 
 /** How much the buffer may hold: results older than windowMs, or beyond maxBytes of frames, are dropped. */
@@ -6,6 +7,7 @@ export interface BufferLimits {
   windowMs: number;
   maxBytes: number;
 }
+export const BUFFER_LIMITS = Symbol('BUFFER_LIMITS');
 export const DEFAULT_BUFFER_LIMITS: BufferLimits = { windowMs: BUFFER_WINDOW_MS, maxBytes: 16 * 1024 * 1024 };
 /** Backlog frames sent but not yet acknowledged, at most: the server's acks pace the resend. */
 export const MAX_BACKLOG_IN_FLIGHT = 8;
@@ -34,6 +36,7 @@ interface Entry {
  * After a reconnect the backlog is resent oldest first, MAX_BACKLOG_IN_FLIGHT frames at a time
  * (each ack lets the next one go), while newly sealed batches go out at once.
  */
+@Injectable()
 export class ResultBuffer {
   private fresh: Sample[] = [];
   /** Insertion order is seq order: oldest first. */
@@ -51,7 +54,7 @@ export class ResultBuffer {
   droppedSamples = 0;
   private limits: BufferLimits;
 
-  constructor(private readonly clock: Clock, limits?: BufferLimits) {
+  constructor(@Inject(CLOCK) private readonly clock: Clock, @Optional() @Inject(BUFFER_LIMITS) limits?: BufferLimits) {
     this.limits = limits ?? DEFAULT_BUFFER_LIMITS;
   }
 

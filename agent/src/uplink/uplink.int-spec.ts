@@ -1,11 +1,14 @@
+import { Test, type TestingModule } from '@nestjs/testing';
 import type { Clock } from '@meshping/node-kit';
 import { systemClock } from '@meshping/node-kit';
 import { PROTOCOL_VERSION, type AgentToServer } from '@meshping/protocol';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { AgentModule } from '../agent.module';
 import { loadAgentConfig } from '../config/agent-config';
 import { FakeProber } from '../probe/fake-prober';
+import { PROBER } from '../probe/prober';
 import { ProbeScheduler } from '../scheduler/probe-scheduler';
 import { ProtocolPeer } from '../testing/protocol-peer';
 import { ResultBuffer } from './result-buffer';
@@ -19,20 +22,26 @@ describe(`${UplinkService.name} against a protocol peer (real WebSocket)`, () =>
   let uplink: UplinkService;
   let scheduler: ProbeScheduler;
   let buffer: ResultBuffer;
+  let moduleRef: TestingModule | undefined;
 
   async function start(clock: Clock = systemClock): Promise<void> {
     await peer.ready();
     const dir = mkdtempSync(join(tmpdir(), 'meshping-agent-'));
     writeFileSync(join(dir, 'token'), 'a'.repeat(43));
     const config = loadAgentConfig({ MESHPING_SERVER_URL: peer.url, MESHPING_AGENT_TOKEN_FILE: join(dir, 'token') });
-    buffer = new ResultBuffer(clock);
-    scheduler = new ProbeScheduler(new FakeProber(), clock, buffer);
-    uplink = new UplinkService(config, clock, scheduler, buffer);
+    // The agent's real module, with the clock given and the fake prober behind PROBER.
+    moduleRef = await Test.createTestingModule({
+      imports: [AgentModule.forRoot(config, { clock, prober: { provide: PROBER, useValue: new FakeProber() } })],
+    }).compile();
+    buffer = moduleRef.get(ResultBuffer);
+    scheduler = moduleRef.get(ProbeScheduler);
+    uplink = moduleRef.get(UplinkService);
     uplink.start();
   }
 
   afterEach(async () => {
-    uplink?.stop();
+    await moduleRef?.close(); // the shutdown hooks stop the uplink
+    moduleRef = undefined;
     await peer?.close();
   });
 

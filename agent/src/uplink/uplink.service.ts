@@ -1,4 +1,5 @@
-import type { Clock } from '@meshping/node-kit';
+import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { CLOCK, type Clock } from '@meshping/node-kit';
 import {
   AGENT_WS_PATH,
   HEARTBEAT_INTERVAL_MS,
@@ -13,8 +14,7 @@ import type { IncomingMessage } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import { hostname, networkInterfaces } from 'node:os';
 import WebSocket from 'ws';
-import type { AgentConfig } from '../config/agent-config';
-import { logFor } from '../log';
+import { AGENT_CONFIG, type AgentConfig } from '../config/agent-config';
 import { DEFAULT_BROADCAST, sendMagicPacket } from '../wol/wake-on-lan';
 import { ProbeScheduler } from '../scheduler/probe-scheduler';
 import { Authenticator, type AuthOutcome } from './authenticator';
@@ -30,8 +30,9 @@ const MAX_BUFFERED_BYTES = 1024 * 1024;
  * The agent's link to the server: connect, hello, follow the target list, ship results, resend
  * what was not acknowledged after a reconnect. Reconnects with capped exponential back-off + jitter.
  */
-export class UplinkService {
-  private readonly logger = logFor(UplinkService.name);
+@Injectable()
+export class UplinkService implements OnApplicationShutdown {
+  private readonly logger = new Logger(UplinkService.name);
   private socket: WebSocket | null = null;
   private ready = false;
   private stopped = false;
@@ -54,8 +55,8 @@ export class UplinkService {
   connectedSince: number | null = null;
 
   constructor(
-    private config: AgentConfig,
-    private readonly clock: Clock,
+    @Inject(AGENT_CONFIG) private config: AgentConfig,
+    @Inject(CLOCK) private readonly clock: Clock,
     private readonly scheduler: ProbeScheduler,
     private readonly buffer: ResultBuffer,
   ) {
@@ -76,6 +77,10 @@ export class UplinkService {
 
   private fatal(message: string): void {
     for (const l of this.fatalListeners) l(message);
+  }
+
+  onApplicationShutdown(): void {
+    this.stop();
   }
 
   stop(): void {

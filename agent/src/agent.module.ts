@@ -1,0 +1,38 @@
+import { type DynamicModule, Module, type Provider } from '@nestjs/common';
+import { CLOCK, systemClock, type Clock } from '@meshping/node-kit';
+import { randomInt } from 'node:crypto';
+import { AGENT_CONFIG, type AgentConfig } from './config/agent-config';
+import { IcmpProber } from './probe/icmp-prober';
+import { PROBER } from './probe/prober';
+import { PROBE_PHASE_MS, ProbeScheduler } from './scheduler/probe-scheduler';
+import { BUFFER_LIMITS, ResultBuffer, type BufferLimits } from './uplink/result-buffer';
+import { UplinkService } from './uplink/uplink.service';
+
+/**
+ * The agent as a Nest standalone application (NestFactory.createApplicationContext: no HTTP
+ * platform). Side effects stay behind tokens: PROBER (raw-socket ICMP; FakeProber in tests) and
+ * CLOCK. Tests override either with Test.createTestingModule(...).overrideProvider(...).
+ */
+@Module({})
+export class AgentModule {
+  static forRoot(config: AgentConfig, overrides: { clock?: Clock; prober?: Provider } = {}): DynamicModule {
+    return {
+      module: AgentModule,
+      providers: [
+        { provide: AGENT_CONFIG, useValue: config },
+        { provide: BUFFER_LIMITS, useValue: bufferLimits(config) },
+        // A fixed random phase per process (never per round: rounds stay exactly one interval apart).
+        { provide: PROBE_PHASE_MS, useValue: config.MESHPING_PROBE_JITTER_MS > 0 ? randomInt(0, config.MESHPING_PROBE_JITTER_MS) : 0 },
+        { provide: CLOCK, useValue: overrides.clock ?? systemClock },
+        overrides.prober ?? { provide: PROBER, useClass: IcmpProber },
+        ResultBuffer,
+        ProbeScheduler,
+        UplinkService,
+      ],
+    };
+  }
+}
+
+export function bufferLimits(config: AgentConfig): BufferLimits {
+  return { windowMs: config.MESHPING_BUFFER_WINDOW_SECONDS * 1000, maxBytes: config.MESHPING_BUFFER_MAX_MB * 1024 * 1024 };
+}
