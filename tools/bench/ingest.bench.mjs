@@ -225,17 +225,18 @@ class Api {
     this.base = base;
     this.cookies = new Map();
   }
-  get(path) {
-    return this.send('GET', path);
+  get(path, extraHeaders) {
+    return this.send('GET', path, undefined, extraHeaders);
   }
   post(path, body) {
     return this.send('POST', path, body);
   }
-  send(method, path, body) {
+  send(method, path, body, extraHeaders = {}) {
     const payload = body === undefined ? undefined : JSON.stringify(body);
-    const headers = { accept: 'application/json' };
+    const headers = { accept: 'application/json', ...extraHeaders };
     if (payload !== undefined) headers['content-type'] = 'application/json';
-    if (this.cookies.size) headers.cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+    // A bearer token (scripts, scrapers) goes without the session.
+    if (this.cookies.size && !headers.authorization) headers.cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
     if (method !== 'GET' && this.cookies.has('XSRF-TOKEN')) headers['x-xsrf-token'] = this.cookies.get('XSRF-TOKEN');
     return new Promise((resolve, reject) => {
       const req = request(new URL(path, this.base), { method, headers, rejectUnauthorized: false }, (res) => {
@@ -289,7 +290,8 @@ function rssMb(pid) {
 
 /** The longest event-loop pause in the server's last complete 10-s window. */
 async function maxStall(api) {
-  const text = (await api.get('/api/metrics')).body;
+  api.metricsToken ??= (await api.post('/api/tokens', { name: 'bench metrics', scope: 'metrics:read' })).body.token;
+  const text = (await api.get('/api/metrics', { authorization: `Bearer ${api.metricsToken}` })).body;
   const m = /meshping_event_loop_stall_max_seconds\{window="10s"\} ([\d.e+-]+)/.exec(text);
   return Number(m[1]) * 1000;
 }

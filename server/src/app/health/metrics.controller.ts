@@ -31,7 +31,8 @@ export class MetricsController implements OnModuleDestroy {
   }
 
   @Get()
-  @Access('viewer')
+  // For a scraper: Prometheus sends a bearer token (authorization.credentials_file); it cannot hold a session.
+  @Access('token:metrics:read')
   @Header('Content-Type', 'text/plain; version=0.0.4')
   @ApiOkResponse({ description: 'Prometheus text exposition format', schema: { type: 'string' } })
   async metrics(): Promise<string> {

@@ -1,6 +1,6 @@
 import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
 
-export const TOKEN_SCOPES = ['targets:register'] as const;
+export const TOKEN_SCOPES = ['targets:register', 'metrics:read'] as const;
 export type TokenScope = (typeof TOKEN_SCOPES)[number];
 
 @Entity({ name: 'api_tokens' })

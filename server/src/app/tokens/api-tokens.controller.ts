@@ -14,7 +14,7 @@ class CreateTokenDto {
   @MaxLength(80)
   name!: string;
 
-  @ApiProperty({ enum: TOKEN_SCOPES, description: 'targets:register = PUT /api/targets/self only' })
+  @ApiProperty({ enum: TOKEN_SCOPES, description: 'targets:register = PUT /api/targets/self only; metrics:read = GET /api/metrics only (Prometheus)' })
   @IsIn(TOKEN_SCOPES)
   scope!: TokenScope;
 }

@@ -65,12 +65,30 @@ describe(`${ApiTokensService.name}: hosts add themselves as targets with a scope
     expect(elsewhere.body.message).toContain('the address must be the one it connects from (127.0.0.6)');
   });
 
+  it('lets a Prometheus scraper read /api/metrics with a metrics:read token, and nothing else does', async () => {
+    const prometheus = await admin.post('/api/tokens', { name: 'prometheus', scope: 'metrics:read' });
+    expect(prometheus.status).toBe(201);
+    const scrape = (headers: Record<string, string>, client = new ApiClient(server.url)) => client.send<string>('GET', '/api/metrics', undefined, headers);
+    const ok = await scrape({ authorization: `Bearer ${prometheus.body.token}` });
+    expect(ok.status).toBe(200);
+    expect(ok.headers['content-type']).toContain('text/plain');
+    expect(ok.body).toMatch(/^meshping_samples_ingested_total \d+$/m);
+    expect(ok.body).toMatch(/^meshping_event_loop_stall_max_seconds\{window="10s"\} [\d.e+-]+$/m);
+    // A token of another scope, no token, or an admin's session: refused.
+    expect((await scrape({ authorization: `Bearer ${token}` })).status).toBe(401);
+    expect((await scrape({})).status).toBe(401);
+    expect((await scrape({}, admin)).status).toBe(401);
+    // ... and the metrics token opens nothing else.
+    const other = await new ApiClient(server.url).send('GET', '/api/grid', undefined, { authorization: `Bearer ${prometheus.body.token}` });
+    expect(other.status).toBe(401);
+  });
+
   it('stores tokens only as hashes', async () => {
     const rows = await new Promise<{ token_hash: string }[]>((resolve, reject) => {
       const db = new Database(join(server.dataDir, DATABASE_FILE), OPEN_READONLY);
       db.all('SELECT token_hash FROM api_tokens', (err, r: { token_hash: string }[]) => (db.close(), err ? reject(err) : resolve(r)));
     });
-    expect(rows.length).toBe(2);
+    expect(rows.length).toBe(3);
     for (const r of rows) {
       expect(r.token_hash).toMatch(/^[0-9a-f]{64}$/);
       expect(r.token_hash).not.toContain(token.slice(4));
