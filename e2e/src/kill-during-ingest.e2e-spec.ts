@@ -1,16 +1,18 @@
 import { enrollmentKey, generateAgentKeyPair, newNonce, registrationProof, seal, signChallenge, type AgentKeyPair } from '@meshping/node-kit';
 import { decodePassphrase, encodeResults, PROBE_INTERVAL_MS, PROTOCOL_VERSION, RttCode, type ResultsBatch } from '@meshping/protocol';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
 // The test inspects the database file a killed server left behind, so it reads it with the server's own
-// codec and reader (white-box by design; nothing else in e2e reaches into server code).
+// codec and reader, and drives its API with the server tests' client (white-box by design; nothing else in
+// e2e reaches into server code).
 // eslint-disable-next-line @nx/enforce-module-boundaries
 import { rttToValue, valueToRtt } from '../../server/src/app/monitoring/storage/sample-codec';
 // eslint-disable-next-line @nx/enforce-module-boundaries
 import { readStoredSamples } from '../../server/src/testing/stored-samples';
+// eslint-disable-next-line @nx/enforce-module-boundaries
+import { ApiClient } from '../../server/src/testing/api-client';
 import { MeshpingProcess } from './meshping-process';
 
 const AGENTS = 100;
@@ -23,33 +25,12 @@ function startServer(dataDir: string): Promise<MeshpingProcess> {
   return MeshpingProcess.start({ MESHPING_DATA_DIR: dataDir, MESHPING_INITIAL_TARGETS: targets, MESHPING_LOG_LEVEL: 'warn' }, 'dist/server/main.js');
 }
 
-/** JSON over HTTPS with a cookie jar and the CSRF header; the server's certificate is self-signed. */
-class Api {
-  private readonly cookies = new Map<string, string>();
-  constructor(private readonly base: string) {}
+/** The server tests' client (cookie jar, CSRF header, self-signed certificate accepted); a refused call fails the test. */
+class Api extends ApiClient {
   async call<T = any>(method: string, path: string, body?: unknown): Promise<T> {
-    const payload = body === undefined ? undefined : JSON.stringify(body);
-    const headers: Record<string, string> = { accept: 'application/json', origin: this.base };
-    if (payload) headers['content-type'] = 'application/json';
-    if (this.cookies.size) headers['cookie'] = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
-    const csrf = this.cookies.get('XSRF-TOKEN');
-    if (method !== 'GET' && csrf) headers['x-xsrf-token'] = csrf;
-    return new Promise((resolve, reject) => {
-      const req = request(new URL(path, this.base), { method, headers, rejectUnauthorized: false }, (res) => {
-        let text = '';
-        res.on('data', (c) => (text += c));
-        res.on('end', () => {
-          for (const c of res.headers['set-cookie'] ?? []) {
-            const [pair] = c.split(';');
-            this.cookies.set(pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1));
-          }
-          if ((res.statusCode ?? 500) >= 400) reject(new Error(`${method} ${path}: ${res.statusCode} ${text}`));
-          else resolve(text ? JSON.parse(text) : undefined);
-        });
-      });
-      req.on('error', reject);
-      req.end(payload);
-    });
+    const res = await this.send<T>(method, path, body);
+    if (res.status >= 400) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(res.body)}`);
+    return res.body;
   }
 }
 
