@@ -12,7 +12,8 @@ interface Agent {
   agentId: number;
   targets: number[];
   seq: number;
-  unacked: Map<number, number>;
+  /** seq -> [samples, sent at (ms)] */
+  unacked: Map<number, [number, number]>;
   baseRtt: Float64Array;
 }
 
@@ -21,6 +22,10 @@ const agents: Agent[] = [];
 let acked = 0;
 let offered = 0;
 let skipped = 0;
+/** Samples sent and not acknowledged yet, over all agents. */
+let backlog = 0;
+/** Send-to-ack times (ms) since the last `counts`. */
+let ackTimes: number[] = [];
 let timer: NodeJS.Timeout | null = null;
 
 function next(ws: WebSocket, match: (m: any) => boolean): Promise<any> {
@@ -58,7 +63,11 @@ async function register(url: string, passphrase: string, hostname: string, index
       // Each path has its own typical RTT (0.2-80 ms, log-uniform).
       agent.baseRtt = Float64Array.from(agent.targets, () => 200 * Math.exp(Math.random() * Math.log(400)));
     } else if (m.type === 'ack') {
-      acked += agent.unacked.get(m.seq) ?? 0;
+      const sent = agent.unacked.get(m.seq);
+      if (!sent) return;
+      acked += sent[0];
+      backlog -= sent[0];
+      ackTimes.push(performance.now() - sent[1]);
       agent.unacked.delete(m.seq);
     }
   });
@@ -82,7 +91,8 @@ function tick(round: number, part: number, parts: number, maxUnacked: number): v
       continue;
     }
     const seq = a.seq++;
-    a.unacked.set(seq, samples.length);
+    a.unacked.set(seq, [samples.length, performance.now()]);
+    backlog += samples.length;
     a.ws.send(JSON.stringify(encodeResults(seq, samples)));
   }
 }
@@ -105,7 +115,8 @@ process.on('message', async (cmd: any) => {
       }, 50);
       send({ type: 'started' });
     } else if (cmd.type === 'counts') {
-      send({ type: 'counts', acked, offered, skipped });
+      send({ type: 'counts', acked, offered, skipped, backlog, ackTimes: ackTimes.map(Math.round) });
+      ackTimes = [];
     } else if (cmd.type === 'stop') {
       if (timer) clearInterval(timer);
       await new Promise((r) => setTimeout(r, 2000)); // the last acks

@@ -1,5 +1,5 @@
 import { MAX_FRAME_BYTES, MAX_SAMPLES_PER_BATCH, PROTOCOL_VERSION, RttCode } from './constants';
-import { isCompatible, normaliseMac, parseAgentMessage, parseServerToAgent } from './agent-messages';
+import { isCompatible, normaliseMac, parseAgentMessage, parseServerToAgent, resultsSchema } from './agent-messages';
 import { decodeResults, encodeResults } from './results-codec';
 
 const token = 'a'.repeat(43);
@@ -45,6 +45,46 @@ describe('agent -> server messages', () => {
     const n = MAX_SAMPLES_PER_BATCH + 1;
     const big = { type: 'results', seq: 1, base: 0, target: Array(n).fill(1), dt: Array(n).fill(0), rtt: Array(n).fill(1) };
     expect(parseAgentMessage(big).ok).toBe(false);
+  });
+
+  it('gives results batches (checked without zod, for speed) exactly the schema\'s verdict', () => {
+    // A deterministic PRNG: every run checks the same 5,000 batches.
+    let seed = 7;
+    const random = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+    const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)];
+    const odd = [-1, 0, 1, 1.5, -3, -4, 2 ** 31, 2 ** 31 - 1, 86_400_001, 60_000_001, 8.64e15 + 1, Number.MAX_SAFE_INTEGER + 2, NaN, Infinity, '1', null, true, [], {}];
+    let accepted = 0;
+    for (let i = 0; i < 5000; i++) {
+      const n = Math.floor(random() * 6);
+      const batch: Record<string, unknown> = {
+        type: 'results',
+        seq: Math.floor(random() * 1e6),
+        base: 1_795_000_000_000,
+        target: Array.from({ length: n }, () => 1 + Math.floor(random() * 1000)),
+        dt: Array.from({ length: n }, () => Math.floor(random() * 5000)),
+        rtt: Array.from({ length: n }, () => Math.floor(random() * 200_000) - 3),
+      };
+      // Break it (or not) in one or two places.
+      for (let k = Math.floor(random() * 3); k > 0; k--) {
+        const key = pick(['seq', 'base', 'target', 'dt', 'rtt', 'extra', 'type'] as const);
+        const list = batch[key];
+        if (Array.isArray(list) && list.length && random() < 0.7) list[Math.floor(random() * list.length)] = pick(odd);
+        else if (Array.isArray(list) && random() < 0.5) list.push(1);
+        else if (key === 'type') batch['type'] = pick(['result', 'results', 'heartbeat']);
+        else if (random() < 0.2) delete batch[key];
+        else batch[key] = pick(odd);
+      }
+      const fast = parseAgentMessage(batch);
+      const schema = resultsSchema.safeParse(batch);
+      if (batch['type'] !== 'results') continue; // other types take the schema path
+      expect({ i, ok: fast.ok }).toEqual({ i, ok: schema.success });
+      if (fast.ok && schema.success) {
+        expect(fast.value).toEqual(schema.data);
+        accepted++;
+      }
+    }
+    expect(accepted).toBeGreaterThan(1000);
+    expect(accepted).toBeLessThan(4000);
   });
 
   it('checks the protocol version', () => {

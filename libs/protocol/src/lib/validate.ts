@@ -21,19 +21,24 @@ export function describeIssues(error: z.core.$ZodError): string {
  * Never throws: a bad frame yields a readable error and nothing else.
  */
 export function parseFrame<T>(schema: z.ZodMiniType<T>, frame: unknown, maxBytes: number): Parsed<T> {
-  let data: unknown = frame;
+  const decoded = decodeFrame(frame, maxBytes);
+  if (!decoded.ok) return decoded;
+  const result = schema.safeParse(decoded.value);
+  return result.success ? { ok: true, value: result.data } : { ok: false, error: describeIssues(result.error) };
+}
+
+/** A frame's JSON value, before any schema: size-checked and parsed when it is text. */
+export function decodeFrame(frame: unknown, maxBytes: number): Parsed<unknown> {
   if (typeof frame === 'string') {
     if (frame.length > maxBytes) return { ok: false, error: `frame larger than ${maxBytes} bytes` };
     try {
-      data = JSON.parse(frame);
+      return { ok: true, value: JSON.parse(frame) };
     } catch {
       return { ok: false, error: 'frame is not valid JSON' };
     }
-  } else if (frame === null || frame === undefined) {
-    return { ok: false, error: 'frame must be a JSON text frame' };
   }
-  const result = schema.safeParse(data);
-  return result.success ? { ok: true, value: result.data } : { ok: false, error: describeIssues(result.error) };
+  if (frame === null || frame === undefined) return { ok: false, error: 'frame must be a JSON text frame' };
+  return { ok: true, value: frame };
 }
 
 /** Small schema helpers shared by the message definitions. */

@@ -1,57 +1,144 @@
 import { HourCache, InsertResult, RING_SLOTS, SLOT_MS } from './hour-cache';
-import { rttToValue, valueToRtt } from './sample-codec';
+import { BUCKET_MS, decodeChunk, rttToValue, valueToRtt } from './sample-codec';
 
-const T0 = 1_795_000_000_000; // a multiple of 5 s
+const T0 = 1_795_000_200_000; // a multiple of 5 minutes
 const read = (c: HourCache, p: number, from = 0, to = Number.MAX_SAFE_INTEGER) => {
   const out: [number, number][] = [];
   c.read(p, from, to, (at, v) => out.push([at, valueToRtt(v)]));
   return out;
 };
+/** Seals and "writes" every bucket closed before `before`; returns the chunk rows, decoded, by pair. */
+const writeClosed = (c: HourCache, before: number) => {
+  const rows = new Map<number, [number, number][]>();
+  for (const start of c.closedBuckets(before)) {
+    for (let step = c.nextWrite(start, 100); step; step = c.nextWrite(start, 100)) {
+      for (const { p, data } of step.rows) {
+        const samples: [number, number][] = [];
+        decodeChunk(start, data, (at, v) => samples.push([at, valueToRtt(v)]));
+        rows.set(p, [...(rows.get(p) ?? []), ...samples]);
+      }
+      step.commit();
+    }
+  }
+  return rows;
+};
 
 describe(HourCache.name, () => {
-  it('holds an hour of a pair at 4 bytes per sample, in time order, and forgets what is older', () => {
+  it('holds the last hour of a pair in time order, sealed buckets included, and forgets what is older', () => {
     const c = new HourCache();
     const p = c.pair(1, 7, true);
-    for (let i = 0; i < RING_SLOTS + 10; i++) expect(c.insert(p, T0 + i * SLOT_MS + 321, rttToValue(1000 + i))).toBeGreaterThanOrEqual(0);
+    const n = RING_SLOTS + 70; // 13 buckets and 10 samples
+    for (let i = 0; i < n; i++) {
+      expect(c.insert(p, T0 + i * SLOT_MS + 321, rttToValue(1000 + i))).toBe(InsertResult.STORED);
+      if (i % 60 === 59) writeClosed(c, T0 + (i + 1) * SLOT_MS); // the store seals each bucket once it closed
+    }
+    // The newest bucket and the 12 before it: the first bucket is gone.
     const all = read(c, p);
-    expect(all).toHaveLength(RING_SLOTS);
-    expect(all[0]).toEqual([T0 + 10 * SLOT_MS + 321, 1010]);
-    expect(all.at(-1)).toEqual([T0 + (RING_SLOTS + 9) * SLOT_MS + 321, 1000 + RING_SLOTS + 9]);
-    expect(c.insert(p, T0, rttToValue(5))).toBe(InsertResult.TOO_OLD);
-    // 256 pairs share one block: the cost per sample is 4 bytes plus the small pair index.
-    for (let t = 0; t < 255; t++) c.pair(1, 100 + t, true);
-    expect(c.bytes / (c.pairs * RING_SLOTS)).toBeLessThan(4.1);
+    expect(all).toHaveLength(n - 60);
+    expect(c.coveredFrom()).toBe(T0 + BUCKET_MS);
+    expect(all[0]).toEqual([T0 + BUCKET_MS + 321, 1060]);
+    expect(all.at(-1)).toEqual([T0 + (n - 1) * SLOT_MS + 321, 1000 + n - 1]);
+    for (let i = 1; i < all.length; i++) expect(all[i][0] - all[i - 1][0]).toBe(SLOT_MS);
+    expect(c.insert(p, T0 + 5, rttToValue(5))).toBe(InsertResult.TOO_OLD);
+    expect(c.latest(p)).toEqual({ at: T0 + (n - 1) * SLOT_MS + 321, value: rttToValue(1000 + n - 1) });
+  });
+
+  it('costs under 4 bytes per sample over a full hour of many pairs', () => {
+    const c = new HourCache();
+    const pairs = Array.from({ length: 1000 }, (_, t) => c.pair(1 + (t % 10), t, true));
+    let worst = 0;
+    for (let i = 0; i < RING_SLOTS + 60; i++) {
+      for (const [k, p] of pairs.entries()) c.insert(p, T0 + i * SLOT_MS + (k % 5000), rttToValue(2000 + ((k * 37 + i * 11) % 300)));
+      if (i % 60 === 5) writeClosed(c, T0 + (i - 5) * SLOT_MS);
+      if (i >= RING_SLOTS) worst = Math.max(worst, c.bytes / (c.pairs * RING_SLOTS));
+    }
+    expect(worst).toBeGreaterThan(1);
+    expect(worst).toBeLessThan(4);
   });
 
   it('refuses the same (pair, time) twice, but keeps a second probe of a shifted phase in the same interval', () => {
     const c = new HourCache();
     const p = c.pair(2, 1, true);
-    expect(c.insert(p, T0 + 4900, rttToValue(100))).toBeGreaterThanOrEqual(0);
-    expect(c.insert(p, T0 + 4900, rttToValue(999))).toBe(InsertResult.DUPLICATE);
+    const t = T0 + 10 * SLOT_MS;
+    expect(c.insert(p, t + 4900, rttToValue(100))).toBe(InsertResult.STORED);
+    expect(c.insert(p, t + 4900, rttToValue(999))).toBe(InsertResult.DUPLICATE);
     // The agent restarted: its next probe lands in the same 5-s slot; it moves to the slot before.
-    expect(c.insert(p, T0 + 4950, rttToValue(200))).toBeGreaterThanOrEqual(0);
-    expect(c.insert(p, T0 + 4950, rttToValue(200))).toBe(InsertResult.DUPLICATE);
-    expect(c.insert(p, T0 + 4990, rttToValue(300))).toBeGreaterThanOrEqual(0);
-    expect(c.insert(p, T0 + 4999, rttToValue(400))).toBe(InsertResult.FULL);
-    expect(read(c, p)).toEqual([
-      [T0 + 4900, 100],
-      [T0 + 4950, 200],
-      [T0 + 4990, 300],
-    ]);
-    expect(read(c, p, T0 + 4950, T0 + 4990)).toEqual([[T0 + 4950, 200]]);
-    expect(c.latest(p)).toEqual({ at: T0 + 4990, value: rttToValue(300) });
+    expect(c.insert(p, t + 4950, rttToValue(200))).toBe(InsertResult.STORED);
+    expect(c.insert(p, t + 4950, rttToValue(200))).toBe(InsertResult.DUPLICATE);
+    expect(c.insert(p, t + 4990, rttToValue(300))).toBe(InsertResult.STORED);
+    // Slot and slack taken: kept beside the slots, still deduplicated.
+    expect(c.insert(p, t + 4999, rttToValue(400))).toBe(InsertResult.STORED);
+    expect(c.insert(p, t + 4999, rttToValue(400))).toBe(InsertResult.DUPLICATE);
+    const expected = [
+      [t + 4900, 100],
+      [t + 4950, 200],
+      [t + 4990, 300],
+      [t + 4999, 400],
+    ];
+    expect(read(c, p)).toEqual(expected);
+    expect(read(c, p, t + 4950, t + 4990)).toEqual([[t + 4950, 200]]);
+    expect(c.latest(p)).toEqual({ at: t + 4999, value: rttToValue(400) });
+    // Sealed, the same samples come back from the chunk bytes, and are still refused twice.
+    expect(writeClosed(c, T0 + BUCKET_MS).get(p)).toEqual(expected);
+    expect(read(c, p)).toEqual(expected);
+    expect(c.insert(p, t + 4950, rttToValue(200))).toBe(InsertResult.DUPLICATE);
+  });
+
+  it('takes late samples into a sealed bucket once, merges them into its chunk and writes that again', () => {
+    const c = new HourCache();
+    const p = c.pair(5, 1, true);
+    const q = c.pair(5, 2, true);
+    for (let i = 0; i < 60; i += 2) c.insert(p, T0 + i * SLOT_MS, rttToValue(10));
+    c.insert(q, T0 + 7, rttToValue(20));
+    c.insert(p, T0 + BUCKET_MS, rttToValue(11)); // the next bucket: stays raw
+    const first = writeClosed(c, T0 + BUCKET_MS);
+    expect(first.get(p)).toHaveLength(30);
+    expect(first.get(q)).toEqual([[T0 + 7, 20]]);
+    expect(c.closedBuckets(T0 + BUCKET_MS)).toEqual([]);
+    // A resent backlog: the odd slots are new, the even ones duplicates.
+    for (let i = 0; i < 60; i++) expect(c.insert(p, T0 + i * SLOT_MS, rttToValue(10))).toBe(i % 2 ? InsertResult.STORED : InsertResult.DUPLICATE);
+    expect(c.insert(p, T0 + 3 * SLOT_MS, rttToValue(10))).toBe(InsertResult.DUPLICATE);
+    expect(read(c, p, T0, T0 + BUCKET_MS)).toHaveLength(60);
+    expect(c.closedBuckets(T0 + BUCKET_MS)).toEqual([T0]);
+    const again = writeClosed(c, T0 + BUCKET_MS);
+    expect([...again.keys()]).toEqual([p]); // only the pair that changed is written again
+    expect(again.get(p)?.map(([at]) => at)).toEqual(Array.from({ length: 60 }, (_, i) => T0 + i * SLOT_MS));
+    expect(c.insert(p, T0 + 5 * SLOT_MS, rttToValue(10))).toBe(InsertResult.DUPLICATE);
+    expect(c.samples).toBe(62);
+  });
+
+  it('places chunks read from disk into closed buckets without decoding them to slots', () => {
+    const source = new HourCache();
+    const sp = source.pair(9, 9, true);
+    for (let i = 0; i < 60; i++) source.insert(sp, T0 + i * SLOT_MS + 5, rttToValue(700 + i));
+    const step = source.nextWrite(T0, 10);
+    const bytes = Buffer.from(step?.rows[0].data ?? []);
+    const c = new HourCache();
+    const p = c.pair(9, 9, true);
+    c.placeChunk(p, T0, bytes);
+    expect(read(c, p)).toEqual(read(source, sp));
+    expect(read(c, p)).toHaveLength(60);
+    expect(c.latest(p)).toEqual({ at: T0 + 59 * SLOT_MS + 5, value: rttToValue(759) });
+    expect(c.insert(p, T0 + 5, rttToValue(1))).toBe(InsertResult.DUPLICATE);
+    expect(c.closedBuckets(T0 + BUCKET_MS)).toEqual([]); // already on disk
+    expect(c.agentActivity(9)?.counts[(T0 / SLOT_MS) % RING_SLOTS]).toBe(1);
+    expect(() => c.placeChunk(p, T0, bytes)).toThrow(/placed twice/);
   });
 
   it('takes back a sample whose commit failed, and counts the agent activity per interval', () => {
     const c = new HourCache();
     const p = c.pair(3, 1, true);
     const q = c.pair(3, 2, true);
-    const pos = c.insert(p, T0 + 10, rttToValue(1));
+    c.insert(p, T0 + 10, rttToValue(1));
     c.insert(q, T0 + 20, rttToValue(1));
     expect(c.agentActivity(3)?.counts[(T0 / SLOT_MS) % RING_SLOTS]).toBe(2);
-    c.remove(pos, T0 + 10);
+    c.insert(p, T0 + SLOT_MS + 10, rttToValue(3));
+    c.remove(p, T0 + SLOT_MS + 10);
+    expect(c.latest(p)).toEqual({ at: T0 + 10, value: rttToValue(1) });
+    c.remove(p, T0 + 10);
     expect(read(c, p)).toEqual([]);
-    expect(c.insert(p, T0 + 10, rttToValue(2))).toBeGreaterThanOrEqual(0); // not a duplicate any more
+    expect(c.latest(p)).toBeNull();
+    expect(c.insert(p, T0 + 10, rttToValue(2))).toBe(InsertResult.STORED); // not a duplicate any more
     expect(c.agentActivity(3)?.counts[(T0 / SLOT_MS) % RING_SLOTS]).toBe(2);
     expect(c.pairsOf(3)).toEqual([p, q]);
     expect(c.pair(4, 1, false)).toBe(-1);

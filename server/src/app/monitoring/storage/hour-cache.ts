@@ -1,17 +1,27 @@
 import { PROBE_INTERVAL_MS } from '@meshping/protocol';
-import { RTT_BITS } from './sample-codec';
+import { BUCKET_MS, ByteWriter, encodeChunk, HOUR_MS, RTT_BITS } from './sample-codec';
 
-/** The cache is a ring of one slot per probe interval: an hour of them per pair. */
+/** A probe interval: the unit of the raw slots and of the agents' activity counts. */
 export const SLOT_MS = PROBE_INTERVAL_MS;
-export const RING_SLOTS = 3_600_000 / SLOT_MS;
+/** Slots in an hour (the activity ring used by gap detection). */
+export const RING_SLOTS = HOUR_MS / SLOT_MS;
+/** Raw slots per pair in one bucket. */
+const SLOTS = BUCKET_MS / SLOT_MS;
+/** Buckets kept before the newest one: the cache holds the last 60 to 65 minutes. */
+const PAST_BUCKETS = HOUR_MS / BUCKET_MS;
 /** A sample sits in the slot its time falls in, or (when an agent's phase shifted) up to 2 slots earlier. */
 const SLACK_SLOTS = 2;
 const VALUE_MASK = (1 << RTT_BITS) - 1;
-/** Pairs per storage block (each block: 256 x 720 x 4 bytes = 720 KiB). */
+/** Pairs per block of raw slots (each block: 256 x 60 x 4 bytes = 60 KiB). */
 const BLOCK_PAIRS = 256;
+/** Samples of one pair and bucket kept outside its slots at most (beyond: an agent probing much faster than the interval). */
+const MAX_LATE = 2 * SLOTS;
+/** "Every pair" for the sealing and writing cursors. */
+const ALL = 0x7fffffff;
+const NO_CHUNK = 0xffffffff;
 const NONE = -1;
 
-export const InsertResult = { DUPLICATE: -1, TOO_OLD: -2, FULL: -3 } as const;
+export const InsertResult = { STORED: 0, DUPLICATE: -1, TOO_OLD: -2, FULL: -3 } as const;
 
 /** Per agent: samples per slot over the last hour (for gap detection), newest slot first seen. */
 export interface AgentActivity {
@@ -20,28 +30,155 @@ export interface AgentActivity {
 }
 
 /**
- * The last hour of every (agent, target) pair in typed arrays: one 32-bit word per 5-s slot holding
- * the probe's millisecond offset in the slot (14 bits) and its fixed-point RTT value (18 bits),
- * 0 for an empty slot. 4 bytes per sample plus 12 bytes per pair of index; no object per sample.
+ * One 5-minute bucket of every pair. It starts raw: one 32-bit word per pair and 5-s slot (the
+ * probe's millisecond offset from the slot's start in 14 bits, its fixed-point value in 18; 0 is
+ * empty). Once the bucket is closed it is sealed, pair by pair: the pair's samples are encoded
+ * exactly as its chunk row on disk (sample-codec: about 2.5 bytes per sample) into pages of an
+ * arena, and the raw slots are freed. The sealed bytes are then written to disk as they are.
+ */
+class Bucket {
+  /** Raw slots of the pairs not sealed yet, per block of BLOCK_PAIRS pairs; null once every pair is sealed. */
+  raw: (Uint32Array | undefined)[] | null = [];
+  /** Pairs with a lower index are sealed: their samples are in chunk bytes, plus `late`. */
+  sealedUpTo = 0;
+  /** Pairs with a lower index have their chunk on disk, except those in `unwritten`. */
+  writtenUpTo = 0;
+  /** Sealed pairs whose chunk changed (late samples merged in) after it was written. */
+  readonly unwritten = new Set<number>();
+  /** Per pair: samples outside its slots, flat [at, value, ...]: slot collisions while raw, arrivals once sealed. */
+  readonly late = new Map<number, number[]>();
+  readonly pages: Buffer[] = [];
+  private used = 0;
+  /** Per pair: where its chunk starts in the arena (page * pageSize + offset), or NO_CHUNK. */
+  pos = new Uint32Array(0);
+  /** Samples held (slots, chunks and late). */
+  samples = 0;
+
+  constructor(
+    readonly start: number,
+    private readonly pageSize: number,
+  ) {}
+
+  get written(): boolean {
+    return this.writtenUpTo === ALL && this.late.size === 0 && this.unwritten.size === 0;
+  }
+
+  chunk(p: number): Buffer | null {
+    const at = p < this.pos.length ? this.pos[p] : NO_CHUNK;
+    if (at === NO_CHUNK) return null;
+    const page = this.pages[Math.floor(at / this.pageSize)];
+    const offset = at % this.pageSize;
+    return page.subarray(offset, offset + chunkLength(page, offset));
+  }
+
+  /** Stores a pair's (new) chunk bytes; the previous ones, if any, stay unused until the bucket leaves the hour. */
+  setChunk(p: number, bytes: Uint8Array): void {
+    if (p >= this.pos.length) {
+      const next = new Uint32Array(Math.max(p + 1, this.pos.length * 2, 64)).fill(NO_CHUNK);
+      next.set(this.pos);
+      this.pos = next;
+    }
+    if (!this.pages.length || this.used + bytes.length > this.pageSize) {
+      this.pages.push(Buffer.allocUnsafeSlow(Math.max(this.pageSize, bytes.length)));
+      this.used = 0;
+    }
+    this.pages[this.pages.length - 1].set(bytes, this.used);
+    this.pos[p] = (this.pages.length - 1) * this.pageSize + this.used;
+    this.used += bytes.length;
+  }
+
+  bytes(): number {
+    let n = this.pos.byteLength + this.late.size * 64;
+    for (const page of this.pages) n += page.length;
+    for (const block of this.raw ?? []) if (block) n += block.byteLength;
+    for (const list of this.late.values()) n += list.length * 8;
+    return n;
+  }
+}
+
+/** The byte length of the chunk at `offset`: a count, then two varints per sample. */
+function chunkLength(buf: Uint8Array, offset: number): number {
+  let i = offset;
+  let n = 0;
+  let mul = 1;
+  for (;;) {
+    const b = buf[i++];
+    n += (b & 0x7f) * mul;
+    if (b < 0x80) break;
+    mul *= 0x80;
+  }
+  for (let varints = 2 * n; varints > 0; i++) if (buf[i] < 0x80) varints--;
+  return i - offset;
+}
+
+/** Calls `each(at, value)` for the samples of a chunk (decodeChunk's loop, without allocating a reader). */
+function forEachInChunk(start: number, buf: Uint8Array, each: (at: number, value: number) => void): void {
+  let i = 0;
+  const next = (): number => {
+    let v = 0;
+    let mul = 1;
+    for (;;) {
+      const b = buf[i++];
+      v += (b & 0x7f) * mul;
+      if (b < 0x80) return v;
+      mul *= 0x80;
+    }
+  };
+  const zigzag = (u: number) => (u % 2 === 0 ? u / 2 : -(u + 1) / 2);
+  const n = next();
+  let at = start;
+  let delta = PROBE_INTERVAL_MS;
+  let value = 0;
+  for (let k = 0; k < n; k++) {
+    const d = k === 0 ? next() : zigzag(next()) + delta;
+    at += d;
+    value += zigzag(next());
+    each(at, value);
+    delta = k === 0 ? PROBE_INTERVAL_MS : d;
+  }
+}
+
+/**
+ * The last hour of every (agent, target) pair in memory, without an object per sample: the open
+ * 5-minute bucket(s) as raw 32-bit slots (4 bytes per sample, cheap to insert into and to check
+ * for duplicates), the closed ones sealed into the on-disk chunk encoding (about 2.5 bytes per
+ * sample). The cache is also the deduplication index: a (pair, time) it holds is refused again.
  */
 export class HourCache {
   private readonly pairsByAgent = new Map<number, Int32Array>();
   private readonly activity = new Map<number, AgentActivity>();
-  private blocks: Uint32Array[] = [];
-  private heads = new Int32Array(BLOCK_PAIRS);
+  /** Buckets by start time, at most PAST_BUCKETS + 1 of them. */
+  private readonly buckets = new Map<number, Bucket>();
+  private newest = -Infinity;
   private pairAgent = new Int32Array(BLOCK_PAIRS);
   private pairTarget = new Int32Array(BLOCK_PAIRS);
+  /** Per pair: its newest sample (the live cell), or lastAt -1. */
+  private lastAt = new Float64Array(BLOCK_PAIRS);
+  private lastValue = new Int32Array(BLOCK_PAIRS);
   private count = 0;
+  private readonly writer = new ByteWriter(1024);
+  private readonly scratchAt: number[] = [];
+  private readonly scratchValue: number[] = [];
+  /** Buckets that left the hour before all of their chunks were written (the journal still holds them). */
+  droppedUnwritten = 0;
 
   get pairs(): number {
     return this.count;
   }
 
-  /** Bytes held by the sample slots and the pair index. */
+  /** Bytes held by the samples (raw slots, sealed chunks, late samples) and the indexes. */
   get bytes(): number {
-    let index = 0;
-    for (const row of this.pairsByAgent.values()) index += row.byteLength;
-    return this.blocks.length * BLOCK_PAIRS * RING_SLOTS * 4 + this.heads.byteLength * 3 + index + this.activity.size * RING_SLOTS * 2;
+    let n = (this.pairAgent.byteLength + this.pairTarget.byteLength + this.lastAt.byteLength + this.lastValue.byteLength) + this.activity.size * RING_SLOTS * 2;
+    for (const row of this.pairsByAgent.values()) n += row.byteLength;
+    for (const b of this.buckets.values()) n += b.bytes();
+    return n;
+  }
+
+  /** Samples held. */
+  get samples(): number {
+    let n = 0;
+    for (const b of this.buckets.values()) n += b.samples;
+    return n;
   }
 
   /** The pair's index, or -1 (created when `create`). */
@@ -56,20 +193,20 @@ export class HourCache {
     let p = row[targetId];
     if (p === NONE && create) {
       p = row[targetId] = this.count++;
-      if (p >= this.heads.length) {
-        const grow = (a: Int32Array) => {
-          const next = new Int32Array(a.length * 2);
+      if (p >= this.pairAgent.length) {
+        const grow = <T extends Int32Array | Float64Array>(a: T): T => {
+          const next = new (a.constructor as new (n: number) => T)(a.length * 2);
           next.set(a);
           return next;
         };
-        this.heads = grow(this.heads);
         this.pairAgent = grow(this.pairAgent);
         this.pairTarget = grow(this.pairTarget);
+        this.lastAt = grow(this.lastAt);
+        this.lastValue = grow(this.lastValue);
       }
-      if (p >= this.blocks.length * BLOCK_PAIRS) this.blocks.push(new Uint32Array(BLOCK_PAIRS * RING_SLOTS));
-      this.heads[p] = NONE;
       this.pairAgent[p] = agentId;
       this.pairTarget[p] = targetId;
+      this.lastAt[p] = -1;
     }
     return p;
   }
@@ -96,91 +233,262 @@ export class HourCache {
     return this.activity.get(agentId);
   }
 
+  /** From this time on the cache holds every sample it was given (Infinity: none yet). */
+  coveredFrom(): number {
+    return this.buckets.size ? this.windowStart() : Infinity;
+  }
+
+  private windowStart(): number {
+    return this.newest - PAST_BUCKETS * BUCKET_MS;
+  }
+
   /**
-   * Stores a sample; returns its position (for `remove`) or an InsertResult: DUPLICATE when the
-   * pair already holds a sample at that exact time, TOO_OLD beyond the hour, FULL when the slot and
-   * its slack are taken (an agent probing faster than the interval).
+   * Stores a sample: STORED, or DUPLICATE when the pair already holds a sample at that exact time,
+   * TOO_OLD before the hour, FULL when an agent sent far more samples than one per interval.
    */
   insert(p: number, at: number, value: number): number {
-    const slot = Math.floor(at / SLOT_MS);
-    let head = this.heads[p];
-    if (head === NONE) head = this.heads[p] = slot;
-    const block = this.blocks[(p / BLOCK_PAIRS) | 0];
-    const base = (p % BLOCK_PAIRS) * RING_SLOTS;
-    if (slot > head) {
-      const clear = Math.min(slot - head, RING_SLOTS);
-      for (let s = slot - clear + 1; s <= slot; s++) block[base + (s % RING_SLOTS)] = 0;
-      head = this.heads[p] = slot;
+    const b = this.bucketOf(at, true);
+    if (!b) return InsertResult.TOO_OLD;
+    const result = p < b.sealedUpTo ? this.insertLate(b, p, at, value, true) : this.insertRaw(b, p, at, value);
+    if (result !== InsertResult.STORED) return result;
+    b.samples++;
+    if (at > this.lastAt[p]) {
+      this.lastAt[p] = at;
+      this.lastValue[p] = value;
     }
-    if (slot <= head - RING_SLOTS) return InsertResult.TOO_OLD;
+    this.countActivity(this.pairAgent[p], Math.floor(at / SLOT_MS), 1);
+    return result;
+  }
+
+  private insertRaw(b: Bucket, p: number, at: number, value: number): number {
+    const raw = b.raw as (Uint32Array | undefined)[];
+    const k = (p / BLOCK_PAIRS) | 0;
+    const block = (raw[k] ??= new Uint32Array(BLOCK_PAIRS * SLOTS));
+    const base = (p % BLOCK_PAIRS) * SLOTS;
+    const slot = Math.floor((at - b.start) / SLOT_MS);
     let free = -1;
-    for (let s = slot; s >= slot - SLACK_SLOTS && s > head - RING_SLOTS; s--) {
-      const e = block[base + (s % RING_SLOTS)];
+    for (let s = slot; s >= 0 && s >= slot - SLACK_SLOTS; s--) {
+      const e = block[base + s];
       if (e === 0) {
         if (free < 0) free = s;
-      } else if (s * SLOT_MS + (e >>> RTT_BITS) === at) return InsertResult.DUPLICATE;
+      } else if (b.start + s * SLOT_MS + (e >>> RTT_BITS) === at) return InsertResult.DUPLICATE;
     }
-    if (free < 0) return InsertResult.FULL;
-    const pos = base + (free % RING_SLOTS);
-    block[pos] = (((at - free * SLOT_MS) << RTT_BITS) | value) >>> 0;
-    this.countActivity(this.pairAgent[p], slot, 1);
-    return p * RING_SLOTS + (free % RING_SLOTS); // a global position
+    if (free < 0) return this.insertLate(b, p, at, value, false);
+    if (b.late.get(p)?.some((x, i) => i % 2 === 0 && x === at)) return InsertResult.DUPLICATE;
+    block[base + free] = (((at - b.start - free * SLOT_MS) << RTT_BITS) | value) >>> 0;
+    return InsertResult.STORED;
+  }
+
+  private insertLate(b: Bucket, p: number, at: number, value: number, sealed: boolean): number {
+    const list = b.late.get(p);
+    for (let i = 0; list && i < list.length; i += 2) if (list[i] === at) return InsertResult.DUPLICATE;
+    if (sealed) {
+      const chunk = b.chunk(p);
+      let found = false;
+      if (chunk) forEachInChunk(b.start, chunk, (t) => void (t === at && (found = true)));
+      if (found) return InsertResult.DUPLICATE;
+    }
+    if (list && list.length >= 2 * MAX_LATE) return InsertResult.FULL;
+    if (list) list.push(at, value);
+    else b.late.set(p, [at, value]);
+    if (sealed && p < b.writtenUpTo) b.unwritten.add(p);
+    return InsertResult.STORED;
   }
 
   /** Takes back a sample stored by `insert` (its transaction failed). */
-  remove(position: number, at: number): void {
-    const block = this.blocks[Math.floor(position / (BLOCK_PAIRS * RING_SLOTS))];
-    const pos = position % (BLOCK_PAIRS * RING_SLOTS);
-    const p = Math.floor(position / RING_SLOTS);
-    block[pos] = 0;
+  remove(p: number, at: number): void {
+    const b = this.bucketOf(at, false);
+    if (!b) return;
+    let removed = false;
+    const list = b.late.get(p);
+    const i = list ? list.findIndex((x, j) => j % 2 === 0 && x === at) : -1;
+    if (list && i >= 0) {
+      list.splice(i, 2);
+      if (!list.length) b.late.delete(p);
+      removed = true;
+    } else if (p >= b.sealedUpTo) {
+      const block = b.raw?.[(p / BLOCK_PAIRS) | 0];
+      const base = (p % BLOCK_PAIRS) * SLOTS;
+      const slot = Math.floor((at - b.start) / SLOT_MS);
+      for (let s = slot; block && s >= 0 && s >= slot - SLACK_SLOTS; s--) {
+        const e = block[base + s];
+        if (e !== 0 && b.start + s * SLOT_MS + (e >>> RTT_BITS) === at) {
+          block[base + s] = 0;
+          removed = true;
+          break;
+        }
+      }
+    }
+    if (!removed) return;
+    b.samples--;
     this.countActivity(this.pairAgent[p], Math.floor(at / SLOT_MS), -1);
+    if (this.lastAt[p] === at) {
+      this.lastAt[p] = -1;
+      this.read(p, -Infinity, Infinity, (t, v) => {
+        this.lastAt[p] = t;
+        this.lastValue[p] = v;
+      });
+    }
   }
 
-  /**
-   * Calls `each(at, value)` for the pair's samples with from <= at < to, in time order (slots
-   * displaced by a phase shift are sorted back in).
-   */
+  /** Calls `each(at, value)` for the pair's samples with from <= at < to, in time order. */
   read(p: number, from: number, to: number, each: (at: number, value: number) => void): number {
-    const head = this.heads[p];
-    if (head === NONE) return 0;
-    const block = this.blocks[(p / BLOCK_PAIRS) | 0];
-    const base = (p % BLOCK_PAIRS) * RING_SLOTS;
-    const first = Math.max(Math.floor(from / SLOT_MS) - SLACK_SLOTS, head - RING_SLOTS + 1);
-    const last = Math.min(Math.floor((to - 1) / SLOT_MS), head);
-    const ats: number[] = [];
-    const values: number[] = [];
-    let sorted = true;
-    for (let s = first; s <= last; s++) {
-      const e = block[base + (s % RING_SLOTS)];
-      if (e === 0) continue;
-      const at = s * SLOT_MS + (e >>> RTT_BITS);
-      if (at < from || at >= to) continue;
-      if (ats.length && at < ats[ats.length - 1]) sorted = false;
-      ats.push(at);
-      values.push(e & VALUE_MASK);
+    let n = 0;
+    for (const b of this.ordered()) {
+      if (b.start + BUCKET_MS <= from || b.start >= to) continue;
+      const ats = this.scratchAt;
+      const values = this.scratchValue;
+      this.collect(b, p, ats, values);
+      for (let i = 0; i < ats.length; i++) {
+        if (ats[i] < from || ats[i] >= to) continue;
+        each(ats[i], values[i]);
+        n++;
+      }
     }
-    if (sorted) {
-      for (let i = 0; i < ats.length; i++) each(ats[i], values[i]);
-    } else {
-      const order = ats.map((_, i) => i).sort((a, b) => ats[a] - ats[b]);
-      for (const i of order) each(ats[i], values[i]);
-    }
-    return ats.length;
-  }
-
-  /** From this time on the ring holds every sample of the pair it was given (Infinity: none). */
-  coveredFrom(p: number): number {
-    const head = this.heads[p];
-    return head === NONE ? Infinity : (head - RING_SLOTS + 1 + SLACK_SLOTS) * SLOT_MS;
+    return n;
   }
 
   /** The pair's newest sample, or null. */
   latest(p: number): { at: number; value: number } | null {
-    const head = this.heads[p];
-    if (head === NONE) return null;
-    let best: { at: number; value: number } | null = null;
-    this.read(p, (head - SLACK_SLOTS) * SLOT_MS, (head + 1) * SLOT_MS, (at, value) => (best = { at, value }));
-    return best;
+    return p < this.count && this.lastAt[p] >= 0 ? { at: this.lastAt[p], value: this.lastValue[p] } : null;
+  }
+
+  /** Start times of the buckets that ended by `before`, oldest first, with anything not sealed or not written. */
+  closedBuckets(before: number): number[] {
+    return this.ordered()
+      .filter((b) => b.start + BUCKET_MS <= before && !b.written)
+      .map((b) => b.start);
+  }
+
+  /**
+   * One step of writing a closed bucket: seals the next `pairs` pairs not written yet (or merges
+   * late samples into sealed chunks) and returns their chunk bytes for disk, with the step to
+   * confirm once they are committed. Null when the bucket is all written.
+   */
+  nextWrite(start: number, pairs: number): { rows: { p: number; data: Buffer }[]; commit(): void } | null {
+    const b = this.buckets.get(start);
+    if (!b || b.written) return null;
+    const rows: { p: number; data: Buffer }[] = [];
+    if (b.writtenUpTo !== ALL) {
+      const from = b.writtenUpTo;
+      const to = from + pairs >= this.count ? ALL : from + pairs;
+      this.seal(b, to);
+      for (let p = from; p < Math.min(to, this.count); p++) {
+        this.mergeLate(b, p);
+        const data = b.chunk(p);
+        if (data) rows.push({ p, data });
+      }
+      return { rows, commit: () => void (b.writtenUpTo = Math.max(b.writtenUpTo, to)) };
+    }
+    for (const p of [...b.late.keys()].slice(0, pairs)) {
+      this.mergeLate(b, p);
+      b.unwritten.add(p);
+    }
+    const written = [...b.unwritten].slice(0, pairs);
+    for (const p of written) {
+      const data = b.chunk(p);
+      if (data) rows.push({ p, data });
+    }
+    return { rows, commit: () => written.forEach((p) => b.unwritten.delete(p)) };
+  }
+
+  /**
+   * Places a chunk read from disk (start-up) into a closed bucket: sealed and written as it is.
+   * Buckets still open are filled through `insert` instead.
+   */
+  placeChunk(p: number, start: number, data: Uint8Array): void {
+    let b = this.buckets.get(start);
+    if (!b) {
+      b = this.bucketOf(start, true);
+      if (!b) return;
+      b.raw = null;
+      b.sealedUpTo = b.writtenUpTo = ALL;
+    }
+    if (b.sealedUpTo !== ALL || b.chunk(p)) throw new Error(`chunk ${start} of pair ${p} placed twice or into an open bucket`);
+    b.setChunk(p, data);
+    forEachInChunk(start, data, (at, value) => {
+      b.samples++;
+      if (at > this.lastAt[p]) {
+        this.lastAt[p] = at;
+        this.lastValue[p] = value;
+      }
+      this.countActivity(this.pairAgent[p], Math.floor(at / SLOT_MS), 1);
+    });
+  }
+
+  /** The bucket `at` falls in; created (moving the hour forward) when `create`; undefined before the hour. */
+  private bucketOf(at: number, create: boolean): Bucket | undefined {
+    const start = Math.floor(at / BUCKET_MS) * BUCKET_MS;
+    let b = this.buckets.get(start);
+    if (b || !create || start < this.windowStart()) return b;
+    const pageSize = Math.min(1 << 20, Math.max(4096, 2 ** Math.ceil(Math.log2((Math.max(this.count, BLOCK_PAIRS) * SLOTS * 3) / 16))));
+    this.buckets.set(start, (b = new Bucket(start, pageSize)));
+    if (start > this.newest) {
+      this.newest = start;
+      for (const old of this.buckets.values()) {
+        if (old.start >= this.windowStart()) continue;
+        if (!old.written) this.droppedUnwritten++;
+        this.buckets.delete(old.start);
+      }
+    }
+    return b;
+  }
+
+  private ordered(): Bucket[] {
+    return [...this.buckets.values()].sort((x, y) => x.start - y.start);
+  }
+
+  /** The pair's samples in one bucket, in time order, into `ats`/`values` (cleared first). */
+  private collect(b: Bucket, p: number, ats: number[], values: number[]): void {
+    ats.length = values.length = 0;
+    if (p < b.sealedUpTo) {
+      const chunk = b.chunk(p);
+      if (chunk) forEachInChunk(b.start, chunk, (at, v) => (ats.push(at), values.push(v)));
+    } else {
+      const block = b.raw?.[(p / BLOCK_PAIRS) | 0];
+      const base = (p % BLOCK_PAIRS) * SLOTS;
+      for (let s = 0; block && s < SLOTS; s++) {
+        const e = block[base + s];
+        if (e === 0) continue;
+        ats.push(b.start + s * SLOT_MS + (e >>> RTT_BITS));
+        values.push(e & VALUE_MASK);
+      }
+    }
+    const list = b.late.get(p);
+    for (let i = 0; list && i < list.length; i += 2) {
+      ats.push(list[i]);
+      values.push(list[i + 1]);
+    }
+    let sorted = true;
+    for (let i = 1; i < ats.length && sorted; i++) sorted = ats[i - 1] < ats[i];
+    if (sorted) return;
+    const order = ats.map((_, i) => i).sort((x, y) => ats[x] - ats[y]);
+    const a = order.map((i) => ats[i]);
+    const v = order.map((i) => values[i]);
+    for (let i = 0; i < a.length; i++) {
+      ats[i] = a[i];
+      values[i] = v[i];
+    }
+  }
+
+  /** Seals the raw pairs below `upTo`: their samples become chunk bytes; the slots are freed once all are sealed. */
+  private seal(b: Bucket, upTo: number): void {
+    for (let p = b.sealedUpTo; p < Math.min(upTo, this.count); p++) {
+      this.collect(b, p, this.scratchAt, this.scratchValue);
+      b.late.delete(p);
+      if (this.scratchAt.length) b.setChunk(p, encodeChunk(b.start, this.scratchAt, this.scratchValue, this.scratchAt.length, this.writer));
+    }
+    b.sealedUpTo = Math.max(b.sealedUpTo, upTo >= this.count ? ALL : upTo);
+    if (b.sealedUpTo === ALL) b.raw = null;
+    else if (b.raw) for (let k = 0; (k + 1) * BLOCK_PAIRS <= b.sealedUpTo; k++) b.raw[k] = undefined;
+  }
+
+  /** Merges a sealed pair's late samples into its chunk. */
+  private mergeLate(b: Bucket, p: number): void {
+    if (p >= b.sealedUpTo || !b.late.has(p)) return;
+    this.collect(b, p, this.scratchAt, this.scratchValue);
+    b.late.delete(p);
+    b.setChunk(p, encodeChunk(b.start, this.scratchAt, this.scratchValue, this.scratchAt.length, this.writer));
   }
 
   private countActivity(agentId: number, slot: number, delta: number): void {

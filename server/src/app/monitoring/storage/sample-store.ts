@@ -35,8 +35,9 @@ export interface StoreStats {
  * Ingest, memory and disk of samples. Every write goes through one queue (SQLite has one writer):
  * batches waiting while the previous commit runs are grouped into one journal row (group commit),
  * committed, and only then resolved (the agent's ack). The hour cache is the deduplication index:
- * a sample it already holds is not stored again. Closed 5-minute buckets are written as chunk rows
- * from the cache, and journal rows whose samples all sit in written chunks are deleted.
+ * a sample it already holds is not stored again. Closed 5-minute buckets are sealed in the cache
+ * (encoded as their chunk rows) and those bytes written to disk as they are; then journal rows
+ * whose samples all sit in written chunks are deleted.
  */
 export class SampleStore {
   readonly cache = new HourCache();
@@ -45,9 +46,6 @@ export class SampleStore {
   private pending: Pending[] = [];
   private flushQueued = false;
   private lastJournalId = 0;
-  /** bucket start -> pairs with samples not yet written as chunks. */
-  private readonly dirty = new Map<number, Set<number>>();
-  private lastDirty = new Float64Array(1024).fill(-1);
   private readonly writer = new ByteWriter(1 << 16);
   /** Pairs with new samples since the last drainChanges (the live feed), without duplicates. */
   private changed: number[] = [];
@@ -106,20 +104,19 @@ export class SampleStore {
       let n = 0;
       for (const s of samples) {
         const p = cache.pair(agentId, s.targetId, true);
-        const pos = cache.insert(p, s.at, rttToValue(s.rtt));
-        if (pos < 0) {
-          if (pos === InsertResult.DUPLICATE) this.stats.duplicates++;
+        const result = cache.insert(p, s.at, rttToValue(s.rtt));
+        if (result !== InsertResult.STORED) {
+          if (result === InsertResult.DUPLICATE) this.stats.duplicates++;
           else this.stats.overflow++;
           continue;
         }
-        placed.push(pos);
+        placed.push(p);
         placedAt.push(s.at);
         touched.push(p);
         j.targetId.push(s.targetId);
         j.at.push(s.at);
         j.rtt.push(s.rtt);
         if (s.at > maxAt) maxAt = s.at;
-        this.markDirty(p, s.at);
         n++;
       }
       added.push(n);
@@ -161,20 +158,6 @@ export class SampleStore {
     return out;
   }
 
-  private markDirty(p: number, at: number): void {
-    const bucket = Math.floor(at / BUCKET_MS) * BUCKET_MS;
-    if (p >= this.lastDirty.length) {
-      const next = new Float64Array(Math.max(p + 1, this.lastDirty.length * 2)).fill(-1);
-      next.set(this.lastDirty);
-      this.lastDirty = next;
-    }
-    if (this.lastDirty[p] === bucket) return;
-    this.lastDirty[p] = bucket;
-    let set = this.dirty.get(bucket);
-    if (!set) this.dirty.set(bucket, (set = new Set()));
-    set.add(p);
-  }
-
   /** Writes every closed bucket with new samples as chunks, then deletes the journal rows they cover. */
   compact(): Promise<void> {
     this.compacting ??= this.compactOnce().finally(() => (this.compacting = null));
@@ -184,38 +167,23 @@ export class SampleStore {
   private async compactOnce(): Promise<void> {
     const boundary = Math.floor((this.now() - COMPACT_GRACE_MS) / BUCKET_MS) * BUCKET_MS;
     const upToId = this.lastJournalId;
-    const closed = [...this.dirty.keys()].filter((b) => b + BUCKET_MS <= boundary).sort((a, b) => a - b);
-    for (const bucket of closed) {
-      const pairs = [...(this.dirty.get(bucket) ?? [])];
-      this.dirty.delete(bucket);
-      for (const p of pairs) if (this.lastDirty[p] === bucket) this.lastDirty[p] = -1;
-      for (let i = 0; i < pairs.length; i += PAIRS_PER_SLICE) {
-        const slice = pairs.slice(i, i + PAIRS_PER_SLICE);
-        try {
-          await this.enqueue(() => this.writeBucket(bucket, slice));
-        } catch (err) {
-          for (const p of pairs.slice(i)) this.markDirty(p, bucket); // retried next time; the journal keeps them
-          throw err;
-        }
-      }
+    for (const start of this.cache.closedBuckets(boundary)) {
+      // One slice per queued task: ingest goes on between them.
+      while (await this.enqueue(() => this.writeSlice(start)));
     }
     await this.enqueue(() => this.sql.deleteJournal(upToId, boundary));
   }
 
-  private writeBucket(bucket: number, pairs: readonly number[]): Promise<void> {
-    const rows: ChunkRow[] = [];
-    const at: number[] = [];
-    const value: number[] = [];
-    const hour = Math.floor(bucket / HOUR_MS);
-    const index = (bucket - hour * HOUR_MS) / BUCKET_MS;
-    for (const p of pairs) {
-      at.length = value.length = 0;
-      const n = this.cache.read(p, bucket, bucket + BUCKET_MS, (a, v) => (at.push(a), value.push(v)));
-      if (!n) continue;
-      rows.push({ hour, agentId: this.cache.agentOf(p), targetId: this.cache.targetOf(p), bucket: index, data: encodeChunk(bucket, at, value, n, this.writer) });
-    }
-    this.stats.chunksWritten += rows.length;
-    return this.sql.writeChunks(rows);
+  /** Seals and writes the next slice of a closed bucket's chunks; false when the bucket is all on disk. */
+  private async writeSlice(start: number): Promise<boolean> {
+    const step = this.cache.nextWrite(start, PAIRS_PER_SLICE);
+    if (!step) return false;
+    const hour = Math.floor(start / HOUR_MS);
+    const bucket = (start - hour * HOUR_MS) / BUCKET_MS;
+    await this.sql.writeChunks(step.rows.map(({ p, data }) => ({ hour, agentId: this.cache.agentOf(p), targetId: this.cache.targetOf(p), bucket, data })));
+    step.commit();
+    this.stats.chunksWritten += step.rows.length;
+    return true;
   }
 
   /**
@@ -298,7 +266,9 @@ export class SampleStore {
         const rows = await this.sql.scanHour(hour, fromBucket, after, PAGE);
         for (const r of rows) {
           const p = this.cache.pair(r.agentId, r.targetId, true);
-          decodeChunk(r.start, r.data, (at, v) => void (at >= from && this.cache.insert(p, at, v)));
+          // Closed buckets go in as they are on disk; open ones sample by sample (they are still written to).
+          if (r.start + BUCKET_MS + COMPACT_GRACE_MS <= this.now()) this.cache.placeChunk(p, r.start, r.data);
+          else decodeChunk(r.start, r.data, (at, v) => void (at >= from && this.cache.insert(p, at, v)));
         }
         if (rows.length < PAGE) break;
         const last = rows[rows.length - 1];
@@ -316,7 +286,7 @@ export class SampleStore {
     from = Math.max(from, this.retainFrom);
     if (from >= to) return out;
     const p = this.cache.pair(agentId, targetId, false);
-    const memoryFrom = p >= 0 ? Math.max(this.cache.coveredFrom(p), this.completeSince) : Infinity;
+    const memoryFrom = p >= 0 ? Math.max(this.cache.coveredFrom(), this.completeSince) : Infinity;
     if (from < memoryFrom) {
       const diskTo = Math.min(to, memoryFrom);
       const chunks = await this.sql.readPairChunks(agentId, targetId, Math.floor(from / HOUR_MS), Math.floor((diskTo - 1) / HOUR_MS));
