@@ -3,7 +3,7 @@
 // the server refuses results older than its acceptance window, so a day cannot be sent over the
 // wire in minutes. Bundled by esbuild and run as a child process by ingest.bench.mjs; prints one
 // JSON line with its figures.
-import { PROBE_INTERVAL_MS, RttCode, type Sample } from '@meshping/protocol';
+import { PROBE_INTERVAL_MS, RttCode } from '@meshping/protocol';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
@@ -66,15 +66,19 @@ async function main(): Promise<void> {
     now = roundStart + PROBE_INTERVAL_MS;
     const commits: Promise<number>[] = [];
     for (let a = 0; a < agents; a++) {
-      const samples: Sample[] = new Array(targets);
+      const roundBase = roundStart;
+      const target: number[] = new Array(targets);
+      const dt: number[] = new Array(targets);
+      const rtt: number[] = new Array(targets);
       for (let t = 0; t < targets; t++) {
         const p = a * targets + t;
         const x = random();
         // Timer jitter of a few ms; RTT noise of +-5 %, a spike now and then, loss per path.
-        const at = roundStart + phase[p] + Math.floor(random() * 3);
-        const rtt = x < lossy[p] ? RttCode.NO_REPLY : Math.round(base[p] * (1 + (random() - 0.5) * 0.1) * (x > 0.995 ? 3 : 1));
-        samples[t] = { targetId: t + 1, at, rtt };
+        target[t] = t + 1;
+        dt[t] = phase[p] + Math.floor(random() * 3);
+        rtt[t] = x < lossy[p] ? RttCode.NO_REPLY : Math.round(base[p] * (1 + (random() - 0.5) * 0.1) * (x > 0.995 ? 3 : 1));
       }
+      const samples = { base: roundBase, target, dt, rtt };
       commits.push(store.ingest(a + 1, samples));
     }
     for (const n of await Promise.all(commits)) stored += n;

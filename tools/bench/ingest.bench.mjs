@@ -140,7 +140,8 @@ How it was measured:
   session write per request: sessions roll) and JSON.
 - **Live load**: ${MEASURE_S} s measured after a 10 s warm-up; 100 simulated agents registered with the join passphrase,
   approved through the API, each sending every second the fifth of its 1,000 targets probed in that second
-  (encodeResults). Server CPU from /proc/<pid>/stat; results counted when the server acknowledged them. Stalls are
+  (encodeResults), at its own phase within the second (a real agent's 1-s flush timer runs from its start; an
+  earlier version of this bench sent every agent's batch at the same instant, a burst no real fleet produces). Server CPU from /proc/<pid>/stat; results counted when the server acknowledged them. Stalls are
   the server's own perf_hooks event-loop delay (10 ms resolution), so they include time the OS did not schedule the
   process: the simulated agents run on the same 2 cores (load average at the end of L1: ${l1.loadAverage.toFixed(1)}).
   The L2 step then registers 1,000 new agents (the L1 ones gone quiet) in two processes for ${L2_MEASURE_S} s on the same 2 cores; an agent that has 20 batches

@@ -15,6 +15,10 @@ interface Agent {
   /** seq -> [samples, sent at (ms)] */
   unacked: Map<number, [number, number]>;
   baseRtt: Float64Array;
+  /** Where in each second this agent flushes (ms): a real agent's 1-s flush timer runs from its own start. */
+  phase: number;
+  /** The next second whose results it has not sent. */
+  next: number;
 }
 
 const send = (m: unknown) => process.send?.(m);
@@ -55,7 +59,7 @@ async function register(url: string, passphrase: string, hostname: string, index
   const pending = next(ws, (m) => m.type === 'pending');
   ws.send(JSON.stringify({ type: 'register', protocol: PROTOCOL_VERSION, ...seal(enrollmentKey(p.secret, p.fingerprint), payload, ts, nonce) }));
   const { agentId } = await pending;
-  const agent: Agent = { index, ws, agentId, targets: [], seq: 0, unacked: new Map(), baseRtt: new Float64Array(0) };
+  const agent: Agent = { index, ws, agentId, targets: [], seq: 0, unacked: new Map(), baseRtt: new Float64Array(0), phase: Math.floor(Math.random() * RESULT_FLUSH_INTERVAL_MS), next: 0 };
   ws.on('message', (data) => {
     const m = JSON.parse(data.toString());
     if (m.type === 'targets') {
@@ -74,27 +78,25 @@ async function register(url: string, passphrase: string, hostname: string, index
   return agent;
 }
 
-/** One flush of every agent: the targets whose probe falls in this second of the 5-s round. */
-function tick(round: number, part: number, parts: number, maxUnacked: number): void {
-  for (const a of agents) {
-    const n = a.targets.length;
-    const samples: Sample[] = [];
-    for (let i = part; i < n; i += parts) {
-      const at = round * PROBE_INTERVAL_MS + Math.floor((i * PROBE_INTERVAL_MS) / n) + (a.index % 7);
-      const r = Math.random();
-      const rtt = r < 0.005 ? RttCode.NO_REPLY : Math.round(a.baseRtt[i] * (1 + (Math.random() - 0.5) * 0.1) + (r > 0.99 ? a.baseRtt[i] : 0));
-      samples.push({ targetId: a.targets[i], at, rtt });
-    }
-    offered += samples.length;
-    if (a.unacked.size >= maxUnacked) {
-      skipped += samples.length; // the server is behind: a real agent would buffer these
-      continue;
-    }
-    const seq = a.seq++;
-    a.unacked.set(seq, [samples.length, performance.now()]);
-    backlog += samples.length;
-    a.ws.send(JSON.stringify(encodeResults(seq, samples)));
+/** One flush of an agent: the targets whose probe falls in this second of the 5-s round. */
+function tick(a: Agent, round: number, part: number, parts: number, maxUnacked: number): void {
+  const n = a.targets.length;
+  const samples: Sample[] = [];
+  for (let i = part; i < n; i += parts) {
+    const at = round * PROBE_INTERVAL_MS + Math.floor((i * PROBE_INTERVAL_MS) / n) + (a.index % 7);
+    const r = Math.random();
+    const rtt = r < 0.005 ? RttCode.NO_REPLY : Math.round(a.baseRtt[i] * (1 + (Math.random() - 0.5) * 0.1) + (r > 0.99 ? a.baseRtt[i] : 0));
+    samples.push({ targetId: a.targets[i], at, rtt });
   }
+  offered += samples.length;
+  if (a.unacked.size >= maxUnacked) {
+    skipped += samples.length; // the server is behind: a real agent would buffer these
+    return;
+  }
+  const seq = a.seq++;
+  a.unacked.set(seq, [samples.length, performance.now()]);
+  backlog += samples.length;
+  a.ws.send(JSON.stringify(encodeResults(seq, samples)));
 }
 
 process.on('message', async (cmd: any) => {
@@ -108,11 +110,15 @@ process.on('message', async (cmd: any) => {
       send({ type: 'ready', targets: agents[0]?.targets.length ?? 0 });
     } else if (cmd.type === 'start') {
       const parts = PROBE_INTERVAL_MS / RESULT_FLUSH_INTERVAL_MS;
-      let k = Math.floor(Date.now() / RESULT_FLUSH_INTERVAL_MS);
+      for (const a of agents) a.next = Math.floor((Date.now() - a.phase) / RESULT_FLUSH_INTERVAL_MS);
+      // Each agent sends second k's results at its own phase in second k + 1.
       timer = setInterval(() => {
-        const now = Math.floor(Date.now() / RESULT_FLUSH_INTERVAL_MS);
-        for (; k < now; k++) tick(Math.floor(k / parts), k % parts, parts, cmd.maxUnacked ?? 20);
-      }, 50);
+        const now = Date.now();
+        for (const a of agents) {
+          const due = Math.floor((now - a.phase) / RESULT_FLUSH_INTERVAL_MS);
+          for (; a.next < due; a.next++) tick(a, Math.floor(a.next / parts), a.next % parts, parts, cmd.maxUnacked ?? 20);
+        }
+      }, 10);
       send({ type: 'started' });
     } else if (cmd.type === 'counts') {
       send({ type: 'counts', acked, offered, skipped, backlog, ackTimes: ackTimes.map(Math.round) });

@@ -1,4 +1,4 @@
-import type { Sample } from '@meshping/protocol';
+import type { ResultsBatch } from '@meshping/protocol';
 import { BUCKET_MS, BUCKETS_PER_HOUR, HOUR_MS, type ChunkRow, type SampleSql } from '../samples.repository';
 import { HourCache, InsertResult, RING_SLOTS, SLOT_MS } from './hour-cache';
 import { ByteWriter, decodeChunk, decodeJournal, encodeChunk, encodeJournal, rttToValue, valueToRtt } from './sample-codec';
@@ -16,9 +16,12 @@ export interface PairSamples {
   rtt: number[];
 }
 
+/** One batch of an agent's samples, column-wise as it came over the wire: probe time = base + dt[i]. */
+export type SampleBatch = Pick<ResultsBatch, 'base' | 'target' | 'dt' | 'rtt'>;
+
 interface Pending {
   agentId: number;
-  samples: readonly Sample[];
+  batch: SampleBatch;
   resolve(added: number): void;
   reject(err: unknown): void;
 }
@@ -56,9 +59,18 @@ export class SampleStore {
   /** Retention: nothing older than this is served (the cache may still hold a stale pair's older samples). */
   retainFrom = -Infinity;
 
+  private lingerTimer: NodeJS.Timeout | null = null;
+  private pendingSamples = 0;
+
+  /**
+   * `commitDelayMs`: a group commit waits this long for more batches after the first one (each
+   * agent flushes once a second at its own phase, so without a delay nearly every batch would be a
+   * transaction and an fsync of its own); it is flushed at once when MAX_GROUP_SAMPLES are waiting.
+   */
   constructor(
     private readonly sql: SampleSql,
     private readonly now: () => number,
+    private readonly commitDelayMs = 0,
   ) {}
 
   /** Runs a write after every write queued before it. */
@@ -69,25 +81,36 @@ export class SampleStore {
   }
 
   /** Stores the samples not stored yet; resolves with how many were new once they are committed. */
-  ingest(agentId: number, samples: readonly Sample[]): Promise<number> {
+  ingest(agentId: number, batch: SampleBatch): Promise<number> {
     return new Promise<number>((resolve, reject) => {
-      this.pending.push({ agentId, samples, resolve, reject });
-      if (!this.flushQueued) {
-        this.flushQueued = true;
-        void this.enqueue(() => this.flush());
-      }
+      this.pending.push({ agentId, batch, resolve, reject });
+      this.pendingSamples += batch.target.length;
+      if (this.lingerTimer && this.pendingSamples >= MAX_GROUP_SAMPLES) this.flushNow();
+      if (this.flushQueued) return;
+      this.flushQueued = true;
+      if (this.commitDelayMs > 0 && this.pendingSamples < MAX_GROUP_SAMPLES) this.lingerTimer = setTimeout(() => this.flushNow(), this.commitDelayMs);
+      else void this.enqueue(() => this.flush());
     });
+  }
+
+  /** Queues the flush a commit delay is waiting for, now. */
+  private flushNow(): void {
+    if (!this.lingerTimer) return;
+    clearTimeout(this.lingerTimer);
+    this.lingerTimer = null;
+    void this.enqueue(() => this.flush());
   }
 
   private async flush(): Promise<void> {
     this.flushQueued = false;
     const group: Pending[] = [];
     let size = 0;
-    while (this.pending.length && (size === 0 || size + this.pending[0].samples.length <= MAX_GROUP_SAMPLES)) {
+    while (this.pending.length && (size === 0 || size + this.pending[0].batch.target.length <= MAX_GROUP_SAMPLES)) {
       const p = this.pending.shift() as Pending;
       group.push(p);
-      size += p.samples.length;
+      size += p.batch.target.length;
     }
+    this.pendingSamples -= size;
     if (this.pending.length && !this.flushQueued) {
       this.flushQueued = true;
       void this.enqueue(() => this.flush());
@@ -99,24 +122,26 @@ export class SampleStore {
     const added: number[] = [];
     const journal: { agentId: number; targetId: number[]; at: number[]; rtt: number[] }[] = [];
     let maxAt = 0;
-    for (const { agentId, samples } of group) {
+    for (const { agentId, batch } of group) {
       const j = { agentId, targetId: [] as number[], at: [] as number[], rtt: [] as number[] };
       let n = 0;
-      for (const s of samples) {
-        const p = cache.pair(agentId, s.targetId, true);
-        const result = cache.insert(p, s.at, rttToValue(s.rtt));
+      const { base, target, dt, rtt } = batch;
+      for (let i = 0; i < target.length; i++) {
+        const at = base + dt[i];
+        const p = cache.pair(agentId, target[i], true);
+        const result = cache.insert(p, at, rttToValue(rtt[i]));
         if (result !== InsertResult.STORED) {
           if (result === InsertResult.DUPLICATE) this.stats.duplicates++;
           else this.stats.overflow++;
           continue;
         }
         placed.push(p);
-        placedAt.push(s.at);
+        placedAt.push(at);
         touched.push(p);
-        j.targetId.push(s.targetId);
-        j.at.push(s.at);
-        j.rtt.push(s.rtt);
-        if (s.at > maxAt) maxAt = s.at;
+        j.targetId.push(target[i]);
+        j.at.push(at);
+        j.rtt.push(rtt[i]);
+        if (at > maxAt) maxAt = at;
         n++;
       }
       added.push(n);
@@ -317,6 +342,7 @@ export class SampleStore {
 
   /** Resolves when every write queued so far is done. */
   async drain(): Promise<void> {
+    this.flushNow();
     await this.compacting;
     await this.enqueue(async () => undefined);
   }
