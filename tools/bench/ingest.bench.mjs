@@ -61,7 +61,7 @@ export default async function ingestBench(ctx) {
     const q1Loaded = await queryLatency(api, 3_600_000, 720, 100);
     const l2 = L2_MEASURE_S
       ? await liveLoad({ api, server, bundles, passphrase, agents: 1000, workers: 2, measureS: L2_MEASURE_S, log, label: 'L2' })
-      : { ackedPerSecond: 0, offeredPerSecond: 0, cpuPercent: 0, rssMb: 0, maxStallMs: 0, skipped: 0, backlogStart: 0, backlogEnd: 0, ackP50Ms: 0, ackP99Ms: 0, ackMaxMs: 0, sustained: false }; // BENCH_L2_MEASURE_S=0: skipped
+      : { ackedPerSecond: 0, offeredPerSecond: 0, cpuPercent: 0, rssMb: 0, maxStallMs: 0, canaryMaxStallMs: 0, runQueueWaitPercent: 0, skipped: 0, backlogStart: 0, backlogEnd: 0, ackP50Ms: 0, ackP99Ms: 0, ackMaxMs: 0, sustained: false }; // BENCH_L2_MEASURE_S=0: skipped
     const rssMb = l1.rssMb;
 
     // 4. Baseline.
@@ -99,6 +99,10 @@ export default async function ingestBench(ctx) {
       'server.l1_median_window_stall_ms': round(l1.medianStallMs, 1),
       'server.idle_max_event_loop_stall_ms': round(Math.max(...idleStalls), 1),
       'server.l2_max_event_loop_stall_ms': round(l2.maxStallMs, 1),
+      'server.l1_canary_max_stall_ms': round(l1.canaryMaxStallMs, 1),
+      'server.l2_canary_max_stall_ms': round(l2.canaryMaxStallMs, 1),
+      'server.l1_run_queue_wait_percent': round(l1.runQueueWaitPercent, 1),
+      'server.l2_run_queue_wait_percent': round(l2.runQueueWaitPercent, 1),
       'baseline.results_per_cpu_second': Math.round(baseline.perCpuSecond),
       'baseline.bytes_per_sample': round(baseline.bytesPerSample, 1),
       'ratio.ingest_vs_baseline': round(l1.perCpuSecond / baseline.perCpuSecond, 1),
@@ -119,6 +123,7 @@ export default async function ingestBench(ctx) {
 | server RSS at L1 (plus a day on disk, an hour of ${fmt(DAY.agents * DAY.targets)} pairs warm) | ${Math.round(rssMb)} MB | - | |
 | longest event-loop stall at L1 (max / median of 10-s windows) | **${l1.maxStallMs.toFixed(0)} ms** / ${l1.medianStallMs.toFixed(0)} ms | - | <= 50 ms |
 | longest event-loop stall of the idle server, same machine, just before | ${Math.max(...idleStalls).toFixed(0)} ms | - | |
+| during L1 / L2: longest stall of an idle canary process beside the server; share of time the server's main thread waited for a CPU | ${l1.canaryMaxStallMs.toFixed(0)} / ${l2.canaryMaxStallMs.toFixed(0)} ms; ${l1.runQueueWaitPercent.toFixed(1)} / ${l2.runQueueWaitPercent.toFixed(1)} % | - | |
 | acknowledgement time at L1, p50 / p99 / max (sent to acked) | ${l1.ackP50Ms} / ${l1.ackP99Ms} / ${l1.ackMaxMs} ms | - | |
 | L2 step: offered / acknowledged results per s | ${fmt(l2.offeredPerSecond)} / ${fmt(l2.ackedPerSecond)} | - | 200,000 sustained |
 | L2 step: unacknowledged backlog at start / end of the window, results skipped, ack p50 / p99 / max | ${fmt(l2.backlogStart)} / ${fmt(l2.backlogEnd)}, ${fmt(l2.skipped)} skipped, ${l2.ackP50Ms} / ${l2.ackP99Ms} / ${l2.ackMaxMs} ms: **${l2.sustained ? 'sustained' : 'not sustained'}** | - | sustained |
@@ -299,6 +304,30 @@ function rssMb(pid) {
   return Number(m[1]) / 1024;
 }
 
+/** Seconds the process's main thread spent runnable but waiting for a CPU (/proc/<pid>/schedstat). */
+function runQueueWaitSeconds(pid) {
+  return Number(readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[1]) / 1e9;
+}
+
+/**
+ * An idle Node.js process measuring its own event-loop delay the same way as the server (10 ms
+ * resolution, longest per 10-s window): what the machine alone does to an event loop while the load
+ * runs. stop() returns its windows.
+ */
+function startCanary() {
+  const script = `const h = require('node:perf_hooks').monitorEventLoopDelay({ resolution: 10 }); h.enable();
+    setInterval(() => { process.stdout.write(String(h.max / 1e6) + '\\n'); h.reset(); }, 10000);`;
+  const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const windows = [];
+  createInterface({ input: child.stdout }).on('line', (line) => windows.push(Number(line)));
+  return {
+    stop() {
+      child.kill();
+      return windows;
+    },
+  };
+}
+
 /** The longest event-loop pause in the server's last complete 10-s window. */
 async function maxStall(api) {
   api.metricsToken ??= (await api.post('/api/tokens', { name: 'bench metrics', scope: 'metrics:read' })).body.token;
@@ -354,6 +383,8 @@ async function liveLoad({ api, server, bundles, passphrase, agents, workers, mea
   await sleep(10_000);
   const c0 = await counts();
   const cpu0 = cpuSeconds(server.pid);
+  const wait0 = runQueueWaitSeconds(server.pid);
+  const canary = startCanary();
   const t0 = Date.now();
   let maxStallMs = 0;
   const stalls = [];
@@ -362,7 +393,9 @@ async function liveLoad({ api, server, bundles, passphrase, agents, workers, mea
     stalls.push(await maxStall(api));
   }
   maxStallMs = Math.max(...stalls);
-  log(`${label}: longest stall per 10-s window: ${stalls.map((x) => x.toFixed(0)).join(', ')} ms`);
+  const canaryStalls = canary.stop();
+  const runQueueWait = runQueueWaitSeconds(server.pid) - wait0;
+  log(`${label}: longest stall per 10-s window: ${stalls.map((x) => x.toFixed(0)).join(', ')} ms; an idle canary process beside it: ${canaryStalls.map((x) => x.toFixed(0)).join(', ')} ms; the server's main thread waited ${runQueueWait.toFixed(1)} s for a CPU`);
   const c1 = await counts();
   const cpu = cpuSeconds(server.pid) - cpu0;
   const wall = (Date.now() - t0) / 1000;
@@ -393,6 +426,8 @@ async function liveLoad({ api, server, bundles, passphrase, agents, workers, mea
     rssMb: rss,
     maxStallMs,
     medianStallMs: [...stalls].sort((x, y) => x - y)[Math.floor(stalls.length / 2)],
+    canaryMaxStallMs: Math.max(0, ...canaryStalls),
+    runQueueWaitPercent: (runQueueWait / wall) * 100,
     loadAverage: loadavg()[0],
   };
   log(`${label}: backlog ${fmt(c0.backlog)} -> ${fmt(c1.backlog)} results, ${fmt(skipped)} skipped, ack p50/p99/max ${result.ackP50Ms}/${result.ackP99Ms}/${result.ackMaxMs} ms: ${sustained ? 'sustained' : 'NOT sustained'}`);
