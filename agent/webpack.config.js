@@ -29,6 +29,15 @@ module.exports = {
       'rxjs/operators$': join(require.resolve('rxjs'), '../../esm/operators/index.js'),
     },
   },
+  module: {
+    rules: [
+      {
+        // Nest's loggers create their Intl.DateTimeFormat on first use, not at load (~8 MB of ICU).
+        test: /[\\/]@nestjs[\\/]common[\\/]services[\\/](console-logger|logger)\.service\.js$/,
+        loader: join(__dirname, 'lazy-intl-loader.js'),
+      },
+    ],
+  },
   output: {
     path: join(__dirname, '../dist/agent'),
     clean: true,

@@ -5,8 +5,10 @@
 // the kernel's receive timestamp instead. This addon gives the agent the same: it finds the raw
 // socket raw-socket opened, switches on receive timestamps, and after each read returns the
 // kernel's timestamp of the packet just read (SIOCGSTAMPNS), with CLOCK_REALTIME for the send side.
+// It also carries trimHeap() (malloc_trim), the one other libc call the agent needs and Node lacks.
 #include <errno.h>
 #include <linux/sockios.h>
+#include <malloc.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
@@ -99,12 +101,28 @@ static napi_value now_us(napi_env env, napi_callback_info info) {
   return make_double(env, (double)ts.tv_sec * 1e6 + (double)(ts.tv_nsec / 1000));
 }
 
+// trimHeap(): gives the malloc heap's free memory back to the kernel (glibc's malloc_trim(0): the
+// free pages of every arena, not only the top of the main heap). glibc keeps what start-up freed
+// (Nest's module scan, V8 compiling the bundle) as resident memory otherwise. Returns whether
+// anything was released; false without glibc (e.g. musl, whose malloc returns memory by itself).
+static napi_value trim_heap(napi_env env, napi_callback_info info) {
+  (void)info;
+  int released = 0;
+#ifdef __GLIBC__
+  released = malloc_trim(0);
+#endif
+  napi_value out;
+  CHECK(napi_get_boolean(env, released, &out));
+  return out;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"isIcmpRaw", NULL, is_icmp_raw, NULL, NULL, NULL, napi_default, NULL},
       {"enable", NULL, enable, NULL, NULL, NULL, napi_default, NULL},
       {"lastReceivedUs", NULL, last_received_us, NULL, NULL, NULL, napi_default, NULL},
       {"nowUs", NULL, now_us, NULL, NULL, NULL, napi_default, NULL},
+      {"trimHeap", NULL, trim_heap, NULL, NULL, NULL, napi_default, NULL},
   };
   CHECK(napi_define_properties(env, exports, sizeof props / sizeof props[0], props));
   return exports;

@@ -4,6 +4,7 @@ import { mkdirSync } from 'node:fs';
 import { AgentModule, bufferLimits } from '../agent.module';
 import { loadAgentSettings } from '../config/agent-config';
 import { IcmpProber } from '../probe/icmp-prober';
+import { trimHeap } from '../probe/kernel-timestamps';
 import { PROBER, type Prober } from '../probe/prober';
 import { ProbeScheduler } from '../scheduler/probe-scheduler';
 import { STATUS_EVERY_MS, writeStatus, type AgentStatus } from '../status/status-file';
@@ -68,7 +69,20 @@ export async function runDaemon(configFile: string | undefined): Promise<void> {
       lastError: uplink.lastError,
     };
   };
+  // glibc keeps the malloc memory that start-up (Nest's module scan, V8 compiling the bundle) and a
+  // new target list freed, as resident memory; the status tick gives it back once after start-up
+  // and after each change of the target list. (Trimming at every tick measured no lower: what
+  // stays is in use. docs/architecture.md, agent memory.)
+  let trimmedFor: number | null | undefined;
+  const trimAfterChange = () => {
+    if (uplink.targetsVersion === trimmedFor) return;
+    trimmedFor = uplink.targetsVersion;
+    const t0 = performance.now();
+    const released = trimHeap();
+    pino.debug({ event: 'heap.trimmed', targetsVersion: trimmedFor, released, ms: Math.round((performance.now() - t0) * 100) / 100 });
+  };
   const publish = () => {
+    trimAfterChange();
     try {
       writeStatus(config.MESHPING_AGENT_STATE_DIR, status());
     } catch (err) {

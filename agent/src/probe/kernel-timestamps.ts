@@ -9,6 +9,8 @@ interface StampAddon {
   lastReceivedUs(fd: number): number;
   /** CLOCK_REALTIME now, epoch µs. */
   nowUs(): number;
+  /** glibc malloc_trim(0): the malloc heap's free pages back to the kernel; whether any were released. */
+  trimHeap(): boolean;
 }
 
 /** Beside the bundle (dist/agent) or in the source tree (tests). */
@@ -28,6 +30,15 @@ export function stampAddon(): StampAddon | null {
     break;
   }
   return addon;
+}
+
+/**
+ * Gives the free memory of the malloc heap back to the kernel (malloc_trim(0), through the addon).
+ * glibc keeps what start-up and a new target list freed as resident memory otherwise. False when
+ * nothing was released or the addon is missing.
+ */
+export function trimHeap(): boolean {
+  return stampAddon()?.trimHeap() ?? false;
 }
 
 /** The process's open sockets as "fd=socket:[inode]" (a number alone can be reused at once). */
