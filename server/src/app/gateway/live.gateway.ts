@@ -109,7 +109,8 @@ export class LiveGateway implements OnGatewayConnection, OnModuleInit, OnModuleD
         const frame = JSON.stringify({ type: 'layout', seq: this.seq, layout });
         for (const c of this.clients) this.sendRaw(c, frame);
       }
-      const cells = this.monitoring.drainChanges();
+      // With no browser connected the changes are only forgotten (a new one starts from a snapshot).
+      const cells = this.monitoring.drainChanges(this.clients.size === 0);
       if (cells.length === 0) return;
       this.seq += 1;
       const frame = encodeLiveFrame('delta', this.seq, this.clock.now(), cells);

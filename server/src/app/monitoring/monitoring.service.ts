@@ -86,9 +86,12 @@ export class MonitoringService implements OnModuleInit, OnApplicationShutdown {
     return this.store.latestCells();
   }
 
-  /** The newest sample of each cell that got samples since the previous call, flat like snapshotCells; one consumer. */
-  drainChanges(): number[] {
-    return this.store.drainChanges();
+  /**
+   * The newest sample of each cell that got samples since the previous call, flat like
+   * snapshotCells, in a buffer the next call reuses; one consumer. `discard`: nobody is watching.
+   */
+  drainChanges(discard = false): Float64Array {
+    return this.store.drainChanges(discard);
   }
 
   pairSince(agentId: number, targetId: number, since: number): Promise<PairSamples> {

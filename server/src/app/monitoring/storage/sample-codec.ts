@@ -144,7 +144,7 @@ export interface JournalSample {
 }
 
 /** Journal blob: repeated [agentId, count, then per sample targetId, zigzag at-delta, zigzag rtt]. */
-export function encodeJournal(groups: ReadonlyArray<{ agentId: number; targetId: number[]; at: number[]; rtt: number[] }>, w = new ByteWriter(4096)): Buffer {
+export function encodeJournal(groups: ReadonlyArray<{ agentId: number; targetId: ArrayLike<number>; at: ArrayLike<number>; rtt: ArrayLike<number> }>, w = new ByteWriter(4096)): Buffer {
   w.reset();
   for (const g of groups) {
     const n = g.targetId.length;

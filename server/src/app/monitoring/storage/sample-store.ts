@@ -51,8 +51,10 @@ export class SampleStore {
   private lastJournalId = 0;
   private readonly writer = new ByteWriter(1 << 16);
   /** Pairs with new samples since the last drainChanges (the live feed), without duplicates. */
-  private changed: number[] = [];
+  private changed = new Int32Array(1024);
+  private changedCount = 0;
   private isChanged = new Uint8Array(1024);
+  private drained = new Float64Array(4096);
   private compacting: Promise<void> | null = null;
   /** The cache holds everything ingested since this time (what was on disk at start was loaded from here). */
   private completeSince = -Infinity;
@@ -116,15 +118,18 @@ export class SampleStore {
       void this.enqueue(() => this.flush());
     }
     const cache = this.cache;
-    const placed: number[] = [];
-    const placedAt: number[] = [];
-    const touched: number[] = [];
+    // Typed arrays (memory outside the JS heap) for the samples placed: they live until the commit
+    // resolves, and as JS arrays they were the bulk of what the garbage collector had to promote.
+    const pairs = new Int32Array(size);
+    const ats = new Float64Array(size);
+    const targets = new Int32Array(size);
+    const rtts = new Int32Array(size);
     const added: number[] = [];
-    const journal: { agentId: number; targetId: number[]; at: number[]; rtt: number[] }[] = [];
+    const journal: { agentId: number; targetId: Int32Array; at: Float64Array; rtt: Int32Array }[] = [];
+    let placed = 0;
     let maxAt = 0;
     for (const { agentId, batch } of group) {
-      const j = { agentId, targetId: [] as number[], at: [] as number[], rtt: [] as number[] };
-      let n = 0;
+      const first = placed;
       const { base, target, dt, rtt } = batch;
       for (let i = 0; i < target.length; i++) {
         const at = base + dt[i];
@@ -135,52 +140,69 @@ export class SampleStore {
           else this.stats.overflow++;
           continue;
         }
-        placed.push(p);
-        placedAt.push(at);
-        touched.push(p);
-        j.targetId.push(target[i]);
-        j.at.push(at);
-        j.rtt.push(rtt[i]);
+        pairs[placed] = p;
+        ats[placed] = at;
+        targets[placed] = target[i];
+        rtts[placed] = rtt[i];
+        placed++;
         if (at > maxAt) maxAt = at;
-        n++;
       }
-      added.push(n);
-      if (n) journal.push(j);
+      added.push(placed - first);
+      if (placed > first) journal.push({ agentId, targetId: targets.subarray(first, placed), at: ats.subarray(first, placed), rtt: rtts.subarray(first, placed) });
     }
-    if (placed.length) {
+    if (placed) {
       try {
         this.lastJournalId = await this.sql.appendJournal(maxAt, encodeJournal(journal, this.writer));
         this.stats.commits++;
       } catch (err) {
-        for (let i = 0; i < placed.length; i++) cache.remove(placed[i], placedAt[i]);
+        for (let i = 0; i < placed; i++) cache.remove(pairs[i], ats[i]);
         for (const p of group) p.reject(err);
         return;
       }
     }
-    this.stats.ingested += placed.length;
+    this.stats.ingested += placed;
     if (this.isChanged.length < cache.pairs) {
       const next = new Uint8Array(cache.pairs * 2);
       next.set(this.isChanged);
       this.isChanged = next;
     }
-    for (const p of touched) {
+    for (let i = 0; i < placed; i++) {
+      const p = pairs[i];
       if (this.isChanged[p]) continue;
       this.isChanged[p] = 1;
-      this.changed.push(p);
+      if (this.changedCount === this.changed.length) {
+        const next = new Int32Array(this.changed.length * 2);
+        next.set(this.changed);
+        this.changed = next;
+      }
+      this.changed[this.changedCount++] = p;
     }
     group.forEach((p, i) => p.resolve(added[i]));
   }
 
-  /** The newest sample of every pair changed since the previous call, flat [agentId, targetId, at, rtt, ...]. */
-  drainChanges(): number[] {
-    const out: number[] = [];
-    for (const p of this.changed) {
+  /**
+   * The newest sample of every pair changed since the previous call, flat [agentId, targetId, at,
+   * rtt, ...], in a buffer reused by the next call (read it before then). `discard`: only forgets
+   * the changes (nobody to send them to).
+   */
+  drainChanges(discard = false): Float64Array {
+    const cache = this.cache;
+    const n = discard ? 0 : this.changedCount * 4;
+    if (this.drained.length < n) this.drained = new Float64Array(Math.max(n, this.drained.length * 2));
+    let o = 0;
+    for (let i = 0; i < this.changedCount; i++) {
+      const p = this.changed[i];
       this.isChanged[p] = 0;
-      const l = this.cache.latest(p);
-      if (l) out.push(this.cache.agentOf(p), this.cache.targetOf(p), l.at, valueToRtt(l.value));
+      if (discard) continue;
+      const l = cache.latest(p);
+      if (!l) continue;
+      this.drained[o++] = cache.agentOf(p);
+      this.drained[o++] = cache.targetOf(p);
+      this.drained[o++] = l.at;
+      this.drained[o++] = valueToRtt(l.value);
     }
-    this.changed = [];
-    return out;
+    this.changedCount = 0;
+    return this.drained.subarray(0, o);
   }
 
   /** Writes every closed bucket with new samples as chunks, then deletes the journal rows they cover. */
