@@ -70,6 +70,8 @@ export class AgentLink {
   /** Set when the link was refused or closed: later frames are dropped unread. */
   private done = false;
   lastActivity: number;
+  /** When the server last sent this link anything (a frame or a ping): the agent watches that silence. */
+  lastSent = 0;
 
   constructor(
     private readonly socket: WebSocket,
@@ -108,7 +110,9 @@ export class AgentLink {
   }
 
   send(message: ServerToAgent): void {
-    if (this.socket.readyState === this.socket.OPEN) this.socket.send(JSON.stringify(message));
+    if (this.socket.readyState !== this.socket.OPEN) return;
+    this.socket.send(JSON.stringify(message));
+    this.lastSent = this.deps.clock.now();
   }
 
   terminate(): void {
@@ -116,7 +120,9 @@ export class AgentLink {
   }
 
   ping(): void {
-    if (this.socket.readyState === this.socket.OPEN) this.socket.ping();
+    if (this.socket.readyState !== this.socket.OPEN) return;
+    this.socket.ping();
+    this.lastSent = this.deps.clock.now();
   }
 
   close(code: number, reason: string): void {

@@ -198,6 +198,40 @@ describe(`${AgentGateway.name} (real server on port 0, real SQLite file, real ws
     }
   });
 
+  it('pings a quiet agent link but not one that streams results and gets acks', async () => {
+    const quick = await startTestServer({ MESHPING_AGENT_OFFLINE_SECONDS: '2' }); // checks every 0.5 s
+    try {
+      const link = new WebSocket(quick.url.replace('http', 'ws') + '/agent');
+      await new Promise((r) => link.once('open', r));
+      const messages: { type: string; targets?: { id: number }[] }[] = [];
+      link.on('message', (data) => messages.push(JSON.parse(data.toString())));
+      let pings = 0;
+      link.on('ping', () => pings++);
+      link.send(JSON.stringify(hello(readFileSync(join(quick.dataDir, LOCAL_TOKEN_FILE), 'utf8'))));
+      const until = async (ok: () => boolean) => {
+        for (let i = 0; i < 100 && !ok(); i++) await new Promise((r) => setTimeout(r, 50));
+      };
+      await until(() => messages.some((m) => m.type === 'targets'));
+      const target = messages.find((m) => m.type === 'targets')?.targets?.[0]?.id as number;
+      // Busy: a batch every 200 ms for 2.5 s (five liveness checks), each acknowledged.
+      pings = 0;
+      for (let seq = 0; seq < 12; seq++) {
+        link.send(JSON.stringify(encodeResults(seq, [{ targetId: target, at: Date.now() - 100, rtt: 300 + seq }])));
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      expect(messages.filter((m) => m.type === 'ack')).toHaveLength(12);
+      expect(pings).toBe(0);
+      // Quiet: pinged within two checks, and the link (which answers) stays open.
+      await until(() => pings > 0);
+      expect(pings).toBeGreaterThan(0);
+      await new Promise((r) => setTimeout(r, 2500));
+      expect(link.readyState).toBe(WebSocket.OPEN);
+      link.close();
+    } finally {
+      await quick.stop();
+    }
+  });
+
   it('refuses a hello with an unsupported protocol version', async () => {
     const old = await ws('/agent');
     old.send({ ...hello(), protocol: PROTOCOL_VERSION + 1 });

@@ -1,7 +1,7 @@
 import { Inject, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { CLOCK, type Clock } from '@meshping/node-kit';
 import { type OnGatewayConnection, WebSocketGateway } from '@nestjs/websockets';
-import { AGENT_WS_PATH, MAX_FRAME_BYTES } from '@meshping/protocol';
+import { AGENT_WS_PATH, MAX_FRAME_BYTES, OFFLINE_AFTER_MS } from '@meshping/protocol';
 import { SERVER_CONFIG, type ServerConfig } from '../../infra/config/server-config';
 import { plainAddress } from '../../infra/net/client-address';
 import { TLS_INFO, type TlsInfo } from '../../infra/tls/tls-info';
@@ -45,8 +45,8 @@ export class AgentGateway implements OnGatewayConnection, OnModuleInit, OnModule
     this.agents.wakeRequests$.subscribe(({ agentId, mac, broadcast }) => {
       this.active.get(agentId)?.send({ type: 'wake', mac, ...(broadcast ? { broadcast } : {}) });
     });
-    // Every half timeout: quiet links are pinged; a link silent longer than the timeout (60 s) is dead: the agent is offline.
-    this.liveness = setInterval(() => this.checkLiveness(), (this.config.MESHPING_AGENT_OFFLINE_SECONDS * 1000) / 2);
+    // Quiet links are pinged; a link silent longer than the timeout (60 s) is dead: the agent is offline.
+    this.liveness = setInterval(() => this.checkLiveness(), Math.min(this.config.MESHPING_AGENT_OFFLINE_SECONDS * 1000, OFFLINE_AFTER_MS) / 4);
     this.liveness.unref();
   }
 
@@ -86,10 +86,12 @@ export class AgentGateway implements OnGatewayConnection, OnModuleInit, OnModule
   }
 
   /**
-   * A link silent longer than the timeout is dead; one silent for a quarter of it is pinged (its pong
-   * counts as activity). Links that sent anything in that time (an approved agent sends
-   * results every second) are not pinged: 1,000 pings in one timer callback paused the event loop
-   * ~40 ms.
+   * A link silent longer than the timeout is dead. A link is pinged unless it sent something within
+   * a quarter of the timeout and was sent something within a quarter of the agent's own limit
+   * (OFFLINE_AFTER_MS: the agent drops a link on which the server is silent that long); an approved
+   * agent sends results every second and gets acks, so it is not pinged. The pong is the server's
+   * proof of life, the ping the agent's. Pinging 1,000 busy links in one timer callback paused the
+   * event loop ~40 ms.
    */
   private checkLiveness(): void {
     const now = this.clock.now();
@@ -97,7 +99,7 @@ export class AgentGateway implements OnGatewayConnection, OnModuleInit, OnModule
     for (const link of this.links) {
       const silent = now - link.lastActivity;
       if (silent > timeout) link.terminate();
-      else if (silent >= timeout / 4) link.ping(); // a pong has at least a quarter of the timeout to arrive
+      else if (silent >= timeout / 4 || now - link.lastSent >= OFFLINE_AFTER_MS / 4) link.ping();
     }
   }
 }
