@@ -18,7 +18,7 @@ import { createInterface } from 'node:readline';
 import { request } from 'node:https';
 
 const MEASURE_S = Number(process.env.BENCH_MEASURE_S ?? 60);
-const L2_MEASURE_S = Number(process.env.BENCH_L2_MEASURE_S ?? 30);
+const L2_MEASURE_S = Number(process.env.BENCH_L2_MEASURE_S ?? 60);
 const DAY = { agents: 20, targets: 100, hours: Number(process.env.BENCH_DAY_HOURS ?? 24) };
 const QUERIES = 400;
 
