@@ -6,6 +6,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
 import { existsSync } from 'node:fs';
+import { SERVER_NODE_FLAGS } from './server-node-flags.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const serverMain = join(root, 'dist/server/main.js');
@@ -21,8 +22,8 @@ const dataDir = resolve(process.env.MESHPING_DATA_DIR ?? join(root, 'data'));
 const children = new Set();
 let stopping = false;
 
-function run(name, main, env) {
-  const child = spawn(process.execPath, [main], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+function run(name, main, env, flags = []) {
+  const child = spawn(process.execPath, [...flags, main], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
   children.add(child);
   child.on('exit', (code, signal) => {
     children.delete(child);
@@ -55,7 +56,7 @@ function stop(code = 0) {
 process.on('SIGINT', () => stop(0));
 process.on('SIGTERM', () => stop(0));
 
-const server = run('server', serverMain, { MESHPING_DATA_DIR: dataDir });
+const server = run('server', serverMain, { MESHPING_DATA_DIR: dataDir }, SERVER_NODE_FLAGS);
 const lines = createInterface({ input: server.stdout });
 let agentStarted = false;
 let setupCode;

@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { loadavg } from 'node:os';
 import { createInterface } from 'node:readline';
 import { request } from 'node:https';
+import { SERVER_NODE_FLAGS } from '../server-node-flags.mjs';
 
 const MEASURE_S = Number(process.env.BENCH_MEASURE_S ?? 60);
 const L2_MEASURE_S = Number(process.env.BENCH_L2_MEASURE_S ?? 60);
@@ -198,7 +199,8 @@ function run(cmd, args, env) {
 }
 
 async function startServer(main, env) {
-  const child = spawn(process.execPath, [...(process.env.BENCH_SERVER_NODE_FLAGS ?? '').split(' ').filter(Boolean), main], {
+  // As in production (SERVER_NODE_FLAGS), plus any diagnostic flags (BENCH_SERVER_NODE_FLAGS, e.g. --cpu-prof).
+  const child = spawn(process.execPath, [...SERVER_NODE_FLAGS, ...(process.env.BENCH_SERVER_NODE_FLAGS ?? '').split(' ').filter(Boolean), main], {
     // TLS on, as in production (and enrollment needs it): a self-signed certificate in the data directory.
     env: { ...process.env, MESHPING_HOST: '127.0.0.1', MESHPING_PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
