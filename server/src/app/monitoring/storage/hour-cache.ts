@@ -1,5 +1,6 @@
 import { PROBE_INTERVAL_MS } from '@meshping/protocol';
-import { BUCKET_MS, ByteWriter, encodeChunk, HOUR_MS, RTT_BITS } from './sample-codec';
+import { ALL, Bucket } from './cache-bucket';
+import { BUCKET_MS, ByteWriter, decodeChunk, encodeChunk, HOUR_MS, RTT_BITS } from './sample-codec';
 
 /** A probe interval: the unit of the raw slots and of the agents' activity counts. */
 export const SLOT_MS = PROBE_INTERVAL_MS;
@@ -16,9 +17,6 @@ const VALUE_MASK = (1 << RTT_BITS) - 1;
 const BLOCK_PAIRS = 256;
 /** Samples of one pair and bucket kept outside its slots at most (beyond: an agent probing much faster than the interval). */
 const MAX_LATE = 2 * SLOTS;
-/** "Every pair" for the sealing and writing cursors. */
-const ALL = 0x7fffffff;
-const NO_CHUNK = 0xffffffff;
 const NONE = -1;
 
 export const InsertResult = { STORED: 0, DUPLICATE: -1, TOO_OLD: -2, FULL: -3 } as const;
@@ -27,115 +25,6 @@ export const InsertResult = { STORED: 0, DUPLICATE: -1, TOO_OLD: -2, FULL: -3 } 
 export interface AgentActivity {
   head: number;
   counts: Uint16Array;
-}
-
-/**
- * One 5-minute bucket of every pair. It starts raw: one 32-bit word per pair and 5-s slot (the
- * probe's millisecond offset from the slot's start in 14 bits, its fixed-point value in 18; 0 is
- * empty). Once the bucket is closed it is sealed, pair by pair: the pair's samples are encoded
- * exactly as its chunk row on disk (sample-codec: about 2.5 bytes per sample) into pages of an
- * arena, and the raw slots are freed. The sealed bytes are then written to disk as they are.
- */
-class Bucket {
-  /** Raw slots of the pairs not sealed yet, per block of BLOCK_PAIRS pairs; null once every pair is sealed. */
-  raw: (Uint32Array | undefined)[] | null = [];
-  /** Pairs with a lower index are sealed: their samples are in chunk bytes, plus `late`. */
-  sealedUpTo = 0;
-  /** Pairs with a lower index have their chunk on disk, except those in `unwritten`. */
-  writtenUpTo = 0;
-  /** Sealed pairs whose chunk changed (late samples merged in) after it was written. */
-  readonly unwritten = new Set<number>();
-  /** Per pair: samples outside its slots, flat [at, value, ...]: slot collisions while raw, arrivals once sealed. */
-  readonly late = new Map<number, number[]>();
-  readonly pages: Buffer[] = [];
-  private used = 0;
-  /** Per pair: where its chunk starts in the arena (page * pageSize + offset), or NO_CHUNK. */
-  pos = new Uint32Array(0);
-  /** Samples held (slots, chunks and late). */
-  samples = 0;
-
-  constructor(
-    readonly start: number,
-    private readonly pageSize: number,
-  ) {}
-
-  get written(): boolean {
-    return this.writtenUpTo === ALL && this.late.size === 0 && this.unwritten.size === 0;
-  }
-
-  chunk(p: number): Buffer | null {
-    const at = p < this.pos.length ? this.pos[p] : NO_CHUNK;
-    if (at === NO_CHUNK) return null;
-    const page = this.pages[Math.floor(at / this.pageSize)];
-    const offset = at % this.pageSize;
-    return page.subarray(offset, offset + chunkLength(page, offset));
-  }
-
-  /** Stores a pair's (new) chunk bytes; the previous ones, if any, stay unused until the bucket leaves the hour. */
-  setChunk(p: number, bytes: Uint8Array): void {
-    if (p >= this.pos.length) {
-      const next = new Uint32Array(Math.max(p + 1, this.pos.length * 2, 64)).fill(NO_CHUNK);
-      next.set(this.pos);
-      this.pos = next;
-    }
-    if (!this.pages.length || this.used + bytes.length > this.pageSize) {
-      this.pages.push(Buffer.allocUnsafeSlow(Math.max(this.pageSize, bytes.length)));
-      this.used = 0;
-    }
-    this.pages[this.pages.length - 1].set(bytes, this.used);
-    this.pos[p] = (this.pages.length - 1) * this.pageSize + this.used;
-    this.used += bytes.length;
-  }
-
-  bytes(): number {
-    let n = this.pos.byteLength + this.late.size * 64;
-    for (const page of this.pages) n += page.length;
-    for (const block of this.raw ?? []) if (block) n += block.byteLength;
-    for (const list of this.late.values()) n += list.length * 8;
-    return n;
-  }
-}
-
-/** The byte length of the chunk at `offset`: a count, then two varints per sample. */
-function chunkLength(buf: Uint8Array, offset: number): number {
-  let i = offset;
-  let n = 0;
-  let mul = 1;
-  for (;;) {
-    const b = buf[i++];
-    n += (b & 0x7f) * mul;
-    if (b < 0x80) break;
-    mul *= 0x80;
-  }
-  for (let varints = 2 * n; varints > 0; i++) if (buf[i] < 0x80) varints--;
-  return i - offset;
-}
-
-/** Calls `each(at, value)` for the samples of a chunk (decodeChunk's loop, without allocating a reader). */
-function forEachInChunk(start: number, buf: Uint8Array, each: (at: number, value: number) => void): void {
-  let i = 0;
-  const next = (): number => {
-    let v = 0;
-    let mul = 1;
-    for (;;) {
-      const b = buf[i++];
-      v += (b & 0x7f) * mul;
-      if (b < 0x80) return v;
-      mul *= 0x80;
-    }
-  };
-  const zigzag = (u: number) => (u % 2 === 0 ? u / 2 : -(u + 1) / 2);
-  const n = next();
-  let at = start;
-  let delta = PROBE_INTERVAL_MS;
-  let value = 0;
-  for (let k = 0; k < n; k++) {
-    const d = k === 0 ? next() : zigzag(next()) + delta;
-    at += d;
-    value += zigzag(next());
-    each(at, value);
-    delta = k === 0 ? PROBE_INTERVAL_MS : d;
-  }
 }
 
 /**
@@ -285,7 +174,7 @@ export class HourCache {
     if (sealed) {
       const chunk = b.chunk(p);
       let found = false;
-      if (chunk) forEachInChunk(b.start, chunk, (t) => void (t === at && (found = true)));
+      if (chunk) decodeChunk(b.start, chunk, (t) => void (t === at && (found = true)));
       if (found) return InsertResult.DUPLICATE;
     }
     if (list && list.length >= 2 * MAX_LATE) return InsertResult.FULL;
@@ -406,7 +295,7 @@ export class HourCache {
     }
     if (b.sealedUpTo !== ALL || b.chunk(p)) throw new Error(`chunk ${start} of pair ${p} placed twice or into an open bucket`);
     b.setChunk(p, data);
-    forEachInChunk(start, data, (at, value) => {
+    decodeChunk(start, data, (at, value) => {
       b.samples++;
       if (at > this.lastAt[p]) {
         this.lastAt[p] = at;
@@ -443,7 +332,7 @@ export class HourCache {
     ats.length = values.length = 0;
     if (p < b.sealedUpTo) {
       const chunk = b.chunk(p);
-      if (chunk) forEachInChunk(b.start, chunk, (at, v) => (ats.push(at), values.push(v)));
+      if (chunk) decodeChunk(b.start, chunk, (at, v) => (ats.push(at), values.push(v)));
     } else {
       const block = b.raw?.[(p / BLOCK_PAIRS) | 0];
       const base = (p % BLOCK_PAIRS) * SLOTS;

@@ -116,23 +116,48 @@ export function encodeChunk(bucketStart: number, at: ArrayLike<number>, value: A
   return w.toBuffer();
 }
 
-/** Calls `each(at, value)` for every sample of a chunk, in time order. */
+/** Calls `each(at, value)` for every sample of a chunk, in time order; returns the count. Allocates nothing (the hour cache decodes on its hot paths). */
 export function decodeChunk(bucketStart: number, data: Uint8Array, each: (at: number, value: number) => void): number {
-  const r = new ByteReader(data);
-  const n = r.uint();
-  let prevAt = bucketStart;
-  let prevDelta = PROBE_INTERVAL_MS;
-  let prevValue = 0;
-  for (let i = 0; i < n; i++) {
-    const delta = i === 0 ? r.uint() : r.int() + prevDelta;
-    const at = prevAt + delta;
-    const value = prevValue + r.int();
+  let i = 0;
+  const next = (): number => {
+    let v = 0;
+    let mul = 1;
+    for (;;) {
+      if (i >= data.length) throw new Error('truncated varint');
+      const b = data[i++];
+      v += (b & 0x7f) * mul;
+      if (b < 0x80) return v;
+      mul *= 0x80;
+    }
+  };
+  const zigzag = (u: number) => (u % 2 === 0 ? u / 2 : -(u + 1) / 2);
+  const n = next();
+  let at = bucketStart;
+  let delta = PROBE_INTERVAL_MS;
+  let value = 0;
+  for (let k = 0; k < n; k++) {
+    const d = k === 0 ? next() : zigzag(next()) + delta;
+    at += d;
+    value += zigzag(next());
     each(at, value);
-    prevDelta = i === 0 ? PROBE_INTERVAL_MS : delta;
-    prevAt = at;
-    prevValue = value;
+    delta = k === 0 ? PROBE_INTERVAL_MS : d;
   }
   return n;
+}
+
+/** The byte length of the chunk starting at `offset` of `buf` (a count, then two varints per sample). */
+export function chunkLength(buf: Uint8Array, offset: number): number {
+  let i = offset;
+  let n = 0;
+  let mul = 1;
+  for (;;) {
+    const b = buf[i++];
+    n += (b & 0x7f) * mul;
+    if (b < 0x80) break;
+    mul *= 0x80;
+  }
+  for (let varints = 2 * n; varints > 0; i++) if (buf[i] < 0x80) varints--;
+  return i - offset;
 }
 
 /** A journal record: committed samples of one or more agents, kept until their buckets are written as chunks. */
