@@ -1,10 +1,10 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, type BeforeApplicationShutdown } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { In, type Repository } from 'typeorm';
 import { AgentEntity } from './agent.entity';
 
 @Injectable()
-export class AgentsRepository {
+export class AgentsRepository implements BeforeApplicationShutdown {
   constructor(@InjectRepository(AgentEntity) private readonly repo: Repository<AgentEntity>) {}
 
   findAll(): Promise<AgentEntity[]> {
@@ -41,6 +41,8 @@ export class AgentsRepository {
    * event loop ~400 ms); each call resolves once its row is written.
    */
   touch(id: number, at: number): Promise<void> {
+    // Shutting down: the links the server closes are written at once, before the database closes.
+    if (this.shuttingDown) return this.repo.update({ id }, { lastSeenAt: at }).then(() => undefined);
     this.touched.set(id, Math.max(at, this.touched.get(id) ?? 0));
     this.touchWrite ??= new Promise<void>((resolve) => setImmediate(resolve)).then(async () => {
       const rows = [...this.touched];
@@ -54,6 +56,11 @@ export class AgentsRepository {
     return this.touchWrite;
   }
 
+  beforeApplicationShutdown(): void {
+    this.shuttingDown = true;
+  }
+
+  private shuttingDown = false;
   private readonly touched = new Map<number, number>();
   private touchWrite: Promise<void> | null = null;
 }
