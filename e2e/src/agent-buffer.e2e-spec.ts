@@ -118,7 +118,9 @@ describe('agent buffer across a server outage (built server + agent, real ICMP, 
     expect(reported).toBe(s.buffer.dropped);
 
     let missing = 0;
+    const detail: Record<string, unknown> = { downAt, reconnectedAt, reports: [...reports.values()], status: s.buffer };
     for (const { target, ats } of await stored()) {
+      detail[target] = ats.map((at) => at - downAt);
       const holes = ats.slice(1).map((at, i) => [ats[i], at]).filter(([a, b]) => b - a > 1.5 * ROUND_MS);
       // One hole per target: it starts where the outage began (nothing older than it went) ...
       expect({ target, holes: holes.length }).toEqual({ target, holes: 1 });
@@ -130,6 +132,8 @@ describe('agent buffer across a server outage (built server + agent, real ICMP, 
       expect([...reports.values()].some((r) => r.from < next && r.to > last && r.from >= downAt - 1.5 * ROUND_MS)).toBe(true);
       missing += Math.round((next - last) / ROUND_MS) - 1;
     }
+    // On a mismatch, what the count was made from (for the log).
+    if (missing !== reported) console.error(`missing ${missing} != reported ${reported}: ${JSON.stringify(detail)}`);
     expect(missing).toBe(reported);
   }, 240_000);
 });

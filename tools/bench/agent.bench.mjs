@@ -30,6 +30,13 @@ function rssMb(pid, field = 'VmRSS') {
   return m ? Number(m[1]) / 1024 : NaN;
 }
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+/** libs/protocol for this script (TypeScript, bundled by esbuild): the agent's binary results frames are read with its own parser. */
+async function protocolLib(root) {
+  const { build } = await import('esbuild');
+  const outfile = join(root, 'dist/bench/protocol.cjs');
+  await build({ entryPoints: [join(root, 'libs/protocol/src/index.ts')], bundle: true, platform: 'node', target: 'node20', format: 'cjs', outfile, packages: 'external', logLevel: 'error' });
+  return createRequire(import.meta.url)(outfile);
+}
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length ? s[s.length >> 1] : NaN;
@@ -48,6 +55,16 @@ export default async function agentBench({ root, tmp, log }) {
   const fpingVersion = execFileSync('fping', ['-v'], { encoding: 'utf8' }).trim().split('\n')[0];
   const addresses = Array.from({ length: TARGETS }, (_, i) => `127.0.${1 + Math.floor(i / 250)}.${1 + (i % 250)}`);
 
+  const { parseResultsFrame } = await protocolLib(root);
+  // A bad frame is remembered and fails the run after the processes are stopped (a throw in this
+  // handler would end the bench and leave the agent and fping running).
+  let badFrame = null;
+  const resultsOf = (frame) => {
+    const parsed = parseResultsFrame(frame);
+    if (parsed.ok) return { type: 'results', ...parsed.value };
+    badFrame ??= parsed.error;
+    return { type: 'bad-frame' };
+  };
   // The protocol endpoint (ws from the workspace's node_modules).
   const { WebSocketServer } = createRequire(join(root, 'package.json'))('ws');
   const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, path: '/agent' });
@@ -55,8 +72,8 @@ export default async function agentBench({ root, tmp, log }) {
   const received = { frames: 0, samples: 0, bytes: 0, replies: 0, rtts: [] };
   let counting = false;
   wss.on('connection', (socket) => {
-    socket.on('message', (data) => {
-      const msg = JSON.parse(data.toString());
+    socket.on('message', (data, isBinary) => {
+      const msg = isBinary ? resultsOf(data) : JSON.parse(data.toString());
       if (msg.type === 'hello') {
         socket.send(JSON.stringify({ type: 'welcome', protocol: msg.protocol, agentId: 1, serverTime: Date.now() }));
         socket.send(JSON.stringify({ type: 'targets', version: 1, targets: addresses.map((address, i) => ({ id: i + 1, address, name: null })) }));
@@ -107,6 +124,7 @@ export default async function agentBench({ root, tmp, log }) {
       rss.agent.push(rssMb(agent.pid));
       rss.fping.push(rssMb(fping.pid));
     }
+    if (badFrame) throw new Error(`the agent sent a bad results frame: ${badFrame}`);
     const seconds = Number(process.hrtime.bigint() - start.t) / 1e9;
     const pct = (ticks) => (ticks / CLK_TCK / seconds) * 100;
     const agentCpu = pct(cpuTicks(agent.pid) - start.agent);

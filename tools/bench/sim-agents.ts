@@ -3,7 +3,7 @@
 // the real agent does), waits for an admin to approve them, then streams results at the probe rate
 // and counts what the server acknowledged. Commands and reports go over the IPC channel.
 import { enrollmentKey, generateAgentKeyPair, newNonce, registrationProof, seal } from '@meshping/node-kit';
-import { decodePassphrase, encodeResults, PROBE_INTERVAL_MS, PROTOCOL_VERSION, RESULT_FLUSH_INTERVAL_MS, RttCode, type Sample } from '@meshping/protocol';
+import { decodePassphrase, encodeResultsFrame, PROBE_INTERVAL_MS, PROTOCOL_VERSION, RESULT_FLUSH_INTERVAL_MS, RttCode, type Sample } from '@meshping/protocol';
 import WebSocket from 'ws';
 
 interface Agent {
@@ -96,7 +96,7 @@ function tick(a: Agent, round: number, part: number, parts: number, maxUnacked: 
   const seq = a.seq++;
   a.unacked.set(seq, [samples.length, performance.now()]);
   backlog += samples.length;
-  a.ws.send(JSON.stringify(encodeResults(seq, samples)));
+  a.ws.send(encodeResultsFrame(seq, samples)); // as the real agent sends them (protocol 2)
 }
 
 process.on('message', async (cmd: any) => {

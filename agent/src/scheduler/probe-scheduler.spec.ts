@@ -23,7 +23,7 @@ describe(ProbeScheduler.name, () => {
     return { prober, buffer, scheduler };
   }
 
-  const samplesOf = (buffer: ResultBuffer) => buffer.pending().flatMap((b) => (b.type === 'results' ? b.target.map((t, i) => ({ t, at: b.base + b.dt[i], rtt: b.rtt[i] })) : []));
+  const samplesOf = (buffer: ResultBuffer) => buffer.pending().flatMap((b) => (b.type === 'results' ? Array.from(b.target, (t, i) => ({ t, at: b.base + b.dt[i], rtt: b.rtt[i] })) : []));
 
   it('starts rounds on absolute multiples of the interval and spreads targets evenly across a round', async () => {
     const { buffer, scheduler } = setup();

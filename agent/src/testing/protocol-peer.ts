@@ -1,22 +1,31 @@
-import type { AgentToServer, ServerToAgent } from '@meshping/protocol';
+import { parseResultsFrame, type AgentToServer, type ServerToAgent } from '@meshping/protocol';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 
 /** A stand-in server speaking the protocol over a real WebSocket on loopback. */
 export class ProtocolPeer {
   readonly received: AgentToServer[] = [];
+  /** Results that came as binary frames (the agent's form since protocol 2), decoded into `received`. */
+  binaryResults = 0;
   socket: WebSocket | null = null;
   private readonly wss: WebSocketServer;
   constructor(onHello: (peer: ProtocolPeer) => void) {
     this.wss = new WebSocketServer({ host: '127.0.0.1', port: 0, path: '/agent' });
     this.wss.on('connection', (socket) => {
       this.socket = socket;
-      socket.on('message', (data) => {
-        const msg = JSON.parse(data.toString()) as AgentToServer;
+      socket.on('message', (data, isBinary) => {
+        const msg = isBinary ? this.results(data as Buffer) : (JSON.parse(data.toString()) as AgentToServer);
         this.received.push(msg);
         if (msg.type === 'hello') onHello(this);
       });
     });
+  }
+  private results(frame: Buffer): AgentToServer {
+    const parsed = parseResultsFrame(frame);
+    if (!parsed.ok) throw new Error(`the agent sent a bad results frame: ${parsed.error}`);
+    this.binaryResults += 1;
+    const { seq, base, target, dt, rtt } = parsed.value;
+    return { type: 'results', seq, base, target: Array.from(target), dt: Array.from(dt), rtt: Array.from(rtt) };
   }
   ready(): Promise<void> {
     return new Promise((r) => (this.wss.address() ? r() : this.wss.once('listening', () => r())));

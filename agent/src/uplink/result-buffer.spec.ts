@@ -1,10 +1,18 @@
 import type { Clock } from '@meshping/node-kit';
-import { BUFFER_WINDOW_MS, decodeResults, type ResultsBatch } from '@meshping/protocol';
+import { BUFFER_WINDOW_MS, decodeResults, parseResultsFrame, type ResultColumns } from '@meshping/protocol';
 import { MAX_BACKLOG_IN_FLIGHT, ResultBuffer } from './result-buffer';
 
 function fakeClock(start: number): Clock & { advance(ms: number): void } {
   let now = start;
   return { now: () => now, monotonicNs: () => BigInt(now) * 1_000_000n, advance: (ms) => (now += ms) };
+}
+
+/** A frame as the server reads it: binary results, or a JSON message. */
+function decode(frame: Uint8Array | string | null | undefined): ResultColumns & { type?: string; from?: number; to?: number } {
+  if (typeof frame === 'string') return JSON.parse(frame);
+  const parsed = parseResultsFrame(frame ?? new Uint8Array());
+  if (!parsed.ok) throw new Error(parsed.error);
+  return parsed.value;
 }
 
 const targets = (n: number, at: number) => Array.from({ length: n }, (_, i) => ({ targetId: i + 1, at: at + i, rtt: 1000 + i }));
@@ -18,7 +26,7 @@ describe(ResultBuffer.name, () => {
     const second = buffer.seal();
     expect(buffer.seal()).toBeNull();
     expect(buffer.pending().map((b) => b.seq)).toEqual([0, 1]);
-    expect(decodeResults(JSON.parse(second?.frame ?? 'null') as ResultsBatch)).toEqual([{ targetId: 2, at: 2, rtt: -1 }]);
+    expect(decodeResults(decode(second?.frame))).toEqual([{ targetId: 2, at: 2, rtt: -1 }]);
     buffer.ack(first?.seq ?? -1);
     expect(buffer.pending().map((b) => b.seq)).toEqual([1]);
     expect(buffer.depth()).toBe(1);
@@ -37,7 +45,7 @@ describe(ResultBuffer.name, () => {
     expect(buffer.expire()).toBe(2);
     expect(buffer.droppedSamples).toBe(2);
     const report = buffer.sealGapReport();
-    expect(JSON.parse(report?.frame ?? 'null')).toEqual({ type: 'dropped', seq: 2, from: 100, to: 200, samples: 2 });
+    expect(decode(report?.frame)).toEqual({ type: 'dropped', seq: 2, from: 100, to: 200, samples: 2 });
     expect(buffer.sealGapReport()).toBeNull();
     // The report waits for its ack like results, and never expires.
     clock.advance(BUFFER_WINDOW_MS * 2);
@@ -49,13 +57,13 @@ describe(ResultBuffer.name, () => {
 
   it('holds at most maxBytes of frames: the oldest results go first and are counted in one gap', () => {
     const clock = fakeClock(10_000_000);
-    const buffer = new ResultBuffer(clock, { windowMs: BUFFER_WINDOW_MS, maxBytes: 8_000 });
+    const buffer = new ResultBuffer(clock, { windowMs: BUFFER_WINDOW_MS, maxBytes: 3_000 });
     let at = 1_000_000;
     for (let i = 0; i < 30; i++) {
       for (const s of targets(50, at)) buffer.add(s);
       at += 5_000;
       buffer.seal();
-      expect(buffer.bytes()).toBeLessThanOrEqual(8_000);
+      expect(buffer.bytes()).toBeLessThanOrEqual(3_000);
     }
     const kept = buffer.pending();
     const dropped = buffer.droppedSamples;
@@ -63,7 +71,7 @@ describe(ResultBuffer.name, () => {
     expect(buffer.depth() + dropped).toBe(30 * 50);
     // Exactly the oldest went: what is kept is the newest batches, contiguous up to the last.
     expect(kept.map((b) => b.seq)).toEqual(Array.from({ length: kept.length }, (_, i) => 30 - kept.length + i));
-    const gap = JSON.parse(buffer.sealGapReport()?.frame ?? 'null');
+    const gap = decode(buffer.sealGapReport()?.frame);
     expect(gap).toMatchObject({ from: 1_000_000, samples: dropped });
     expect(gap.to).toBeLessThan(kept[0].type === 'results' ? kept[0].base : 0);
   });
@@ -77,14 +85,14 @@ describe(ResultBuffer.name, () => {
     buffer.ack(3); // acknowledged before the connection dropped
     buffer.beginResend();
     const first: number[] = [];
-    for (let f = buffer.nextResend(); f !== null; f = buffer.nextResend()) first.push(JSON.parse(f).seq);
+    for (let f = buffer.nextResend(); f !== null; f = buffer.nextResend()) first.push(decode(f).seq);
     expect(first).toEqual([0, 1, 2, 4, 5, 6, 7, 8].slice(0, MAX_BACKLOG_IN_FLIGHT));
     buffer.ack(0);
-    expect(JSON.parse(buffer.nextResend() ?? 'null').seq).toBe(9);
+    expect(decode(buffer.nextResend()).seq).toBe(9);
     expect(buffer.nextResend()).toBeNull();
     for (const seq of [1, 2, 4, 5, 6, 7, 8, 9]) buffer.ack(seq);
     const rest: number[] = [];
-    for (let f = buffer.nextResend(); f !== null; f = buffer.nextResend()) rest.push(JSON.parse(f).seq);
+    for (let f = buffer.nextResend(); f !== null; f = buffer.nextResend()) rest.push(decode(f).seq);
     expect(rest).toEqual([10, 11, 12, 13, 14, 15, 16, 17]);
     expect(buffer.backlog()).toBe(2);
   });

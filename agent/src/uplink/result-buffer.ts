@@ -1,6 +1,14 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { CLOCK, type Clock } from '@meshping/node-kit';
-import { BUFFER_WINDOW_MS, encodeResults, MAX_SAMPLES_PER_BATCH, type DroppedReport, type ResultsBatch, type Sample } from '@meshping/protocol';
+import {
+  BUFFER_WINDOW_MS,
+  encodeResultsFrame,
+  MAX_SAMPLES_PER_BATCH,
+  parseResultsFrame,
+  type DroppedReport,
+  type ResultColumns,
+  type Sample,
+} from '@meshping/protocol';
 
 /** How much the buffer may hold: results older than windowMs, or beyond maxBytes of frames, are dropped. */
 export interface BufferLimits {
@@ -16,7 +24,8 @@ export const MAX_BACKLOG_IN_FLIGHT = 8;
 interface Entry {
   seq: number;
   kind: 'results' | 'dropped';
-  frame: string;
+  /** A binary results frame, or a `dropped` report's JSON. */
+  frame: Uint8Array | string;
   samples: number;
   /** Probe times of the oldest and newest sample. */
   from: number;
@@ -26,8 +35,9 @@ interface Entry {
 
 /**
  * Every result the server has not acknowledged: samples not yet sealed, and sealed messages sent
- * (or waiting to be sent) without an ack. Messages are kept as their JSON frame: what is resent
- * is byte for byte what was sent, and the memory bound counts real bytes (about 17 per sample).
+ * (or waiting to be sent) without an ack. Messages are kept as their frames (results: binary, 12
+ * bytes per sample; gap reports: JSON): what is resent is byte for byte what was sent, and the
+ * memory bound counts real bytes.
  *
  * Bounded by time (windowMs) and memory (maxBytes): when a bound is hit the oldest results go
  * first, and what went is reported to the server as a gap (`dropped`, which shares the results'
@@ -77,36 +87,33 @@ export class ResultBuffer {
    * Seals the samples collected so far into the next results frame, or null when there are none.
    * The caller sends it now if connected; otherwise it waits here for the next resend.
    */
-  seal(): { seq: number; frame: string } | null {
+  seal(): { seq: number; frame: Uint8Array } | null {
     if (this.fresh.length === 0) return null;
     const samples = this.fresh.splice(0, MAX_SAMPLES_PER_BATCH);
-    const batch = encodeResults(this.nextSeq++, samples);
-    let to = batch.base;
-    for (const dt of batch.dt) to = Math.max(to, batch.base + dt);
-    const entry: Entry = {
-      seq: batch.seq,
-      kind: 'results',
-      frame: JSON.stringify(batch),
-      samples: samples.length,
-      from: batch.base,
-      to,
-      sealedAt: this.clock.now(),
-    };
+    let from = Infinity;
+    let to = -Infinity;
+    for (const s of samples) {
+      from = Math.min(from, s.at);
+      to = Math.max(to, s.at);
+    }
+    const seq = this.nextSeq++;
+    const frame = encodeResultsFrame(seq, samples);
+    const entry: Entry = { seq, kind: 'results', frame, samples: samples.length, from, to, sealedAt: this.clock.now() };
     this.unacked.set(entry.seq, entry);
-    this.heldBytes += entry.frame.length;
+    this.heldBytes += frame.byteLength;
     this.heldSamples += entry.samples;
     this.enforceMemory();
-    return this.unacked.has(entry.seq) ? { seq: entry.seq, frame: entry.frame } : null;
+    return this.unacked.has(seq) ? { seq, frame } : null;
   }
 
   /** Seals what was dropped since the last report into a `dropped` message (kept until acked). */
   sealGapReport(): { seq: number; frame: string } | null {
     if (!this.gap) return null;
     const report: DroppedReport = { type: 'dropped', seq: this.nextSeq++, ...this.gap };
-    const entry: Entry = { ...this.gap, seq: report.seq, kind: 'dropped', frame: JSON.stringify(report), sealedAt: this.clock.now() };
+    const frame = JSON.stringify(report);
+    this.unacked.set(report.seq, { ...this.gap, seq: report.seq, kind: 'dropped', frame, sealedAt: this.clock.now() });
     this.gap = null;
-    this.unacked.set(entry.seq, entry);
-    return { seq: entry.seq, frame: entry.frame };
+    return { seq: report.seq, frame };
   }
 
   ack(seq: number): void {
@@ -135,7 +142,7 @@ export class ResultBuffer {
   }
 
   /** The next backlog frame to send, or null when the backlog is done or enough frames are in flight. */
-  nextResend(): string | null {
+  nextResend(): Uint8Array | string | null {
     if (this.inFlight.size >= MAX_BACKLOG_IN_FLIGHT) return null;
     while (this.resendNext < this.resendQueue.length) {
       const entry = this.unacked.get(this.resendQueue[this.resendNext++]);
@@ -154,8 +161,13 @@ export class ResultBuffer {
   }
 
   /** Unacknowledged messages, oldest first, decoded (tests and diagnostics). */
-  pending(): (ResultsBatch | DroppedReport)[] {
-    return [...this.unacked.values()].map((e) => JSON.parse(e.frame) as ResultsBatch | DroppedReport);
+  pending(): (({ type: 'results' } & ResultColumns) | DroppedReport)[] {
+    return [...this.unacked.values()].map((e) => {
+      if (typeof e.frame === 'string') return JSON.parse(e.frame) as DroppedReport;
+      const parsed = parseResultsFrame(e.frame);
+      if (!parsed.ok) throw new Error(`buffer holds a bad frame: ${parsed.error}`);
+      return { type: 'results' as const, ...parsed.value };
+    });
   }
 
   /** Samples held: not yet sealed plus sealed but unacknowledged. */
@@ -189,7 +201,7 @@ export class ResultBuffer {
   private forget(entry: Entry): void {
     this.unacked.delete(entry.seq);
     if (entry.kind === 'results') {
-      this.heldBytes -= entry.frame.length;
+      this.heldBytes -= (entry.frame as Uint8Array).byteLength;
       this.heldSamples -= entry.samples;
     }
   }

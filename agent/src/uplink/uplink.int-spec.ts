@@ -112,6 +112,7 @@ describe(`${UplinkService.name} against a protocol peer (real WebSocket)`, () =>
     const resent = await peer.until((m): m is Extract<AgentToServer, { type: 'results' }> => m.type === 'results');
     expect(resent.seq).toBe(1);
     expect(resent.rtt).toEqual([200]);
+    expect(peer.binaryResults).toBeGreaterThan(0); // results travel as binary frames
   });
 });
 

@@ -285,7 +285,8 @@ export class UplinkService implements OnApplicationShutdown {
     this.sendFrame(JSON.stringify(message));
   }
 
-  private sendFrame(frame: string): void {
+  /** Text frames carry JSON messages; binary frames carry results (protocol 2). */
+  private sendFrame(frame: string | Uint8Array): void {
     if (this.socket?.readyState === WebSocket.OPEN) this.socket.send(frame);
   }
 

@@ -45,8 +45,9 @@ export class TestClient {
     });
   }
 
+  /** A string or bytes as they are (bytes: a binary frame), anything else as JSON text. */
   send(message: unknown): void {
-    this.socket.send(typeof message === 'string' ? message : JSON.stringify(message));
+    this.socket.send(typeof message === 'string' || message instanceof Uint8Array ? message : JSON.stringify(message));
   }
 
   /** Resolves with the first message (already received or still to come) that matches. */

@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
-import { MAX_FRAME_BYTES, MAX_SAMPLES_PER_BATCH, PROTOCOL_VERSION } from './constants';
+import { MAX_FRAME_BYTES, MAX_SAMPLES_PER_BATCH, MIN_PROTOCOL_VERSION, PROTOCOL_VERSION } from './constants';
+import { inLimits, rangeText, RESULT_LIMITS } from './results-codec';
 import { arrayMax, decodeFrame, describeIssues, intIn, parseFrame, text, type Parsed } from './validate';
 
 /* Agent <-> server messages on the AGENT_WS_PATH socket. JSON text frames, one message each. */
@@ -175,7 +176,6 @@ export function parseAgentMessage(frame: unknown): Parsed<AgentToServer> {
   return result.success ? { ok: true, value: result.data } : { ok: false, error: describeIssues(result.error) };
 }
 
-const RESULT_LIMITS = { seq: [0, Number.MAX_SAFE_INTEGER], base: [0, 8.64e15], target: [1, 2 ** 31 - 1], dt: [0, 86_400_000], rtt: [-3, 60_000_000] } as const;
 
 /**
  * resultsSchema's rules, checked without zod's per-element machinery and copies: results are
@@ -184,8 +184,8 @@ const RESULT_LIMITS = { seq: [0, Number.MAX_SAFE_INTEGER], base: [0, 8.64e15], t
  * the schema to the same verdict on valid and broken batches.
  */
 function checkResults(m: Record<string, unknown>): Parsed<ResultsBatch> {
-  const isIntIn = (v: unknown, [min, max]: readonly [number, number]) => typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max;
-  const range = ([min, max]: readonly [number, number]) => `must be an integer from ${min} to ${max}`;
+  const isIntIn = (v: unknown, limits: readonly [number, number]) => typeof v === 'number' && inLimits(v, limits);
+  const range = rangeText;
   if (Array.isArray(m)) return { ok: false, error: '(message): must be an object' };
   for (const key of ['seq', 'base'] as const) if (!isIntIn(m[key], RESULT_LIMITS[key])) return { ok: false, error: `${key}: ${range(RESULT_LIMITS[key])}` };
   for (const key of ['target', 'dt', 'rtt'] as const) {
@@ -205,5 +205,5 @@ export function parseServerToAgent(frame: unknown): Parsed<ServerToAgent> {
 }
 
 export function isCompatible(protocol: number): boolean {
-  return protocol === PROTOCOL_VERSION;
+  return protocol >= MIN_PROTOCOL_VERSION && protocol <= PROTOCOL_VERSION;
 }

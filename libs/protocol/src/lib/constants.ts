@@ -1,5 +1,10 @@
-/** Wire protocol version. Bumped on any incompatible change of a message shape. */
-export const PROTOCOL_VERSION = 1;
+/**
+ * Wire protocol version. Bumped on any incompatible change of a message shape.
+ * 2: results travel as binary frames (results-codec.ts); 1: results as JSON only.
+ */
+export const PROTOCOL_VERSION = 2;
+/** The oldest agent protocol the server still accepts (a version 1 agent sends JSON results, still valid). */
+export const MIN_PROTOCOL_VERSION = 1;
 
 /** Every target is probed once per interval. */
 export const PROBE_INTERVAL_MS = 5_000;

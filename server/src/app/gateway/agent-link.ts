@@ -3,12 +3,14 @@ import type { Clock } from '@meshping/node-kit';
 import { canonicalPublicKey, verifyChallenge } from '@meshping/node-kit';
 import {
   isCompatible,
+  MIN_PROTOCOL_VERSION,
   parseAgentMessage,
+  parseResultsFrame,
   PROTOCOL_VERSION,
   type AgentHello,
   type AgentToServer,
   type DroppedReport,
-  type ResultsBatch,
+  type ResultColumns,
   type ServerToAgent,
 } from '@meshping/protocol';
 import { randomBytes } from 'node:crypto';
@@ -62,6 +64,8 @@ export class AgentLink {
   private readonly logger = new Logger(AgentLink.name);
   private agentId: number | null = null;
   private phase: Phase = 'new';
+  /** The protocol version this link speaks: the agent's, from its hello (the server speaks 1 to PROTOCOL_VERSION). */
+  private protocol = PROTOCOL_VERSION;
   private challenge: { nonce: string; agent: AgentEntity; hello: AgentHello } | null = null;
   private helloTimer: NodeJS.Timeout | null;
   /** Frames are processed strictly in order: each waits for the previous one's database work. */
@@ -88,7 +92,8 @@ export class AgentLink {
         this.done = true;
         return void socket.terminate();
       }
-      const frame = isBinary ? null : data.toString();
+      // Binary frames are results (protocol 2): kept as bytes, parsed without JSON.
+      const frame = isBinary ? asBytes(data) : data.toString();
       this.queued += 1;
       this.chain = this.chain
         .then(() => (this.done ? undefined : this.onFrame(frame)))
@@ -135,12 +140,12 @@ export class AgentLink {
   activate(): void {
     if (this.agentId === null) return;
     this.phase = 'active';
-    this.send({ type: 'welcome', protocol: PROTOCOL_VERSION, agentId: this.agentId, serverTime: this.deps.clock.now() });
+    this.send({ type: 'welcome', protocol: this.protocol, agentId: this.agentId, serverTime: this.deps.clock.now() });
     this.sendTargets();
   }
 
-  private async onFrame(frame: string | null): Promise<void> {
-    if (frame === null) return this.refuse('bad-frame', 'binary frames are not part of the protocol');
+  private async onFrame(frame: string | Uint8Array): Promise<void> {
+    if (typeof frame !== 'string') return this.onBinaryFrame(frame);
     const parsed = parseAgentMessage(frame);
     if (!parsed.ok) return this.refuse('bad-message', parsed.error);
     const msg = parsed.value;
@@ -153,6 +158,15 @@ export class AgentLink {
     if (msg.type === 'targets-request') return this.sendTargets();
   }
 
+  /** A binary frame: a results batch, from an approved agent only. */
+  private async onBinaryFrame(frame: Uint8Array): Promise<void> {
+    if (this.agentId === null) return this.close(CloseCode.UNAUTHORISED, 'hello must come first');
+    const parsed = parseResultsFrame(frame);
+    if (!parsed.ok) return this.refuse('bad-frame', parsed.error);
+    if (this.phase !== 'active') return this.refuse('not-approved', 'this agent is not approved (pending or on hold): keep the results');
+    return this.onResults(this.agentId, parsed.value);
+  }
+
   private async onAuth(msg: Extract<AgentToServer, { type: 'hello' | 'register' | 'challenge-response' }>): Promise<void> {
     if (msg.type === 'challenge-response') {
       if (this.phase !== 'challenged' || !this.challenge) return this.refuse('bad-message', 'no challenge is open');
@@ -160,8 +174,9 @@ export class AgentLink {
     }
     if (this.phase !== 'new') return this.refuse('bad-message', 'already authenticated');
     if (!isCompatible(msg.protocol)) {
-      return this.close(CloseCode.PROTOCOL, `protocol ${msg.protocol} not supported; the server speaks ${PROTOCOL_VERSION}`);
+      return this.close(CloseCode.PROTOCOL, `protocol ${msg.protocol} not supported; the server speaks ${MIN_PROTOCOL_VERSION} to ${PROTOCOL_VERSION}`);
     }
+    this.protocol = msg.protocol;
     if (msg.type === 'register') return this.onRegister(msg);
     if (msg.auth.kind === 'local-token') return this.onLocalHello(msg);
     if (canonicalPublicKey(msg.auth.publicKey) !== msg.auth.publicKey) return this.close(CloseCode.UNAUTHORISED, 'not a canonical Ed25519 public key');
@@ -250,7 +265,7 @@ export class AgentLink {
     this.send({ type: 'targets', version: this.deps.targets.currentVersion(), targets: this.deps.targets.list() });
   }
 
-  private async onResults(agentId: number, batch: ResultsBatch): Promise<void> {
+  private async onResults(agentId: number, batch: ResultColumns): Promise<void> {
     try {
       await this.deps.monitoring.ingest(agentId, batch);
     } catch (err) {
@@ -295,4 +310,10 @@ export class AgentLink {
     this.logger.error({ event: 'agent.frame-failed', agentId: this.agentId, err });
     this.send({ type: 'error', code: 'internal', message: 'the server could not process the message', fatal: false });
   }
+}
+
+/** A binary WebSocket message as one byte array (ws hands over a Buffer, or fragments, or an ArrayBuffer). */
+function asBytes(data: Buffer | ArrayBuffer | Buffer[]): Uint8Array {
+  if (Array.isArray(data)) return Buffer.concat(data);
+  return data instanceof ArrayBuffer ? new Uint8Array(data) : data;
 }

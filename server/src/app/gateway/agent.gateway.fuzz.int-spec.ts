@@ -1,4 +1,4 @@
-import { encodeResults, PROBE_INTERVAL_MS, PROTOCOL_VERSION } from '@meshping/protocol';
+import { encodeResults, encodeResultsFrame, parseResultsFrame, PROBE_INTERVAL_MS, PROTOCOL_VERSION } from '@meshping/protocol';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import WebSocket from 'ws';
@@ -90,4 +90,57 @@ describe(`${AgentGateway.name} under fuzzing: thousands of malformed frames`, ()
     expect((await count(join(server.dataDir, DATABASE_FILE))) - before).toBe(80);
     expect((await fetch(`${server.url}/api/health`)).status).toBe(200);
   });
+
+  it('answers every mutated binary results frame of an approved agent (ack or error, never silence) and stores only what parses', async () => {
+    const url = `${server.url.replace('http', 'ws')}/agent`;
+    const token = readFileSync(join(server.dataDir, LOCAL_TOKEN_FILE), 'utf8');
+    const agent = await TestClient.connect(url);
+    agent.send({ type: 'hello', protocol: PROTOCOL_VERSION, agent: { hostname: 'good', version: '1', addresses: [] }, auth: { kind: 'local-token', token } });
+    const { targets } = await agent.next((m) => m.type === 'targets');
+    const before = await count(join(server.dataDir, DATABASE_FILE));
+    const random = prng(7);
+    // 380 frames of 5-s rounds from 39 min ago (the server takes 40 min back) to 7 min ago, clear of the first test's samples.
+    const FRAMES = 380;
+    const firstAt = Date.now() - 39 * 60_000;
+    let parsed = 0;
+    let storable = 0;
+    for (let seq = 1000; seq < 1000 + FRAMES; seq++) {
+      const samples = targets.map((t: { id: number }, i: number) => ({ targetId: t.id, at: firstAt + (seq - 1000) * PROBE_INTERVAL_MS + i, rtt: 100 + seq }));
+      const frame = Buffer.from(encodeResultsFrame(seq, samples));
+      const bytes = (() => {
+        switch (seq % 4) {
+          case 0: { // flip bytes
+            const copy = Buffer.from(frame);
+            for (let i = 0; i < 2; i++) copy[Math.floor(random() * copy.length)] = Math.floor(random() * 256);
+            return copy;
+          }
+          case 1: return frame.subarray(0, Math.floor(random() * frame.length)); // truncated
+          case 2: return Buffer.concat([frame, Buffer.from([Math.floor(random() * 256)])]); // a byte too many
+          default: return frame;
+        }
+      })();
+      const verdict = parseResultsFrame(bytes);
+      if (verdict.ok) parsed++;
+      if (seq % 4 === 3) storable += samples.length;
+      agent.send(bytes);
+    }
+    // Every frame gets its answer, in order: an ack (stored or refused for good) or a bad-frame error.
+    const answers = () => agent.received.filter((m) => (m.type === 'ack' && m.seq >= 1000) || (m.type === 'error' && m.code === 'bad-frame'));
+    await waitUntil(() => answers().filter((m) => m.type === 'ack').length + answers().filter((m) => m.type === 'error').length >= FRAMES);
+    expect(answers().filter((m) => m.type === 'ack')).toHaveLength(parsed);
+    expect(answers().filter((m) => m.type === 'error')).toHaveLength(FRAMES - parsed);
+    expect(agent.closed).toBeNull();
+    // The untouched frames' samples are all stored; a mutated frame that still parsed may add its own, never more than it held.
+    const added = (await count(join(server.dataDir, DATABASE_FILE))) - before;
+    expect(added).toBeGreaterThanOrEqual(storable);
+    expect(added).toBeLessThanOrEqual(storable + (parsed - FRAMES / 4) * targets.length);
+  });
 });
+
+async function waitUntil(condition: () => boolean, timeoutMs = 15_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}

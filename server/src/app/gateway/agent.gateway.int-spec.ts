@@ -1,4 +1,4 @@
-import { encodeResults, PROTOCOL_VERSION, RttCode } from '@meshping/protocol';
+import { encodeResults, encodeResultsFrame, PROTOCOL_VERSION, RttCode } from '@meshping/protocol';
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import WebSocket from 'ws';
@@ -137,6 +137,52 @@ describe(`${AgentGateway.name} (real server on port 0, real SQLite file, real ws
     expect((await readRows(join(dataDir, DATABASE_FILE))).length).toBe(before + 1);
   });
 
+  it('takes results as binary frames (protocol 2): stored once, also when resent as JSON; a bad one is refused alone', async () => {
+    const agent = await ws('/agent');
+    agent.send(hello());
+    const { agentId, protocol } = await agent.next((m) => m.type === 'welcome');
+    expect(protocol).toBe(PROTOCOL_VERSION);
+    const { targets } = await agent.next((m) => m.type === 'targets');
+    const before = (await readRows(join(dataDir, DATABASE_FILE))).length;
+    const at = Date.now() - 60_000; // clear of the other tests' samples (same local agent)
+    const samples = [
+      { targetId: targets[0].id, at, rtt: 1234 },
+      { targetId: targets[1].id, at: at + 2500, rtt: RttCode.NO_REPLY },
+    ];
+    agent.send(encodeResultsFrame(20, samples));
+    await agent.next((m) => m.type === 'ack' && m.seq === 20);
+    agent.send(encodeResultsFrame(21, samples)); // resent after a reconnect
+    agent.send(encodeResults(22, samples)); // and once more as JSON
+    await agent.next((m) => m.type === 'ack' && m.seq === 22);
+    const rows = (await readRows(join(dataDir, DATABASE_FILE))).filter((r) => r.agent_id === agentId && r.at >= at && r.at <= at + 2500);
+    expect(rows).toEqual([
+      { agent_id: agentId, target_id: targets[0].id, at, rtt: 1234 },
+      { agent_id: agentId, target_id: targets[1].id, at: at + 2500, rtt: -1 },
+    ]);
+
+    // Cut short: refused with the reason, nothing of it stored, the link keeps serving.
+    const whole = encodeResultsFrame(23, [{ targetId: targets[0].id, at: at + 5000, rtt: 1 }]);
+    agent.send(whole.subarray(0, whole.byteLength - 1));
+    const error = await agent.next((m) => m.type === 'error' && m.code === 'bad-frame');
+    expect(error.message).toBe('results frame: sample 0 is cut short or holds a varint over 8 bytes');
+    agent.send(encodeResultsFrame(24, [{ targetId: targets[0].id, at: at + 10_000, rtt: 5 }]));
+    await agent.next((m) => m.type === 'ack' && m.seq === 24);
+    expect((await readRows(join(dataDir, DATABASE_FILE))).length).toBe(before + 3);
+  });
+
+  it('still speaks protocol 1 (JSON results) to an older agent, and refuses versions it does not know', async () => {
+    const old = await ws('/agent');
+    old.send({ ...hello(), protocol: 1 });
+    expect(await old.next((m) => m.type === 'welcome')).toMatchObject({ protocol: 1 });
+    const { targets } = await old.next((m) => m.type === 'targets');
+    old.send(encodeResults(30, [{ targetId: targets[0].id, at: Date.now() - 500, rtt: 300 }]));
+    await old.next((m) => m.type === 'ack' && m.seq === 30);
+
+    const future = await ws('/agent');
+    future.send({ ...hello(), protocol: PROTOCOL_VERSION + 1 });
+    expect(await future.waitClosed()).toEqual({ code: 4400, reason: `protocol ${PROTOCOL_VERSION + 1} not supported; the server speaks 1 to ${PROTOCOL_VERSION}` });
+  });
+
   it('refuses an agent with a wrong token and one that sends results before hello', async () => {
     const intruder = await ws('/agent');
     intruder.send(hello('b'.repeat(43)));
@@ -145,6 +191,9 @@ describe(`${AgentGateway.name} (real server on port 0, real SQLite file, real ws
     const eager = await ws('/agent');
     eager.send(encodeResults(0, [{ targetId: 1, at: Date.now(), rtt: 1 }]));
     expect((await eager.waitClosed()).code).toBe(4401);
+    const binary = await ws('/agent');
+    binary.send(encodeResultsFrame(0, [{ targetId: 1, at: Date.now(), rtt: 1 }]));
+    expect((await binary.waitClosed()).code).toBe(4401);
   });
 
   it('keeps an agent online when an older link of it closes after a newer one authenticated', async () => {
@@ -230,11 +279,5 @@ describe(`${AgentGateway.name} (real server on port 0, real SQLite file, real ws
     } finally {
       await quick.stop();
     }
-  });
-
-  it('refuses a hello with an unsupported protocol version', async () => {
-    const old = await ws('/agent');
-    old.send({ ...hello(), protocol: PROTOCOL_VERSION + 1 });
-    expect((await old.waitClosed()).code).toBe(4400);
   });
 });

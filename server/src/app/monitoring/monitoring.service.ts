@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { Interval } from '@nestjs/schedule';
 import { CLOCK, type Clock } from '@meshping/node-kit';
-import { BUFFER_WINDOW_MS, PROBE_INTERVAL_MS, type DroppedReport, type PairSeries, type PairStatsWindow, type ResultsBatch } from '@meshping/protocol';
+import { BUFFER_WINDOW_MS, PROBE_INTERVAL_MS, type DroppedReport, type PairSeries, type PairStatsWindow, type ResultColumns } from '@meshping/protocol';
 import { AgentsService } from '../agents/agents.service';
 import { TargetsService } from '../targets/targets.service';
 import { downsample, pairStats } from './pair-stats';
@@ -64,12 +64,13 @@ export class MonitoringService implements OnModuleInit, OnApplicationShutdown {
    * Validates a batch against the server's state, stores it durably and updates the live cells.
    * Resolves once the batch is committed, which is when the agent may be acknowledged.
    */
-  async ingest(agentId: number, batch: ResultsBatch): Promise<number> {
+  async ingest(agentId: number, batch: ResultColumns): Promise<number> {
     // Results for a target deleted while they were in flight are dropped; the rest is stored.
     let samples: SampleBatch = batch;
-    if (batch.target.some((t) => this.targets.wasDeleted(t))) {
-      const keep = batch.target.map((t) => !this.targets.wasDeleted(t));
-      const pick = (column: number[]) => column.filter((_, i) => keep[i]);
+    let anyDeleted = false;
+    for (let i = 0; i < batch.target.length && !anyDeleted; i++) anyDeleted = this.targets.wasDeleted(batch.target[i]);
+    if (anyDeleted) {
+      const pick = (column: ArrayLike<number>) => Array.from(column).filter((_, i) => !this.targets.wasDeleted(batch.target[i]));
       samples = { base: batch.base, target: pick(batch.target), dt: pick(batch.dt), rtt: pick(batch.rtt) };
     }
     this.check(samples);

@@ -31,7 +31,9 @@ export class Bucket {
 
   constructor(
     readonly start: number,
-    private readonly pageSize: number,
+    readonly pageSize: number,
+    /** Where new arena pages come from (a spare page of a bucket gone, or a new one). */
+    private readonly newPage: (size: number) => Buffer = Buffer.allocUnsafeSlow,
   ) {}
 
   get written(): boolean {
@@ -46,6 +48,14 @@ export class Bucket {
     return page.subarray(offset, offset + chunkLength(page, offset));
   }
 
+  /** Makes room for the chunk positions of `pairs` pairs at once (sealing all of them). */
+  reserve(pairs: number): void {
+    if (pairs <= this.pos.length) return;
+    const next = new Uint32Array(pairs).fill(NO_CHUNK);
+    next.set(this.pos);
+    this.pos = next;
+  }
+
   /** Stores a pair's (new) chunk bytes; the previous ones, if any, stay unused until the bucket leaves the hour. */
   setChunk(p: number, bytes: Uint8Array): void {
     if (p >= this.pos.length) {
@@ -54,7 +64,7 @@ export class Bucket {
       this.pos = next;
     }
     if (!this.pages.length || this.used + bytes.length > this.pageSize) {
-      this.pages.push(Buffer.allocUnsafeSlow(Math.max(this.pageSize, bytes.length)));
+      this.pages.push(bytes.length > this.pageSize ? Buffer.allocUnsafeSlow(bytes.length) : this.newPage(this.pageSize));
       this.used = 0;
     }
     this.pages[this.pages.length - 1].set(bytes, this.used);

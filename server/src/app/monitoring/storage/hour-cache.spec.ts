@@ -56,6 +56,31 @@ describe(HourCache.name, () => {
     expect(worst).toBeLessThan(4);
   });
 
+  it('reuses the slots and pages of buckets gone, zeroed: nothing of an old bucket shows in a new one, and memory stays flat', () => {
+    const c = new HourCache();
+    const pairs = Array.from({ length: 600 }, (_, t) => c.pair(1 + (t % 3), t, true)); // three blocks of slots
+    const bytesAt: number[] = [];
+    const buckets = 2 * (RING_SLOTS / 60) + 3;
+    for (let k = 0; k < buckets; k++) {
+      const start = T0 + k * BUCKET_MS;
+      // Odd buckets: every slot of every pair; even ones: slot k % 60 only, so a stale slot would show.
+      for (let i = 0; i < 60; i++) {
+        if (k % 2 === 0 && i !== k % 60) continue;
+        for (const [n, p] of pairs.entries()) c.insert(p, start + i * SLOT_MS + (n % 4000), rttToValue(100 + k));
+      }
+      writeClosed(c, start); // the bucket before is sealed and written; the oldest leaves the hour
+      if (k % 2 === 0) {
+        for (const [n, p] of pairs.entries()) {
+          expect(read(c, p, start, start + BUCKET_MS)).toEqual([[start + (k % 60) * SLOT_MS + (n % 4000), 100 + k]]);
+        }
+      }
+      if (k >= RING_SLOTS / 60 + 1) bytesAt.push(c.bytes);
+    }
+    // From the second hour on, buckets come and go without the cache growing.
+    expect(Math.max(...bytesAt)).toBeLessThanOrEqual(Math.min(...bytesAt) * 1.25);
+    expect(bytesAt.at(-1)).toBeLessThanOrEqual(bytesAt[1]);
+  });
+
   it('refuses the same (pair, time) twice, but keeps a second probe of a shifted phase in the same interval', () => {
     const c = new HourCache();
     const p = c.pair(2, 1, true);

@@ -50,6 +50,15 @@ export class HourCache {
   private readonly scratchValue: number[] = [];
   /** Buckets that left the hour before all of their chunks were written (the journal still holds them). */
   droppedUnwritten = 0;
+  /**
+   * Raw blocks of sealed buckets and arena pages of buckets gone, zeroed / free for the next
+   * buckets. Without them, at 1,000 x 1,000 pairs every bucket boundary allocated ~240 MB of new
+   * raw slots and ~150 MB of pages outside the JS heap within seconds, and that much new external
+   * memory makes V8 run full collections: pauses of 50-90 ms measured at every boundary. At most
+   * one bucket's worth of each is kept.
+   */
+  private readonly spareBlocks: Uint32Array[] = [];
+  private readonly sparePages: Buffer[] = [];
 
   get pairs(): number {
     return this.count;
@@ -58,6 +67,8 @@ export class HourCache {
   /** Bytes held by the samples (raw slots, sealed chunks, late samples) and the indexes. */
   get bytes(): number {
     let n = (this.pairAgent.byteLength + this.pairTarget.byteLength + this.lastAt.byteLength + this.lastValue.byteLength) + this.activity.size * RING_SLOTS * 2;
+    for (const block of this.spareBlocks) n += block.byteLength;
+    for (const page of this.sparePages) n += page.length;
     for (const row of this.pairsByAgent.values()) n += row.byteLength;
     for (const b of this.buckets.values()) n += b.bytes();
     return n;
@@ -152,7 +163,7 @@ export class HourCache {
   private insertRaw(b: Bucket, p: number, at: number, value: number): number {
     const raw = b.raw as (Uint32Array | undefined)[];
     const k = (p / BLOCK_PAIRS) | 0;
-    const block = (raw[k] ??= new Uint32Array(BLOCK_PAIRS * SLOTS));
+    const block = (raw[k] ??= this.spareBlocks.pop() ?? new Uint32Array(BLOCK_PAIRS * SLOTS));
     const base = (p % BLOCK_PAIRS) * SLOTS;
     const slot = Math.floor((at - b.start) / SLOT_MS);
     let free = -1;
@@ -311,13 +322,15 @@ export class HourCache {
     let b = this.buckets.get(start);
     if (b || !create || start < this.windowStart()) return b;
     const pageSize = Math.min(1 << 20, Math.max(4096, 2 ** Math.ceil(Math.log2((Math.max(this.count, BLOCK_PAIRS) * SLOTS * 3) / 16))));
-    this.buckets.set(start, (b = new Bucket(start, pageSize)));
+    if (this.sparePages.length && this.sparePages[0].length !== pageSize) this.sparePages.length = 0; // the fleet changed size
+    this.buckets.set(start, (b = new Bucket(start, pageSize, (size) => this.sparePages.pop() ?? Buffer.allocUnsafeSlow(size))));
     if (start > this.newest) {
       this.newest = start;
       for (const old of this.buckets.values()) {
         if (old.start >= this.windowStart()) continue;
         if (!old.written) this.droppedUnwritten++;
         this.buckets.delete(old.start);
+        this.release(old);
       }
     }
     return b;
@@ -362,14 +375,42 @@ export class HourCache {
 
   /** Seals the raw pairs below `upTo`: their samples become chunk bytes; the slots are freed once all are sealed. */
   private seal(b: Bucket, upTo: number): void {
+    b.reserve(this.count);
     for (let p = b.sealedUpTo; p < Math.min(upTo, this.count); p++) {
       this.collect(b, p, this.scratchAt, this.scratchValue);
       b.late.delete(p);
       if (this.scratchAt.length) b.setChunk(p, encodeChunk(b.start, this.scratchAt, this.scratchValue, this.scratchAt.length, this.writer));
     }
     b.sealedUpTo = Math.max(b.sealedUpTo, upTo >= this.count ? ALL : upTo);
+    const raw = b.raw;
+    if (!raw) return;
+    const done = b.sealedUpTo === ALL ? raw.length : Math.floor(b.sealedUpTo / BLOCK_PAIRS);
+    for (let k = 0; k < done; k++) {
+      this.spareBlock(raw[k]);
+      raw[k] = undefined;
+    }
     if (b.sealedUpTo === ALL) b.raw = null;
-    else if (b.raw) for (let k = 0; (k + 1) * BLOCK_PAIRS <= b.sealedUpTo; k++) b.raw[k] = undefined;
+  }
+
+  /** Keeps a freed raw block, zeroed, for the next bucket (at most one bucket's worth). */
+  private spareBlock(block: Uint32Array | undefined): void {
+    if (!block || this.spareBlocks.length * BLOCK_PAIRS >= this.count) return;
+    this.spareBlocks.push(block.fill(0));
+  }
+
+  /**
+   * A bucket leaves the hour: its raw blocks, and its pages once nothing can still read them
+   * (every chunk written: no write in flight holds a view of a page), are kept for the next ones.
+   */
+  private release(b: Bucket): void {
+    for (const block of b.raw ?? []) this.spareBlock(block);
+    b.raw = null;
+    if (!b.written) return;
+    for (const page of b.pages) {
+      if (page.length !== b.pageSize || this.sparePages.length >= b.pages.length) break;
+      if (this.sparePages.length && this.sparePages[0].length !== page.length) this.sparePages.length = 0;
+      this.sparePages.push(page);
+    }
   }
 
   /** Merges a sealed pair's late samples into its chunk. */

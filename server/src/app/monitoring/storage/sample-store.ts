@@ -1,4 +1,4 @@
-import type { ResultsBatch } from '@meshping/protocol';
+import type { ResultColumns } from '@meshping/protocol';
 import { BUCKET_MS, BUCKETS_PER_HOUR, HOUR_MS, type ChunkRow, type SampleSql } from '../samples.repository';
 import { HourCache, InsertResult, RING_SLOTS, SLOT_MS } from './hour-cache';
 import { ByteWriter, decodeChunk, decodeJournal, encodeChunk, encodeJournal, rttToValue, valueToRtt } from './sample-codec';
@@ -17,7 +17,9 @@ export interface PairSamples {
 }
 
 /** One batch of an agent's samples, column-wise as it came over the wire: probe time = base + dt[i]. */
-export type SampleBatch = Pick<ResultsBatch, 'base' | 'target' | 'dt' | 'rtt'>;
+export type SampleBatch = Pick<ResultColumns, 'base' | 'target' | 'dt' | 'rtt'>;
+
+const NO_SAMPLES: SampleBatch = { base: 0, target: [], dt: [], rtt: [] };
 
 interface Pending {
   agentId: number;
@@ -150,6 +152,8 @@ export class SampleStore {
       added.push(placed - first);
       if (placed > first) journal.push({ agentId, targetId: targets.subarray(first, placed), at: ats.subarray(first, placed), rtt: rtts.subarray(first, placed) });
     }
+    // Copied: the batches (JSON arrays from protocol-1 agents) need not outlive the commit's wait.
+    for (const p of group) p.batch = NO_SAMPLES;
     if (placed) {
       try {
         this.lastJournalId = await this.sql.appendJournal(maxAt, encodeJournal(journal, this.writer));
