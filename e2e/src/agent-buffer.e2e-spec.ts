@@ -132,8 +132,14 @@ describe('agent buffer across a server outage (built server + agent, real ICMP, 
       expect([...reports.values()].some((r) => r.from < next && r.to > last && r.from >= downAt - 1.5 * ROUND_MS)).toBe(true);
       missing += Math.round((next - last) / ROUND_MS) - 1;
     }
+    // Nothing was dropped after the counts were taken (a result still unacknowledged then and dropped
+    // later would be missing without having been reported yet).
+    const readAt = Date.now();
+    await until(() => status().updatedAt > readAt, 15_000);
+    detail.later = status().buffer;
     // On a mismatch, what the count was made from (for the log).
     if (missing !== reported) console.error(`missing ${missing} != reported ${reported}: ${JSON.stringify(detail)}`);
+    expect(status().buffer.dropped).toBe(s.buffer.dropped);
     expect(missing).toBe(reported);
   }, 240_000);
 });

@@ -39,6 +39,8 @@ export class GridPage {
     // The cell line follows the focus on the next render: wait for it before each next key. Home
     // does nothing until the grid has its first snapshot (a screen just opened), so press it again.
     for (let attempt = 1; ; attempt++) {
+      // Focused again each time: a screen just opened may still replace the grid's element.
+      if (attempt > 1) await this.grid.focus();
       await this.page.keyboard.press('Home');
       const named = await this.page
         .waitForFunction((a) => document.querySelector(`[data-testid="cell-info"]`)?.textContent?.includes(`${a} → `), agent, { timeout: 1000 })

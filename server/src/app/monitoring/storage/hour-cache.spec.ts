@@ -81,6 +81,23 @@ describe(HourCache.name, () => {
     expect(bytesAt.at(-1)).toBeLessThanOrEqual(bytesAt[1]);
   });
 
+  it('keeps every sample right while the fleet grows and its pages change size', () => {
+    const c = new HourCache();
+    const pairs = [c.pair(1, 1, true), c.pair(1, 2, true)];
+    const buckets = RING_SLOTS / 60 + 2;
+    for (let k = 0; k < 3 * buckets; k++) {
+      const before = pairs.length; // the pairs that were there in the bucket before this one
+      if (k === buckets || k === 2 * buckets) for (let t = 0; t < 3000; t++) pairs.push(c.pair(2 + k, t, true)); // more agents: bigger pages
+      const start = T0 + k * BUCKET_MS;
+      for (let i = 0; i < 60; i += 7) for (const [n, p] of pairs.entries()) c.insert(p, start + i * SLOT_MS + (n % 4000), rttToValue(1 + ((n + k) % 1000)));
+      writeClosed(c, start);
+      for (const n of [0, 1, before - 1]) {
+        const got = read(c, pairs[n], start - BUCKET_MS, start);
+        if (k > 0) expect(got).toEqual(Array.from({ length: 9 }, (_, j) => [start - BUCKET_MS + 7 * j * SLOT_MS + (n % 4000), 1 + ((n + k - 1) % 1000)]));
+      }
+    }
+  });
+
   it('refuses the same (pair, time) twice, but keeps a second probe of a shifted phase in the same interval', () => {
     const c = new HourCache();
     const p = c.pair(2, 1, true);

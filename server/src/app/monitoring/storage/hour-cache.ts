@@ -322,8 +322,7 @@ export class HourCache {
     let b = this.buckets.get(start);
     if (b || !create || start < this.windowStart()) return b;
     const pageSize = Math.min(1 << 20, Math.max(4096, 2 ** Math.ceil(Math.log2((Math.max(this.count, BLOCK_PAIRS) * SLOTS * 3) / 16))));
-    if (this.sparePages.length && this.sparePages[0].length !== pageSize) this.sparePages.length = 0; // the fleet changed size
-    this.buckets.set(start, (b = new Bucket(start, pageSize, (size) => this.sparePages.pop() ?? Buffer.allocUnsafeSlow(size))));
+    this.buckets.set(start, (b = new Bucket(start, pageSize, (size) => this.takePage(size))));
     if (start > this.newest) {
       this.newest = start;
       for (const old of this.buckets.values()) {
@@ -392,6 +391,14 @@ export class HourCache {
     if (b.sealedUpTo === ALL) b.raw = null;
   }
 
+  /** A spare page of that size, or a new one (spares of another size are let go: the fleet changed size). */
+  private takePage(size: number): Buffer {
+    const spare = this.sparePages.pop();
+    if (spare?.length === size) return spare;
+    this.sparePages.length = 0;
+    return Buffer.allocUnsafeSlow(size);
+  }
+
   /** Keeps a freed raw block, zeroed, for the next bucket (at most one bucket's worth). */
   private spareBlock(block: Uint32Array | undefined): void {
     if (!block || this.spareBlocks.length * BLOCK_PAIRS >= this.count) return;
@@ -406,10 +413,10 @@ export class HourCache {
     for (const block of b.raw ?? []) this.spareBlock(block);
     b.raw = null;
     if (!b.written) return;
+    if (this.sparePages.length && this.sparePages[0].length !== b.pageSize) this.sparePages.length = 0;
     for (const page of b.pages) {
-      if (page.length !== b.pageSize || this.sparePages.length >= b.pages.length) break;
-      if (this.sparePages.length && this.sparePages[0].length !== page.length) this.sparePages.length = 0;
-      this.sparePages.push(page);
+      if (this.sparePages.length >= b.pages.length) break;
+      if (page.length === b.pageSize) this.sparePages.push(page); // not the few oversized ones
     }
   }
 
