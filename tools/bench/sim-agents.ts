@@ -134,4 +134,6 @@ process.on('message', async (cmd: any) => {
     send({ type: 'failed', error: String((err as Error)?.stack ?? err) });
   }
 });
+// The bench gone (finished, failed or killed): so are its simulated agents, never left behind.
+process.on('disconnect', () => process.exit(0));
 send({ type: 'hello' });
