@@ -58,6 +58,12 @@ export class HourCache {
    * one bucket's worth of each is kept.
    */
   private readonly spareBlocks: Uint32Array[] = [];
+  /**
+   * Blocks allocated beside each new one while there are no spares (a fleet appearing, or growing),
+   * for the next bucket: its first seconds would otherwise allocate them all again, before the
+   * bucket it follows is sealed and gives its own back.
+   */
+  private readonly nextBucketBlocks: Uint32Array[] = [];
   private readonly sparePages: Buffer[] = [];
 
   get pairs(): number {
@@ -67,7 +73,7 @@ export class HourCache {
   /** Bytes held by the samples (raw slots, sealed chunks, late samples) and the indexes. */
   get bytes(): number {
     let n = (this.pairAgent.byteLength + this.pairTarget.byteLength + this.lastAt.byteLength + this.lastValue.byteLength) + this.activity.size * RING_SLOTS * 2;
-    for (const block of this.spareBlocks) n += block.byteLength;
+    for (const block of [...this.spareBlocks, ...this.nextBucketBlocks]) n += block.byteLength;
     for (const page of this.sparePages) n += page.length;
     for (const row of this.pairsByAgent.values()) n += row.byteLength;
     for (const b of this.buckets.values()) n += b.bytes();
@@ -163,7 +169,7 @@ export class HourCache {
   private insertRaw(b: Bucket, p: number, at: number, value: number): number {
     const raw = b.raw as (Uint32Array | undefined)[];
     const k = (p / BLOCK_PAIRS) | 0;
-    const block = (raw[k] ??= this.spareBlocks.pop() ?? new Uint32Array(BLOCK_PAIRS * SLOTS));
+    const block = (raw[k] ??= this.spareBlocks.pop() ?? this.newBlock());
     const base = (p % BLOCK_PAIRS) * SLOTS;
     const slot = Math.floor((at - b.start) / SLOT_MS);
     let free = -1;
@@ -325,6 +331,7 @@ export class HourCache {
     this.buckets.set(start, (b = new Bucket(start, pageSize, (size) => this.takePage(size))));
     if (start > this.newest) {
       this.newest = start;
+      this.spareBlocks.push(...this.nextBucketBlocks.splice(0));
       for (const old of this.buckets.values()) {
         if (old.start >= this.windowStart()) continue;
         if (!old.written) this.droppedUnwritten++;
@@ -397,6 +404,11 @@ export class HourCache {
     if (spare?.length === size) return spare;
     this.sparePages.length = 0;
     return Buffer.allocUnsafeSlow(size);
+  }
+
+  private newBlock(): Uint32Array {
+    if (this.nextBucketBlocks.length * BLOCK_PAIRS < this.count) this.nextBucketBlocks.push(new Uint32Array(BLOCK_PAIRS * SLOTS));
+    return new Uint32Array(BLOCK_PAIRS * SLOTS);
   }
 
   /** Keeps a freed raw block, zeroed, for the next bucket (at most one bucket's worth). */
