@@ -35,7 +35,7 @@ interface Entry {
 
 /**
  * Every result the server has not acknowledged: samples not yet sealed, and sealed messages sent
- * (or waiting to be sent) without an ack. Messages are kept as their frames (results: binary, 12
+ * (or waiting to be sent) without an ack. Messages are kept as their frames (results: binary, about 4
  * bytes per sample; gap reports: JSON): what is resent is byte for byte what was sent, and the
  * memory bound counts real bytes.
  *

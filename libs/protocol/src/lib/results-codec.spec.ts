@@ -76,6 +76,13 @@ describe('binary results frame', () => {
     expect(parsed.ok && decodeResults(parsed.value)).toEqual([{ targetId: 5, at: 1_795_000_000_123, rtt: 777 }]);
   });
 
+  it('refuses to encode what it cannot carry (a fraction, NaN, Infinity) instead of writing it wrong', () => {
+    for (const rtt of [1.5, Number.NaN, Number.POSITIVE_INFINITY]) {
+      expect(() => encodeResultsFrame(1, [{ targetId: 1, at: 1_795_000_000_000, rtt }])).toThrow(RangeError);
+    }
+    expect(() => encodeResultsFrame(0.5, [])).toThrow(RangeError);
+  });
+
   it('encodes an empty batch', () => {
     const parsed = parseResultsFrame(encodeResultsFrame(0, []));
     expect(parsed.ok && parsed.value.target.length).toBe(0);

@@ -144,6 +144,8 @@ export function parseResultsFrame(frame: Uint8Array): { ok: true; value: ResultC
 
 /** Writes v (an integer from 0 to 2^53) as a varint at o; returns the offset after it. */
 function writeVarint(out: Uint8Array, o: number, v: number): number {
+  // A fraction, NaN or Infinity would be written wrong (or never end): refuse it loudly.
+  if (!Number.isSafeInteger(v) || v < 0) throw new RangeError(`results frame: ${v} is not an integer from 0 to 2^53 - 1`);
   while (v >= 0x80) {
     out[o++] = (v % 128) | 0x80;
     v = Math.floor(v / 128);
@@ -152,7 +154,10 @@ function writeVarint(out: Uint8Array, o: number, v: number): number {
   return o;
 }
 
-const zigzag = (v: number): number => (v >= 0 ? 2 * v : -2 * v - 1);
+function zigzag(v: number): number {
+  if (!Number.isSafeInteger(v)) throw new RangeError(`results frame: ${v} is not an integer`);
+  return v >= 0 ? 2 * v : -2 * v - 1;
+}
 const unzigzag = (z: number): number => (z % 2 === 0 ? z / 2 : -(z + 1) / 2);
 
 /** An integer within [min, max]. */
