@@ -1,5 +1,6 @@
 import { PROBE_INTERVAL_MS } from '@meshping/protocol';
 import { ALL, Bucket } from './cache-bucket';
+import { CacheMemory } from './cache-memory';
 import { BUCKET_MS, ByteWriter, decodeChunk, encodeChunk, HOUR_MS, RTT_BITS } from './sample-codec';
 
 /** A probe interval: the unit of the raw slots and of the agents' activity counts. */
@@ -50,21 +51,8 @@ export class HourCache {
   private readonly scratchValue: number[] = [];
   /** Buckets that left the hour before all of their chunks were written (the journal still holds them). */
   droppedUnwritten = 0;
-  /**
-   * Raw blocks of sealed buckets and arena pages of buckets gone, zeroed / free for the next
-   * buckets. Without them, at 1,000 x 1,000 pairs every bucket boundary allocated ~240 MB of new
-   * raw slots and ~150 MB of pages outside the JS heap within seconds, and that much new external
-   * memory makes V8 run full collections: pauses of 50-90 ms measured at every boundary. At most
-   * one bucket's worth of each is kept.
-   */
-  private readonly spareBlocks: Uint32Array[] = [];
-  /**
-   * Blocks allocated beside each new one while there are no spares (a fleet appearing, or growing),
-   * for the next bucket: its first seconds would otherwise allocate them all again, before the
-   * bucket it follows is sealed and gives its own back.
-   */
-  private readonly nextBucketBlocks: Uint32Array[] = [];
-  private readonly sparePages: Buffer[] = [];
+  /** Slot blocks and pages handed on from bucket to bucket (see CacheMemory). */
+  private readonly memory = new CacheMemory(BLOCK_PAIRS * SLOTS);
 
   get pairs(): number {
     return this.count;
@@ -73,8 +61,7 @@ export class HourCache {
   /** Bytes held by the samples (raw slots, sealed chunks, late samples) and the indexes. */
   get bytes(): number {
     let n = (this.pairAgent.byteLength + this.pairTarget.byteLength + this.lastAt.byteLength + this.lastValue.byteLength) + this.activity.size * RING_SLOTS * 2;
-    for (const block of [...this.spareBlocks, ...this.nextBucketBlocks]) n += block.byteLength;
-    for (const page of this.sparePages) n += page.length;
+    n += this.memory.bytes;
     for (const row of this.pairsByAgent.values()) n += row.byteLength;
     for (const b of this.buckets.values()) n += b.bytes();
     return n;
@@ -169,7 +156,7 @@ export class HourCache {
   private insertRaw(b: Bucket, p: number, at: number, value: number): number {
     const raw = b.raw as (Uint32Array | undefined)[];
     const k = (p / BLOCK_PAIRS) | 0;
-    const block = (raw[k] ??= this.spareBlocks.pop() ?? this.newBlock());
+    const block = (raw[k] ??= this.memory.takeBlock(this.blocksPerBucket()));
     const base = (p % BLOCK_PAIRS) * SLOTS;
     const slot = Math.floor((at - b.start) / SLOT_MS);
     let free = -1;
@@ -328,10 +315,10 @@ export class HourCache {
     let b = this.buckets.get(start);
     if (b || !create || start < this.windowStart()) return b;
     const pageSize = Math.min(1 << 20, Math.max(4096, 2 ** Math.ceil(Math.log2((Math.max(this.count, BLOCK_PAIRS) * SLOTS * 3) / 16))));
-    this.buckets.set(start, (b = new Bucket(start, pageSize, (size) => this.takePage(size))));
+    this.buckets.set(start, (b = new Bucket(start, pageSize, (size) => this.memory.takePage(size))));
     if (start > this.newest) {
       this.newest = start;
-      this.spareBlocks.push(...this.nextBucketBlocks.splice(0));
+      this.memory.nextBucket();
       for (const old of this.buckets.values()) {
         if (old.start >= this.windowStart()) continue;
         if (!old.written) this.droppedUnwritten++;
@@ -392,44 +379,22 @@ export class HourCache {
     if (!raw) return;
     const done = b.sealedUpTo === ALL ? raw.length : Math.floor(b.sealedUpTo / BLOCK_PAIRS);
     for (let k = 0; k < done; k++) {
-      this.spareBlock(raw[k]);
+      this.memory.giveBlock(raw[k], this.blocksPerBucket());
       raw[k] = undefined;
     }
     if (b.sealedUpTo === ALL) b.raw = null;
   }
 
-  /** A spare page of that size, or a new one (spares of another size are let go: the fleet changed size). */
-  private takePage(size: number): Buffer {
-    const spare = this.sparePages.pop();
-    if (spare?.length === size) return spare;
-    this.sparePages.length = 0;
-    return Buffer.allocUnsafeSlow(size);
+  /** Raw blocks one bucket of every pair takes. */
+  private blocksPerBucket(): number {
+    return Math.ceil(this.count / BLOCK_PAIRS);
   }
 
-  private newBlock(): Uint32Array {
-    if (this.nextBucketBlocks.length * BLOCK_PAIRS < this.count) this.nextBucketBlocks.push(new Uint32Array(BLOCK_PAIRS * SLOTS));
-    return new Uint32Array(BLOCK_PAIRS * SLOTS);
-  }
-
-  /** Keeps a freed raw block, zeroed, for the next bucket (at most one bucket's worth). */
-  private spareBlock(block: Uint32Array | undefined): void {
-    if (!block || this.spareBlocks.length * BLOCK_PAIRS >= this.count) return;
-    this.spareBlocks.push(block.fill(0));
-  }
-
-  /**
-   * A bucket leaves the hour: its raw blocks, and its pages once nothing can still read them
-   * (every chunk written: no write in flight holds a view of a page), are kept for the next ones.
-   */
+  /** A bucket left the hour: its raw blocks, and its pages once all its chunks are written, go to the next ones. */
   private release(b: Bucket): void {
-    for (const block of b.raw ?? []) this.spareBlock(block);
+    for (const block of b.raw ?? []) this.memory.giveBlock(block, this.blocksPerBucket());
     b.raw = null;
-    if (!b.written) return;
-    if (this.sparePages.length && this.sparePages[0].length !== b.pageSize) this.sparePages.length = 0;
-    for (const page of b.pages) {
-      if (this.sparePages.length >= b.pages.length) break;
-      if (page.length === b.pageSize) this.sparePages.push(page); // not the few oversized ones
-    }
+    if (b.written) this.memory.givePages(b.pages, b.pageSize);
   }
 
   /** Merges a sealed pair's late samples into its chunk. */
