@@ -28,13 +28,18 @@ describe(`${AgentGateway.name} under fuzzing: thousands of malformed frames`, ()
   beforeAll(async () => (server = await startTestServer()));
   afterAll(() => server.stop());
 
+  /** The server's own agent (local token), connected and approved; with its targets and the samples stored so far. */
+  async function approvedAgent(): Promise<{ agent: TestClient; targets: { id: number }[]; before: number }> {
+    const token = readFileSync(join(server.dataDir, LOCAL_TOKEN_FILE), 'utf8');
+    const agent = await TestClient.connect(`${server.url.replace('http', 'ws')}/agent`);
+    agent.send({ type: 'hello', protocol: PROTOCOL_VERSION, agent: { hostname: 'good', version: '1', addresses: [] }, auth: { kind: 'local-token', token } });
+    const { targets } = await agent.next((m) => m.type === 'targets');
+    return { agent, targets, before: await count(join(server.dataDir, DATABASE_FILE)) };
+  }
+
   it('answers or closes every bad socket, stores nothing from them, and keeps serving a good agent', async () => {
     const url = `${server.url.replace('http', 'ws')}/agent`;
-    const token = readFileSync(join(server.dataDir, LOCAL_TOKEN_FILE), 'utf8');
-    const good = await TestClient.connect(url);
-    good.send({ type: 'hello', protocol: PROTOCOL_VERSION, agent: { hostname: 'good', version: '1', addresses: [] }, auth: { kind: 'local-token', token } });
-    const { targets } = await good.next((m) => m.type === 'targets');
-    const before = await count(join(server.dataDir, DATABASE_FILE));
+    const { agent: good, targets, before } = await approvedAgent();
 
     const random = prng(20261122);
     const pick = <T>(xs: T[]) => xs[Math.floor(random() * xs.length)];
@@ -92,12 +97,7 @@ describe(`${AgentGateway.name} under fuzzing: thousands of malformed frames`, ()
   });
 
   it('answers every mutated binary results frame of an approved agent (ack or error, never silence) and stores only what parses', async () => {
-    const url = `${server.url.replace('http', 'ws')}/agent`;
-    const token = readFileSync(join(server.dataDir, LOCAL_TOKEN_FILE), 'utf8');
-    const agent = await TestClient.connect(url);
-    agent.send({ type: 'hello', protocol: PROTOCOL_VERSION, agent: { hostname: 'good', version: '1', addresses: [] }, auth: { kind: 'local-token', token } });
-    const { targets } = await agent.next((m) => m.type === 'targets');
-    const before = await count(join(server.dataDir, DATABASE_FILE));
+    const { agent, targets, before } = await approvedAgent();
     const random = prng(7);
     // 380 frames of 5-s rounds from 39 min ago (the server takes 40 min back) to 7 min ago, clear of the first test's samples.
     const FRAMES = 380;
