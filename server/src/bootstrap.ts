@@ -13,7 +13,10 @@ import { sessionCookieName } from './app/auth/session.types';
 import { handshakeUsers, SocketAuth } from './app/auth/socket-auth';
 import type { ServerConfig } from './infra/config/server-config';
 import { persistentSecret } from './infra/secrets/secrets';
+import { jsonBodyParser } from './infra/http/body-parsing';
+import { applyConnectionTimeouts, CONNECTION_TIMEOUTS, type ConnectionTimeouts } from './infra/http/server-limits';
 import { loadTlsMaterial, type TlsMaterial } from './infra/tls/tls-material';
+import { tlsServerOptions } from './infra/tls/tls-policy';
 import { MeshpingWsAdapter } from './infra/ws/meshping-ws-adapter';
 
 export const API_PREFIX = 'api';
@@ -30,16 +33,22 @@ export interface AppOptions {
   clock?: Clock;
   /** Where Nest and the app log; default: JSON lines on stdout (pino). */
   logger?: LoggerService;
+  /** Connection timeouts; default CONNECTION_TIMEOUTS (tests shorten them to see them act). */
+  timeouts?: ConnectionTimeouts;
 }
 
 export async function createApp(config: ServerConfig, options: AppOptions = {}): Promise<{ app: NestExpressApplication; tls: TlsMaterial | null }> {
   const tls = config.MESHPING_TLS === 'on' ? await loadTlsMaterial(config) : null;
   const logger = options.logger ?? new PinoNestLogger(createLogger('meshping-server', config.MESHPING_LOG_LEVEL));
+  const timeouts = options.timeouts ?? CONNECTION_TIMEOUTS;
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, options.clock, { fingerprint: tls?.fingerprint256 ?? null }), {
     logger,
     abortOnError: false,
-    httpsOptions: tls ? { key: tls.key, cert: tls.cert } : undefined,
+    httpsOptions: tls ? tlsServerOptions(tls, timeouts.handshakeMs) : undefined,
+    // Replaced by jsonBodyParser() below, which answers bad bodies with 400/413/415 itself.
+    bodyParser: false,
   });
+  applyConnectionTimeouts(app.getHttpServer(), timeouts);
   const secure = tls !== null || config.MESHPING_TRUST_PROXY !== false;
   app.set('trust proxy', config.MESHPING_TRUST_PROXY);
   if (config.MESHPING_PUBLIC_URL) app.getHttpAdapter().getInstance().locals['publicUrl'] = config.MESHPING_PUBLIC_URL;
@@ -60,6 +69,7 @@ export async function createApp(config: ServerConfig, options: AppOptions = {}):
       strictTransportSecurity: tls ? { maxAge: 15_552_000 } : false,
     }),
   );
+  app.use(jsonBodyParser());
   if (config.MESHPING_CORS_ORIGINS.length) app.enableCors({ origin: config.MESHPING_CORS_ORIGINS, credentials: true });
 
   const secret = persistentSecret(config.MESHPING_DATA_DIR, 'session.key');
