@@ -29,7 +29,7 @@ export class AuthController {
   @ApiBody({ type: LoginDto })
   @ApiOkResponse({ type: SessionDto, description: 'Signed in: the session cookie is set' })
   @ApiUnauthorizedResponse({ description: 'Wrong username or password' })
-  @ApiTooManyRequestsResponse({ description: '10 failed logins within 15 minutes from this address or for this account' })
+  @ApiTooManyRequestsResponse({ description: '10 failed logins within 15 minutes from this network (IPv4 address, IPv6 /64) or for this account, or from this device cookie; or too many password checks at once (try again in a moment)' })
   async login(@Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<SessionDto> {
     const user = req.user as UserEntity;
     return { user: toUserDto(user), csrfToken: await this.auth.startSession(req, res, user) };

@@ -9,19 +9,29 @@ import { AuditService } from '../audit/audit.service';
 import { burnVerifyTime } from '../users/password';
 import type { UserEntity } from '../users/user.entity';
 import { UsersService } from '../users/users.service';
+import { CheckLane, type LaneLimits, type Release } from './check-lanes';
+import { networkOf } from './client-network';
 import { LoginThrottle, WINDOW_MS } from './login-throttle';
 import { CSRF_COOKIE, DEVICE_COOKIE } from './session.types';
 
 const DEVICE_COOKIE_DAYS = 180;
-/** Password checks (bcrypt, ~0.25 s of CPU each) running at once; more are refused with 429. */
-const MAX_CONCURRENT_CHECKS = 8;
+/**
+ * Password checks (bcrypt, ~0.25 s of CPU each, on libuv's pool of 4 threads) run in two lanes of
+ * 2: one for requests with a valid device cookie (per user at most 2, up to 32 waiting), one for
+ * everyone else (per client network at most 1, up to 4 waiting). Together they never hold more than
+ * the 4 pool threads, and a flood of unknown clients, however many addresses it comes from, only
+ * fills its own lane.
+ */
+const KNOWN_LANE: LaneLimits = { running: 2, waiting: 32, perOwner: 2 };
+const UNKNOWN_LANE: LaneLimits = { running: 2, waiting: 4, perOwner: 1 };
 
 /** Credentials, sessions and the login throttle. */
 @Injectable()
 export class AuthService {
   private readonly throttle: LoginThrottle;
   private readonly deviceKey: string;
-  private checking = 0;
+  private readonly knownLane = new CheckLane(KNOWN_LANE);
+  private readonly unknownLane = new CheckLane(UNKNOWN_LANE);
   private readonly throttleAudited = new Map<string, number>();
 
   constructor(
@@ -39,27 +49,27 @@ export class AuthService {
   }
 
   /**
-   * Checks a username and password. Throttled per source address and per account, or, when the
-   * request carries a device cookie this server issued to that user at an earlier successful login
-   * (OWASP "device cookies"), per device instead: a burst from elsewhere, or from behind the same
-   * NAT or proxy, cannot lock the user out of their own browser.
+   * Checks a username and password. Throttled per client network (client-network.ts) and per
+   * account, or, when the request carries a device cookie this server issued to that user at an
+   * earlier successful login (OWASP "device cookies"), per device instead: a burst from elsewhere,
+   * or from behind the same NAT or proxy, cannot lock the user out of their own browser. The
+   * password checks themselves run in two lanes (see KNOWN_LANE): clients without a device cookie
+   * cannot take the slots of those with one.
    */
   async verifyCredentials(req: Request, username: string, password: string): Promise<UserEntity> {
     const source = req.ip ?? 'unknown';
+    const network = networkOf(req.ip);
     const user = await this.users.findByUsername(username);
     const device = user ? this.deviceFrom(req, user) : null;
-    const keys = device ? [`device:${device}`] : [`ip:${source}`, `account:${username.toLowerCase()}`];
+    const keys = device ? [`device:${device}`] : [`net:${network}`, `account:${username.toLowerCase()}`];
     await this.refuseIfThrottled(keys, username, source);
-    if (this.checking >= MAX_CONCURRENT_CHECKS) {
-      throw new HttpException('Too many logins at once. Try again in a moment.', HttpStatus.TOO_MANY_REQUESTS);
-    }
+    const release = await this.enterLane(device && user ? this.knownLane : this.unknownLane, device && user ? `user:${user.id}` : network);
     const stamp = this.throttle.attempt(keys);
-    this.checking += 1;
     let ok: boolean;
     try {
       ok = user ? await this.users.verifyPassword(user, password) : (await burnVerifyTime(password), false);
     } finally {
-      this.checking -= 1;
+      release();
     }
     if (!user || !ok || user.disabled) {
       await this.audit.record({ actor: null, action: 'login.failed', subject: `user:${username}`, source });
@@ -74,10 +84,22 @@ export class AuthService {
   async verifyCurrentPassword(req: Request, user: UserEntity, password: string): Promise<boolean> {
     const keys = [`account:${user.username.toLowerCase()}`];
     await this.refuseIfThrottled(keys, user.username, req.ip ?? 'unknown');
+    const release = await this.enterLane(this.knownLane, `user:${user.id}`);
     const stamp = this.throttle.attempt(keys);
-    const ok = await this.users.verifyPassword(user, password);
+    let ok: boolean;
+    try {
+      ok = await this.users.verifyPassword(user, password);
+    } finally {
+      release();
+    }
     if (ok) this.throttle.succeeded(keys, stamp, keys[0]);
     return ok;
+  }
+
+  private async enterLane(lane: CheckLane, owner: string): Promise<Release> {
+    const slot = lane.enter(owner);
+    if (!slot) throw new HttpException('Too many logins at once. Try again in a moment.', HttpStatus.TOO_MANY_REQUESTS);
+    return slot;
   }
 
   private async refuseIfThrottled(keys: string[], username: string, source: string): Promise<void> {
