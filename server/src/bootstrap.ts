@@ -12,6 +12,7 @@ import { SessionStore } from './app/auth/session.store';
 import { sessionCookieName } from './app/auth/session.types';
 import { handshakeUsers, SocketAuth } from './app/auth/socket-auth';
 import type { ServerConfig } from './infra/config/server-config';
+import { PublicUrl } from './infra/net/public-url';
 import { persistentSecret } from './infra/secrets/secrets';
 import { jsonBodyParser } from './infra/http/body-parsing';
 import { applyConnectionTimeouts, CONNECTION_TIMEOUTS, type ConnectionTimeouts } from './infra/http/server-limits';
@@ -51,7 +52,7 @@ export async function createApp(config: ServerConfig, options: AppOptions = {}):
   applyConnectionTimeouts(app.getHttpServer(), timeouts);
   const secure = tls !== null || config.MESHPING_TRUST_PROXY !== false;
   app.set('trust proxy', config.MESHPING_TRUST_PROXY);
-  if (config.MESHPING_PUBLIC_URL) app.getHttpAdapter().getInstance().locals['publicUrl'] = config.MESHPING_PUBLIC_URL;
+  app.getHttpAdapter().getInstance().locals['publicUrl'] = new PublicUrl(config);
   app.setGlobalPrefix(API_PREFIX);
   app.use(
     helmet({

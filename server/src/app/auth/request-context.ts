@@ -1,5 +1,6 @@
 import { UnauthorizedException } from '@nestjs/common';
 import type { Request } from 'express';
+import type { PublicUrl } from '../../infra/net/public-url';
 import type { Actor } from '../audit/audit.service';
 
 /** The signed-in user behind a request (set by the AccessGuard), as an audit actor. */
@@ -9,8 +10,8 @@ export function actorOf(req: Request): Actor {
   return { id: user.id, username: user.username };
 }
 
-/** Base URL for links sent to users: MESHPING_PUBLIC_URL, or the URL this request came in on. */
+/** Base URL for links sent to users: MESHPING_PUBLIC_URL, or a Host this server trusts (see PublicUrl). */
 export function publicBaseUrl(req: Request): string {
-  const configured = req.app.locals['publicUrl'] as string | undefined;
-  return (configured ?? `${req.protocol}://${req.get('host')}`).replace(/\/+$/, '');
+  const publicUrl = req.app.locals['publicUrl'] as PublicUrl;
+  return publicUrl.baseUrl({ protocol: req.protocol, host: req.get('host'), localPort: req.socket.localPort });
 }

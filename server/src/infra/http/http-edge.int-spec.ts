@@ -7,7 +7,10 @@ import { join } from 'node:path';
 import { connect as tlsConnect } from 'node:tls';
 import { gzipSync } from 'node:zlib';
 import { startServer, type StartedServer } from '../../bootstrap';
+import { AGENT_WS_PATH } from '@meshping/protocol';
+import WebSocket from 'ws';
 import { ApiClient } from '../../testing/api-client';
+import { TestClient } from '../../testing/ws-client';
 import { loadServerConfig } from '../config/server-config';
 import { BODY_LIMIT_BYTES, BODY_MAX_DEPTH } from './body-parsing';
 import { CONNECTION_TIMEOUTS, type ConnectionTimeouts } from './server-limits';
@@ -128,6 +131,18 @@ describe('HTTP edge: TLS suites and connection timeouts', () => {
       const silent = Array.from({ length: 3 }, () => idleConnection(port));
       const slow = Array.from({ length: 3 }, () => idleConnection(port, 'GET /api/health HTTP/1.1\r\nHost: x\r\n'));
       expect(await Promise.all([...silent, ...slow])).toEqual(Array(6).fill('closed by server'));
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('leaves an upgraded WebSocket alone past the header and request timeouts', async () => {
+    const server = await start({}, short);
+    try {
+      const ws = await TestClient.connect(server.url.replace('http', 'ws') + AGENT_WS_PATH);
+      await new Promise((r) => setTimeout(r, short.requestMs + 3 * short.checkEveryMs));
+      expect([ws.closed, ws.socket.readyState]).toEqual([null, WebSocket.OPEN]);
+      ws.socket.close();
     } finally {
       await server.stop();
     }
