@@ -1,9 +1,12 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { canonicalPublicKey, CLOCK, enrollmentKey, normaliseFingerprint, open, verifyRegistrationProof, type Clock } from '@meshping/node-kit';
 import { encodePassphrase, registrationSchema, type Registration } from '@meshping/protocol';
 import { randomBytes } from 'node:crypto';
 import type { DataSource } from 'typeorm';
+import { SERVER_CONFIG, type ServerConfig } from '../../infra/config/server-config';
+import { isSealed, seal, unseal } from '../../infra/secrets/sealed-value';
+import { persistentSecret } from '../../infra/secrets/secrets';
 import { TLS_INFO, type TlsInfo } from '../../infra/tls/tls-info';
 import { AuditService, type Actor } from '../audit/audit.service';
 
@@ -16,18 +19,36 @@ export type OpenResult = { ok: true; registration: Registration } | { ok: false;
 /**
  * The join passphrase's secret (256 bits, in the settings table), its rotation, and the opening of
  * sealed registrations with replay protection.
+ *
+ * The secret is stored sealed (sealed-value.ts) with a key in the data directory's secrets/, not as
+ * a hash: registrations are encrypted with a key derived from it, so the server must have it in
+ * clear to open them (a stored derived key would be as good as the secret to a forger), and admins
+ * read the passphrase again on the registration screen. A copy of the database alone no longer
+ * gives the secret. A plain secret from an older version is sealed at start.
  */
 @Injectable()
-export class EnrollmentService {
+export class EnrollmentService implements OnModuleInit {
   private readonly logger = new Logger(EnrollmentService.name);
   private readonly seenNonces = new Map<string, number>();
+  private readonly sealKey: Buffer;
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     @Inject(TLS_INFO) private readonly tls: TlsInfo,
     private readonly audit: AuditService,
     @Inject(CLOCK) private readonly clock: Clock,
-  ) {}
+    @Inject(SERVER_CONFIG) config: ServerConfig,
+  ) {
+    this.sealKey = Buffer.from(persistentSecret(config.MESHPING_DATA_DIR, 'enrollment.key'), 'base64url');
+  }
+
+  async onModuleInit(): Promise<void> {
+    const plain = await this.stored();
+    if (plain === null || isSealed(plain)) return;
+    // Only if still the same plain value: a rotation in between wins.
+    await this.db.query('UPDATE settings SET value = ? WHERE key = ? AND value = ?', [seal(this.sealKey, SECRET_KEY, plain), SECRET_KEY, plain]);
+    this.logger.log({ event: 'enrollment.secret-sealed', msg: 'The join passphrase secret is now stored encrypted; the passphrase is unchanged' });
+  }
 
   get available(): boolean {
     return this.tls.fingerprint !== null;
@@ -39,10 +60,7 @@ export class EnrollmentService {
   }
 
   async rotate(actor: Actor, source: string | null): Promise<void> {
-    await this.db.query('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value', [
-      SECRET_KEY,
-      randomBytes(32).toString('base64url'),
-    ]);
+    await this.store(randomBytes(32).toString('base64url'));
     await this.audit.record({ actor, action: 'enrollment.passphrase-rotated', source });
   }
 
@@ -79,12 +97,28 @@ export class EnrollmentService {
   }
 
   private async secret(): Promise<string> {
+    const stored = await this.stored();
+    const secret = stored === null ? null : unseal(this.sealKey, SECRET_KEY, stored);
+    if (secret !== null) return secret;
+    if (stored === null) {
+      await this.db.query('INSERT OR IGNORE INTO settings (key, value) VALUES (?, ?)', [SECRET_KEY, seal(this.sealKey, SECRET_KEY, randomBytes(32).toString('base64url'))]);
+      this.logger.log({ event: 'enrollment.secret-created' });
+    } else {
+      // secrets/enrollment.key was lost or replaced: the old secret cannot be read, so a new one is made.
+      this.logger.warn({ event: 'enrollment.secret-unreadable', msg: 'The stored join passphrase secret cannot be decrypted (secrets/enrollment.key changed?); a new passphrase replaces it' });
+      await this.store(randomBytes(32).toString('base64url'));
+    }
+    const again = unseal(this.sealKey, SECRET_KEY, (await this.stored()) ?? '');
+    if (again === null) throw new Error('the join passphrase secret cannot be read back after storing it');
+    return again;
+  }
+
+  private async stored(): Promise<string | null> {
     const rows: { value: string }[] = await this.db.query('SELECT value FROM settings WHERE key = ?', [SECRET_KEY]);
-    if (rows.length) return rows[0].value;
-    const secret = randomBytes(32).toString('base64url');
-    await this.db.query('INSERT OR IGNORE INTO settings (key, value) VALUES (?, ?)', [SECRET_KEY, secret]);
-    const [{ value }] = await this.db.query('SELECT value FROM settings WHERE key = ?', [SECRET_KEY]);
-    this.logger.log({ event: 'enrollment.secret-created' });
-    return value;
+    return rows[0]?.value ?? null;
+  }
+
+  private async store(secret: string): Promise<void> {
+    await this.db.query('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value', [SECRET_KEY, seal(this.sealKey, SECRET_KEY, secret)]);
   }
 }
