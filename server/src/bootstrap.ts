@@ -8,6 +8,7 @@ import session from 'express-session';
 import helmet from 'helmet';
 import type { AddressInfo } from 'node:net';
 import { AppModule } from './app/app.module';
+import { EventLoopWatchdog } from './app/health/event-loop-watchdog';
 import { SessionStore } from './app/auth/session.store';
 import { sessionCookieName } from './app/auth/session.types';
 import { handshakeUsers, SocketAuth } from './app/auth/socket-auth';
@@ -50,6 +51,8 @@ export async function createApp(config: ServerConfig, options: AppOptions = {}):
     bodyParser: false,
   });
   applyConnectionTimeouts(app.getHttpServer(), timeouts);
+  // The default logger writes JSON lines to stdout: the watchdog's worker adds its line there while a stall lasts.
+  if (!options.logger) app.get(EventLoopWatchdog).writeLiveLinesTo(1);
   const secure = tls !== null || config.MESHPING_TRUST_PROXY !== false;
   app.set('trust proxy', config.MESHPING_TRUST_PROXY);
   app.getHttpAdapter().getInstance().locals['publicUrl'] = new PublicUrl(config);

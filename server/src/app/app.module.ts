@@ -1,4 +1,5 @@
 import { type DynamicModule, Module } from '@nestjs/common';
+import { APP_INTERCEPTOR } from '@nestjs/core';
 import { ScheduleModule } from '@nestjs/schedule';
 import { ServeStaticModule } from '@nestjs/serve-static';
 import { systemClock, type Clock } from '@meshping/node-kit';
@@ -12,6 +13,8 @@ import { AgentsModule } from './agents/agents.module';
 import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
 import { GatewayModule } from './gateway/gateway.module';
+import { ActivityInterceptor } from './health/activity.interceptor';
+import { EventLoopWatchdog } from './health/event-loop-watchdog';
 import { HealthController } from './health/health.controller';
 import { MetricsController } from './health/metrics.controller';
 import { MonitoringModule } from './monitoring/monitoring.module';
@@ -50,6 +53,7 @@ export class AppModule {
         ...(webDir ? [ServeStaticModule.forRoot({ rootPath: webDir, exclude: ['/api/{*path}'] })] : []),
       ],
       controllers: [HealthController, MetricsController],
+      providers: [EventLoopWatchdog, { provide: APP_INTERCEPTOR, useClass: ActivityInterceptor }],
     };
   }
 }

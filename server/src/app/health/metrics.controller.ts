@@ -3,6 +3,7 @@ import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import { Access } from '../auth/access.decorator';
 import { MonitoringService } from '../monitoring/monitoring.service';
+import { EventLoopWatchdog, STALL_BUCKETS, STALL_THRESHOLD_MS } from './event-loop-watchdog';
 
 const WINDOW_MS = 10_000;
 const WINDOWS = 6;
@@ -19,7 +20,10 @@ export class MetricsController implements OnModuleDestroy {
   private maxSinceStart = 0;
   private readonly timer: NodeJS.Timeout;
 
-  constructor(private readonly monitoring: MonitoringService) {
+  constructor(
+    private readonly monitoring: MonitoringService,
+    private readonly watchdog: EventLoopWatchdog,
+  ) {
     this.histogram.enable();
     this.timer = setInterval(() => this.rotate(), WINDOW_MS);
     this.timer.unref();
@@ -65,7 +69,25 @@ export class MetricsController implements OnModuleDestroy {
       seen.add(base);
       out.push(`${name} ${value}`);
     }
+    out.push(...this.stallLines());
     return out.join('\n') + '\n';
+  }
+
+  /** Stalls over the watchdog's threshold: a counter and a histogram of their durations. */
+  private stallLines(): string[] {
+    const f = this.watchdog.figures;
+    const name = 'meshping_event_loop_stall_seconds';
+    return [
+      `# HELP meshping_event_loop_stalls_total Event-loop stalls longer than ${STALL_THRESHOLD_MS / 1000} s since start (each is logged)`,
+      '# TYPE meshping_event_loop_stalls_total counter',
+      `meshping_event_loop_stalls_total ${f.count}`,
+      `# HELP ${name} Durations of those stalls`,
+      `# TYPE ${name} histogram`,
+      ...STALL_BUCKETS.map((bound, i) => `${name}_bucket{le="${bound}"} ${f.buckets[i]}`),
+      `${name}_bucket{le="+Inf"} ${f.count}`,
+      `${name}_sum ${f.sumSeconds}`,
+      `${name}_count ${f.count}`,
+    ];
   }
 
   private rotate(): void {
