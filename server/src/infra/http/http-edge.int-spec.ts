@@ -154,7 +154,7 @@ describe('HTTP edge: TLS suites and connection timeouts', () => {
   });
 });
 
-async function rawPost(base: string, path: string, body: Buffer, headers: Record<string, string>): Promise<{ status: number; body: any }> {
+async function rawPost(base: string, path: string, body: Buffer, headers: Record<string, string>): Promise<{ status: number; body: Record<string, unknown> }> {
   return new Promise((resolve, reject) => {
     const req = request(new URL(path, base), { method: 'POST', headers: { ...headers, 'content-length': String(body.length) } }, (res) => {
       const chunks: Buffer[] = [];
