@@ -4,12 +4,10 @@ import { AuthService } from './auth.service';
 
 const ADMIN = { username: 'admin', password: 'admin password 1' };
 const FLOOD_PARALLEL = 30;
-/** A safety cap: the flood runs until the admin is done. */
-const FLOOD_MAX = 3000;
 const ADMIN_LOGINS = 6;
 
-/** 127.1.x.y: a fresh loopback source address for each attempt. */
-const address = (i: number) => `127.1.${Math.floor(i / 250)}.${(i % 250) + 1}`;
+/** 127.w.x.y (w from 1): a fresh loopback source address for each attempt. */
+const address = (i: number) => `127.${1 + (Math.floor(i / 62_500) % 250)}.${Math.floor(i / 250) % 250}.${(i % 250) + 1}`;
 
 describe(`${AuthService.name} under a login flood (real server, real bcrypt, real HTTP)`, () => {
   let server: TestServer;
@@ -27,7 +25,7 @@ describe(`${AuthService.name} under a login flood (real server, real bcrypt, rea
     let adminDone = false;
     const flood: number[] = [];
     const worker = async () => {
-      while (!adminDone && sent < FLOOD_MAX) {
+      while (!adminDone) {
         const i = sent++;
         flood.push((await new ApiClient(server.url, address(i)).login(`sprayed-${i}`, `guess ${i}`)).status);
       }
@@ -40,12 +38,10 @@ describe(`${AuthService.name} under a login flood (real server, real bcrypt, rea
     for (let i = 0; i < ADMIN_LOGINS; i++) {
       adminStatuses.push((await admin.login(ADMIN.username, ADMIN.password)).status);
     }
-    const duringFlood = sent < FLOOD_MAX;
     adminDone = true;
     await Promise.all(workers);
 
     expect(adminStatuses).toEqual(Array(ADMIN_LOGINS).fill(200));
-    expect(duringFlood).toBe(true);
     // The flood was real: its lane was full, so most of it was turned away at once.
     expect(flood.filter((s) => s === 429).length).toBeGreaterThan(flood.length / 2);
     expect(flood.every((s) => s === 401 || s === 429)).toBe(true);
