@@ -117,6 +117,8 @@ describe(`${AuthService.name} (real server, real SQLite, real sessions)`, () => 
     const statuses = burst.map((r) => r.status);
     expect(statuses.filter((s) => s === 401).length).toBeLessThanOrEqual(10);
     expect(statuses.filter((s) => s === 429).length).toBeGreaterThanOrEqual(20);
+    // Each 429 says when to come back: in a moment (busy), or when the failures age out.
+    expect(burst.filter((r) => r.status === 429).every((r) => Number(r.headers['retry-after']) >= 1)).toBe(true);
   });
 
   it('does not let an attacker elsewhere lock the admin out of a browser they logged in from before', async () => {

@@ -62,8 +62,8 @@ export class AuthService {
     const user = await this.users.findByUsername(username);
     const device = user ? this.deviceFrom(req, user) : null;
     const keys = device ? [`device:${device}`] : [`net:${network}`, `account:${username.toLowerCase()}`];
-    await this.refuseIfThrottled(keys, username, source);
-    const release = await this.enterLane(device && user ? this.knownLane : this.unknownLane, device && user ? `user:${user.id}` : network);
+    await this.refuseIfThrottled(req, keys, username);
+    const release = await this.enterLane(req, device && user ? this.knownLane : this.unknownLane, device && user ? `user:${user.id}` : network);
     const stamp = this.throttle.attempt(keys);
     let ok: boolean;
     try {
@@ -83,8 +83,8 @@ export class AuthService {
   /** A signed-in user re-entering their password (to change it): the same throttle, per account. */
   async verifyCurrentPassword(req: Request, user: UserEntity, password: string): Promise<boolean> {
     const keys = [`account:${user.username.toLowerCase()}`];
-    await this.refuseIfThrottled(keys, user.username, req.ip ?? 'unknown');
-    const release = await this.enterLane(this.knownLane, `user:${user.id}`);
+    await this.refuseIfThrottled(req, keys, user.username);
+    const release = await this.enterLane(req, this.knownLane, `user:${user.id}`);
     const stamp = this.throttle.attempt(keys);
     let ok: boolean;
     try {
@@ -96,13 +96,15 @@ export class AuthService {
     return ok;
   }
 
-  private async enterLane(lane: CheckLane, owner: string): Promise<Release> {
+  private enterLane(req: Request, lane: CheckLane, owner: string): Promise<Release> {
     const slot = lane.enter(owner);
-    if (!slot) throw new HttpException('Too many logins at once. Try again in a moment.', HttpStatus.TOO_MANY_REQUESTS);
-    return slot;
+    if (slot) return slot;
+    req.res?.setHeader('Retry-After', '1');
+    throw new HttpException('Too many logins at once. Try again in a moment.', HttpStatus.TOO_MANY_REQUESTS);
   }
 
-  private async refuseIfThrottled(keys: string[], username: string, source: string): Promise<void> {
+  private async refuseIfThrottled(req: Request, keys: string[], username: string): Promise<void> {
+    const source = req.ip ?? 'unknown';
     const wait = this.throttle.blockedFor(keys);
     if (wait <= 0) return;
     // Audited once per key and window, so a flood of refused attempts cannot flood the log.
@@ -114,6 +116,7 @@ export class AuthService {
       await this.audit.record({ actor: null, action: 'login.throttled', subject: `user:${username}`, source });
     }
     const minutes = Math.ceil(wait / 60_000);
+    req.res?.setHeader('Retry-After', String(Math.ceil(wait / 1000)));
     throw new HttpException(`Too many failed logins. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`, HttpStatus.TOO_MANY_REQUESTS);
   }
 

@@ -69,6 +69,7 @@ describe(`${AuthService.name} under a login flood (real server, real bcrypt, rea
     for (let i = 1; i <= 10; i++) expect((await from(`2001:db8:1:2::${i.toString(16)}`, `name-${i}`)).status).toBe(401);
     const rotated = await from('2001:db8:1:2:ffff:1234:5678:9abc', 'name-11');
     expect([rotated.status, rotated.body.message]).toEqual([429, 'Too many failed logins. Try again in 15 minutes.']);
+    expect(Number(rotated.headers['retry-after'])).toBeGreaterThan(14 * 60);
     // The next /64 and an IPv4 client are not affected.
     expect((await from('2001:db8:1:3::1', 'name-12')).status).toBe(401);
     expect((await from('198.51.100.7', 'name-13')).status).toBe(401);

@@ -80,6 +80,11 @@ describe('HTTP edge: request bodies', () => {
         expect([path, res.status, res.body.message]).toEqual([path, 400, `Request body is nested deeper than ${BODY_MAX_DEPTH} levels.`]);
       }
     }
+    // Nesting up to the limit reaches the validators, which refuse it cleanly.
+    for (const path of ['/api/auth/login', '/api/auth/reset', '/api/auth/setup']) {
+      const objects = '{"username":' + '{"a":'.repeat(BODY_MAX_DEPTH - 2) + '{}' + '}'.repeat(BODY_MAX_DEPTH - 2) + ',"token":' + '['.repeat(BODY_MAX_DEPTH - 1) + ']'.repeat(BODY_MAX_DEPTH - 1) + '}';
+      expect([path, (await client.send('POST', path, objects)).status]).toEqual([path, 400]);
+    }
     // Nesting inside a string is not nesting.
     expect((await client.send('POST', '/api/auth/login', JSON.stringify({ username: '['.repeat(60), password: 'x' }))).status).toBe(401);
     expect(server.logger.lines.filter((l) => l.level === 'error')).toEqual([]);
