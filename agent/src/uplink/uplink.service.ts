@@ -156,6 +156,7 @@ export class UplinkService implements OnApplicationShutdown {
     this.auth = new Authenticator(config, this.clock);
     this.attempt = 0;
     this.logger.log({ event: 'uplink.reconfigured', server: config.MESHPING_SERVER_URL });
+    this.closeCause = 'reconnecting with the reloaded settings';
     if (this.socket) this.socket.terminate();
     else {
       clearTimeout(this.reconnectTimer);
@@ -232,6 +233,7 @@ export class UplinkService implements OnApplicationShutdown {
     if ('send' in outcome) return this.send(outcome.send);
     if ('reconnect' in outcome) {
       this.attempt = 0;
+      this.closeCause = 'reconnecting to authenticate another way (enrolled, or enrolling again)';
       this.socket?.close(1000, 'reconnecting');
       return;
     }
