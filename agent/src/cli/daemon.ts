@@ -50,7 +50,7 @@ export async function runDaemon(configFile: string | undefined): Promise<void> {
     pino.warn({ event: 'status.unavailable', stateDir: config.MESHPING_AGENT_STATE_DIR, message: (err as Error).message });
   }
   try {
-    const saved = takeSavedBuffer(config.MESHPING_AGENT_STATE_DIR);
+    const saved = takeSavedBuffer(config.MESHPING_AGENT_STATE_DIR, config.MESHPING_SERVER_URL);
     if (saved) {
       buffer.restore(saved);
       pino.info({ event: 'buffer.restored', samples: buffer.restoredSamples, dropped: saved.gap?.samples ?? 0 });
@@ -160,7 +160,7 @@ export async function runDaemon(configFile: string | undefined): Promise<void> {
     uplink.stop();
     const snapshot = buffer.snapshot();
     try {
-      saveBuffer(config.MESHPING_AGENT_STATE_DIR, snapshot, clock.now());
+      saveBuffer(config.MESHPING_AGENT_STATE_DIR, snapshot, config.MESHPING_SERVER_URL, clock.now());
       pino.info({ event: 'agent.drained', unacknowledged, keptFrames: snapshot.results.length, droppedNotReported: snapshot.gap?.samples ?? 0 });
     } catch (err) {
       // Nowhere to keep them: they are lost, and said so here (the next start cannot report them).

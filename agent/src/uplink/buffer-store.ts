@@ -14,6 +14,8 @@ const FORMAT = 1;
 interface Saved {
   format: number;
   savedAt: number;
+  /** The server the results were measured for: target ids are that server's. */
+  server: string;
   results: { sealedAt: number; frame: string }[];
   gap: BufferSnapshot['gap'];
 }
@@ -23,7 +25,7 @@ export function bufferFilePath(stateDir: string): string {
 }
 
 /** Writes the snapshot (atomically: a half-written file is never read); nothing when it is empty. */
-export function saveBuffer(stateDir: string, snapshot: BufferSnapshot, now: number): number {
+export function saveBuffer(stateDir: string, snapshot: BufferSnapshot, server: string, now: number): number {
   const file = bufferFilePath(stateDir);
   if (snapshot.results.length === 0 && !snapshot.gap) {
     rmSync(file, { force: true });
@@ -32,6 +34,7 @@ export function saveBuffer(stateDir: string, snapshot: BufferSnapshot, now: numb
   const saved: Saved = {
     format: FORMAT,
     savedAt: now,
+    server,
     results: snapshot.results.map((r) => ({ sealedAt: r.sealedAt, frame: Buffer.from(r.frame).toString('base64') })),
     gap: snapshot.gap,
   };
@@ -44,14 +47,16 @@ export function saveBuffer(stateDir: string, snapshot: BufferSnapshot, now: numb
 /**
  * Reads and removes the file: what it held now lives in this run's buffer (a crash before it is
  * acknowledged loses it, as it loses any unacknowledged result). Null when there is none; throws
- * with the reason when the file is unreadable (the caller logs it and goes on without it).
+ * with the reason when the file is unreadable, or was saved for another server (its target ids
+ * mean other targets there); the caller logs it and goes on without it.
  */
-export function takeSavedBuffer(stateDir: string): BufferSnapshot | null {
+export function takeSavedBuffer(stateDir: string, server: string): BufferSnapshot | null {
   const file = bufferFilePath(stateDir);
   if (!existsSync(file)) return null;
   try {
     const saved = JSON.parse(readFileSync(file, 'utf8')) as Saved;
     if (saved?.format !== FORMAT || !Array.isArray(saved.results)) throw new Error(`not a format ${FORMAT} buffer file`);
+    if (saved.server !== server) throw new Error(`saved for another server (${saved.server}), not ${server}: its results are discarded`);
     const gap = saved.gap;
     if (gap !== null && !(Number.isSafeInteger(gap?.from) && Number.isSafeInteger(gap?.to) && Number.isSafeInteger(gap?.samples) && gap.samples > 0)) {
       throw new Error('its dropped span is malformed');
