@@ -1,6 +1,6 @@
 import type { Clock } from '@meshping/node-kit';
 import { BUFFER_WINDOW_MS, decodeResults, parseResultsFrame, type ResultColumns } from '@meshping/protocol';
-import { MAX_BACKLOG_IN_FLIGHT, ResultBuffer } from './result-buffer';
+import { dropMessage, MAX_BACKLOG_IN_FLIGHT, ResultBuffer } from './result-buffer';
 
 function fakeClock(start: number): Clock & { advance(ms: number): void } {
   let now = start;
@@ -156,6 +156,19 @@ describe(ResultBuffer.name, () => {
     clock.advance(10_001);
     buffer.expire();
     expect(buffer.droppedBy).toEqual({ memory: byMemory, window: 20 * 50 - byMemory });
+    expect(dropMessage(buffer, 0, false)).toBe(
+      `dropped ${20 * 50 - byMemory} results older than the 10 s buffer window (no link to the server) and ${byMemory} oldest results at the memory bound (0.0019073486328125 MB) since start, reported to the server as a gap`,
+    );
+  });
+
+  it('names the window, not a full buffer, when results expire with memory to spare (the server silent)', () => {
+    const clock = fakeClock(10_000_000);
+    const buffer = new ResultBuffer(clock, { windowMs: 30_000, maxBytes: 16 * 1024 * 1024 });
+    buffer.add({ targetId: 1, at: 1, rtt: 10 });
+    buffer.seal();
+    clock.advance(30_001);
+    buffer.expire();
+    expect(dropMessage(buffer, 42_000, true)).toBe('dropped 1 results older than the 30 s buffer window (the server silent for 42 s) since start, reported to the server as a gap');
   });
 
   it('hands what is unacknowledged to the next run: same results under new seqs, window from their sealing, drops reported once', () => {

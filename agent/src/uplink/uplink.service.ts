@@ -18,7 +18,7 @@ import { AGENT_CONFIG, type AgentConfig } from '../config/agent-config';
 import { DEFAULT_BROADCAST, sendMagicPacket } from '../wol/wake-on-lan';
 import { ProbeScheduler } from '../scheduler/probe-scheduler';
 import { Authenticator, type AuthOutcome } from './authenticator';
-import { ResultBuffer } from './result-buffer';
+import { dropMessage, ResultBuffer } from './result-buffer';
 
 export const AGENT_VERSION = '0.1.0';
 const BACKOFF_MIN_MS = 1_000;
@@ -379,19 +379,6 @@ export class UplinkService implements OnApplicationShutdown {
     this.logger.warn({ event: 'uplink.disconnected', code, reason: cause, retryInMs: Math.round(delay) });
     this.reconnectTimer = setTimeout(() => this.connect(), delay);
   }
-}
-
-/** What the drops so far were for, in words: the window (with the server silent or away) or the memory bound. */
-function dropMessage(buffer: ResultBuffer, silentMs: number, connected: boolean): string {
-  const { window, memory } = buffer.droppedBy;
-  const { windowMs, maxBytes } = buffer.currentLimits;
-  const parts: string[] = [];
-  if (window) {
-    const why = connected ? `the server silent for ${Math.round(silentMs / 1000)} s` : 'no link to the server';
-    parts.push(`${window} results older than the ${windowMs / 1000} s buffer window (${why})`);
-  }
-  if (memory) parts.push(`${memory} oldest results at the memory bound (${maxBytes / 1024 / 1024} MB)`);
-  return `dropped ${parts.join(' and ')} since start, reported to the server as a gap`;
 }
 
 function localAddresses(): string[] {
