@@ -6,7 +6,7 @@ import { IcmpProber } from './probe/icmp-prober';
 import { PROBER } from './probe/prober';
 import { PROBE_PHASE_MS, ProbeScheduler } from './scheduler/probe-scheduler';
 import { BUFFER_LIMITS, ResultBuffer, type BufferLimits } from './uplink/result-buffer';
-import { UplinkService } from './uplink/uplink.service';
+import { SERVER_SILENT_MS, UPLINK_TIMING, UplinkService, type UplinkTiming } from './uplink/uplink.service';
 
 /**
  * The agent as a Nest standalone application (NestFactory.createApplicationContext: no HTTP
@@ -15,7 +15,7 @@ import { UplinkService } from './uplink/uplink.service';
  */
 @Module({})
 export class AgentModule {
-  static forRoot(config: AgentConfig, overrides: { clock?: Clock; prober?: Provider } = {}): DynamicModule {
+  static forRoot(config: AgentConfig, overrides: { clock?: Clock; prober?: Provider; timing?: UplinkTiming } = {}): DynamicModule {
     return {
       module: AgentModule,
       providers: [
@@ -25,6 +25,7 @@ export class AgentModule {
         { provide: PROBE_PHASE_MS, useValue: config.MESHPING_PROBE_JITTER_MS > 0 ? randomInt(0, config.MESHPING_PROBE_JITTER_MS) : 0 },
         { provide: CLOCK, useValue: overrides.clock ?? systemClock },
         overrides.prober ?? { provide: PROBER, useClass: IcmpProber },
+        { provide: UPLINK_TIMING, useValue: overrides.timing ?? { serverSilentMs: SERVER_SILENT_MS } },
         ResultBuffer,
         ProbeScheduler,
         UplinkService,

@@ -7,8 +7,9 @@ import { WsProxy } from './ws-proxy';
 
 /**
  * The agent's buffer across a real outage: the built server and the built agent (real ICMP to
- * loopback targets), with a WebSocket relay between them that the test cuts and restores. What
- * the server stores is read back through its API.
+ * loopback targets), with a WebSocket relay between them that the test cuts and restores (the
+ * server gone: connections refused). What the server stores is read back through its API. A silent
+ * cut longer than a minute, and planned restarts, are link-faults.e2e-spec.ts.
  */
 const TARGETS = ['127.0.0.1', '127.0.0.2', '127.0.0.3', '::1'];
 const ROUND_MS = 5_000;
@@ -69,36 +70,6 @@ describe('agent buffer across a server outage (built server + agent, real ICMP, 
     }, 90_000);
     await sleep(2_000);
   }
-
-  it('stores every result measured during a disconnect longer than a minute exactly once', async () => {
-    await start(1_800);
-    const downAt = Date.now();
-    await proxy.down();
-    await sleep(65_000);
-    const upAt = Date.now();
-    await proxy.up();
-    await drained();
-
-    const before = status();
-    const samples = await stored();
-    const readAt = Date.now();
-    await until(() => status().updatedAt > readAt, 15_000); // the status the agent writes after the read
-    const after = status();
-    expect(before.buffer.dropped).toBe(0);
-    let total = 0;
-    for (const { target, ats } of samples) {
-      total += ats.length;
-      expect({ target, duplicates: ats.length - new Set(ats).size }).toEqual({ target, duplicates: 0 });
-      // One result per 5 s round, without a hole, from before the cut to after the restore.
-      const holes = ats.slice(1).filter((at, i) => at - ats[i] > 1.5 * ROUND_MS);
-      expect({ target, holes }).toEqual({ target, holes: [] });
-      expect(ats[0]).toBeLessThan(downAt - ROUND_MS);
-      expect(ats[ats.length - 1]).toBeGreaterThan(upAt);
-    }
-    // Everything acknowledged before the status was read is stored; nothing more than was measured.
-    expect(total).toBeGreaterThanOrEqual(before.buffer.produced - before.buffer.depth);
-    expect(total).toBeLessThanOrEqual(after.buffer.produced);
-  }, 240_000);
 
   it('drops exactly the oldest results when the outage outlasts the buffer window, and reports them', async () => {
     const windowSeconds = 10;

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { ROOT } from './meshping-process';
+import { jsonEvents, ROOT } from './meshping-process';
 
 /** A built agent (dist/agent/main.js) as an operator starts one on another host: its own environment only. */
 export class AgentProcess {
@@ -13,9 +13,17 @@ export class AgentProcess {
     this.exit = new Promise((ok) => child.once('exit', (code) => ok(code)));
   }
 
-  static start(env: Record<string, string>): AgentProcess {
+  /** `namespace`: run inside that network namespace (`ip netns exec` execs node: the pid is the agent's). */
+  static start(env: Record<string, string>, namespace?: string): AgentProcess {
     const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('MESHPING_'))) as Record<string, string>;
-    return new AgentProcess(spawn(process.execPath, [join(ROOT, 'dist/agent/main.js')], { env: { ...clean, ...env }, stdio: ['ignore', 'pipe', 'pipe'] }));
+    const command = [process.execPath, join(ROOT, 'dist/agent/main.js')];
+    const [file, ...args] = namespace ? ['ip', 'netns', 'exec', namespace, ...command] : command;
+    return new AgentProcess(spawn(file, args, { env: { ...clean, ...env }, stdio: ['ignore', 'pipe', 'pipe'] }));
+  }
+
+  /** The agent's JSON log lines with this event, parsed. */
+  events(event: string): Record<string, unknown>[] {
+    return jsonEvents(this.output.join('').split('\n'), event);
   }
 
   exited(): Promise<number | null> {

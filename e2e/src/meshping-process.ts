@@ -7,6 +7,17 @@ import { createInterface } from 'node:readline';
 export const ROOT = resolve(__dirname, '../..');
 export const ARTIFACTS = join(ROOT, 'e2e/artifacts');
 
+/** The JSON log lines (pino) with this event, parsed; other lines are skipped. */
+export function jsonEvents(lines: readonly string[], event: string): Record<string, unknown>[] {
+  return lines.filter((l) => l.includes(`"event":"${event}"`)).flatMap((l) => {
+    try {
+      return [JSON.parse(l) as Record<string, unknown>];
+    } catch {
+      return [];
+    }
+  });
+}
+
 /** Waits for a started server's `listening` log line and returns its URL; `log` collects its output. */
 export function listeningUrl(child: ChildProcess, log: string[], name: string): Promise<string> {
   const stdout = child.stdout;

@@ -2,13 +2,14 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { listeningUrl, ROOT } from './meshping-process';
+import { jsonEvents, listeningUrl, ROOT } from './meshping-process';
 
 /** The built server alone (no local agent), plain HTTP on a free port, with an admin session for its API. */
 export class ServerProcess {
-  readonly log: string[] = [];
   private cookie = '';
   private constructor(
+    /** Every line the server wrote (its stdout keeps coming in). */
+    readonly log: string[],
     private readonly child: ChildProcess,
     readonly url: string,
     readonly dataDir: string,
@@ -23,8 +24,7 @@ export class ServerProcess {
     });
     const log: string[] = [];
     const url = await listeningUrl(child, log, 'the server');
-    const server = new ServerProcess(child, url, dataDir);
-    server.log.push(...log);
+    const server = new ServerProcess(log, child, url, dataDir);
     const line = log.find((l) => l.includes('"setup.required"'));
     const code = line && /setup code to create the first admin: ([A-Za-z0-9_-]+)/.exec(line)?.[1];
     const res = await fetch(`${url}/api/auth/setup`, {
@@ -41,6 +41,11 @@ export class ServerProcess {
     const res = await fetch(this.url + path, { headers: { cookie: this.cookie, accept: 'application/json' } });
     if (res.status !== 200) throw new Error(`GET ${path}: ${res.status} ${await res.text()}`);
     return (await res.json()) as T;
+  }
+
+  /** The server's JSON log lines with this event, parsed. */
+  events(event: string): Record<string, unknown>[] {
+    return jsonEvents(this.log, event);
   }
 
   async stop(): Promise<void> {

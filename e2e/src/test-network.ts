@@ -27,6 +27,7 @@ export class TestNetwork {
   private constructor(
     readonly namespace: string,
     private readonly hostLink: string,
+    private readonly nsLink: string,
     readonly hostAddress: string,
     readonly silentAddress: string,
   ) {}
@@ -43,7 +44,7 @@ export class TestNetwork {
     const [a, b, c, d] = subnet(slot);
     const hostAddress = `${a}.${b}.${c}.${d + 1}`;
     const silentAddress = `${a}.${b}.${c}.${d + 2}`;
-    const net = new TestNetwork(namespace, hostLink, hostAddress, silentAddress);
+    const net = new TestNetwork(namespace, hostLink, nsLink, hostAddress, silentAddress);
     await net.remove(); // stale namespace or host link of an earlier run with the same id
     try {
       await ip('netns', 'add', namespace);
@@ -59,6 +60,19 @@ export class TestNetwork {
       throw e;
     }
     return net;
+  }
+
+  /**
+   * Cuts the link silently (`up` false): the namespace's end of the veth goes down, so nothing passes
+   * either way and neither side is told (no RST, no FIN); `up` true restores it (and its routes).
+   */
+  async setLink(up: boolean): Promise<void> {
+    await ip('-n', this.namespace, 'link', 'set', this.nsLink, up ? 'up' : 'down');
+  }
+
+  /** Lets the namespace's kernel answer echo requests again (to its own loopback addresses, for an agent inside). */
+  async answerEchoes(): Promise<void> {
+    await ip('netns', 'exec', this.namespace, 'sysctl', '-q', '-w', 'net.ipv4.icmp_echo_ignore_all=0');
   }
 
   /** Deletes the namespace and the veth pair; safe to call twice or after a failed create. */

@@ -8,13 +8,21 @@ import { trimHeap } from '../probe/kernel-timestamps';
 import { PROBER, type Prober } from '../probe/prober';
 import { ProbeScheduler } from '../scheduler/probe-scheduler';
 import { STATUS_EVERY_MS, writeStatus, type AgentStatus } from '../status/status-file';
+import { saveBuffer, takeSavedBuffer } from '../uplink/buffer-store';
 import { ResultBuffer } from '../uplink/result-buffer';
 import { AGENT_VERSION, UplinkService } from '../uplink/uplink.service';
 
 /**
+ * How long a planned stop waits for the server to acknowledge what is buffered (after the probes in
+ * flight have their outcome, at most the 3 s probe timeout): well inside systemd's 90 s stop timeout.
+ */
+export const DRAIN_MS = 5_000;
+
+/**
  * `meshping-agent run`: the daemon in the foreground (what systemd starts). SIGHUP re-reads the
  * config file and applies it without a restart (the buffer and the schedule stay); SIGTERM and
- * SIGINT stop it.
+ * SIGINT stop it after draining: what the server has not acknowledged by then is kept in the state
+ * dir and sent after the next start (a second signal stops it at once).
  */
 export async function runDaemon(configFile: string | undefined): Promise<void> {
   let { config, file } = loadAgentSettings(configFile);
@@ -38,8 +46,17 @@ export async function runDaemon(configFile: string | undefined): Promise<void> {
   try {
     mkdirSync(config.MESHPING_AGENT_STATE_DIR, { recursive: true, mode: 0o700 });
   } catch (err) {
-    // Probing does not need it; only `meshping-agent status` goes without.
+    // Probing does not need it; only `meshping-agent status` and keeping results across a restart go without.
     pino.warn({ event: 'status.unavailable', stateDir: config.MESHPING_AGENT_STATE_DIR, message: (err as Error).message });
+  }
+  try {
+    const saved = takeSavedBuffer(config.MESHPING_AGENT_STATE_DIR, config.MESHPING_SERVER_URL);
+    if (saved) {
+      buffer.restore(saved);
+      pino.info({ event: 'buffer.restored', samples: buffer.restoredSamples, dropped: saved.gap?.samples ?? 0 });
+    }
+  } catch (err) {
+    pino.error({ event: 'buffer.restore-failed', message: (err as Error).message });
   }
 
   let stopped = false;
@@ -65,8 +82,12 @@ export async function runDaemon(configFile: string | undefined): Promise<void> {
         backlogFrames: buffer.backlog(),
         produced: buffer.producedSamples,
         dropped: buffer.droppedSamples,
+        droppedByWindow: buffer.droppedBy.window,
+        droppedByMemory: buffer.droppedBy.memory,
+        restored: buffer.restoredSamples,
       },
       lastError: uplink.lastError,
+      disconnectReason: uplink.disconnectReason,
     };
   };
   // glibc keeps the malloc memory that start-up (Nest's module scan, V8 compiling the bundle) and a
@@ -127,7 +148,25 @@ export async function runDaemon(configFile: string | undefined): Promise<void> {
     clearInterval(statusTimer);
     publish();
     // End by the signal itself (exit status 143 / 130), as the server does: the handler was `once`.
-    void stop().finally(() => setImmediate(() => process.kill(process.pid, signal)));
+    void drainAndKeep()
+      .catch((err) => pino.error({ event: 'agent.drain-failed', err }))
+      .then(stop)
+      .finally(() => setImmediate(() => process.kill(process.pid, signal)));
+  };
+  /** Sends what was measured, waits for its acks, and keeps what is still unacknowledged for the next start. */
+  const drainAndKeep = async () => {
+    await scheduler.stopAndSettle();
+    const unacknowledged = await uplink.drain(DRAIN_MS);
+    uplink.stop();
+    const snapshot = buffer.snapshot();
+    try {
+      saveBuffer(config.MESHPING_AGENT_STATE_DIR, snapshot, config.MESHPING_SERVER_URL, clock.now());
+      pino.info({ event: 'agent.drained', unacknowledged, keptFrames: snapshot.results.length, droppedNotReported: snapshot.gap?.samples ?? 0 });
+    } catch (err) {
+      // Nowhere to keep them: they are lost, and said so here (the next start cannot report them).
+      pino.error({ event: 'buffer.save-failed', lost: unacknowledged, message: (err as Error).message });
+    }
+    publish();
   };
   process.once('SIGTERM', shutdown);
   process.once('SIGINT', shutdown);

@@ -88,8 +88,17 @@ export function statusCommand(args: string[], configFile: string | undefined, ou
     `Buffer:      ${b.depth} results not yet acknowledged by the server (${mb(b.bytes)} of ${mb(b.maxBytes)}, window ${b.windowSeconds / 60} min)` +
       (b.backlogFrames ? `, ${b.backlogFrames} batches left to resend` : ''),
   );
-  out(`             ${b.produced} measured since start, ${b.dropped} dropped because the buffer was full${b.dropped ? ' (reported to the server)' : ''}`);
+  // Older daemons' status files lack the causes: say "dropped" alone then.
+  const causes = [
+    b.droppedByWindow ? `${b.droppedByWindow} older than the window` : '',
+    b.droppedByMemory ? `${b.droppedByMemory} at the memory bound` : '',
+  ].filter(Boolean);
+  out(
+    `             ${b.produced} measured since start${b.restored ? ` (plus ${b.restored} kept from the last run)` : ''}, ${b.dropped} dropped` +
+      (causes.length ? ` (${causes.join(', ')}; reported to the server as a gap)` : ''),
+  );
   out(`Last error:  ${status.lastError ?? 'none'}`);
+  if (status.disconnectReason) out(`Link lost:   ${status.disconnectReason}`);
   out(`Config:      ${status.configFile}${problem ? ` (now not usable: ${problem})` : ''}`);
   return !live ? 3 : status.connection === 'connected' ? 0 : 1;
 }

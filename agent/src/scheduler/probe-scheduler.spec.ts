@@ -97,4 +97,22 @@ describe(ProbeScheduler.name, () => {
     await jest.advanceTimersByTimeAsync(PROBE_INTERVAL_MS * 3);
     expect(prober.sent.length).toBe(sent);
   });
+
+  it('on a planned stop sends no new probe but records the outcome of those already sent', async () => {
+    const buffer = new ResultBuffer(systemClock);
+    let answer: (rtt: number) => void = () => undefined;
+    const prober = { open: () => undefined, close: () => undefined, probe: () => new Promise<number>((r) => (answer = r)) };
+    const scheduler = new ProbeScheduler(prober, systemClock, buffer);
+    scheduler.setTargets([targets[0]]);
+    scheduler.start();
+    await jest.advanceTimersByTimeAsync(PROBE_INTERVAL_MS); // the round's probe is out, unanswered
+    let settled = false;
+    const stopping = scheduler.stopAndSettle().then(() => (settled = true));
+    await jest.advanceTimersByTimeAsync(3 * PROBE_INTERVAL_MS);
+    expect(settled).toBe(false);
+    answer(4242);
+    await stopping;
+    buffer.seal();
+    expect(samplesOf(buffer).map((s) => s.rtt)).toEqual([4242]);
+  });
 });

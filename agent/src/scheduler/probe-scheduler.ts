@@ -32,6 +32,10 @@ export class ProbeScheduler {
   private dueNext = 0;
   private readonly resolver: TargetResolver;
   private running = false;
+  /** Probes sent and not answered (or timed out) yet; a planned stop waits for them. */
+  private readonly inFlight = new Set<Promise<void>>();
+  /** Stopping gracefully: probes already sent still record their results. */
+  private settling = false;
   /** Absolute start of the next round (epoch ms), always a multiple of the interval. */
   private nextRound = 0;
 
@@ -83,6 +87,16 @@ export class ProbeScheduler {
   }
 
   /**
+   * A planned stop: no new probe goes out, and those already sent record their outcome (a reply or,
+   * after the probe timeout, "no reply"), so nothing measured is lost. Resolves when they have.
+   */
+  async stopAndSettle(): Promise<void> {
+    this.settling = true;
+    this.stop();
+    await Promise.allSettled(this.inFlight);
+  }
+
+  /**
    * Rounds follow each other by exactly one interval, counted from the round just run, not from
    * the clock: a timer that fires a little early cannot run a round twice. After a stall (suspend,
    * a clock step) rounds resume on the next boundary instead of catching up in a burst.
@@ -120,7 +134,9 @@ export class ProbeScheduler {
     const now = this.clock.now();
     const first = this.dueNext;
     while (this.dueNext < this.due.length && this.due[this.dueNext].at <= now) {
-      void this.probeOne(this.due[this.dueNext++].target);
+      const probe = this.probeOne(this.due[this.dueNext++].target);
+      this.inFlight.add(probe);
+      void probe.finally(() => this.inFlight.delete(probe));
     }
     if (this.dueNext >= this.due.length) return;
     // Woken a little early (the clock lags the timer): wait just for the due one.
@@ -135,7 +151,7 @@ export class ProbeScheduler {
     const resolved = await this.resolver.resolve(target.address);
     const rtt =
       'error' in resolved ? RttCode.UNRESOLVED : await this.prober.probe(resolved.address, resolved.family, PROBE_TIMEOUT_MS);
-    if (!this.running) return;
+    if (!this.running && !this.settling) return;
     const sample: Sample = { targetId: target.id, at, rtt };
     this.buffer.add(sample);
   }

@@ -18,8 +18,24 @@ export interface AgentStatus {
   agentId: number | null;
   targets: number;
   targetsVersion: number | null;
-  buffer: { depth: number; bytes: number; maxBytes: number; windowSeconds: number; backlogFrames: number; produced: number; dropped: number };
+  buffer: {
+    depth: number;
+    bytes: number;
+    maxBytes: number;
+    windowSeconds: number;
+    backlogFrames: number;
+    produced: number;
+    /** Dropped since start (all reported to the server as gaps): by the time window or by the memory bound. */
+    dropped: number;
+    droppedByWindow: number;
+    droppedByMemory: number;
+    /** Unacknowledged results the previous run kept in the state dir and this one took over. */
+    restored: number;
+  };
+  /** The latest problem: a drop (and its cause), a refused connection, a failed reload ... */
   lastError: string | null;
+  /** Why the link last went down (a silent server, closed by the server, a socket error); null if it never did. */
+  disconnectReason: string | null;
 }
 
 export const STATUS_FILE = 'status.json';

@@ -8,6 +8,8 @@ export class ProtocolPeer {
   /** Results that came as binary frames (the agent's form since protocol 2), decoded into `received`. */
   binaryResults = 0;
   socket: WebSocket | null = null;
+  /** Called with every message after it is recorded (e.g. to acknowledge results). */
+  onMessage: (msg: AgentToServer) => void = () => undefined;
   private readonly wss: WebSocketServer;
   constructor(onHello: (peer: ProtocolPeer) => void) {
     this.wss = new WebSocketServer({ host: '127.0.0.1', port: 0, path: '/agent' });
@@ -17,6 +19,7 @@ export class ProtocolPeer {
         const msg = isBinary ? this.results(data as Buffer) : (JSON.parse(data.toString()) as AgentToServer);
         this.received.push(msg);
         if (msg.type === 'hello') onHello(this);
+        this.onMessage(msg);
       });
     });
   }

@@ -1,6 +1,6 @@
 import type { Clock } from '@meshping/node-kit';
 import { BUFFER_WINDOW_MS, decodeResults, parseResultsFrame, type ResultColumns } from '@meshping/protocol';
-import { MAX_BACKLOG_IN_FLIGHT, ResultBuffer } from './result-buffer';
+import { dropMessage, MAX_BACKLOG_IN_FLIGHT, ResultBuffer } from './result-buffer';
 
 function fakeClock(start: number): Clock & { advance(ms: number): void } {
   let now = start;
@@ -95,5 +95,108 @@ describe(ResultBuffer.name, () => {
     for (let f = buffer.nextResend(); f !== null; f = buffer.nextResend()) rest.push(decode(f).seq);
     expect(rest).toEqual([10, 11, 12, 13, 14, 15, 16, 17]);
     expect(buffer.backlog()).toBe(2);
+  });
+
+  it('sends one report per outage: drops while its report is unacknowledged extend it (new seq), never add another', () => {
+    const clock = fakeClock(10_000_000);
+    const buffer = new ResultBuffer(clock, { windowMs: 30_000, maxBytes: 16 * 1024 * 1024 });
+    // A link that died silently: every second a batch is sealed and sent, none is acknowledged.
+    const sent: string[] = [];
+    for (let second = 0; second < 100; second++) {
+      buffer.add({ targetId: 1, at: 1_000 * second, rtt: 10 });
+      buffer.expire();
+      buffer.seal();
+      const report = buffer.sealGapReport();
+      if (report) sent.push(report.frame);
+      clock.advance(1_000);
+    }
+    // The first drop's report went out on the (dead) link; later drops wait for its ack.
+    expect(sent).toHaveLength(1);
+    expect(buffer.droppedSamples).toBe(69); // sealed in seconds 0-68, more than 30 s before second 99
+    expect(buffer.droppedBy).toEqual({ window: 69, memory: 0 });
+    // The next connection resends one report covering every drop, under a new seq, and no other.
+    buffer.beginResend();
+    const resent: ReturnType<typeof decode>[] = [];
+    for (let f = buffer.nextResend(); f !== null; f = buffer.nextResend()) resent.push(decode(f));
+    const reports = buffer.pending().filter((m) => m.type === 'dropped');
+    expect(reports).toEqual([{ type: 'dropped', seq: expect.any(Number), from: 0, to: 68_000, samples: 69 }]);
+    expect(reports[0].seq).not.toBe(JSON.parse(sent[0]).seq);
+    expect(resent.filter((m) => m.type === 'dropped')).toEqual(reports);
+    // Once it is acknowledged, the next drop (another outage) gets a report of its own.
+    buffer.ack(reports[0].seq);
+    expect(buffer.sealGapReport()).toBeNull();
+  });
+
+  it('extends a report sealed while disconnected that never went out, instead of sealing a second', () => {
+    const clock = fakeClock(10_000_000);
+    const buffer = new ResultBuffer(clock, { windowMs: 10_000, maxBytes: 16 * 1024 * 1024 });
+    buffer.add({ targetId: 1, at: 1, rtt: 10 });
+    buffer.seal();
+    clock.advance(11_000);
+    buffer.expire();
+    buffer.beginResend(); // a connection came and went before the report could be sent
+    buffer.add({ targetId: 1, at: 2, rtt: 10 });
+    buffer.seal();
+    clock.advance(11_000);
+    buffer.expire();
+    const report = decode(buffer.sealGapReport()?.frame);
+    expect(report).toMatchObject({ type: 'dropped', from: 1, to: 2, samples: 2 });
+    expect(buffer.pending().filter((m) => m.type === 'dropped')).toHaveLength(1);
+  });
+
+  it('counts drops by cause: the time window or the memory bound', () => {
+    const clock = fakeClock(10_000_000);
+    const buffer = new ResultBuffer(clock, { windowMs: 10_000, maxBytes: 2_000 });
+    for (let i = 0; i < 20; i++) {
+      for (const s of targets(50, 1_000_000 + i * 5_000)) buffer.add(s);
+      buffer.seal();
+    }
+    const byMemory = buffer.droppedSamples;
+    expect(byMemory).toBeGreaterThan(0);
+    clock.advance(10_001);
+    buffer.expire();
+    expect(buffer.droppedBy).toEqual({ memory: byMemory, window: 20 * 50 - byMemory });
+    expect(dropMessage(buffer, 0, false)).toBe(
+      `dropped ${20 * 50 - byMemory} results older than the 10 s buffer window (no link to the server) and ${byMemory} oldest results at the memory bound (0.0019073486328125 MB) since start, reported to the server as a gap`,
+    );
+  });
+
+  it('names the window, not a full buffer, when results expire with memory to spare (the server silent)', () => {
+    const clock = fakeClock(10_000_000);
+    const buffer = new ResultBuffer(clock, { windowMs: 30_000, maxBytes: 16 * 1024 * 1024 });
+    buffer.add({ targetId: 1, at: 1, rtt: 10 });
+    buffer.seal();
+    clock.advance(30_001);
+    buffer.expire();
+    expect(dropMessage(buffer, 42_000, true)).toBe('dropped 1 results older than the 30 s buffer window (the server silent for 42 s) since start, reported to the server as a gap');
+  });
+
+  it('hands what is unacknowledged to the next run: same results under new seqs, window from their sealing, drops reported once', () => {
+    const clock = fakeClock(10_000_000);
+    const before = new ResultBuffer(clock, { windowMs: 60_000, maxBytes: 16 * 1024 * 1024 });
+    before.add({ targetId: 1, at: 100, rtt: 10 });
+    before.seal();
+    clock.advance(61_000);
+    before.expire(); // dropped, reported, not acknowledged
+    expect(before.sealGapReport()).not.toBeNull();
+    before.add({ targetId: 2, at: 200, rtt: 20 });
+    before.seal();
+    before.add({ targetId: 3, at: 300, rtt: -1 }); // never sealed
+    const snapshot = before.snapshot();
+    expect(snapshot.gap).toEqual({ from: 100, to: 100, samples: 1 });
+
+    const after = new ResultBuffer(clock, { windowMs: 60_000, maxBytes: 16 * 1024 * 1024 });
+    after.add({ targetId: 9, at: 900, rtt: 90 });
+    after.restore(snapshot);
+    expect(after.restoredSamples).toBe(2);
+    const restored = after.pending().flatMap((m) => (m.type === 'results' ? decodeResults(m) : []));
+    expect(restored).toEqual([
+      { targetId: 2, at: 200, rtt: 20 },
+      { targetId: 3, at: 300, rtt: -1 },
+    ]);
+    expect(decode(after.sealGapReport()?.frame)).toMatchObject({ type: 'dropped', from: 100, to: 100, samples: 1 });
+    // The window counts from when the first run sealed them.
+    clock.advance(60_001);
+    expect(after.expire()).toBe(2);
   });
 });

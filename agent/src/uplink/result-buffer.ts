@@ -2,6 +2,7 @@ import { Inject, Injectable, Optional } from '@nestjs/common';
 import { CLOCK, type Clock } from '@meshping/node-kit';
 import {
   BUFFER_WINDOW_MS,
+  decodeResults,
   encodeResultsFrame,
   MAX_SAMPLES_PER_BATCH,
   parseResultsFrame,
@@ -19,6 +20,24 @@ export const BUFFER_LIMITS = Symbol('BUFFER_LIMITS');
 export const DEFAULT_BUFFER_LIMITS: BufferLimits = { windowMs: BUFFER_WINDOW_MS, maxBytes: 16 * 1024 * 1024 };
 /** Backlog frames sent but not yet acknowledged, at most: the server's acks pace the resend. */
 export const MAX_BACKLOG_IN_FLIGHT = 8;
+
+/** Why results were dropped: older than the time window, or beyond the memory bound. */
+export type DropCause = 'window' | 'memory';
+
+/** Probe times of the oldest and newest of some samples, and how many. */
+interface Span {
+  from: number;
+  to: number;
+  samples: number;
+}
+
+/** What a stopping agent leaves in its state dir for the next start (buffer-store.ts). */
+export interface BufferSnapshot {
+  /** Unacknowledged results frames, oldest first, with when each was sealed (the window counts from there). */
+  results: { sealedAt: number; frame: Uint8Array }[];
+  /** Dropped results not yet acknowledged as reported (one span: the next report covers them). */
+  gap: Span | null;
+}
 
 /** One sealed message waiting for its ack: a results batch or a gap report, kept as the frame to send. */
 interface Entry {
@@ -43,6 +62,12 @@ interface Entry {
  * first, and what went is reported to the server as a gap (`dropped`, which shares the results'
  * sequence numbers and is itself kept until acknowledged), never silently.
  *
+ * One report per outage: drops are collected into one open span; a report not yet acknowledged is
+ * replaced (under a new seq) by one covering the old span and the new drops, unless it is already on
+ * its way over the current connection: then the new drops wait for its ack or for the next
+ * connection. A link that dies without the agent noticing at once (the server falls silent) thus
+ * carries at most one report into the void, and the server receives one report for the whole outage.
+ *
  * After a reconnect the backlog is resent oldest first, MAX_BACKLOG_IN_FLIGHT frames at a time
  * (each ack lets the next one go), while newly sealed batches go out at once.
  */
@@ -55,13 +80,19 @@ export class ResultBuffer {
   private heldBytes = 0;
   private heldSamples = 0;
   /** Dropped but not yet sealed into a report. */
-  private gap: { from: number; to: number; samples: number } | null = null;
+  private gap: Span | null = null;
+  /** The last `dropped` report while unacknowledged, and whether it went out on the current connection. */
+  private openReport: { seq: number; sent: boolean } | null = null;
   private resendQueue: number[] = [];
   private resendNext = 0;
   private readonly inFlight = new Set<number>();
   /** Results measured since start / dropped since start. */
   producedSamples = 0;
   droppedSamples = 0;
+  /** droppedSamples by cause: the time window, or the memory bound. */
+  readonly droppedBy: Record<DropCause, number> = { window: 0, memory: 0 };
+  /** Results carried over from the previous run (restore), not counted in producedSamples. */
+  restoredSamples = 0;
   private limits: BufferLimits;
 
   constructor(@Inject(CLOCK) private readonly clock: Clock, @Optional() @Inject(BUFFER_LIMITS) limits?: BufferLimits) {
@@ -106,19 +137,39 @@ export class ResultBuffer {
     return this.unacked.has(seq) ? { seq, frame } : null;
   }
 
-  /** Seals what was dropped since the last report into a `dropped` message (kept until acked). */
+  /**
+   * Seals what was dropped since the last report into a `dropped` message (kept until acked), for
+   * the caller to send now: a new report, or the unacknowledged one replaced by a report covering
+   * both. Null when nothing was dropped, or while the open report is on its way (see the class).
+   */
   sealGapReport(): { seq: number; frame: string } | null {
+    if (this.openReport?.sent) return null;
+    const sealed = this.sealGap();
+    if (sealed && this.openReport) this.openReport.sent = true;
+    return sealed;
+  }
+
+  private sealGap(): { seq: number; frame: string } | null {
     if (!this.gap) return null;
-    const report: DroppedReport = { type: 'dropped', seq: this.nextSeq++, ...this.gap };
+    let span = this.gap;
+    const open = this.openReport && this.unacked.get(this.openReport.seq);
+    if (open) {
+      span = union(open, span);
+      this.forget(open);
+      this.inFlight.delete(open.seq);
+    }
+    const report: DroppedReport = { type: 'dropped', seq: this.nextSeq++, ...span };
     const frame = JSON.stringify(report);
-    this.unacked.set(report.seq, { ...this.gap, seq: report.seq, kind: 'dropped', frame, sealedAt: this.clock.now() });
+    this.unacked.set(report.seq, { ...span, seq: report.seq, kind: 'dropped', frame, sealedAt: this.clock.now() });
     this.gap = null;
+    this.openReport = { seq: report.seq, sent: false };
     return { seq: report.seq, frame };
   }
 
   ack(seq: number): void {
     const entry = this.unacked.get(seq);
     this.inFlight.delete(seq);
+    if (seq === this.openReport?.seq) this.openReport = null;
     if (!entry) return;
     this.forget(entry);
   }
@@ -129,14 +180,21 @@ export class ResultBuffer {
     let dropped = 0;
     for (const entry of this.unacked.values()) {
       if (entry.sealedAt >= limit) break;
-      if (entry.kind === 'results') dropped += this.drop(entry);
+      if (entry.kind === 'results') dropped += this.drop(entry, 'window');
     }
     return dropped;
   }
 
-  /** Starts resending everything unacknowledged, oldest first (after a (re)connect). */
+  /**
+   * Starts resending everything unacknowledged, oldest first (after a (re)connect). Drops collected
+   * while disconnected join the open report first, so the new connection carries one report.
+   */
   beginResend(): void {
-    this.resendQueue = [...this.unacked.keys()];
+    if (this.openReport) this.openReport.sent = false;
+    this.sealGap();
+    // The report first: it is about the oldest results, and tells the server at once what is missing.
+    const entries = [...this.unacked.values()];
+    this.resendQueue = [...entries.filter((e) => e.kind === 'dropped'), ...entries.filter((e) => e.kind === 'results')].map((e) => e.seq);
     this.resendNext = 0;
     this.inFlight.clear();
   }
@@ -148,6 +206,7 @@ export class ResultBuffer {
       const entry = this.unacked.get(this.resendQueue[this.resendNext++]);
       if (!entry) continue; // acked or dropped meanwhile
       this.inFlight.add(entry.seq);
+      if (entry.seq === this.openReport?.seq) this.openReport.sent = true;
       return entry.frame;
     }
     this.resendQueue = [];
@@ -175,26 +234,67 @@ export class ResultBuffer {
     return this.fresh.length + this.heldSamples;
   }
 
+  /** Nothing left to deliver: no sample, no report, no drop unacknowledged. */
+  settled(): boolean {
+    return this.fresh.length === 0 && this.unacked.size === 0 && this.gap === null;
+  }
+
   /** Bytes of frames held (the memory bound's measure). */
   bytes(): number {
     return this.heldBytes;
+  }
+
+  /**
+   * Everything unacknowledged, for a stopping agent to keep: fresh samples are sealed first; the
+   * open report and the drops not reported yet become one span.
+   */
+  snapshot(): BufferSnapshot {
+    while (this.seal()) {
+      /* seal everything fresh */
+    }
+    let gap = this.gap;
+    for (const e of this.unacked.values()) if (e.kind === 'dropped') gap = union(gap, e);
+    const results = [...this.unacked.values()].filter((e) => e.kind === 'results').map((e) => ({ sealedAt: e.sealedAt, frame: e.frame as Uint8Array }));
+    return { results, gap };
+  }
+
+  /**
+   * Takes over what the previous run left unacknowledged, before anything new: its results are
+   * resent under this run's sequence numbers, and their window still counts from when they were
+   * sealed; its drops are reported with the next report.
+   */
+  restore(snapshot: BufferSnapshot): void {
+    for (const { sealedAt, frame } of snapshot.results) {
+      const parsed = parseResultsFrame(frame);
+      if (!parsed.ok) throw new Error(`saved results frame: ${parsed.error}`);
+      const samples = decodeResults(parsed.value);
+      if (samples.length === 0) continue;
+      const seq = this.nextSeq++;
+      const encoded = encodeResultsFrame(seq, samples);
+      const span = samples.reduce((g, x) => union(g, { from: x.at, to: x.at, samples: 1 }), null as Span | null) as Span;
+      this.unacked.set(seq, { seq, kind: 'results', frame: encoded, ...span, sealedAt });
+      this.heldBytes += encoded.byteLength;
+      this.heldSamples += samples.length;
+      this.restoredSamples += samples.length;
+    }
+    if (snapshot.gap) this.gap = union(this.gap, snapshot.gap);
+    this.enforceMemory();
   }
 
   private enforceMemory(): void {
     if (this.heldBytes <= this.limits.maxBytes) return;
     for (const entry of this.unacked.values()) {
       if (this.heldBytes <= this.limits.maxBytes) break;
-      if (entry.kind === 'results') this.drop(entry);
+      if (entry.kind === 'results') this.drop(entry, 'memory');
     }
   }
 
-  private drop(entry: Entry): number {
+  private drop(entry: Entry, cause: DropCause): number {
     this.forget(entry);
     this.inFlight.delete(entry.seq);
     this.droppedSamples += entry.samples;
-    this.gap = this.gap
-      ? { from: Math.min(this.gap.from, entry.from), to: Math.max(this.gap.to, entry.to), samples: this.gap.samples + entry.samples }
-      : { from: entry.from, to: entry.to, samples: entry.samples };
+    this.droppedBy[cause] += entry.samples;
+    this.gap = union(this.gap, entry);
     return entry.samples;
   }
 
@@ -205,4 +305,22 @@ export class ResultBuffer {
       this.heldSamples -= entry.samples;
     }
   }
+}
+
+/** The span covering both, with both counts. */
+function union(a: Span | null, b: Span): Span {
+  return a ? { from: Math.min(a.from, b.from), to: Math.max(a.to, b.to), samples: a.samples + b.samples } : { from: b.from, to: b.to, samples: b.samples };
+}
+
+/** What the drops so far were for, in words: the window (with the server silent or away) or the memory bound. */
+export function dropMessage(buffer: ResultBuffer, silentMs: number, connected: boolean): string {
+  const { window, memory } = buffer.droppedBy;
+  const { windowMs, maxBytes } = buffer.currentLimits;
+  const parts: string[] = [];
+  if (window) {
+    const why = connected ? `the server silent for ${Math.round(silentMs / 1000)} s` : 'no link to the server';
+    parts.push(`${window} results older than the ${windowMs / 1000} s buffer window (${why})`);
+  }
+  if (memory) parts.push(`${memory} oldest results at the memory bound (${maxBytes / 1024 / 1024} MB)`);
+  return `dropped ${parts.join(' and ')} since start, reported to the server as a gap`;
 }

@@ -12,7 +12,7 @@ import { PROBER } from '../probe/prober';
 import { ProbeScheduler } from '../scheduler/probe-scheduler';
 import { ProtocolPeer } from '../testing/protocol-peer';
 import { ResultBuffer } from './result-buffer';
-import { UplinkService } from './uplink.service';
+import { UplinkService, type UplinkTiming } from './uplink.service';
 import * as wol from '../wol/wake-on-lan';
 
 const target = (id: number, address: string) => ({ id, address, name: null });
@@ -24,14 +24,14 @@ describe(`${UplinkService.name} against a protocol peer (real WebSocket)`, () =>
   let buffer: ResultBuffer;
   let moduleRef: TestingModule | undefined;
 
-  async function start(clock: Clock = systemClock): Promise<void> {
+  async function start(clock: Clock = systemClock, timing?: UplinkTiming): Promise<void> {
     await peer.ready();
     const dir = mkdtempSync(join(tmpdir(), 'meshping-agent-'));
     writeFileSync(join(dir, 'token'), 'a'.repeat(43));
     const config = loadAgentConfig({ MESHPING_SERVER_URL: peer.url, MESHPING_AGENT_TOKEN_FILE: join(dir, 'token') });
     // The agent's real module, with the clock given and the fake prober behind PROBER.
     moduleRef = await Test.createTestingModule({
-      imports: [AgentModule.forRoot(config, { clock, prober: { provide: PROBER, useValue: new FakeProber() } })],
+      imports: [AgentModule.forRoot(config, { clock, timing, prober: { provide: PROBER, useValue: new FakeProber() } })],
     }).compile();
     buffer = moduleRef.get(ResultBuffer);
     scheduler = moduleRef.get(ProbeScheduler);
@@ -113,6 +113,56 @@ describe(`${UplinkService.name} against a protocol peer (real WebSocket)`, () =>
     expect(resent.seq).toBe(1);
     expect(resent.rtt).toEqual([200]);
     expect(peer.binaryResults).toBeGreaterThan(0); // results travel as binary frames
+  });
+
+  it('drops a link on which the server fell silent within its bound, says so, and redials; pings keep a quiet link', async () => {
+    let connections = 0;
+    let pinger: NodeJS.Timeout | undefined;
+    peer = new ProtocolPeer((p) => {
+      connections += 1;
+      p.send({ type: 'welcome', protocol: PROTOCOL_VERSION, agentId: 7, serverTime: Date.now() });
+      // The first connection is pinged (a live but quiet server); the second gets nothing after welcome.
+      if (connections === 1) pinger = setInterval(() => p.socket?.ping(), 300);
+    });
+    await start(systemClock, { serverSilentMs: 1_500 });
+    await waitFor(() => uplink.connected);
+    await new Promise((r) => setTimeout(r, 4_000));
+    expect(connections).toBe(1);
+    clearInterval(pinger);
+    await waitFor(() => connections === 2, 10_000);
+    await waitFor(() => uplink.connected);
+    await waitFor(() => !uplink.connected, 10_000); // silent since its welcome
+    expect(uplink.disconnectReason).toMatch(/^the server was silent for \d+ s \(no frame, no ping\): link presumed dead$/);
+    expect(uplink.lastError).toBe(uplink.disconnectReason);
+  });
+
+  it("names the server's own close as the reason, not a buffer it never filled", async () => {
+    peer = new ProtocolPeer((p) => {
+      p.send({ type: 'welcome', protocol: PROTOCOL_VERSION, agentId: 7, serverTime: Date.now() });
+      setTimeout(() => p.socket?.close(4001, 'replaced by a newer connection of this agent'), 200);
+    });
+    await start();
+    await waitFor(() => uplink.disconnectReason !== null);
+    expect(uplink.disconnectReason).toBe('closed by the server (4001): replaced by a newer connection of this agent');
+  });
+
+  it('on a planned stop sends what is buffered and waits (bounded) for the acks', async () => {
+    let acking = true;
+    peer = new ProtocolPeer((p) => p.send({ type: 'welcome', protocol: PROTOCOL_VERSION, agentId: 7, serverTime: Date.now() }));
+    peer.onMessage = (m) => {
+      if (acking && (m.type === 'results' || m.type === 'dropped')) peer.send({ type: 'ack', seq: m.seq });
+    };
+    await start();
+    await waitFor(() => uplink.connected);
+    buffer.add({ targetId: 1, at: Date.now() - 500, rtt: 321 });
+    expect(await uplink.drain(5_000)).toBe(0);
+    expect(peer.received.some((m) => m.type === 'results' && m.rtt.includes(321))).toBe(true);
+    expect(buffer.settled()).toBe(true);
+
+    // A server that stops acknowledging: the drain gives up at its bound and says what is left.
+    acking = false;
+    buffer.add({ targetId: 1, at: Date.now() - 400, rtt: 654 });
+    expect(await uplink.drain(300)).toBe(1);
   });
 });
 

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional, type OnApplicationShutdown } from '@nestjs/common';
 import { CLOCK, type Clock } from '@meshping/node-kit';
 import {
   AGENT_WS_PATH,
@@ -18,13 +18,25 @@ import { AGENT_CONFIG, type AgentConfig } from '../config/agent-config';
 import { DEFAULT_BROADCAST, sendMagicPacket } from '../wol/wake-on-lan';
 import { ProbeScheduler } from '../scheduler/probe-scheduler';
 import { Authenticator, type AuthOutcome } from './authenticator';
-import { ResultBuffer } from './result-buffer';
+import { dropMessage, ResultBuffer } from './result-buffer';
 
 export const AGENT_VERSION = '0.1.0';
 const BACKOFF_MIN_MS = 1_000;
 const BACKOFF_MAX_MS = 30_000;
 /** The backlog waits while this much is queued in the socket already. */
 const MAX_BUFFERED_BYTES = 1024 * 1024;
+
+/**
+ * A server silent this long (no frame, no ping) is gone: the link is dropped and redialled. 5 s short
+ * of OFFLINE_AFTER_MS, so a dead link is noticed within that bound on a busy host too (timer and
+ * event-loop lag); the server pings a quiet link every 15 s, so a live one is never this silent.
+ */
+export const SERVER_SILENT_MS = OFFLINE_AFTER_MS - 5_000;
+/** Timing the tests shorten (the silent-server bound); the module provides the defaults. */
+export interface UplinkTiming {
+  serverSilentMs: number;
+}
+export const UPLINK_TIMING = Symbol('UPLINK_TIMING');
 
 /**
  * The agent's link to the server: connect, hello, follow the target list, ship results, resend
@@ -44,12 +56,23 @@ export class UplinkService implements OnApplicationShutdown {
   private reconnectTimer?: NodeJS.Timeout;
   private flushTimer?: NodeJS.Timeout;
   private heartbeatTimer?: NodeJS.Timeout;
+  /** Fires when the server would have been silent too long; re-armed lazily from lastHeard. */
+  private livenessTimer?: NodeJS.Timeout;
+  /** Why the agent itself ended the current link (reported instead of the socket's close code). */
+  private closeCause: string | null = null;
+  /** The socket's last error on the current link (e.g. ECONNREFUSED, a TLS failure). */
+  private socketError: string | null = null;
+  /** Stopping: results still go out and acks are taken, but a lost link is not redialled. */
+  private draining = false;
+  private readonly serverSilentMs: number;
   agentId: number | null = null;
   /** Version of the target list the scheduler has. */
   targetsVersion: number | null = null;
   private auth: Authenticator;
   private readonly fatalListeners: ((message: string) => void)[] = [];
   lastError: string | null = null;
+  /** Why the link last went down: a silent server, closed by the server (code, reason), a socket error. */
+  disconnectReason: string | null = null;
   /** For `meshping-agent status`. */
   connection: 'connecting' | 'connected' | 'pending' | 'hold' | 'disconnected' = 'connecting';
   connectedSince: number | null = null;
@@ -59,8 +82,10 @@ export class UplinkService implements OnApplicationShutdown {
     @Inject(CLOCK) private readonly clock: Clock,
     private readonly scheduler: ProbeScheduler,
     private readonly buffer: ResultBuffer,
+    @Optional() @Inject(UPLINK_TIMING) timing?: UplinkTiming,
   ) {
     this.auth = new Authenticator(config, clock);
+    this.serverSilentMs = timing?.serverSilentMs ?? SERVER_SILENT_MS;
   }
 
   start(): void {
@@ -88,8 +113,30 @@ export class UplinkService implements OnApplicationShutdown {
     clearTimeout(this.reconnectTimer);
     clearInterval(this.flushTimer);
     clearInterval(this.heartbeatTimer);
+    clearTimeout(this.livenessTimer);
     this.scheduler.stop();
     this.socket?.close(1001, 'agent shutting down');
+  }
+
+  /**
+   * A planned stop: sends everything measured (the caller stopped the schedule) and waits up to
+   * `timeoutMs` for the server to acknowledge it all. A lost link is not redialled meanwhile.
+   * Resolves with the samples still unacknowledged (the caller keeps them for the next start).
+   */
+  async drain(timeoutMs: number): Promise<number> {
+    this.draining = true;
+    clearInterval(this.flushTimer);
+    clearInterval(this.heartbeatTimer);
+    clearTimeout(this.reconnectTimer);
+    const deadline = this.clock.now() + timeoutMs;
+    // Each flush seals and sends one batch, a gap report once the previous one is acknowledged, and
+    // as much of the backlog as the acks so far let go.
+    this.flush();
+    while (this.ready && !this.buffer.settled() && this.clock.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 20));
+      this.flush();
+    }
+    return this.buffer.depth();
   }
 
   get connected(): boolean {
@@ -109,6 +156,7 @@ export class UplinkService implements OnApplicationShutdown {
     this.auth = new Authenticator(config, this.clock);
     this.attempt = 0;
     this.logger.log({ event: 'uplink.reconfigured', server: config.MESHPING_SERVER_URL });
+    this.closeCause = 'reconnecting with the reloaded settings';
     if (this.socket) this.socket.terminate();
     else {
       clearTimeout(this.reconnectTimer);
@@ -129,11 +177,35 @@ export class UplinkService implements OnApplicationShutdown {
       if (pin) this.checkPin(socket, res, pin);
     });
     this.lastHeard = this.clock.now();
+    this.closeCause = null;
+    this.socketError = null;
+    this.watchLiveness(socket);
     socket.on('ping', () => (this.lastHeard = this.clock.now()));
     socket.on('open', () => this.onOpen());
     socket.on('message', (data, isBinary) => this.onMessage(isBinary ? null : data.toString()));
-    socket.on('error', (err) => (this.lastError = err.message));
+    socket.on('error', (err) => (this.socketError = err.message));
     socket.on('close', (code, reason) => this.onClose(code, reason.toString()));
+  }
+
+  /**
+   * A server silent for serverSilentMs is gone: the link is dropped (and its unacknowledged results
+   * resent on the next one). Every frame and ping moves lastHeard; the timer is not re-armed per
+   * frame but fires when the silence could first reach the bound and re-arms for the rest.
+   */
+  private watchLiveness(socket: WebSocket): void {
+    clearTimeout(this.livenessTimer);
+    const check = () => {
+      if (this.socket !== socket) return;
+      const silent = this.clock.now() - this.lastHeard;
+      if (silent < this.serverSilentMs) {
+        this.livenessTimer = setTimeout(check, this.serverSilentMs - silent);
+        return;
+      }
+      this.closeCause = `the server was silent for ${Math.round(silent / 1000)} s (no frame, no ping): link presumed dead`;
+      this.logger.warn({ event: 'uplink.server-silent', silentMs: silent, backlog: this.buffer.depth() });
+      socket.terminate();
+    };
+    this.livenessTimer = setTimeout(check, this.serverSilentMs);
   }
 
   private checkPin(socket: WebSocket, res: IncomingMessage, pin: string): void {
@@ -161,6 +233,7 @@ export class UplinkService implements OnApplicationShutdown {
     if ('send' in outcome) return this.send(outcome.send);
     if ('reconnect' in outcome) {
       this.attempt = 0;
+      this.closeCause = 'reconnecting to authenticate another way (enrolled, or enrolling again)';
       this.socket?.close(1000, 'reconnecting');
       return;
     }
@@ -169,13 +242,8 @@ export class UplinkService implements OnApplicationShutdown {
     this.fatal(outcome.fatal);
   }
 
-  /** Heartbeat when authenticated; and a server silent for 60 s is dead: reconnect (and resend). */
+  /** The server's sign of life from a quiet agent (no targets, or pending); liveness is watchLiveness's. */
   private heartbeat(): void {
-    if (this.socket && this.clock.now() - this.lastHeard > OFFLINE_AFTER_MS) {
-      this.logger.warn({ event: 'uplink.server-silent', silentMs: this.clock.now() - this.lastHeard });
-      this.socket.terminate();
-      return;
-    }
     if (this.ready) this.send({ type: 'heartbeat', at: this.clock.now() });
   }
 
@@ -256,13 +324,14 @@ export class UplinkService implements OnApplicationShutdown {
   }
 
   private flush(): void {
-    const expired = this.buffer.expire();
-    const before = this.buffer.droppedSamples;
+    const before = { ...this.buffer.droppedBy };
+    this.buffer.expire();
     const live = this.buffer.seal();
-    const dropped = expired + this.buffer.droppedSamples - before;
-    if (dropped) {
-      this.lastError = `buffer full: dropped ${this.buffer.droppedSamples} results so far (reported to the server)`;
-      this.logger.warn({ event: 'buffer.dropped', samples: dropped, total: this.buffer.droppedSamples });
+    const window = this.buffer.droppedBy.window - before.window;
+    const memory = this.buffer.droppedBy.memory - before.memory;
+    if (window || memory) {
+      this.lastError = dropMessage(this.buffer, this.clock.now() - this.lastHeard, this.ready);
+      this.logger.warn({ event: 'buffer.dropped', window, memory, total: this.buffer.droppedSamples, bytes: this.buffer.bytes() });
     }
     if (!this.ready) return;
     // Live results go out at once; the backlog follows in bounded steps, paced by acks.
@@ -291,14 +360,23 @@ export class UplinkService implements OnApplicationShutdown {
   }
 
   private onClose(code: number, reason: string): void {
+    const wasReady = this.ready;
     this.ready = false;
     this.socket = null;
     this.connection = 'disconnected';
     this.connectedSince = null;
-    if (reason && !this.lastError) this.lastError = `disconnected: ${reason}`;
+    clearTimeout(this.livenessTimer);
     if (this.stopped) return;
+    // The cause as it was: the agent's own (a silent server), the server's words, or the socket's error.
+    const cause =
+      this.closeCause ??
+      (reason ? `closed by the server (${code}): ${reason}` : this.socketError ? `cannot reach the server: ${this.socketError}` : `connection lost (${code})`);
+    // A failed redial keeps the reason the link went down; the dial error goes to lastError.
+    if (wasReady || !this.disconnectReason) this.disconnectReason = cause;
+    this.lastError = cause;
+    if (this.draining) return;
     const delay = Math.min(BACKOFF_MAX_MS, BACKOFF_MIN_MS * 2 ** this.attempt++) * (0.5 + Math.random() / 2);
-    this.logger.warn({ event: 'uplink.disconnected', code, reason: reason || this.lastError, retryInMs: Math.round(delay) });
+    this.logger.warn({ event: 'uplink.disconnected', code, reason: cause, retryInMs: Math.round(delay) });
     this.reconnectTimer = setTimeout(() => this.connect(), delay);
   }
 }

@@ -1,4 +1,4 @@
-import { encodeResults, PROBE_INTERVAL_MS, PROTOCOL_VERSION, RttCode, type Sample } from '@meshping/protocol';
+import { encodeResults, OFFLINE_AFTER_MS, PROBE_INTERVAL_MS, PROTOCOL_VERSION, RttCode, type Sample } from '@meshping/protocol';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -59,6 +59,12 @@ describe(`${MonitoringService.name} (real server, real SQLite file)`, () => {
   /** Moves time on; the admin's session idles out meanwhile, so it signs in again. */
   const later = async (ms: number) => {
     clock.advance(ms);
+    // By the server's clock the agent's link has now been silent that long: the liveness check (every
+    // second) drops it once silent for 55 s (the 60 s timeout less its margin). Reconnect, as an agent would.
+    if (ms >= OFFLINE_AFTER_MS - 5_000) {
+      for (let i = 0; i < 200 && !agent.closed; i++) await new Promise((r) => setTimeout(r, 50));
+      await connect();
+    }
     expect((await admin.login('admin', 'admin password 1')).status).toBe(200);
   };
   const stored = () => readStoredSamples(join(dataDir, DATABASE_FILE));
@@ -224,6 +230,22 @@ describe(`${MonitoringService.name} (real server, real SQLite file)`, () => {
     clock.advance(2 * HOUR_MS);
     await start();
     await admin.login('admin', 'admin password 1');
+    expect(await gapsOf()).toEqual(expected);
+  });
+
+  it('shows an outage the agent reported as one gap, without slivers of silence at its edges', async () => {
+    const t0 = Math.floor(clock.now() / PROBE_INTERVAL_MS) * PROBE_INTERVAL_MS - 30 * MINUTE;
+    await send(rounds(t0, 12));
+    // As an agent reports it: the probe times of the first and last result dropped, not slot edges.
+    agent.send({ type: 'dropped', seq: seq, from: t0 + 60_001, to: t0 + 104_335, samples: 18 });
+    await agent.next((m) => m.type === 'ack' && m.seq === seq);
+    seq++;
+    await send(rounds(t0 + 105_000, 12)); // what the agent kept, resent after the outage
+    const gapsOf = async () => (await admin.get(`/api/pairs/${agentId}/${targets[0]}/series?from=${t0}&to=${t0 + 165_000}`)).body.gaps;
+    const expected = [{ from: t0 + 60_001, to: t0 + 104_336, reason: 'dropped', samples: 18 }];
+    expect(await gapsOf()).toEqual(expected);
+    await later(20 * MINUTE);
+    await monitoring().detectGaps(); // recorded: still the one gap
     expect(await gapsOf()).toEqual(expected);
   });
 

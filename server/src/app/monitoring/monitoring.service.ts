@@ -122,7 +122,11 @@ export class MonitoringService implements OnModuleInit, OnApplicationShutdown {
     const provisional = this.gapDetector.provisional(agentId, from, to, finalBefore);
     // The agent's own report explains a silence better than the detector: dropped spans win.
     const dropped = recorded.filter((g) => g.reason === 'dropped');
-    const silences = [...recorded.filter((g) => g.reason !== 'dropped'), ...provisional].flatMap((g) => subtract(g, dropped));
+    // What a dropped span leaves of a silence at its edges (the rest of the 5 s slots its results were
+    // probed in) is no silence of its own: such remnants, shorter than an interval, go.
+    const silences = [...recorded.filter((g) => g.reason !== 'dropped'), ...provisional].flatMap((g) =>
+      subtract(g, dropped).filter((part) => part === g || part.to - part.from >= PROBE_INTERVAL_MS),
+    );
     // A recorded silence still going on continues as a provisional one: one span.
     const merged: Gap[] = [];
     for (const g of [...dropped, ...silences].sort((a, b) => a.from - b.from)) {
