@@ -22,7 +22,7 @@ describe('checkTargetAddress', () => {
 
   it('refuses hostnames that resolvers would read as IPv4 in a form nobody can compare', () => {
     for (const a of ['0x7f000001', '127.1', '2130706433', '1.2.3.999', '01.2.3.4', '0x7f.0x1', 'host.0x10', 'a..b', '', '.']) {
-      expect([a, checkTargetAddress(a)]).toEqual([a, { ok: false, reason: 'not a valid address or hostname' }]);
+      expect([a, checkTargetAddress(a)]).toEqual([a, { ok: false, reason: 'must be an IPv4 address, an IPv6 address or a hostname' }]);
     }
     expect(checkTargetAddress('host-1.example')).toEqual({ ok: true, address: 'host-1.example', family: null });
     expect(checkTargetAddress('x.y1')).toMatchObject({ ok: true });

@@ -10,8 +10,8 @@ const hostname = z.hostname();
  */
 export type TargetAddressCheck = { ok: true; address: string; family: 4 | 6 | null } | { ok: false; reason: string };
 
-/** The reason for everything that is neither an IP address nor a DNS hostname. */
-export const NOT_AN_ADDRESS = 'not a valid address or hostname';
+/** The reason for everything that is neither an IP address nor a DNS hostname; every reason reads after "address ". */
+export const NOT_AN_ADDRESS = 'must be an IPv4 address, an IPv6 address or a hostname';
 
 /**
  * Checks a probe target (an IPv4 address, an IPv6 address or a DNS hostname) and gives its
@@ -52,16 +52,16 @@ export function canonicalTargetAddress(input: string): string | null {
 export function ipAddressProblem(address: string): string | null {
   if (ipv4.safeParse(address).success) {
     const first = Number(address.slice(0, address.indexOf('.')));
-    if (first === 0) return 'an unspecified address (0.0.0.0/8) cannot be probed';
-    if (address === '255.255.255.255') return 'a broadcast address cannot be probed';
-    if (first >= 224 && first <= 239) return 'a multicast address (224.0.0.0/4) cannot be probed';
-    if (first >= 240) return 'a reserved address (240.0.0.0/4) cannot be probed';
+    if (first === 0) return 'is an unspecified address (0.0.0.0/8), which cannot be probed';
+    if (address === '255.255.255.255') return 'is a broadcast address, which cannot be probed';
+    if (first >= 224 && first <= 239) return 'is a multicast address (224.0.0.0/4), which cannot be probed';
+    if (first >= 240) return 'is a reserved address (240.0.0.0/4), which cannot be probed';
     return null;
   }
   const groups = parseIpv6(address);
   if (!groups) return NOT_AN_ADDRESS;
-  if (groups.every((g) => g === 0)) return 'the unspecified address (::) cannot be probed';
-  if (groups[0] >> 8 === 0xff) return 'a multicast address (ff00::/8) cannot be probed';
+  if (groups.every((g) => g === 0)) return 'is the unspecified address (::), which cannot be probed';
+  if (groups[0] >> 8 === 0xff) return 'is a multicast address (ff00::/8), which cannot be probed';
   return null;
 }
 

@@ -35,15 +35,15 @@ describe(`${TargetsService.name}: address policy, canonical forms, names`, () =>
   it('always refuses addresses no echo request may go to, and numeric-looking hostnames, naming the rule', async () => {
     const before = await addresses();
     const cases: [string, string][] = [
-      ['0.0.0.0', 'address: an unspecified address (0.0.0.0/8) cannot be probed'],
-      ['255.255.255.255', 'address: a broadcast address cannot be probed'],
-      ['224.0.0.1', 'address: a multicast address (224.0.0.0/4) cannot be probed'],
-      ['ff02::1', 'address: a multicast address (ff00::/8) cannot be probed'],
-      ['::', 'address: the unspecified address (::) cannot be probed'],
-      ['::ffff:0.0.0.0', 'address: an unspecified address (0.0.0.0/8) cannot be probed'],
-      ['0x7f000001', 'address: not a valid address or hostname'],
-      ['127.1', 'address: not a valid address or hostname'],
-      ['2130706433', 'address: not a valid address or hostname'],
+      ['0.0.0.0', 'address is an unspecified address (0.0.0.0/8), which cannot be probed'],
+      ['255.255.255.255', 'address is a broadcast address, which cannot be probed'],
+      ['224.0.0.1', 'address is a multicast address (224.0.0.0/4), which cannot be probed'],
+      ['ff02::1', 'address is a multicast address (ff00::/8), which cannot be probed'],
+      ['::', 'address is the unspecified address (::), which cannot be probed'],
+      ['::ffff:0.0.0.0', 'address is an unspecified address (0.0.0.0/8), which cannot be probed'],
+      ['0x7f000001', 'address must be an IPv4 address, an IPv6 address or a hostname'],
+      ['127.1', 'address must be an IPv4 address, an IPv6 address or a hostname'],
+      ['2130706433', 'address must be an IPv4 address, an IPv6 address or a hostname'],
     ];
     for (const [address, reason] of cases) {
       const res = await operator.post('/api/targets', { address });
@@ -79,7 +79,7 @@ describe(`${TargetsService.name}: address policy, canonical forms, names`, () =>
     const t = await operator.post('/api/targets', { address: '10.250.1.1' });
     expect(t.status).toBe(201);
     const edit = await operator.patch(`/api/targets/${t.body.id}`, { address: '169.254.0.9' });
-    expect([edit.status, message(edit)]).toEqual([400, JSON.stringify(['address: address 169.254.0.9 is in 169.254.0.0/16, which the setting targetDenyRanges refuses'])]);
+    expect([edit.status, message(edit)]).toEqual([400, JSON.stringify(['address 169.254.0.9 is in 169.254.0.0/16, which the setting targetDenyRanges refuses'])]);
 
     expect((await operator.patch('/api/settings', { targetDenyRanges: [] })).status).toBe(403);
     const set = await admin.patch('/api/settings', { targetDenyRanges: ['10.250.1.0/24'], targetAllowRanges: ['10.250.0.0/16', '127.0.0.0/8', '::1/128', '2001:DB8::/32'] });
@@ -90,7 +90,7 @@ describe(`${TargetsService.name}: address policy, canonical forms, names`, () =>
 
     expect((await operator.post('/api/targets', { address: '169.254.169.254' })).status).toBe(400);
     const outside = await operator.post('/api/targets', { address: '192.0.2.1' });
-    expect([outside.status, message(outside)]).toEqual([400, JSON.stringify(['address: address 192.0.2.1 is in none of the ranges of the setting targetAllowRanges'])]);
+    expect([outside.status, message(outside)]).toEqual([400, JSON.stringify(['address 192.0.2.1 is in none of the ranges of the setting targetAllowRanges'])]);
     const denied = await operator.post('/api/targets', { address: '10.250.1.7' });
     expect([denied.status, message(denied)]).toEqual([400, expect.stringContaining('10.250.1.0/24, which the setting targetDenyRanges refuses')]);
     for (const address of ['10.250.2.7', '2001:db8::7', 'probe.example.test']) expect([address, (await operator.post('/api/targets', { address })).status]).toEqual([address, 201]);

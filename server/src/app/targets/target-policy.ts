@@ -43,14 +43,14 @@ export class TargetRangePolicy {
     this.deny = compile(deny);
   }
 
-  /** Why the address is refused (naming the setting and the range), or null. */
+  /** Why the address is refused (naming the setting and the range; read after the address), or null. */
   problem(address: string, family: 4 | 6 | null): string | null {
     if (family === null) return null;
     const type = family === 4 ? 'ipv4' : 'ipv6';
     const inRange = (r: { range: CidrRange; list: BlockList }) => r.range.family === family && r.list.check(address, type);
     const denied = this.deny.find(inRange);
-    if (denied) return `address ${address} is in ${denied.range.text}, which the setting targetDenyRanges refuses`;
-    if (this.allow.length && !this.allow.some(inRange)) return `address ${address} is in none of the ranges of the setting targetAllowRanges`;
+    if (denied) return `is in ${denied.range.text}, which the setting targetDenyRanges refuses`;
+    if (this.allow.length && !this.allow.some(inRange)) return 'is in none of the ranges of the setting targetAllowRanges';
     return null;
   }
 }

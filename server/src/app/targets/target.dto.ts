@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
-import { checkTargetAddress, MIN_LATENCY_THRESHOLD_MS, PROBE_TIMEOUT_MS } from '@meshping/protocol';
+import { checkTargetAddress, MIN_LATENCY_THRESHOLD_MS, NOT_AN_ADDRESS, PROBE_TIMEOUT_MS } from '@meshping/protocol';
 import { Transform } from 'class-transformer';
 import { IsNumber, IsOptional, IsString, Max, Min, MaxLength, MinLength, Validate, ValidateIf, ValidatorConstraint, type ValidationArguments, type ValidatorConstraintInterface } from 'class-validator';
 import { IsDisplayName } from '../../infra/validation/display-name';
@@ -22,7 +22,7 @@ class TargetAddress implements ValidatorConstraintInterface {
   }
   defaultMessage(args?: ValidationArguments): string {
     const r = typeof args?.value === 'string' ? checkTargetAddress(args.value) : null;
-    return `address: ${r && !r.ok ? r.reason : 'must be an IPv4 address, an IPv6 address or a hostname'}`;
+    return `address ${r && !r.ok ? r.reason : NOT_AN_ADDRESS}`;
   }
 }
 

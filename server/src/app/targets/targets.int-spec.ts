@@ -108,7 +108,7 @@ describe(`${TargetsService.name}: the target list, edited through the API and pu
     expect(dup.status).toBe(409);
     expect(dup.body.message).toMatch(/already a target/);
     for (const [body, field] of [
-      [{ address: '1.2.3.999' }, 'address: not a valid address or hostname'],
+      [{ address: '1.2.3.999' }, 'address must be an IPv4 address, an IPv6 address or a hostname'],
       [{ address: 'bad host name' }, 'address'],
       [{ address: '192.0.2.9', name: 'x'.repeat(121) }, 'name'],
       [{ address: '192.0.2.9', group: 42 }, 'group'],

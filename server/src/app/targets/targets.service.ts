@@ -74,9 +74,9 @@ export class TargetsService implements OnApplicationBootstrap {
    */
   canonical(address: string, ranges: boolean): string {
     const r = checkTargetAddress(address);
-    if (!r.ok) throw new BadRequestException([`address: ${r.reason}`]);
+    if (!r.ok) throw new BadRequestException([`address ${r.reason}`]);
     const problem = ranges ? this.ranges.problem(r.address, r.family) : null;
-    if (problem) throw new BadRequestException([`address: ${problem}`]);
+    if (problem) throw new BadRequestException([`address ${r.address} ${problem}`]);
     return r.address;
   }
 
