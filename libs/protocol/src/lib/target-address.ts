@@ -111,7 +111,10 @@ export function formatIpv6(groups: readonly number[]): string {
     }
     let j = i;
     while (j < 8 && groups[j] === 0) j++;
-    if (j - i > bestLen) (best = i), (bestLen = j - i);
+    if (j - i > bestLen) {
+      best = i;
+      bestLen = j - i;
+    }
     i = j;
   }
   const hex = (gs: readonly number[]) => gs.map((g) => g.toString(16)).join(':');
