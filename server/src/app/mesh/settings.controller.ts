@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Patch, Req } from '@nestjs/common';
+import { applyDecorators, Body, Controller, Get, Patch, Req } from '@nestjs/common';
 import { ApiOkResponse, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { MIN_LATENCY_THRESHOLD_MS, PROBE_TIMEOUT_MS } from '@meshping/protocol';
 import { Transform } from 'class-transformer';
@@ -25,6 +25,20 @@ const canonicalRanges = ({ value }: { value: unknown }) =>
   Array.isArray(value) ? value.map((r) => (typeof r === 'string' ? (parseCidr(r)?.text ?? r) : r)) : value;
 
 const RANGES_DOC = 'CIDR ranges (IPv4 or IPv6, at most 64); they apply to IP-address targets when one is added or edited (not to hostnames, which agents resolve, nor to targets made from agents)';
+
+/** An optional list of CIDR ranges (a target-policy setting), canonicalised; never null. */
+function CidrList(what: string): PropertyDecorator {
+  return applyDecorators(
+    ApiPropertyOptional({ type: [String], maxItems: MAX_TARGET_RANGES, nullable: false, description: `${what} ${RANGES_DOC}` }),
+    OptionalNotNull(),
+    IsArray(),
+    ArrayMaxSize(MAX_TARGET_RANGES),
+    IsString({ each: true }),
+    MaxLength(49, { each: true }),
+    Validate(Cidr, { each: true }),
+    Transform(canonicalRanges),
+  );
+}
 
 class SettingsDto implements Settings {
   @ApiProperty({ description: 'Approved agents become targets of every agent (full mesh)' }) fullMesh!: boolean;
@@ -58,24 +72,10 @@ class UpdateSettingsDto implements Partial<Settings> {
   @Max(MAX_RETENTION_HOURS)
   retentionHours?: number;
 
-  @ApiPropertyOptional({ type: [String], maxItems: MAX_TARGET_RANGES, nullable: false, description: `Replaces the deny list. ${RANGES_DOC}` })
-  @OptionalNotNull()
-  @IsArray()
-  @ArrayMaxSize(MAX_TARGET_RANGES)
-  @IsString({ each: true })
-  @MaxLength(49, { each: true })
-  @Validate(Cidr, { each: true })
-  @Transform(canonicalRanges)
+  @CidrList('Replaces the deny list.')
   targetDenyRanges?: string[];
 
-  @ApiPropertyOptional({ type: [String], maxItems: MAX_TARGET_RANGES, nullable: false, description: `Replaces the allow list ([] = every address not denied). ${RANGES_DOC}` })
-  @OptionalNotNull()
-  @IsArray()
-  @ArrayMaxSize(MAX_TARGET_RANGES)
-  @IsString({ each: true })
-  @MaxLength(49, { each: true })
-  @Validate(Cidr, { each: true })
-  @Transform(canonicalRanges)
+  @CidrList('Replaces the allow list ([] = every address not denied).')
   targetAllowRanges?: string[];
 }
 
