@@ -18,12 +18,17 @@ describe(SettingsComponent.name, () => {
 
   afterEach(() => http.verify());
 
-  it('shows the target address ranges one per line and saves only the list that changed, as a list', async () => {
+  /** The screen as an admin sees it once the settings are loaded. */
+  const open = async () => {
     const fixture = TestBed.createComponent(SettingsComponent);
     http.expectOne('/api/settings').flush(settings);
     await fixture.whenStable();
     fixture.detectChanges();
-    const el = fixture.nativeElement as HTMLElement;
+    return { fixture, el: fixture.nativeElement as HTMLElement };
+  };
+
+  it('shows the target address ranges one per line and saves only the list that changed, as a list', async () => {
+    const { fixture, el } = await open();
     const deny = el.querySelector('[data-testid="deny-ranges"]') as HTMLTextAreaElement;
     expect(deny.value).toBe('169.254.0.0/16\nfe80::/10');
     deny.value = '169.254.0.0/16\n\n 10.0.0.0/8 \n';
@@ -36,11 +41,7 @@ describe(SettingsComponent.name, () => {
   });
 
   it('does not save an empty retention (the server refuses null)', async () => {
-    const fixture = TestBed.createComponent(SettingsComponent);
-    http.expectOne('/api/settings').flush(settings);
-    await fixture.whenStable();
-    fixture.detectChanges();
-    const el = fixture.nativeElement as HTMLElement;
+    const { fixture, el } = await open();
     const hours = el.querySelector('input[formControlName="retentionHours"]') as HTMLInputElement;
     hours.value = '';
     hours.dispatchEvent(new Event('input'));
