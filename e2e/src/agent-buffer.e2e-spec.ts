@@ -50,14 +50,14 @@ describe('agent buffer across a server outage (built server + agent, real ICMP, 
 
   const status = (): Status => JSON.parse(readFileSync(join(stateDir, 'status.json'), 'utf8'));
 
-  /** Every target's stored probe times, oldest first. */
+  /** Every target's stored probe times, oldest first (the API takes `since` at most 744 hours back: the last six hours hold the whole test). */
   async function stored(): Promise<{ target: string; ats: number[] }[]> {
     const grid = await server.get<{ agents: { id: number }[]; targets: { id: number; address: string }[] }>('/api/grid');
     if (grid.agents.length === 0) return TARGETS.map((target) => ({ target, ats: [] }));
     return Promise.all(
       grid.targets.map(async (t) => ({
         target: t.address,
-        ats: (await server.get<{ at: number }[]>(`/api/pairs/${grid.agents[0].id}/${t.id}/samples?since=0`)).map((s) => s.at).sort((a, b) => a - b),
+        ats: (await server.get<{ at: number }[]>(`/api/pairs/${grid.agents[0].id}/${t.id}/samples?since=${Date.now() - 6 * 3_600_000}`)).map((s) => s.at).sort((a, b) => a - b),
       })),
     );
   }

@@ -2,8 +2,9 @@ import { Body, Controller, Delete, Get, HttpCode, Param, ParseIntPipe, Post, Req
 import { ApiAcceptedResponse, ApiConflictResponse, ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { normaliseMac } from '@meshping/protocol';
 import { Transform } from 'class-transformer';
-import { IsIP, IsOptional, Matches } from 'class-validator';
+import { IsIP, Matches } from 'class-validator';
 import type { Request } from 'express';
+import { OptionalNotNull } from '../../infra/validation/optional';
 import { Access } from '../auth/access.decorator';
 import { actorOf, publicBaseUrl } from '../auth/request-context';
 import { AgentDto } from './agent.dto';
@@ -11,8 +12,8 @@ import { AgentsService } from './agents.service';
 import { EnrollmentService } from './enrollment.service';
 
 class ApproveDto {
-  @ApiPropertyOptional({ description: 'The address the operator saw; approval is refused if the agent has moved again since' })
-  @IsOptional()
+  @ApiPropertyOptional({ nullable: false, description: 'The address the operator saw; approval is refused if the agent has moved again since' })
+  @OptionalNotNull()
   @IsIP()
   ip?: string;
 }
@@ -23,8 +24,8 @@ class WakeDto {
   @Matches(/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/, { message: 'mac must be a MAC address like 00:11:22:aa:bb:cc' })
   mac!: string;
 
-  @ApiPropertyOptional({ example: '192.0.2.255', description: "The segment's IPv4 broadcast address; default 255.255.255.255" })
-  @IsOptional()
+  @ApiPropertyOptional({ example: '192.0.2.255', nullable: false, description: "The segment's IPv4 broadcast address; default 255.255.255.255" })
+  @OptionalNotNull()
   @IsIP(4, { message: 'broadcast must be an IPv4 address' })
   broadcast?: string;
 }

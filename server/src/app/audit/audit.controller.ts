@@ -1,24 +1,26 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsInt, IsOptional, Max, Min } from 'class-validator';
+import { IsInt, Max, Min } from 'class-validator';
+import { OptionalNotNull } from '../../infra/validation/optional';
 import { Access } from '../auth/access.decorator';
 import { AuditService } from './audit.service';
 
 class AuditQueryDto {
-  @ApiPropertyOptional({ default: 100, maximum: 1000 })
-  @IsOptional()
+  @ApiPropertyOptional({ type: 'integer', default: 100, minimum: 1, maximum: 1000, nullable: false })
+  @OptionalNotNull()
   @Type(() => Number)
   @IsInt()
   @Min(1)
   @Max(1000)
   limit?: number;
 
-  @ApiPropertyOptional({ description: 'Only entries with a smaller id (paging backwards)' })
-  @IsOptional()
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: Number.MAX_SAFE_INTEGER, nullable: false, description: 'Only entries with a smaller id (paging backwards)' })
+  @OptionalNotNull()
   @Type(() => Number)
   @IsInt()
   @Min(1)
+  @Max(Number.MAX_SAFE_INTEGER)
   before?: number;
 }
 

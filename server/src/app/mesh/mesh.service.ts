@@ -1,4 +1,5 @@
 import { type BeforeApplicationShutdown, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { canonicalTargetAddress } from '@meshping/protocol';
 import { AgentsService } from '../agents/agents.service';
 import { TargetsService } from '../targets/targets.service';
 import { SettingsService } from './settings.service';
@@ -22,7 +23,11 @@ export class MeshService implements OnApplicationBootstrap, BeforeApplicationShu
     private readonly settings: SettingsService,
   ) {}
 
-  onApplicationBootstrap(): void {
+  async onApplicationBootstrap(): Promise<void> {
+    // The targets module cannot import this one (it imports targets): the ranges are handed to it.
+    const { targetAllowRanges, targetDenyRanges } = await this.settings.get();
+    this.targets.useRanges(targetAllowRanges, targetDenyRanges);
+    this.settings.changes$.subscribe((s) => this.targets.useRanges(s.targetAllowRanges, s.targetDenyRanges));
     this.agents.stateChanges$.subscribe(() => this.schedule());
     this.settings.changes$.subscribe(() => this.schedule());
     this.schedule();
@@ -48,7 +53,7 @@ export class MeshService implements OnApplicationBootstrap, BeforeApplicationShu
     for (const target of await this.targets.madeFromAgents()) {
       const agent = wanted.get(target.agentId);
       if (!agent) await this.targets.remove(target.id, null, null);
-      else if (agent.ip !== target.address) await this.targets.update(target.id, { address: agent.ip as string }, null, null);
+      else if (canonicalTargetAddress(agent.ip as string) !== target.address) await this.targets.update(target.id, { address: agent.ip as string }, null, null);
       wanted.delete(target.agentId);
     }
     for (const agent of wanted.values()) {

@@ -1,38 +1,82 @@
-import { Body, Controller, Get, Patch, Req } from '@nestjs/common';
+import { applyDecorators, Body, Controller, Get, Patch, Req } from '@nestjs/common';
 import { ApiOkResponse, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { MIN_LATENCY_THRESHOLD_MS, PROBE_TIMEOUT_MS } from '@meshping/protocol';
-import { IsBoolean, IsInt, IsNumber, IsOptional, Max, Min } from 'class-validator';
+import { Transform } from 'class-transformer';
+import { ArrayMaxSize, IsArray, IsBoolean, IsInt, IsNumber, IsString, Max, MaxLength, Min, Validate, ValidatorConstraint, type ValidationArguments, type ValidatorConstraintInterface } from 'class-validator';
 import type { Request } from 'express';
+import { OptionalNotNull } from '../../infra/validation/optional';
 import { Access } from '../auth/access.decorator';
 import { actorOf } from '../auth/request-context';
-import { SettingsService, type Settings } from './settings.service';
+import { parseCidr } from '../targets/target-policy';
+import { DEFAULT_TARGET_DENY_RANGES, MAX_RETENTION_HOURS, MAX_TARGET_RANGES, MIN_RETENTION_HOURS, SettingsService, type Settings } from './settings.service';
+
+@ValidatorConstraint({ name: 'cidr' })
+class Cidr implements ValidatorConstraintInterface {
+  validate(value: unknown): boolean {
+    return typeof value === 'string' && parseCidr(value) !== null;
+  }
+  defaultMessage(args?: ValidationArguments): string {
+    return `${args?.property} must hold CIDR ranges like 192.0.2.0/24 or 2001:db8::/32 (${JSON.stringify(args?.value)} is not one)`;
+  }
+}
+
+/** Each range in its canonical spelling (host bits cleared), so the stored list and the audit read the same. */
+const canonicalRanges = ({ value }: { value: unknown }) =>
+  Array.isArray(value) ? value.map((r) => (typeof r === 'string' ? (parseCidr(r)?.text ?? r) : r)) : value;
+
+const RANGES_DOC = 'CIDR ranges (IPv4 or IPv6, at most 64); they apply to IP-address targets when one is added or edited (not to hostnames, which agents resolve, nor to targets made from agents)';
+
+/** An optional list of CIDR ranges (a target-policy setting), canonicalised; never null. */
+function CidrList(what: string): PropertyDecorator {
+  return applyDecorators(
+    ApiPropertyOptional({ type: [String], maxItems: MAX_TARGET_RANGES, nullable: false, description: `${what} ${RANGES_DOC}` }),
+    OptionalNotNull(),
+    IsArray(),
+    ArrayMaxSize(MAX_TARGET_RANGES),
+    IsString({ each: true }),
+    MaxLength(49, { each: true }),
+    Validate(Cidr, { each: true }),
+    Transform(canonicalRanges),
+  );
+}
 
 class SettingsDto implements Settings {
   @ApiProperty({ description: 'Approved agents become targets of every agent (full mesh)' }) fullMesh!: boolean;
   @ApiProperty({ description: 'Global latency threshold in ms: a slower reply is yellow in the grid (a target may override it)', example: 100 })
   latencyThresholdMs!: number;
-  @ApiProperty({ description: 'Samples and gaps are kept this many hours (default MESHPING_RETENTION_HOURS, 24)' }) retentionHours!: number;
+  @ApiProperty({ description: 'Samples and gaps are kept this many hours (default MESHPING_RETENTION_HOURS, 24)', minimum: MIN_RETENTION_HOURS, maximum: MAX_RETENTION_HOURS })
+  retentionHours!: number;
+  @ApiProperty({ type: [String], example: DEFAULT_TARGET_DENY_RANGES, description: `No target address may be in these. ${RANGES_DOC}` })
+  targetDenyRanges!: string[];
+  @ApiProperty({ type: [String], example: [], description: `When not empty, every target address must be in one of these. ${RANGES_DOC}` })
+  targetAllowRanges!: string[];
 }
 
 class UpdateSettingsDto implements Partial<Settings> {
-  @ApiPropertyOptional()
-  @IsOptional()
+  @ApiPropertyOptional({ nullable: false })
+  @OptionalNotNull()
   @IsBoolean()
   fullMesh?: boolean;
 
-  @ApiPropertyOptional({ minimum: MIN_LATENCY_THRESHOLD_MS, maximum: PROBE_TIMEOUT_MS })
-  @IsOptional()
+  @ApiPropertyOptional({ minimum: MIN_LATENCY_THRESHOLD_MS, maximum: PROBE_TIMEOUT_MS, nullable: false })
+  @OptionalNotNull()
   @IsNumber({ allowNaN: false, allowInfinity: false, maxDecimalPlaces: 3 }, { message: 'latencyThresholdMs must be a number of milliseconds' })
   @Min(MIN_LATENCY_THRESHOLD_MS)
   @Max(PROBE_TIMEOUT_MS, { message: `latencyThresholdMs must not exceed the probe timeout (${PROBE_TIMEOUT_MS} ms)` })
   latencyThresholdMs?: number;
 
-  @ApiPropertyOptional({ minimum: 1, maximum: 8760, description: 'Hours of samples to keep; older data is deleted within minutes' })
-  @IsOptional()
+  @ApiPropertyOptional({ type: 'integer', minimum: MIN_RETENTION_HOURS, maximum: MAX_RETENTION_HOURS, nullable: false, description: 'Hours of samples to keep; older data is deleted within minutes' })
+  @OptionalNotNull()
   @IsInt()
-  @Min(1)
-  @Max(8760)
+  @Min(MIN_RETENTION_HOURS)
+  @Max(MAX_RETENTION_HOURS)
   retentionHours?: number;
+
+  @CidrList('Replaces the deny list.')
+  targetDenyRanges?: string[];
+
+  @CidrList('Replaces the allow list ([] = every address not denied).')
+  targetAllowRanges?: string[];
 }
 
 @ApiTags('settings')

@@ -1,10 +1,11 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Subject } from 'rxjs';
 import type { DataSource } from 'typeorm';
-import { DEFAULT_LATENCY_THRESHOLD_US } from '@meshping/protocol';
+import { DEFAULT_LATENCY_THRESHOLD_US, MIN_LATENCY_THRESHOLD_MS, PROBE_TIMEOUT_MS } from '@meshping/protocol';
 import { SERVER_CONFIG, type ServerConfig } from '../../infra/config/server-config';
 import { AuditService, type Actor } from '../audit/audit.service';
+import { parseCidr } from '../targets/target-policy';
 
 export interface Settings {
   /** Approved agents become targets of every agent (full mesh). */
@@ -13,17 +14,63 @@ export interface Settings {
   latencyThresholdMs: number;
   /** Samples and gaps older than this many hours are deleted (default: MESHPING_RETENTION_HOURS). */
   retentionHours: number;
+  /** CIDR ranges no target address may be in (checked when a target is added or edited). */
+  targetDenyRanges: string[];
+  /** When not empty, a target address must be in one of these CIDR ranges. */
+  targetAllowRanges: string[];
 }
 
+export const MIN_RETENTION_HOURS = 1;
+export const MAX_RETENTION_HOURS = 8760;
+/** Link-local space, where cloud metadata services live (169.254.169.254, fd00:ec2::254 on AWS). */
+export const DEFAULT_TARGET_DENY_RANGES = ['169.254.0.0/16', 'fe80::/10', 'fd00:ec2::254/128'];
+export const MAX_TARGET_RANGES = 64;
+
 /** Each setting's row in the settings table. */
-const KEYS = { fullMesh: 'mesh.full', latencyThresholdMs: 'latency.threshold_ms', retentionHours: 'retention.hours' } as const satisfies Record<
-  keyof Settings,
-  string
->;
+const KEYS = {
+  fullMesh: 'mesh.full',
+  latencyThresholdMs: 'latency.threshold_ms',
+  retentionHours: 'retention.hours',
+  targetDenyRanges: 'targets.deny_ranges',
+  targetAllowRanges: 'targets.allow_ranges',
+} as const satisfies Record<keyof Settings, string>;
+
+/**
+ * How each stored text is read: the value, or undefined when it is not a valid one (then the
+ * default applies and the bad row is logged). A row written before validation existed, or edited
+ * by hand, can never become NaN or null in the running server.
+ */
+const PARSE: { [K in keyof Settings]: (text: string) => Settings[K] | undefined } = {
+  fullMesh: (t) => (t === 'true' ? true : t === 'false' ? false : undefined),
+  latencyThresholdMs: (t) => {
+    const n = Number(t);
+    return t.trim() !== '' && Number.isFinite(n) && n >= MIN_LATENCY_THRESHOLD_MS && n <= PROBE_TIMEOUT_MS ? n : undefined;
+  },
+  retentionHours: (t) => {
+    const n = Number(t);
+    return /^\d+$/.test(t) && n >= MIN_RETENTION_HOURS && n <= MAX_RETENTION_HOURS ? n : undefined;
+  },
+  targetDenyRanges: (t) => parseRanges(t),
+  targetAllowRanges: (t) => parseRanges(t),
+};
+
+function parseRanges(text: string): string[] | undefined {
+  try {
+    const list: unknown = JSON.parse(text);
+    if (!Array.isArray(list) || list.length > MAX_TARGET_RANGES) return undefined;
+    const ranges = list.map((r) => (typeof r === 'string' ? parseCidr(r)?.text : undefined));
+    return ranges.every((r) => r !== undefined) ? (ranges as string[]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 /** Settings admins change at run time, kept in the settings table. */
 @Injectable()
 export class SettingsService {
+  private readonly logger = new Logger(SettingsService.name);
+  /** Bad stored values already logged (key=value), so a bad row is reported once, not on every read. */
+  private readonly reported = new Set<string>();
   readonly changes$ = new Subject<Settings>();
 
   constructor(
@@ -32,19 +79,31 @@ export class SettingsService {
     @Inject(SERVER_CONFIG) private readonly config: ServerConfig,
   ) {}
 
+  defaults(): Settings {
+    return {
+      fullMesh: false,
+      latencyThresholdMs: DEFAULT_LATENCY_THRESHOLD_US / 1000,
+      retentionHours: this.config.MESHPING_RETENTION_HOURS,
+      targetDenyRanges: [...DEFAULT_TARGET_DENY_RANGES],
+      targetAllowRanges: [],
+    };
+  }
+
   async get(): Promise<Settings> {
     const keys = Object.values(KEYS);
-    const rows: { key: string; value: string }[] = await this.db.query(
+    const rows: { key: string; value: string | null }[] = await this.db.query(
       `SELECT key, value FROM settings WHERE key IN (${keys.map(() => '?').join(',')})`,
       keys,
     );
-    const value = (key: string) => rows.find((r) => r.key === key)?.value;
-    const threshold = Number(value(KEYS.latencyThresholdMs));
-    return {
-      fullMesh: value(KEYS.fullMesh) === 'true',
-      latencyThresholdMs: Number.isFinite(threshold) && threshold > 0 ? threshold : DEFAULT_LATENCY_THRESHOLD_US / 1000,
-      retentionHours: Number(value(KEYS.retentionHours) ?? this.config.MESHPING_RETENTION_HOURS),
-    };
+    const settings = this.defaults();
+    for (const name of Object.keys(KEYS) as (keyof Settings)[]) {
+      const row = rows.find((r) => r.key === KEYS[name]);
+      if (!row) continue;
+      const value = typeof row.value === 'string' ? PARSE[name](row.value) : undefined;
+      if (value !== undefined) (settings as unknown as Record<string, unknown>)[name] = value;
+      else this.reportBad(row.key, row.value, settings[name]);
+    }
+    return settings;
   }
 
   /** Applies validated changes together (all or none), audits them and tells the listeners. */
@@ -53,12 +112,22 @@ export class SettingsService {
       for (const name of Object.keys(KEYS) as (keyof Settings)[]) {
         const v = changes[name];
         if (v === undefined) continue;
-        await em.query('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value', [KEYS[name], String(v)]);
+        const text = Array.isArray(v) ? JSON.stringify(v) : String(v);
+        // The DTO refuses such values; this keeps a caller that skipped it from storing one.
+        if (PARSE[name](text) === undefined) throw new Error(`refusing to store an invalid ${name}: ${text}`);
+        await em.query('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value', [KEYS[name], text]);
       }
     });
     const settings = await this.get();
     await this.audit.record({ actor, action: 'settings.updated', detail: { ...changes }, source });
     this.changes$.next(settings);
     return settings;
+  }
+
+  private reportBad(key: string, value: string | null, fallback: unknown): void {
+    const id = `${key}=${value}`;
+    if (this.reported.has(id)) return;
+    this.reported.add(id);
+    this.logger.warn({ event: 'settings.invalid-stored-value', key, value, using: fallback });
   }
 }

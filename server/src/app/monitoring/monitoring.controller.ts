@@ -7,11 +7,9 @@ import { Access } from '../auth/access.decorator';
 import { TargetsService } from '../targets/targets.service';
 import { GridDto, SampleDto } from './grid.dto';
 import { MonitoringService } from './monitoring.service';
-import { PairQueryDto, PairSeriesDto, PairSeriesQueryDto, PairStatsDto, PairWindowDto } from './pair-query.dto';
+import { MAX_WINDOW_MS, PairQueryDto, PairSeriesDto, PairSeriesQueryDto, PairStatsDto, PairWindowDto, QUERY_SKEW_MS } from './pair-query.dto';
 
 const HOUR_MS = 3_600_000;
-/** The longest window one request may ask for (a month; retention bounds what is there). */
-const MAX_WINDOW_MS = 31 * 24 * HOUR_MS;
 
 @ApiTags('monitoring')
 @Controller()
@@ -40,7 +38,11 @@ export class MonitoringController {
     @Param('targetId', ParseIntPipe) targetId: number,
     @Query() query: PairQueryDto,
   ): Promise<SampleDto[]> {
-    const since = query.since ?? this.clock.now() - HOUR_MS;
+    const now = this.clock.now();
+    const since = query.since ?? now - HOUR_MS;
+    this.notAhead('since', since, now);
+    // The same bound as a window: a month of raw samples is the most one answer holds.
+    if (since < now - MAX_WINDOW_MS) throw new BadRequestException([`since must be at most ${MAX_WINDOW_MS / HOUR_MS} hours ago`]);
     const { at, rtt } = await this.monitoring.pairSince(agentId, targetId, since);
     return at.map((t, i) => ({ at: t, rtt: rtt[i] }));
   }
@@ -71,12 +73,21 @@ export class MonitoringController {
     return timed(res, () => this.monitoring.stats(agentId, targetId, from, to));
   }
 
+  /** The DTO bounds each time alone; these rules need the clock and each other. Messages name the field, like the DTO's. */
   private window(query: PairWindowDto): { from: number; to: number } {
-    const to = query.to ?? this.clock.now();
+    const now = this.clock.now();
+    const to = query.to ?? now;
     const from = query.from ?? to - HOUR_MS;
-    if (from >= to) throw new BadRequestException('from must be before to');
-    if (to - from > MAX_WINDOW_MS) throw new BadRequestException(`the window may span at most ${MAX_WINDOW_MS / HOUR_MS} hours`);
+    this.notAhead('to', to, now);
+    if (from >= to) throw new BadRequestException(['from must be before to']);
+    if (to - from > MAX_WINDOW_MS) throw new BadRequestException([`from must be at most ${MAX_WINDOW_MS / HOUR_MS} hours before to`]);
     return { from, to };
+  }
+
+  private notAhead(field: string, at: number, now: number): void {
+    if (at > now + QUERY_SKEW_MS) {
+      throw new BadRequestException([`${field} must not be more than ${QUERY_SKEW_MS / 60_000} minutes ahead of the server's clock (now ${now})`]);
+    }
   }
 }
 

@@ -3,6 +3,7 @@ import { Interval } from '@nestjs/schedule';
 import { CLOCK, type Clock } from '@meshping/node-kit';
 import { BUFFER_WINDOW_MS, PROBE_INTERVAL_MS, type DroppedReport, type PairSeries, type PairStatsWindow, type ResultColumns } from '@meshping/protocol';
 import { AgentsService } from '../agents/agents.service';
+import { MAX_RETENTION_HOURS, MIN_RETENTION_HOURS } from '../mesh/settings.service';
 import { TargetsService } from '../targets/targets.service';
 import { downsample, pairStats } from './pair-stats';
 import { HOUR_MS, SamplesRepository } from './samples.repository';
@@ -112,14 +113,15 @@ export class MonitoringService implements OnModuleInit, OnApplicationShutdown {
 
   /** Recorded gaps (final: dropped by the agent, or never filled) and, for the recent part, silences not final yet. */
   async gaps(agentId: number, from: number, to: number): Promise<Gap[]> {
-    const finalBefore = this.clock.now() - MAX_AGE_MS;
+    const now = this.clock.now();
+    const finalBefore = now - MAX_AGE_MS;
     const recorded = (await this.samples.gaps(agentId, from, to)).map(({ from: f, to: t, reason, samples }) => ({
       from: Math.max(f, from),
       to: Math.min(t, to),
       reason,
       samples,
     }));
-    const provisional = this.gapDetector.provisional(agentId, from, to, finalBefore);
+    const provisional = this.gapDetector.provisional(agentId, from, to, finalBefore, now);
     // The agent's own report explains a silence better than the detector: dropped spans win.
     const dropped = recorded.filter((g) => g.reason === 'dropped');
     // What a dropped span leaves of a silence at its edges (the rest of the 5 s slots its results were
@@ -163,6 +165,10 @@ export class MonitoringService implements OnModuleInit, OnApplicationShutdown {
    * it, then gives free pages back to the file system, in small steps through the writer queue.
    */
   async enforceRetention(hours: number): Promise<{ droppedHours: number; droppedGaps: number; freedPages: number }> {
+    // Defence in depth: a NaN here once made every hour table "older than the cutoff", the current one too.
+    if (!Number.isInteger(hours) || hours < MIN_RETENTION_HOURS || hours > MAX_RETENTION_HOURS) {
+      throw new RangeError(`refusing to enforce a retention of ${hours} hours (must be an integer ${MIN_RETENTION_HOURS}-${MAX_RETENTION_HOURS}); nothing was deleted`);
+    }
     const cutoff = this.clock.now() - hours * HOUR_MS;
     this.store.retainFrom = cutoff;
     let droppedHours = 0;

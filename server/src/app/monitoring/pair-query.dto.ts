@@ -1,36 +1,64 @@
+import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsInt, IsOptional, Max, Min } from 'class-validator';
+import { IsInt, Max, Min } from 'class-validator';
+import { OptionalNotNull } from '../../infra/validation/optional';
+
+/** No time in a query may be before this (2000-01-01T00:00:00Z): nothing was measured earlier. */
+export const EARLIEST_QUERY_MS = Date.UTC(2000, 0, 1);
+/** The latest time JavaScript can represent; the server also refuses times more than QUERY_SKEW_MS ahead of its clock. */
+export const LATEST_QUERY_MS = 8_640_000_000_000_000;
+/** How far ahead of the server's clock a client's `to` / `since` may be (its clock may run fast). */
+export const QUERY_SKEW_MS = 5 * 60_000;
+const HOUR_MS = 3_600_000;
+/** The longest window one request may ask for (a month; retention bounds what is there). */
+export const MAX_WINDOW_MS = 31 * 24 * HOUR_MS;
+
+const TIME_BOUNDS = `Epoch ms, an integer from ${EARLIEST_QUERY_MS} (2000-01-01) to the server's clock + ${QUERY_SKEW_MS / 60_000} min`;
+
+/** An epoch-ms query parameter: an integer, not before 2000, not beyond what a Date can hold (400 naming the field). */
+function QueryTime(): PropertyDecorator {
+  return applyDecorators(
+    OptionalNotNull(),
+    Type(() => Number),
+    IsInt({ message: '$property must be an integer (epoch ms)' }),
+    Min(EARLIEST_QUERY_MS, { message: `$property must not be before 2000-01-01 (${EARLIEST_QUERY_MS} ms)` }),
+    Max(LATEST_QUERY_MS, { message: `$property must not be after ${LATEST_QUERY_MS} ms` }),
+  );
+}
 
 export class PairQueryDto {
-  @ApiPropertyOptional({ description: 'Epoch ms; default: one hour ago' })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(0)
+  @ApiPropertyOptional({
+    type: 'integer',
+    minimum: EARLIEST_QUERY_MS,
+    maximum: LATEST_QUERY_MS,
+    nullable: false,
+    description: `${TIME_BOUNDS}, and at most ${MAX_WINDOW_MS / HOUR_MS} hours ago; default: one hour ago`,
+  })
+  @QueryTime()
   since?: number;
 }
 
 /** A window [from, to) of one pair; both default relative to now. */
 export class PairWindowDto {
-  @ApiPropertyOptional({ description: 'Start, epoch ms; default: one hour before `to`. Data older than the retention window is gone.' })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(0)
+  @ApiPropertyOptional({
+    type: 'integer',
+    minimum: EARLIEST_QUERY_MS,
+    maximum: LATEST_QUERY_MS,
+    nullable: false,
+    description: `Start. ${TIME_BOUNDS}; before \`to\`, at most ${MAX_WINDOW_MS / HOUR_MS} hours before it; default: one hour before \`to\`. Data older than the retention window is gone.`,
+  })
+  @QueryTime()
   from?: number;
 
-  @ApiPropertyOptional({ description: 'End (exclusive), epoch ms; default: now' })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(0)
+  @ApiPropertyOptional({ type: 'integer', minimum: EARLIEST_QUERY_MS, maximum: LATEST_QUERY_MS, nullable: false, description: `End (exclusive). ${TIME_BOUNDS}; default: now` })
+  @QueryTime()
   to?: number;
 }
 
 export class PairSeriesQueryDto extends PairWindowDto {
-  @ApiPropertyOptional({ description: 'At most this many points (equal spans of the window, never narrower than the 5 s probe interval)', default: 360, minimum: 1, maximum: 5000 })
-  @IsOptional()
+  @ApiPropertyOptional({ type: 'integer', nullable: false, description: 'At most this many points (equal spans of the window, never narrower than the 5 s probe interval)', default: 360, minimum: 1, maximum: 5000 })
+  @OptionalNotNull()
   @Type(() => Number)
   @IsInt()
   @Min(1)

@@ -1,7 +1,8 @@
 import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
-import { MIN_LATENCY_THRESHOLD_MS, PROBE_TIMEOUT_MS, targetAddressSchema } from '@meshping/protocol';
+import { checkTargetAddress, MIN_LATENCY_THRESHOLD_MS, NOT_AN_ADDRESS, PROBE_TIMEOUT_MS } from '@meshping/protocol';
 import { Transform } from 'class-transformer';
-import { IsNumber, IsOptional, IsString, Max, Min, MaxLength, Validate, ValidateIf, ValidatorConstraint, type ValidatorConstraintInterface } from 'class-validator';
+import { IsNumber, IsOptional, IsString, Max, Min, MaxLength, MinLength, Validate, ValidateIf, ValidatorConstraint, type ValidationArguments, type ValidatorConstraintInterface } from 'class-validator';
+import { IsDisplayName } from '../../infra/validation/display-name';
 import type { TargetView } from './targets.service';
 
 export class TargetDto implements TargetView {
@@ -13,14 +14,15 @@ export class TargetDto implements TargetView {
   latencyThresholdMs!: number | null;
 }
 
-/** The same rule agents, the server and the web app apply (libs/protocol). */
+/** The same rule agents, the server and the web app apply (libs/protocol); the service stores the canonical form. */
 @ValidatorConstraint({ name: 'targetAddress' })
 class TargetAddress implements ValidatorConstraintInterface {
   validate(value: unknown): boolean {
-    return typeof value === 'string' && targetAddressSchema.safeParse(value).success;
+    return typeof value === 'string' && checkTargetAddress(value).ok;
   }
-  defaultMessage(): string {
-    return 'address must be an IPv4 address, an IPv6 address or a hostname';
+  defaultMessage(args?: ValidationArguments): string {
+    const r = typeof args?.value === 'string' ? checkTargetAddress(args.value) : null;
+    return `address ${r && !r.ok ? r.reason : NOT_AN_ADDRESS}`;
   }
 }
 
@@ -28,27 +30,36 @@ const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? val
 const blankToNull = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() || null : value);
 
 export class CreateTargetDto {
-  @ApiProperty({ example: '192.0.2.1', description: 'IPv4 or IPv6 address, or hostname' })
+  @ApiProperty({
+    example: '192.0.2.1',
+    minLength: 1,
+    maxLength: 253,
+    description:
+      'IPv4 or IPv6 address, or hostname; stored in canonical form (RFC 5952, IPv4-mapped as IPv4, hostnames lower case without the trailing dot). Refused: unspecified, broadcast, multicast and reserved addresses, numeric-looking hostnames (0x7f000001, 127.1), and addresses the settings targetDenyRanges / targetAllowRanges exclude',
+  })
   @Transform(trim)
   @IsString()
+  @MinLength(1)
   @MaxLength(253)
   @Validate(TargetAddress)
   address!: string;
 
-  @ApiPropertyOptional({ type: String, nullable: true, maxLength: 120 })
+  @ApiPropertyOptional({ type: String, nullable: true, maxLength: 120, description: 'Trimmed; blank = none. No control or format characters (e.g. NUL, U+202E)' })
   @IsOptional()
   @Transform(blankToNull)
   @ValidateIf((_o, v) => v !== null)
   @IsString()
   @MaxLength(120)
+  @IsDisplayName()
   name?: string | null;
 
-  @ApiPropertyOptional({ type: String, nullable: true, maxLength: 64 })
+  @ApiPropertyOptional({ type: String, nullable: true, maxLength: 64, description: 'Trimmed; blank = none. No control or format characters (e.g. NUL, U+202E)' })
   @IsOptional()
   @Transform(blankToNull)
   @ValidateIf((_o, v) => v !== null)
   @IsString()
   @MaxLength(64)
+  @IsDisplayName()
   group?: string | null;
 
   @ApiPropertyOptional({ type: Number, nullable: true, minimum: MIN_LATENCY_THRESHOLD_MS, maximum: PROBE_TIMEOUT_MS, description: 'Latency threshold in ms; null = the global one' })
@@ -60,7 +71,8 @@ export class CreateTargetDto {
   latencyThresholdMs?: number | null;
 }
 
-export class UpdateTargetDto extends PartialType(CreateTargetDto) {}
+// skipNullProperties: false makes a left-out field optional but a null one still checked (address: null is a 400).
+export class UpdateTargetDto extends PartialType(CreateTargetDto, { skipNullProperties: false }) {}
 
 /** PUT /api/targets/self: the address defaults to the address the request comes from. */
-export class SelfRegisterDto extends PartialType(CreateTargetDto) {}
+export class SelfRegisterDto extends PartialType(CreateTargetDto, { skipNullProperties: false }) {}

@@ -1,5 +1,6 @@
 import { Body, Controller, Delete, ForbiddenException, Get, HttpCode, Param, ParseIntPipe, Patch, Post, Put, Req } from '@nestjs/common';
 import { ApiConflictResponse, ApiCreatedResponse, ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { canonicalTargetAddress } from '@meshping/protocol';
 import type { Request } from 'express';
 import { plainAddress } from '../../infra/net/client-address';
 import { Access } from '../auth/access.decorator';
@@ -34,7 +35,7 @@ export class TargetsController {
   registerSelf(@Body() dto: SelfRegisterDto, @Req() req: Request): Promise<TargetDto> {
     const source = plainAddress(req.ip);
     // A token registers the host it runs on, nothing else: no third-party addresses to ping.
-    if (dto.address !== undefined && dto.address !== source) {
+    if (dto.address !== undefined && canonicalTargetAddress(dto.address) !== canonicalTargetAddress(source)) {
       throw new ForbiddenException(`a host registers itself: the address must be the one it connects from (${source})`);
     }
     const token = req.apiToken as NonNullable<Request['apiToken']>;

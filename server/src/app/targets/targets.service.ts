@@ -1,12 +1,13 @@
-import { ConflictException, Inject, Injectable, Logger, NotFoundException, type OnApplicationBootstrap } from '@nestjs/common';
+import { BadRequestException, ConflictException, Inject, Injectable, Logger, NotFoundException, type OnApplicationBootstrap } from '@nestjs/common';
 import { CLOCK, type Clock } from '@meshping/node-kit';
-import type { ProbeTarget } from '@meshping/protocol';
+import { checkTargetAddress, type ProbeTarget } from '@meshping/protocol';
 import { Subject } from 'rxjs';
 import type { EntityManager } from 'typeorm';
 import { SERVER_CONFIG, type ServerConfig } from '../../infra/config/server-config';
 import { AuditService, type Actor } from '../audit/audit.service';
 import type { TargetEntity } from './target.entity';
 import type { CreateTargetDto, UpdateTargetDto } from './target.dto';
+import { TargetRangePolicy } from './target-policy';
 import { TargetsRepository } from './targets.repository';
 
 export interface TargetsChange {
@@ -36,6 +37,8 @@ export class TargetsService implements OnApplicationBootstrap {
   private live = new Map<number, TargetView>();
   private tombstones = new Set<number>();
   private version = 0;
+  /** The admin-set ranges (settings), kept current by the mesh module, which owns the settings. */
+  private ranges = new TargetRangePolicy([], []);
   readonly changes$ = new Subject<TargetsChange>();
 
   constructor(
@@ -50,13 +53,31 @@ export class TargetsService implements OnApplicationBootstrap {
     if ((await this.repository.countAll()) === 0) {
       const initial = this.config.MESHPING_INITIAL_TARGETS;
       const { version } = await this.repository.change(async (em) => {
-        for (const address of initial) await this.repository.insert(em, { address, name: null, group: null });
+        for (const address of new Set(initial.map((a) => this.canonical(a, false)))) await this.repository.insert(em, { address, name: null, group: null });
       });
       this.version = version;
       this.logger.log({ event: 'targets.seeded', targets: initial });
     }
     for (const t of await this.repository.findLive()) this.live.set(t.id, toView(t));
     this.tombstones = new Set(await this.repository.findDeletedIds());
+  }
+
+  /** Applies the settings targetAllowRanges / targetDenyRanges to targets added or edited from now on. */
+  useRanges(allow: readonly string[], deny: readonly string[]): void {
+    this.ranges = new TargetRangePolicy(allow, deny);
+  }
+
+  /**
+   * The canonical form of an address (what is stored and compared), or a 400 naming the rule
+   * that refuses it. `ranges`: also apply the admin-set ranges (not to targets made from agents:
+   * the full mesh probes wherever the agents are).
+   */
+  canonical(address: string, ranges: boolean): string {
+    const r = checkTargetAddress(address);
+    if (!r.ok) throw new BadRequestException([`address ${r.reason}`]);
+    const problem = ranges ? this.ranges.problem(r.address, r.family) : null;
+    if (problem) throw new BadRequestException([`address ${r.address} ${problem}`]);
+    return r.address;
   }
 
   list(): ProbeTarget[] {
@@ -81,10 +102,11 @@ export class TargetsService implements OnApplicationBootstrap {
   }
 
   async create(dto: CreateTargetDto, actor: Actor | null, source: string | null, agentId: number | null = null): Promise<TargetView> {
+    const address = this.canonical(dto.address, agentId === null);
     const { result, version } = await this.repository.change(async (em) => {
-      await this.assertAddressFree(em, dto.address);
+      await this.assertAddressFree(em, address);
       return this.repository.insert(em, {
-        address: dto.address,
+        address,
         name: dto.name ?? null,
         group: dto.group ?? null,
         latencyThresholdMs: dto.latencyThresholdMs ?? null,
@@ -100,9 +122,10 @@ export class TargetsService implements OnApplicationBootstrap {
 
   /** Creates the target, or updates name and group of the live target with this address. */
   async registerSelf(dto: CreateTargetDto, actor: Actor, source: string | null): Promise<TargetView> {
-    const existing = await this.repository.findLiveByAddress(dto.address);
-    if (!existing) return this.create(dto, actor, source);
-    if (existing.agentId !== null) throw new ConflictException(`${dto.address} is an agent's target (full mesh); it is managed with the agent`);
+    const address = this.canonical(dto.address, true);
+    const existing = await this.repository.findLiveByAddress(address);
+    if (!existing) return this.create({ ...dto, address }, actor, source);
+    if (existing.agentId !== null) throw new ConflictException(`${address} is an agent's target (full mesh); it is managed with the agent`);
     return this.update(existing.id, { name: dto.name, group: dto.group }, actor, source);
   }
 
@@ -111,11 +134,11 @@ export class TargetsService implements OnApplicationBootstrap {
     const { result, version } = await this.repository.change(async (em) => {
       const target = await this.repository.findLiveById(id, em);
       if (!target) throw new NotFoundException(`no target with id ${id}`);
-      if (dto.address !== undefined && dto.address.toLowerCase() !== target.address.toLowerCase()) {
-        await this.assertAddressFree(em, dto.address);
-      }
+      const address = dto.address === undefined ? undefined : this.canonical(dto.address, target.agentId === null);
+      if (address !== undefined && address !== target.address) await this.assertAddressFree(em, address);
+      const wanted = { ...dto, address };
       for (const key of ['address', 'name', 'group', 'latencyThresholdMs'] as const) {
-        if (dto[key] !== undefined && dto[key] !== target[key]) changes[key] = dto[key];
+        if (wanted[key] !== undefined && wanted[key] !== target[key]) changes[key] = wanted[key];
       }
       Object.assign(target, changes);
       return this.repository.update(em, target);
@@ -152,7 +175,8 @@ export class TargetsService implements OnApplicationBootstrap {
 
   /** Whether an address is a live target already (made by a person or from an agent). */
   async addressTaken(address: string): Promise<boolean> {
-    return (await this.repository.findLiveByAddress(address)) !== null;
+    const canonical = checkTargetAddress(address);
+    return (await this.repository.findLiveByAddress(canonical.ok ? canonical.address : address)) !== null;
   }
 
   private async assertAddressFree(em: EntityManager, address: string): Promise<void> {

@@ -2,16 +2,18 @@ import { Body, Controller, Delete, Get, HttpCode, Param, ParseIntPipe, Post, Req
 import { ApiCreatedResponse, ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { IsIn, IsString, MaxLength, MinLength } from 'class-validator';
 import type { Request } from 'express';
+import { IsDisplayName } from '../../infra/validation/display-name';
 import { Access } from '../auth/access.decorator';
 import { actorOf } from '../auth/request-context';
 import { TOKEN_SCOPES, type ApiTokenEntity, type TokenScope } from './api-token.entity';
 import { ApiTokensService } from './api-tokens.service';
 
 class CreateTokenDto {
-  @ApiProperty({ example: 'rack-7 hosts' })
+  @ApiProperty({ example: 'rack-7 hosts', minLength: 1, maxLength: 80, description: 'No control or format characters, no surrounding whitespace' })
   @IsString()
   @MinLength(1)
   @MaxLength(80)
+  @IsDisplayName()
   name!: string;
 
   @ApiProperty({ enum: TOKEN_SCOPES, description: 'targets:register = PUT /api/targets/self only; metrics:read = GET /api/metrics only (Prometheus)' })

@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsBoolean, IsEmail, IsIn, IsOptional, IsString, Matches, MaxLength, MinLength, ValidateIf } from 'class-validator';
+import { OptionalNotNull } from '../../infra/validation/optional';
 import { IsNewPassword } from './password.validator';
 import { ROLES, type Role, type UserEntity } from './user.entity';
 
@@ -40,7 +41,7 @@ export class CreateUserDto {
   @IsIn(ROLES)
   role!: Role;
 
-  @ApiPropertyOptional({ description: 'Where password-reset links are mailed (when SMTP is configured)' })
+  @ApiPropertyOptional({ type: String, nullable: true, maxLength: 254, description: 'Where password-reset links are mailed (when SMTP is configured); null or left out = none' })
   @IsOptional()
   @IsEmail()
   @MaxLength(254)
@@ -48,17 +49,17 @@ export class CreateUserDto {
 }
 
 export class UpdateUserDto {
-  @ApiPropertyOptional({ enum: ROLES })
-  @IsOptional()
+  @ApiPropertyOptional({ enum: ROLES, nullable: false })
+  @OptionalNotNull()
   @IsIn(ROLES)
   role?: Role;
 
-  @ApiPropertyOptional({ description: 'A disabled user cannot log in; their sessions end at once' })
-  @IsOptional()
+  @ApiPropertyOptional({ nullable: false, description: 'A disabled user cannot log in; their sessions end at once' })
+  @OptionalNotNull()
   @IsBoolean()
   disabled?: boolean;
 
-  @ApiPropertyOptional({ type: String, nullable: true })
+  @ApiPropertyOptional({ type: String, nullable: true, maxLength: 254, description: 'null removes it' })
   @IsOptional()
   @ValidateIf((_o, v) => v !== null)
   @IsEmail()

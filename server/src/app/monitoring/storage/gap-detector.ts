@@ -83,18 +83,24 @@ export class GapDetector {
     }
   }
 
-  /** Silences in [from, to) not final yet (newer than `finalBefore`), from the cache alone. */
-  provisional(agentId: number, from: number, to: number, finalBefore: number): Gap[] {
+  /**
+   * Silences in [from, to) not final yet (newer than `finalBefore`), from the cache alone. Only
+   * the cache's ring is scanned, whatever the window: silence is known up to `now` at most, and the
+   * slots after the newest data are all empty, so they are skipped, not counted one by one (a
+   * window ending centuries ahead once took ~1.7e12 steps and froze the server).
+   */
+  provisional(agentId: number, from: number, to: number, finalBefore: number, now: number): Gap[] {
     const activity = this.cache.agentActivity(agentId);
-    if (!activity) return [];
+    to = Math.min(to, now);
+    if (!activity || from >= to) return [];
     const gaps: Gap[] = [];
     const first = Math.floor(Math.max(from, finalBefore) / SLOT_MS);
     const last = Math.floor((to - 1) / SLOT_MS);
+    const ringStart = activity.head - RING_SLOTS + 1;
     // Scanned from the ring's start: a silence is only a gap after the agent delivered something.
     let seenData = false;
     let runStart = -1;
-    for (let s = activity.head - RING_SLOTS + 1; s <= last + 1; s++) {
-      const n = s > last ? 1 : s > activity.head ? 0 : activity.counts[s % RING_SLOTS];
+    const slot = (s: number, n: number) => {
       if (n === 0 && runStart < 0 && seenData) runStart = s;
       else if (n > 0) {
         if (runStart >= 0 && s - runStart >= MIN_GAP_SLOTS && s > first) {
@@ -103,7 +109,10 @@ export class GapDetector {
         runStart = -1;
         seenData = true;
       }
-    }
+    };
+    for (let s = ringStart; s <= Math.min(last, activity.head); s++) slot(s, activity.counts[s % RING_SLOTS]);
+    if (last > activity.head) slot(activity.head + 1, 0); // the empty slots up to `last` add nothing more
+    if (last + 1 >= ringStart) slot(last + 1, 1); // the window's end closes a silence still going on
     return gaps;
   }
 }

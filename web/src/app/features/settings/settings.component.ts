@@ -4,7 +4,7 @@ import { MIN_LATENCY_THRESHOLD_MS, PROBE_TIMEOUT_MS } from '@meshping/protocol';
 import { AuthStore } from '../../core/auth.store';
 import { SettingsStore, type Settings } from './settings.store';
 
-/** Run-time settings: the latency threshold of the grid's colours, full mesh, history retention. */
+/** Run-time settings: the latency threshold of the grid's colours, full mesh, history retention, the target address ranges. */
 @Component({
   selector: 'mp-settings',
   changeDetection: ChangeDetectionStrategy.OnPush,
@@ -47,6 +47,22 @@ import { SettingsStore, type Settings } from './settings.store';
             <p class="note" data-testid="retention-unavailable">This server does not report its history retention, so it cannot be changed here.</p>
           }
 
+          @if (s.targetDenyRanges !== undefined) {
+            <h2>Target addresses</h2>
+            <label>
+              Refused ranges (CIDR, one per line)
+              <textarea formControlName="targetDenyRanges" rows="3" data-testid="deny-ranges"></textarea>
+            </label>
+            <label>
+              Allowed ranges (CIDR, one per line; empty = every address not refused)
+              <textarea formControlName="targetAllowRanges" rows="3" data-testid="allow-ranges"></textarea>
+            </label>
+            <p class="note">
+              Checked when a target address is added or edited; hostnames are resolved by each agent and not checked. Unspecified,
+              broadcast and multicast addresses are always refused.
+            </p>
+          }
+
           @if (canEdit) {
             <button type="submit" [disabled]="form.invalid || form.pristine || store.saving()">Save settings</button>
           } @else {
@@ -75,7 +91,9 @@ export class SettingsComponent {
   protected readonly form = inject(NonNullableFormBuilder).group({
     latencyThresholdMs: [100, [Validators.required, Validators.min(MIN_LATENCY_THRESHOLD_MS), Validators.max(PROBE_TIMEOUT_MS)]],
     fullMesh: [false],
-    retentionHours: [24, [Validators.min(1)]],
+    retentionHours: [24, [Validators.required, Validators.min(1)]],
+    targetDenyRanges: [''],
+    targetAllowRanges: [''],
   });
 
   constructor() {
@@ -83,7 +101,13 @@ export class SettingsComponent {
     effect(() => {
       const s = this.store.settings();
       if (!s) return;
-      this.form.reset({ latencyThresholdMs: s.latencyThresholdMs, fullMesh: s.fullMesh, retentionHours: s.retentionHours ?? 24 });
+      this.form.reset({
+        latencyThresholdMs: s.latencyThresholdMs,
+        fullMesh: s.fullMesh,
+        retentionHours: s.retentionHours ?? 24,
+        targetDenyRanges: (s.targetDenyRanges ?? []).join('\n'),
+        targetAllowRanges: (s.targetAllowRanges ?? []).join('\n'),
+      });
       if (!this.canEdit) this.form.disable();
     });
   }
@@ -94,6 +118,10 @@ export class SettingsComponent {
     if (v.latencyThresholdMs !== current.latencyThresholdMs) changes.latencyThresholdMs = v.latencyThresholdMs;
     if (v.fullMesh !== current.fullMesh) changes.fullMesh = v.fullMesh;
     if (current.retentionHours !== undefined && v.retentionHours !== current.retentionHours) changes.retentionHours = v.retentionHours;
+    for (const key of ['targetDenyRanges', 'targetAllowRanges'] as const) {
+      const ranges = v[key].split('\n').map((r) => r.trim()).filter(Boolean);
+      if (current[key] !== undefined && ranges.join('\n') !== current[key].join('\n')) changes[key] = ranges;
+    }
     await this.store.save(changes);
   }
 }

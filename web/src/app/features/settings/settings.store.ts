@@ -11,6 +11,9 @@ export interface Settings {
   fullMesh: boolean;
   latencyThresholdMs: number;
   retentionHours?: number;
+  /** Target address policy: CIDR ranges no target may be in, and (when not empty) ranges every target must be in. */
+  targetDenyRanges?: string[];
+  targetAllowRanges?: string[];
 }
 
 @Injectable()

@@ -1,0 +1,51 @@
+import { provideHttpClient } from '@angular/common/http';
+import { HttpTestingController, provideHttpClientTesting } from '@angular/common/http/testing';
+import { TestBed } from '@angular/core/testing';
+import { AuthStore } from '../../core/auth.store';
+import { SettingsComponent } from './settings.component';
+import type { Settings } from './settings.store';
+
+const settings: Settings = { fullMesh: false, latencyThresholdMs: 100, retentionHours: 24, targetDenyRanges: ['169.254.0.0/16', 'fe80::/10'], targetAllowRanges: [] };
+
+describe(SettingsComponent.name, () => {
+  let http: HttpTestingController;
+
+  beforeEach(() => {
+    TestBed.configureTestingModule({ providers: [provideHttpClient(), provideHttpClientTesting()] });
+    http = TestBed.inject(HttpTestingController);
+    jest.spyOn(TestBed.inject(AuthStore), 'can').mockReturnValue(true);
+  });
+
+  afterEach(() => http.verify());
+
+  /** The screen as an admin sees it once the settings are loaded. */
+  const open = async () => {
+    const fixture = TestBed.createComponent(SettingsComponent);
+    http.expectOne('/api/settings').flush(settings);
+    await fixture.whenStable();
+    fixture.detectChanges();
+    return { fixture, el: fixture.nativeElement as HTMLElement };
+  };
+
+  it('shows the target address ranges one per line and saves only the list that changed, as a list', async () => {
+    const { fixture, el } = await open();
+    const deny = el.querySelector('[data-testid="deny-ranges"]') as HTMLTextAreaElement;
+    expect(deny.value).toBe('169.254.0.0/16\nfe80::/10');
+    deny.value = '169.254.0.0/16\n\n 10.0.0.0/8 \n';
+    deny.dispatchEvent(new Event('input'));
+    fixture.detectChanges();
+    (el.querySelector('button[type="submit"]') as HTMLButtonElement).click();
+    const patch = http.expectOne((r) => r.method === 'PATCH' && r.url === '/api/settings');
+    expect(patch.request.body).toEqual({ targetDenyRanges: ['169.254.0.0/16', '10.0.0.0/8'] });
+    patch.flush({ ...settings, targetDenyRanges: ['169.254.0.0/16', '10.0.0.0/8'] });
+  });
+
+  it('does not save an empty retention (the server refuses null)', async () => {
+    const { fixture, el } = await open();
+    const hours = el.querySelector('input[formControlName="retentionHours"]') as HTMLInputElement;
+    hours.value = '';
+    hours.dispatchEvent(new Event('input'));
+    fixture.detectChanges();
+    expect((el.querySelector('button[type="submit"]') as HTMLButtonElement).disabled).toBe(true);
+  });
+});
