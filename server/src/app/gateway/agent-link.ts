@@ -3,6 +3,7 @@ import type { Clock } from '@meshping/node-kit';
 import { canonicalPublicKey, verifyChallenge } from '@meshping/node-kit';
 import {
   isCompatible,
+  MAX_FRAME_BYTES,
   MIN_PROTOCOL_VERSION,
   parseAgentMessage,
   parseResultsFrame,
@@ -17,6 +18,7 @@ import { randomBytes } from 'node:crypto';
 import type { WebSocket } from 'ws';
 import type { LocalTrustService } from '../../infra/local-trust/local-trust.service';
 import type { ConnectionSlot } from '../../infra/ws/connection-limiter';
+import { setFrameLimit } from '../../infra/ws/frame-limit';
 import type { LogThrottle } from '../../infra/ws/log-throttle';
 import type { AgentEntity } from '../agents/agent.entity';
 import type { AgentsService } from '../agents/agents.service';
@@ -97,6 +99,7 @@ export class AgentLink {
     private readonly slot: ConnectionSlot | null = null,
   ) {
     this.lastActivity = deps.clock.now();
+    setFrameLimit(socket, MAX_UNAUTHENTICATED_FRAME);
     this.helloTimer = setTimeout(() => this.close(CloseCode.HELLO_TIMEOUT, 'no hello within 10 s'), HELLO_TIMEOUT_MS);
     socket.on('message', (data, isBinary) => {
       this.lastActivity = deps.clock.now();
@@ -291,6 +294,7 @@ export class AgentLink {
     this.phase = 'waiting';
     this.seenWritten = this.deps.clock.now(); // authentication itself wrote lastSeenAt
     this.slot?.authenticated();
+    setFrameLimit(this.socket, MAX_FRAME_BYTES);
     this.deps.authenticated(this, agentId);
     this.logger.log({ event: 'agent.connected', agentId, remote: this.remote });
   }
