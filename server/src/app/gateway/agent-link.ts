@@ -330,11 +330,16 @@ export class AgentLink {
   private async onDropped(agentId: number, report: DroppedReport): Promise<void> {
     try {
       await this.deps.monitoring.recordDropped(agentId, report);
+      this.logger.warn({ event: 'agent.results-dropped', agentId, seq: report.seq, from: report.from, to: report.to, samples: report.samples });
     } catch (err) {
-      this.logger.error({ event: 'agent.dropped-failed', agentId, seq: report.seq, err });
-      return this.close(CloseCode.STORAGE, 'the server could not record the dropped report; resend after reconnecting');
+      if (!(err instanceof RejectedBatchError)) {
+        this.logger.error({ event: 'agent.dropped-failed', agentId, seq: report.seq, err });
+        return this.close(CloseCode.STORAGE, 'the server could not record the dropped report; resend after reconnecting');
+      }
+      // Beyond what the agent can have measured: nothing recorded, acknowledged so it is not resent.
+      this.deps.warnings.warn('agent.batch-rejected', this.remote, { agentId, seq: report.seq, reason: err.message });
+      this.send({ type: 'error', code: 'batch-rejected', message: `dropped report ${report.seq}: ${err.message}`, fatal: false });
     }
-    this.logger.warn({ event: 'agent.results-dropped', agentId, seq: report.seq, from: report.from, to: report.to, samples: report.samples });
     this.send({ type: 'ack', seq: report.seq });
   }
 
