@@ -48,7 +48,10 @@ describe(`${AgentGateway.name} under an unauthenticated flood (real server, real
     let healthOk = 0;
     let healthOther = 0;
     const health = (async () => {
-      while (running) ((await fetch(`${server.url}/api/health`)).status === 200 ? healthOk++ : healthOther++);
+      while (running) {
+        if ((await fetch(`${server.url}/api/health`)).status === 200) healthOk++;
+        else healthOther++;
+      }
     })();
     let acked = 0;
     const firstAt = Date.now() - 30 * 60_000;
