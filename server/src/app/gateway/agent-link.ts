@@ -353,6 +353,8 @@ export class AgentLink {
     if (this.done) return;
     this.deps.warnings.warn('agent.handshake-refused', this.remote, { code, reason });
     this.close(code, reason.slice(0, 120));
+    // Nothing more is read: the frames a flooder pipelined behind this one are not even parsed.
+    this.socket.pause();
   }
 
   /**

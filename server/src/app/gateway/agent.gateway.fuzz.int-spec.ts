@@ -84,7 +84,7 @@ describe(`${AgentGateway.name} under fuzzing: thousands of malformed frames`, ()
       // One probe per pair per 5-s interval, as the protocol has it (the store keeps one sample per interval slot).
       good.send(encodeResults(100 + conn, [{ targetId: targets[0].id, at: firstAt + conn * PROBE_INTERVAL_MS, rtt: 500 + conn }]));
       await good.next((m) => m.type === 'ack' && m.seq === 100 + conn);
-      socket.close();
+      socket.terminate(); // the server stops reading a refused socket: no close handshake to wait for
       await done;
     }
 
