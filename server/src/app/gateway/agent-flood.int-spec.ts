@@ -151,4 +151,17 @@ describe(`${AgentGateway.name} under an unauthenticated flood (real server, real
     const refused = server.logger.lines.filter((l) => l.includes('agent.connection-refused') && l.includes(source));
     expect(refused).toHaveLength(1);
   });
+
+  it('counts an agent that authenticated against its address total only, never against the unauthenticated limit', async () => {
+    const token = readFileSync(join(server.dataDir, LOCAL_TOKEN_FILE), 'utf8');
+    const limiter = server.app.get(AgentGateway).limiter;
+    const agent = await TestClient.connect(url, {}, '127.0.3.1');
+    expect(limiter.count('127.0.3.1')).toMatchObject({ unauthenticated: 1, total: 1 });
+    agent.send({ type: 'hello', protocol: PROTOCOL_VERSION, agent: { hostname: 'nat', version: '1', addresses: [] }, auth: { kind: 'local-token', token } });
+    await agent.next((m) => m.type === 'welcome');
+    expect(limiter.count('127.0.3.1')).toMatchObject({ unauthenticated: 0, total: 1 });
+    agent.close();
+    await agent.waitClosed();
+    while (limiter.count('127.0.3.1').total > 0) await new Promise((r) => setTimeout(r, 10));
+  });
 });
