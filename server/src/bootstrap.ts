@@ -3,13 +3,14 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import { createLogger, PinoNestLogger, type Clock } from '@meshping/node-kit';
-import { LIVE_WS_PATH, PROTOCOL_VERSION } from '@meshping/protocol';
+import { AGENT_WS_PATH, LIVE_WS_PATH, PROTOCOL_VERSION } from '@meshping/protocol';
 import session from 'express-session';
 import helmet from 'helmet';
 import type { AddressInfo } from 'node:net';
 import { AppModule } from './app/app.module';
 import { EventLoopWatchdog } from './app/health/event-loop-watchdog';
 import { SessionStore } from './app/auth/session.store';
+import { AgentGateway } from './app/gateway/agent.gateway';
 import { sessionCookieName } from './app/auth/session.types';
 import { handshakeUsers, SocketAuth } from './app/auth/socket-auth';
 import type { ServerConfig } from './infra/config/server-config';
@@ -90,8 +91,11 @@ export async function createApp(config: ServerConfig, options: AppOptions = {}):
   );
   const socketAuth = app.get(SocketAuth);
   socketAuth.useSecret(secret);
+  const agentGateway = app.get(AgentGateway);
   app.useWebSocketAdapter(
     new MeshpingWsAdapter(app, {
+      // Connections per address, counted before the socket opens (refused: HTTP 429).
+      [AGENT_WS_PATH]: async (req) => agentGateway.admit(req),
       [LIVE_WS_PATH]: async (req) => {
         const result = await socketAuth.verify(req, secure);
         if (result.ok) handshakeUsers.set(req, { user: result.user, sid: result.sid });

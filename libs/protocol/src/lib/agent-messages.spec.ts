@@ -1,4 +1,4 @@
-import { MAX_FRAME_BYTES, MAX_SAMPLES_PER_BATCH, PROTOCOL_VERSION, RttCode } from './constants';
+import { MAX_BUFFER_WINDOW_MS, MAX_FRAME_BYTES, MAX_RTT_US, MAX_SAMPLES_PER_BATCH, PROTOCOL_VERSION, RttCode } from './constants';
 import { isCompatible, normaliseMac, parseAgentMessage, parseServerToAgent, resultsSchema } from './agent-messages';
 import { decodeResults, encodeResults } from './results-codec';
 
@@ -135,5 +135,18 @@ describe('results codec', () => {
     expect(decodeResults(batch)).toEqual(samples);
     // 1,000 samples in well under 20 bytes each as JSON text.
     expect(JSON.stringify(batch).length).toBeLessThan(20_000);
+  });
+});
+
+describe('agent report bounds', () => {
+  it('refuses an RTT longer than the probe timeout (plus its sweep), and a dropped report longer than any buffer window', () => {
+    const batch = (rtt: number) => JSON.stringify({ type: 'results', seq: 1, base: 1_795_000_000_000, target: [1], dt: [0], rtt: [rtt] });
+    expect(parseAgentMessage(batch(MAX_RTT_US)).ok).toBe(true);
+    expect(parseAgentMessage(batch(MAX_RTT_US + 1))).toEqual({ ok: false, error: `rtt.0: must be an integer from -3 to ${MAX_RTT_US}` });
+    const dropped = (from: number, to: number) => JSON.stringify({ type: 'dropped', seq: 1, from, to, samples: 1 });
+    expect(parseAgentMessage(dropped(0, MAX_BUFFER_WINDOW_MS)).ok).toBe(true);
+    const tooLong = parseAgentMessage(dropped(0, 8.64e15));
+    expect(tooLong.ok).toBe(false);
+    if (!tooLong.ok) expect(tooLong.error).toContain('to - from must be at most');
   });
 });

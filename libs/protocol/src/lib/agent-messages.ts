@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { MAX_FRAME_BYTES, MAX_SAMPLES_PER_BATCH, MIN_PROTOCOL_VERSION, PROTOCOL_VERSION } from './constants';
+import { MAX_BUFFER_WINDOW_MS, MAX_FRAME_BYTES, MAX_RTT_US, MAX_SAMPLES_PER_BATCH, MIN_PROTOCOL_VERSION, PROTOCOL_VERSION } from './constants';
 import { inLimits, rangeText, RESULT_LIMITS } from './results-codec';
 import { arrayMax, decodeFrame, describeIssues, intIn, parseFrame, text, type Parsed } from './validate';
 
@@ -58,7 +58,7 @@ export const resultsSchema = z
     base: epochMs,
     target: arrayMax(id, MAX_SAMPLES_PER_BATCH),
     dt: arrayMax(intIn(0, 86_400_000), MAX_SAMPLES_PER_BATCH),
-    rtt: arrayMax(intIn(-3, 60_000_000), MAX_SAMPLES_PER_BATCH),
+    rtt: arrayMax(intIn(-3, MAX_RTT_US), MAX_SAMPLES_PER_BATCH),
   })
   .check(
     z.refine((m) => m.target.length === m.dt.length && m.dt.length === m.rtt.length, {
@@ -73,7 +73,9 @@ export const heartbeatSchema = z.object({ type: z.literal('heartbeat'), at: epoc
  * The agent had to drop results it never delivered (its buffer bound, by time or memory, was hit):
  * `samples` results probed in [from, to] are gone. Shares the results' sequence numbers and is
  * acknowledged the same way, once the server has recorded the gap durably; the grid and the pair
- * series show that span as "agent connection problem", never as "no reply".
+ * series show that span as "agent connection problem", never as "no reply". No agent buffers more
+ * than MAX_BUFFER_WINDOW_MS, so no report spans more; the server also bounds it by its clock and
+ * `samples` by what its targets can yield in the span (docs/protocol.md).
  */
 export const droppedSchema = z
   .object({
@@ -83,7 +85,10 @@ export const droppedSchema = z
     to: epochMs,
     samples: intIn(1, Number.MAX_SAFE_INTEGER),
   })
-  .check(z.refine((m) => m.from <= m.to, { message: 'from must not be after to', path: ['to'] }));
+  .check(
+    z.refine((m) => m.from <= m.to, { message: 'from must not be after to', path: ['to'] }),
+    z.refine((m) => m.to - m.from <= MAX_BUFFER_WINDOW_MS, { message: `to - from must be at most ${MAX_BUFFER_WINDOW_MS} ms (an agent buffers 7 days at most)`, path: ['to'] }),
+  );
 
 /**
  * First contact of a new agent: its details, sealed with AES-256-GCM under a key derived from the

@@ -12,6 +12,19 @@ export const PROBE_INTERVAL_MS = 5_000;
 export const PROBE_TIMEOUT_MS = 3_000;
 /** An agent keeps unacknowledged results at most this long. */
 export const BUFFER_WINDOW_MS = 30 * 60_000;
+/** ... by default; its setting (MESHPING_BUFFER_WINDOW_SECONDS) allows at most this: no agent can report on anything older. */
+export const MAX_BUFFER_WINDOW_MS = 7 * 86_400_000;
+/**
+ * The longest RTT an agent can measure: the probe timeout, plus 1 s for its timeout sweep (every
+ * 100 ms) and event-loop delays before a late reply is settled as "no reply". Anything longer is refused.
+ */
+export const MAX_RTT_US = (PROBE_TIMEOUT_MS + 1_000) * 1_000;
+/**
+ * Samples of one (agent, target) pair within any 5-s span: one per probe interval, plus two of
+ * slack (a round that moved earlier when the target list changed; a send delayed past a round
+ * boundary by a stall). A results batch with more is refused whole.
+ */
+export const MAX_SAMPLES_PER_INTERVAL = 3;
 /** Agents send a heartbeat this often ... */
 export const HEARTBEAT_INTERVAL_MS = 30_000;
 /** ... and are offline after this long without any sign of life. */

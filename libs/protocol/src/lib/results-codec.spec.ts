@@ -1,4 +1,4 @@
-import { MAX_SAMPLES_PER_BATCH, MIN_PROTOCOL_VERSION, PROTOCOL_VERSION, RttCode } from './constants';
+import { MAX_RTT_US, MAX_SAMPLES_PER_BATCH, MIN_PROTOCOL_VERSION, PROTOCOL_VERSION, RttCode } from './constants';
 import { isCompatible, parseAgentMessage } from './agent-messages';
 import { decodeResults, encodeResults, encodeResultsFrame, parseResultsFrame, RESULTS_FRAME_KIND } from './results-codec';
 
@@ -58,7 +58,7 @@ describe('binary results frame', () => {
 
   it('carries every value at the limits, in any target order', () => {
     const samples = [
-      { targetId: 2 ** 31 - 1, at: 8.64e15 - 86_400_000, rtt: 60_000_000 },
+      { targetId: 2 ** 31 - 1, at: 8.64e15 - 86_400_000, rtt: MAX_RTT_US },
       { targetId: 1, at: 8.64e15, rtt: RttCode.SEND_ERROR },
       { targetId: 77, at: 8.64e15 - 1, rtt: 0 },
     ];
@@ -119,7 +119,7 @@ describe('binary results frame', () => {
       base: [0, 8.64e15, 8.64e15 + 1, 2 ** 50],
       target: [1, 2, 2 ** 31 - 1, 2 ** 31, 0, -1, 4_000_000_000],
       dt: [0, 86_400_000, 86_400_001, 4_000_000_000],
-      rtt: [-3, -1, 0, 60_000_000, 60_000_001, -4, -2_000_000_000],
+      rtt: [-3, -1, 0, MAX_RTT_US, MAX_RTT_US + 1, -4, -2_000_000_000],
     };
     let seed = 12345;
     const random = (k: number) => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31), seed % k);

@@ -1,5 +1,5 @@
 import type { ResultsBatch } from './agent-messages';
-import { MAX_SAMPLES_PER_BATCH } from './constants';
+import { MAX_RTT_US, MAX_SAMPLES_PER_BATCH } from './constants';
 
 /** One probe result: which target, when the probe was sent (epoch ms), RTT in µs or a negative RttCode. */
 export interface Sample {
@@ -65,7 +65,7 @@ const RESULTS_LAYOUT = 1;
 /** Bytes a varint of a value up to 2^53 takes at most (7 bits each). */
 const MAX_VARINT_BYTES = 8;
 /** Limits shared with the JSON form's checks (resultsSchema). */
-export const RESULT_LIMITS = { seq: [0, Number.MAX_SAFE_INTEGER], base: [0, 8.64e15], target: [1, 2 ** 31 - 1], dt: [0, 86_400_000], rtt: [-3, 60_000_000] } as const;
+export const RESULT_LIMITS = { seq: [0, Number.MAX_SAFE_INTEGER], base: [0, 8.64e15], target: [1, 2 ** 31 - 1], dt: [0, 86_400_000], rtt: [-3, MAX_RTT_US] } as const;
 
 /** Packs samples (in the order given; sorted by target id they pack best) into a binary results frame. */
 export function encodeResultsFrame(seq: number, samples: readonly Sample[]): Uint8Array {

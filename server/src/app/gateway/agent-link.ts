@@ -3,6 +3,7 @@ import type { Clock } from '@meshping/node-kit';
 import { canonicalPublicKey, verifyChallenge } from '@meshping/node-kit';
 import {
   isCompatible,
+  MAX_FRAME_BYTES,
   MIN_PROTOCOL_VERSION,
   parseAgentMessage,
   parseResultsFrame,
@@ -16,6 +17,9 @@ import {
 import { randomBytes } from 'node:crypto';
 import type { WebSocket } from 'ws';
 import type { LocalTrustService } from '../../infra/local-trust/local-trust.service';
+import type { ConnectionSlot } from '../../infra/ws/connection-limiter';
+import { setFrameLimit } from '../../infra/ws/frame-limit';
+import type { LogThrottle } from '../../infra/ws/log-throttle';
 import type { AgentEntity } from '../agents/agent.entity';
 import type { AgentsService } from '../agents/agents.service';
 import type { EnrollmentService } from '../agents/enrollment.service';
@@ -35,6 +39,10 @@ export interface AgentLinkDeps {
   authenticated(link: AgentLink, agentId: number): void;
   /** Called when the link closes; true when it was the agent's active link (the agent is now offline). */
   closed(link: AgentLink, agentId: number): boolean;
+  /** Where warnings caused by what agents send go: folded per source (never one line per frame). */
+  warnings: LogThrottle;
+  /** lastSeenAt of a connected agent is written at most this often, and at least this often while it sends anything (or answers pings). */
+  seenEveryMs: number;
 }
 
 /** WebSocket close codes (4000-4999 are the application's). */
@@ -42,15 +50,22 @@ export const CloseCode = {
   PROTOCOL: 4400,
   UNAUTHORISED: 4401,
   BLACKLISTED: 4403,
+  /** Before authentication: a frame that is not the next step of it (malformed, binary, over 16 KiB, one too many). */
+  BAD_HANDSHAKE: 4402,
   HELLO_TIMEOUT: 4408,
   REPLACED: 4409,
   DELETED: 4410,
   STORAGE: 1011,
+  GOING_AWAY: 1001,
 } as const;
 const HELLO_TIMEOUT_MS = 10_000;
 /** Before authentication only small frames, and only a few of them, are accepted. */
-const MAX_UNAUTHENTICATED_FRAME = 16 * 1024;
+export const MAX_UNAUTHENTICATED_FRAME = 16 * 1024;
+/** Frames waiting behind the hello while it is checked (an agent may send the next one right away). */
+export const MAX_UNAUTHENTICATED_QUEUED = 4;
 const MAX_QUEUED_FRAMES = 1000;
+/** A link closed for a broken handshake is cut this long after the close frame, whatever the peer does. */
+const CLOSE_GRACE_MS = 1_000;
 
 /** new -> (challenged ->) waiting (pending / hold) -> active (approved: results accepted). */
 type Phase = 'new' | 'challenged' | 'waiting' | 'active';
@@ -81,15 +96,24 @@ export class AgentLink {
     private readonly socket: WebSocket,
     private readonly remote: string,
     private readonly deps: AgentLinkDeps,
+    private readonly slot: ConnectionSlot | null = null,
   ) {
     this.lastActivity = deps.clock.now();
+    setFrameLimit(socket, MAX_UNAUTHENTICATED_FRAME);
     this.helloTimer = setTimeout(() => this.close(CloseCode.HELLO_TIMEOUT, 'no hello within 10 s'), HELLO_TIMEOUT_MS);
     socket.on('message', (data, isBinary) => {
       this.lastActivity = deps.clock.now();
       if (this.done) return;
       const size = Array.isArray(data) ? data.reduce((n, b) => n + b.length, 0) : (data as Buffer).byteLength;
-      if ((this.agentId === null && size > MAX_UNAUTHENTICATED_FRAME) || this.queued >= MAX_QUEUED_FRAMES) {
+      if (this.agentId === null) {
+        // Before authentication a connection costs the server almost nothing: one small text frame
+        // (and a few behind it), judged in order; anything else ends it.
+        if (isBinary) return this.refuseHandshake('a binary frame before authentication');
+        if (size > MAX_UNAUTHENTICATED_FRAME) return this.refuseHandshake(`a frame of ${size} bytes before authentication (at most ${MAX_UNAUTHENTICATED_FRAME})`);
+        if (this.queued >= MAX_UNAUTHENTICATED_QUEUED) return this.refuseHandshake(`more than ${MAX_UNAUTHENTICATED_QUEUED} frames before authentication`);
+      } else if (this.queued >= MAX_QUEUED_FRAMES) {
         this.done = true;
+        this.deps.warnings.warn('agent.flooded', this.remote, { agentId: this.agentId, queued: this.queued });
         return void socket.terminate();
       }
       // Binary frames are results (protocol 2): kept as bytes, parsed without JSON.
@@ -97,14 +121,28 @@ export class AgentLink {
       this.queued += 1;
       this.chain = this.chain
         .then(() => (this.done ? undefined : this.onFrame(frame)))
+        .then(() => this.noteSeen())
         .catch((err) => this.failed(err))
         .finally(() => (this.queued -= 1));
     });
-    socket.on('pong', () => (this.lastActivity = deps.clock.now()));
+    socket.on('pong', () => {
+      this.lastActivity = deps.clock.now();
+      this.noteSeen();
+    });
     socket.on('close', () => {
-      this.chain = this.chain.then(() => this.onClose()).catch((err) => this.failed(err));
+      this.socketClosed = true;
+      this.slot?.release();
+      this.chain = this.chain
+        .then(() => this.onClose())
+        .catch((err) => this.failed(err))
+        .finally(() => this.markFinished());
     });
   }
+
+  private socketClosed = false;
+  private markFinished!: () => void;
+  /** Resolves once the socket is closed and the link's last writes (frames before, last seen) are done. */
+  readonly finished = new Promise<void>((resolve) => (this.markFinished = resolve));
 
   get authenticatedAgent(): number | null {
     return this.agentId;
@@ -134,6 +172,8 @@ export class AgentLink {
     this.done = true;
     this.send({ type: 'error', code: 'closing', message: reason, fatal: true });
     this.socket.close(code, reason);
+    // A peer that never answers the close frame (or goes on sending) is cut, instead of being read for 30 s.
+    setTimeout(() => this.socket.terminate(), CLOSE_GRACE_MS).unref();
   }
 
   /** Approved (now, or again after a hold): results are accepted from here on. */
@@ -147,11 +187,11 @@ export class AgentLink {
   private async onFrame(frame: string | Uint8Array): Promise<void> {
     if (typeof frame !== 'string') return this.onBinaryFrame(frame);
     const parsed = parseAgentMessage(frame);
-    if (!parsed.ok) return this.refuse('bad-message', parsed.error);
+    if (!parsed.ok) return this.agentId === null ? this.refuseHandshake(`a bad frame before authentication: ${parsed.error}`) : this.refuse('bad-message', parsed.error);
     const msg = parsed.value;
     if (msg.type === 'hello' || msg.type === 'register' || msg.type === 'challenge-response') return this.onAuth(msg);
-    if (this.agentId === null) return this.close(CloseCode.UNAUTHORISED, 'hello must come first');
-    if (msg.type === 'heartbeat') return this.deps.agents.seen(this.agentId);
+    if (this.agentId === null) return this.refuseHandshake(`${msg.type} before authentication: hello must come first`, CloseCode.UNAUTHORISED);
+    if (msg.type === 'heartbeat') return; // traffic: noteSeen writes lastSeenAt
     if (this.phase !== 'active') return this.refuse('not-approved', 'this agent is not approved (pending or on hold): keep the results');
     if (msg.type === 'results') return this.onResults(this.agentId, msg);
     if (msg.type === 'dropped') return this.onDropped(this.agentId, msg);
@@ -160,7 +200,7 @@ export class AgentLink {
 
   /** A binary frame: a results batch, from an approved agent only. */
   private async onBinaryFrame(frame: Uint8Array): Promise<void> {
-    if (this.agentId === null) return this.close(CloseCode.UNAUTHORISED, 'hello must come first');
+    if (this.agentId === null) return this.refuseHandshake('a binary frame before authentication');
     const parsed = parseResultsFrame(frame);
     if (!parsed.ok) return this.refuse('bad-frame', parsed.error);
     if (this.phase !== 'active') return this.refuse('not-approved', 'this agent is not approved (pending or on hold): keep the results');
@@ -169,10 +209,12 @@ export class AgentLink {
 
   private async onAuth(msg: Extract<AgentToServer, { type: 'hello' | 'register' | 'challenge-response' }>): Promise<void> {
     if (msg.type === 'challenge-response') {
-      if (this.phase !== 'challenged' || !this.challenge) return this.refuse('bad-message', 'no challenge is open');
+      if (this.phase !== 'challenged' || !this.challenge) {
+        return this.agentId === null ? this.refuseHandshake('challenge-response without an open challenge') : this.refuse('bad-message', 'no challenge is open');
+      }
       return this.onChallengeResponse(msg.signature);
     }
-    if (this.phase !== 'new') return this.refuse('bad-message', 'already authenticated');
+    if (this.phase !== 'new') return this.agentId === null ? this.refuseHandshake(`${msg.type} while a challenge is open`) : this.refuse('bad-message', 'already authenticated');
     if (!isCompatible(msg.protocol)) {
       return this.close(CloseCode.PROTOCOL, `protocol ${msg.protocol} not supported; the server speaks ${MIN_PROTOCOL_VERSION} to ${PROTOCOL_VERSION}`);
     }
@@ -194,7 +236,7 @@ export class AgentLink {
 
   private async onLocalHello(hello: AgentHello): Promise<void> {
     if (hello.auth.kind !== 'local-token' || !this.deps.trust.verify(hello.auth.token)) {
-      this.logger.warn({ event: 'agent.auth-refused', remote: this.remote, hostname: hello.agent.hostname });
+      this.deps.warnings.warn('agent.auth-refused', this.remote, { hostname: hello.agent.hostname, reason: 'bad local token' });
       this.send({ type: 'error', code: 'auth-refused', message: "the local trust token is not this server's", fatal: true });
       return this.close(CloseCode.UNAUTHORISED, 'authentication refused');
     }
@@ -207,7 +249,7 @@ export class AgentLink {
     const { nonce, agent: challenged, hello } = this.challenge as NonNullable<typeof this.challenge>;
     this.challenge = null;
     if (!verifyChallenge(challenged.publicKey as string, nonce, this.deps.fingerprint ?? '', signature)) {
-      this.logger.warn({ event: 'agent.auth-refused', remote: this.remote, agentId: challenged.id, reason: 'bad signature' });
+      this.deps.warnings.warn('agent.auth-refused', this.remote, { agentId: challenged.id, reason: 'bad signature' });
       return this.close(CloseCode.UNAUTHORISED, 'authentication refused');
     }
     // Read again: it may have been rejected or deleted while the challenge was open.
@@ -226,7 +268,7 @@ export class AgentLink {
   private async onRegister(msg: Extract<AgentToServer, { type: 'register' }>): Promise<void> {
     const opened = await this.deps.enrollment.open(msg);
     if (!opened.ok) {
-      this.logger.warn({ event: 'agent.registration-refused', remote: this.remote, reason: opened.reason });
+      this.deps.warnings.warn('agent.registration-refused', this.remote, { reason: opened.reason });
       this.done = true;
       this.send({ type: 'error', code: 'registration-refused', message: opened.reason, fatal: true });
       return this.socket.close(CloseCode.UNAUTHORISED, 'registration refused');
@@ -250,13 +292,16 @@ export class AgentLink {
     this.helloTimer = null;
     this.agentId = agentId;
     this.phase = 'waiting';
+    this.seenWritten = this.deps.clock.now(); // authentication itself wrote lastSeenAt
+    this.slot?.authenticated();
+    setFrameLimit(this.socket, MAX_FRAME_BYTES);
     this.deps.authenticated(this, agentId);
     this.logger.log({ event: 'agent.connected', agentId, remote: this.remote });
   }
 
   private refuseBlacklisted(agentId: number): void {
     this.done = true;
-    this.logger.warn({ event: 'agent.blacklisted-refused', agentId, remote: this.remote });
+    this.deps.warnings.warn('agent.blacklisted-refused', this.remote, { agentId });
     this.send({ type: 'error', code: 'blacklisted', message: 'this agent was rejected by an admin', fatal: true });
     this.socket.close(CloseCode.BLACKLISTED, 'blacklisted');
   }
@@ -274,7 +319,7 @@ export class AgentLink {
         this.logger.error({ event: 'agent.ingest-failed', agentId, seq: batch.seq, err });
         return this.close(CloseCode.STORAGE, 'the server could not store results; resend after reconnecting');
       }
-      this.logger.warn({ event: 'agent.batch-rejected', agentId, seq: batch.seq, reason: err.message });
+      this.deps.warnings.warn('agent.batch-rejected', this.remote, { agentId, seq: batch.seq, reason: err.message });
       // Refused for good: acknowledged so that the agent drops it instead of resending it forever.
       this.send({ type: 'error', code: 'batch-rejected', message: `batch ${batch.seq}: ${err.message}`, fatal: false });
     }
@@ -285,18 +330,48 @@ export class AgentLink {
   private async onDropped(agentId: number, report: DroppedReport): Promise<void> {
     try {
       await this.deps.monitoring.recordDropped(agentId, report);
+      this.logger.warn({ event: 'agent.results-dropped', agentId, seq: report.seq, from: report.from, to: report.to, samples: report.samples });
     } catch (err) {
-      this.logger.error({ event: 'agent.dropped-failed', agentId, seq: report.seq, err });
-      return this.close(CloseCode.STORAGE, 'the server could not record the dropped report; resend after reconnecting');
+      if (!(err instanceof RejectedBatchError)) {
+        this.logger.error({ event: 'agent.dropped-failed', agentId, seq: report.seq, err });
+        return this.close(CloseCode.STORAGE, 'the server could not record the dropped report; resend after reconnecting');
+      }
+      // Beyond what the agent can have measured: nothing recorded, acknowledged so it is not resent.
+      this.deps.warnings.warn('agent.batch-rejected', this.remote, { agentId, seq: report.seq, reason: err.message });
+      this.send({ type: 'error', code: 'batch-rejected', message: `dropped report ${report.seq}: ${err.message}`, fatal: false });
     }
-    this.logger.warn({ event: 'agent.results-dropped', agentId, seq: report.seq, from: report.from, to: report.to, samples: report.samples });
     this.send({ type: 'ack', seq: report.seq });
   }
 
   private refuse(code: string, message: string): void {
-    this.logger.warn({ event: 'agent.bad-frame', agentId: this.agentId, remote: this.remote, reason: message });
+    this.deps.warnings.warn('agent.bad-frame', this.remote, { agentId: this.agentId, reason: message });
     this.send({ type: 'error', code, message, fatal: false });
   }
+
+  /** Before authentication: anything but the next step of it ends the connection (one folded warning, nothing more read). */
+  private refuseHandshake(reason: string, code: number = CloseCode.BAD_HANDSHAKE): void {
+    if (this.done) return;
+    this.deps.warnings.warn('agent.handshake-refused', this.remote, { code, reason });
+    this.close(code, reason.slice(0, 120));
+    // Nothing more is read: the frames a flooder pipelined behind this one are not even parsed.
+    this.socket.pause();
+  }
+
+  /**
+   * Any traffic of an authenticated link (a frame, a pong) is a sign of life: lastSeenAt is
+   * written at most once per seenEveryMs, in frame order, batched with other agents' by the
+   * repository. An agent on hold or pending sends no heartbeats, only pongs.
+   */
+  private noteSeen(): void {
+    if (this.agentId === null || this.done || this.socketClosed) return;
+    const now = this.deps.clock.now();
+    if (now - this.seenWritten < this.deps.seenEveryMs) return;
+    this.seenWritten = now;
+    const agentId = this.agentId;
+    this.chain = this.chain.then(() => this.deps.agents.seen(agentId)).catch((err) => this.failed(err));
+  }
+
+  private seenWritten = 0;
 
   private async onClose(): Promise<void> {
     if (this.helloTimer) clearTimeout(this.helloTimer);

@@ -193,7 +193,7 @@ describe(`${AgentGateway.name} (real server on port 0, real SQLite file, real ws
     expect((await eager.waitClosed()).code).toBe(4401);
     const binary = await ws('/agent');
     binary.send(encodeResultsFrame(0, [{ targetId: 1, at: Date.now(), rtt: 1 }]));
-    expect((await binary.waitClosed()).code).toBe(4401);
+    expect((await binary.waitClosed()).code).toBe(4402);
   });
 
   it('keeps an agent online when an older link of it closes after a newer one authenticated', async () => {

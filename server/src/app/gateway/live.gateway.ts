@@ -27,6 +27,12 @@ import { SettingsService } from '../mesh/settings.service';
  * that sees a gap sends `resync` and gets a new snapshot.
  */
 const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
+/** Live sockets one user may hold at once (tabs, wall displays); more are closed with 4429. */
+export const MAX_LIVE_SOCKETS_PER_USER = 16;
+/** A socket gets at most one snapshot per second; a resync sooner waits for its turn (one at most). */
+const RESYNC_EVERY_MS = 1_000;
+/** A browser never sends a bad frame: after this many the socket is closed (4400). */
+const MAX_BAD_FRAMES = 10;
 
 @WebSocketGateway({ path: LIVE_WS_PATH, maxPayload: MAX_BROWSER_FRAME_BYTES })
 export class LiveGateway implements OnGatewayConnection, OnModuleInit, OnModuleDestroy {
@@ -40,6 +46,8 @@ export class LiveGateway implements OnGatewayConnection, OnModuleInit, OnModuleD
   /** Sockets that answered the last ping; the others are half-open and get terminated. */
   private readonly alive = new WeakSet<WebSocket>();
   private layoutDue = false;
+  /** Live sockets per user, counted from the upgrade to the close. */
+  private readonly perUser = new Map<number, number>();
 
   constructor(
     private readonly agents: AgentsService,
@@ -77,17 +85,38 @@ export class LiveGateway implements OnGatewayConnection, OnModuleInit, OnModuleD
     // The upgrade was authenticated (SocketAuth); a socket without a user never gets here.
     const owner = handshakeUsers.get(request);
     if (!owner) return socket.close(4401, 'not signed in');
-    this.owners.set(socket, { userId: owner.user.id, sid: owner.sid });
+    const userId = owner.user.id;
+    const open = (this.perUser.get(userId) ?? 0) + 1;
+    this.perUser.set(userId, open);
+    socket.on('close', () => {
+      this.clients.delete(socket);
+      const left = (this.perUser.get(userId) ?? 1) - 1;
+      if (left > 0) this.perUser.set(userId, left);
+      else this.perUser.delete(userId);
+    });
+    if (open > MAX_LIVE_SOCKETS_PER_USER) return socket.close(4429, `at most ${MAX_LIVE_SOCKETS_PER_USER} live connections per user`);
+    this.owners.set(socket, { userId, sid: owner.sid });
     this.alive.add(socket);
     socket.on('pong', () => this.alive.add(socket));
-    socket.on('close', () => this.clients.delete(socket));
+    let badFrames = 0;
+    let lastSnapshot = this.clock.now();
+    let resyncDue: NodeJS.Timeout | null = null;
     socket.on('message', (data, isBinary) => {
       const parsed = parseBrowserMessage(isBinary ? null : data.toString());
-      if (!parsed.ok) return this.sendRaw(socket, JSON.stringify({ type: 'error', message: parsed.error }));
-      this.snapshot().then(
-        (s) => this.sendRaw(socket, s),
-        (err) => this.logger.error({ event: 'live.snapshot-failed', err }),
-      );
+      if (!parsed.ok) {
+        if (++badFrames > MAX_BAD_FRAMES) return socket.close(4400, `more than ${MAX_BAD_FRAMES} bad frames`);
+        return this.sendRaw(socket, JSON.stringify({ type: 'error', message: parsed.error }));
+      }
+      // A snapshot is the whole grid: a socket asking for one again and again gets one a second.
+      if (resyncDue) return;
+      resyncDue = setTimeout(() => {
+        lastSnapshot = this.clock.now();
+        this.snapshot().then(
+          (s) => ((resyncDue = null), this.sendRaw(socket, s)),
+          (err) => ((resyncDue = null), this.logger.error({ event: 'live.snapshot-failed', err })),
+        );
+      }, Math.max(0, lastSnapshot + RESYNC_EVERY_MS - this.clock.now()));
+      resyncDue.unref();
     });
     try {
       const snapshot = await this.snapshot();

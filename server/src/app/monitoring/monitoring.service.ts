@@ -1,13 +1,14 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { Interval } from '@nestjs/schedule';
 import { CLOCK, type Clock } from '@meshping/node-kit';
-import { BUFFER_WINDOW_MS, PROBE_INTERVAL_MS, type DroppedReport, type PairSeries, type PairStatsWindow, type ResultColumns } from '@meshping/protocol';
+import { BUFFER_WINDOW_MS, MAX_BUFFER_WINDOW_MS, MAX_SAMPLES_PER_INTERVAL, PROBE_INTERVAL_MS, type DroppedReport, type PairSeries, type PairStatsWindow, type ResultColumns } from '@meshping/protocol';
 import { AgentsService } from '../agents/agents.service';
 import { MAX_RETENTION_HOURS, MIN_RETENTION_HOURS } from '../mesh/settings.service';
 import { TargetsService } from '../targets/targets.service';
 import { downsample, pairStats } from './pair-stats';
 import { HOUR_MS, SamplesRepository } from './samples.repository';
 import { GapDetector, type Gap } from './storage/gap-detector';
+import { DensityCheck } from './storage/sample-density';
 import { SampleStore, type PairSamples, type SampleBatch } from './storage/sample-store';
 
 /** A batch refused as a whole; nothing of it was stored. */
@@ -19,6 +20,8 @@ export class RejectedBatchError extends Error {
 const MAX_FUTURE_MS = 60_000;
 /** ... and this far behind it: the agent's buffer window plus slack for a slow resend. */
 export const MAX_AGE_MS = BUFFER_WINDOW_MS + 10 * 60_000;
+/** A `dropped` report may reach this far back: the longest buffer window an agent can have, plus the same slack. */
+export const MAX_DROPPED_AGE_MS = MAX_BUFFER_WINDOW_MS + 10 * 60_000;
 const COMPACT_EVERY_MS = 10_000;
 /** A group commit waits this long for more agents' batches (acks come this much later; far fewer transactions). */
 const COMMIT_DELAY_MS = 50;
@@ -36,6 +39,7 @@ export class MonitoringService implements OnModuleInit, OnApplicationShutdown {
   private readonly gapDetector: GapDetector;
   private approved = new Set<number>();
   private ready = false;
+  private readonly density = new DensityCheck();
 
   constructor(
     private readonly samples: SamplesRepository,
@@ -78,8 +82,21 @@ export class MonitoringService implements OnModuleInit, OnApplicationShutdown {
     return this.store.ingest(agentId, samples);
   }
 
-  /** Records results an agent had to drop, as a gap; resolves once committed (then it is acknowledged). */
+  /**
+   * Records results an agent had to drop, as a gap; resolves once committed (then it is
+   * acknowledged). A report beyond what the agent can have measured is refused whole
+   * (RejectedBatchError): its span must lie within the longest buffer window before now and the
+   * clock skew after it, and its count within what the targets yield in that span.
+   */
   async recordDropped(agentId: number, report: DroppedReport): Promise<void> {
+    const now = this.clock.now();
+    if (report.from < now - MAX_DROPPED_AGE_MS) throw new RejectedBatchError(`from: ${report.from} is older than the longest buffer window (${MAX_BUFFER_WINDOW_MS} ms) before now`);
+    if (report.to > now + MAX_FUTURE_MS) throw new RejectedBatchError(`to: ${report.to} is in the future`);
+    const intervals = Math.floor((report.to - report.from) / PROBE_INTERVAL_MS) + 1;
+    const most = Math.max(1, this.targets.list().length) * (intervals + MAX_SAMPLES_PER_INTERVAL - 1);
+    if (report.samples > most) {
+      throw new RejectedBatchError(`samples: ${report.samples} is more than the ${most} that the targets can yield from ${report.from} to ${report.to}`);
+    }
     await this.store.enqueue(() => this.samples.insertGap(agentId, report.from, report.to + 1, 'dropped', report.samples));
   }
 
@@ -201,7 +218,8 @@ export class MonitoringService implements OnModuleInit, OnApplicationShutdown {
     };
   }
 
-  private check({ base, target, dt }: SampleBatch): void {
+  private check(batch: SampleBatch): void {
+    const { base, target, dt } = batch;
     const now = this.clock.now();
     for (let i = 0; i < target.length; i++) {
       const at = base + dt[i];
@@ -209,6 +227,8 @@ export class MonitoringService implements OnModuleInit, OnApplicationShutdown {
       if (at > now + MAX_FUTURE_MS) throw new RejectedBatchError(`sample time ${at} is in the future`);
       if (at < now - MAX_AGE_MS) throw new RejectedBatchError(`sample time ${at} is older than the buffer window`);
     }
+    const dense = this.density.check(batch);
+    if (dense) throw new RejectedBatchError(dense);
   }
 }
 

@@ -19,6 +19,7 @@ import { FullMesh1764201600000 } from './migrations/1764201600000-full-mesh';
 import { SampleChunks1764288000000 } from './migrations/1764288000000-sample-chunks';
 import { LatencyThresholds1764464400000 } from './migrations/1764464400000-latency-thresholds';
 import { CanonicalTargets1764550000000 } from './migrations/1764550000000-canonical-targets';
+import { TypeOrmLogger } from './typeorm-logger';
 
 export const DATABASE_FILE = 'meshping.sqlite';
 
@@ -40,6 +41,8 @@ export const DATABASE_FILE = 'meshping.sqlite';
           migrationsRun: true,
           synchronize: false,
           logging: ['error'],
+          // JSON lines like every other log line (TypeORM's default printed plain text).
+          logger: new TypeOrmLogger(),
         };
       },
     }),

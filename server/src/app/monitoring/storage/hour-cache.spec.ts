@@ -98,6 +98,26 @@ describe(HourCache.name, () => {
     }
   });
 
+  it('keeps a phase-shifted probe beside full slots, but never more than three samples of a pair within one interval (raw or sealed)', () => {
+    const c = new HourCache();
+    const p = c.pair(3, 1, true);
+    const t = T0 + 10 * SLOT_MS + 1000;
+    for (const at of [t - 2 * SLOT_MS, t - SLOT_MS, t]) expect(c.insert(p, at, rttToValue(100))).toBe(InsertResult.STORED);
+    // Its slot and both slack slots are taken: kept beside them, still deduplicated.
+    expect(c.insert(p, t + 2000, rttToValue(200))).toBe(InsertResult.STORED);
+    expect(c.insert(p, t + 2000, rttToValue(200))).toBe(InsertResult.DUPLICATE);
+    expect(c.insert(p, t + 2001, rttToValue(300))).toBe(InsertResult.STORED);
+    // [t, t + 5 s) holds three now: an agent sending samples 1 ms apart gets no more in.
+    for (let at = t + 2002; at < t + 2100; at++) expect(c.insert(p, at, rttToValue(1))).toBe(InsertResult.FULL);
+    expect(c.insert(p, t + SLOT_MS - 1, rttToValue(400))).toBe(InsertResult.FULL);
+    expect(c.insert(p, t + SLOT_MS, rttToValue(400))).toBe(InsertResult.STORED); // the next interval's
+    // Sealed, the same limit holds against the chunk's samples.
+    writeClosed(c, T0 + BUCKET_MS);
+    expect(c.insert(p, t + 1500, rttToValue(9))).toBe(InsertResult.FULL);
+    expect(c.insert(p, t - SLOT_MS - 2500, rttToValue(9))).toBe(InsertResult.STORED);
+    expect(read(c, p).map(([at]) => at)).toEqual([t - 2 * SLOT_MS, t - SLOT_MS - 2500, t - SLOT_MS, t, t + 2000, t + 2001, t + SLOT_MS]);
+  });
+
   it('refuses the same (pair, time) twice, but keeps a second probe of a shifted phase in the same interval', () => {
     const c = new HourCache();
     const p = c.pair(2, 1, true);
@@ -108,18 +128,16 @@ describe(HourCache.name, () => {
     expect(c.insert(p, t + 4950, rttToValue(200))).toBe(InsertResult.STORED);
     expect(c.insert(p, t + 4950, rttToValue(200))).toBe(InsertResult.DUPLICATE);
     expect(c.insert(p, t + 4990, rttToValue(300))).toBe(InsertResult.STORED);
-    // Slot and slack taken: kept beside the slots, still deduplicated.
-    expect(c.insert(p, t + 4999, rttToValue(400))).toBe(InsertResult.STORED);
-    expect(c.insert(p, t + 4999, rttToValue(400))).toBe(InsertResult.DUPLICATE);
+    // A fourth within one interval is more than an agent can have measured (MAX_SAMPLES_PER_INTERVAL).
+    expect(c.insert(p, t + 4999, rttToValue(400))).toBe(InsertResult.FULL);
     const expected = [
       [t + 4900, 100],
       [t + 4950, 200],
       [t + 4990, 300],
-      [t + 4999, 400],
     ];
     expect(read(c, p)).toEqual(expected);
     expect(read(c, p, t + 4950, t + 4990)).toEqual([[t + 4950, 200]]);
-    expect(c.latest(p)).toEqual({ at: t + 4999, value: rttToValue(400) });
+    expect(c.latest(p)).toEqual({ at: t + 4990, value: rttToValue(300) });
     // Sealed, the same samples come back from the chunk bytes, and are still refused twice.
     expect(writeClosed(c, T0 + BUCKET_MS).get(p)).toEqual(expected);
     expect(read(c, p)).toEqual(expected);

@@ -2,6 +2,7 @@ import { PROBE_INTERVAL_MS } from '@meshping/protocol';
 import { ALL, Bucket } from './cache-bucket';
 import { CacheMemory } from './cache-memory';
 import { BUCKET_MS, ByteWriter, decodeChunk, encodeChunk, HOUR_MS, RTT_BITS } from './sample-codec';
+import { crowded } from './sample-density';
 
 /** A probe interval: the unit of the raw slots and of the agents' activity counts. */
 export const SLOT_MS = PROBE_INTERVAL_MS;
@@ -166,8 +167,18 @@ export class HourCache {
         if (free < 0) free = s;
       } else if (b.start + s * SLOT_MS + (e >>> RTT_BITS) === at) return InsertResult.DUPLICATE;
     }
+    const late = b.late.get(p);
+    if (late?.some((x, i) => i % 2 === 0 && x === at)) return InsertResult.DUPLICATE;
+    // Neighbours within one interval either side: a sample sits at most SLACK_SLOTS before its own slot.
+    const near = this.near;
+    near.length = 0;
+    for (let s = Math.max(0, slot - SLACK_SLOTS - 1); s <= Math.min(SLOTS - 1, slot + 1); s++) {
+      const e = block[base + s];
+      const t = b.start + s * SLOT_MS + (e >>> RTT_BITS);
+      if (e !== 0 && Math.abs(t - at) < SLOT_MS) near.push(t);
+    }
+    if (crowded(near, late, at, SLOT_MS)) return InsertResult.FULL;
     if (free < 0) return this.insertLate(b, p, at, value, false);
-    if (b.late.get(p)?.some((x, i) => i % 2 === 0 && x === at)) return InsertResult.DUPLICATE;
     block[base + free] = (((at - b.start - free * SLOT_MS) << RTT_BITS) | value) >>> 0;
     return InsertResult.STORED;
   }
@@ -178,8 +189,16 @@ export class HourCache {
     if (sealed) {
       const chunk = b.chunk(p);
       let found = false;
-      if (chunk) decodeChunk(b.start, chunk, (t) => void (t === at && (found = true)));
+      const near = this.near;
+      near.length = 0;
+      if (chunk) {
+        decodeChunk(b.start, chunk, (t) => {
+          if (t === at) found = true;
+          else if (Math.abs(t - at) < SLOT_MS) near.push(t);
+        });
+      }
       if (found) return InsertResult.DUPLICATE;
+      if (crowded(near, list, at, SLOT_MS)) return InsertResult.FULL;
     }
     if (list && list.length >= 2 * MAX_LATE) return InsertResult.FULL;
     if (list) list.push(at, value);
@@ -187,6 +206,9 @@ export class HourCache {
     if (sealed && p < b.writtenUpTo) b.unwritten.add(p);
     return InsertResult.STORED;
   }
+
+  /** Neighbours of a sample being inserted (reused: inserts are the hot path). */
+  private readonly near: number[] = [];
 
   /** Takes back a sample stored by `insert` (its transaction failed). */
   remove(p: number, at: number): void {
