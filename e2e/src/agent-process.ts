@@ -13,9 +13,13 @@ export class AgentProcess {
     this.exit = new Promise((ok) => child.once('exit', (code) => ok(code)));
   }
 
-  static start(env: Record<string, string>): AgentProcess {
+  /** `ipPrefix`: `ip` arguments that run it elsewhere, e.g. in a network namespace (`netns exec <name>`). */
+  static start(env: Record<string, string>, ipPrefix: string[] = []): AgentProcess {
     const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('MESHPING_'))) as Record<string, string>;
-    return new AgentProcess(spawn(process.execPath, [join(ROOT, 'dist/agent/main.js')], { env: { ...clean, ...env }, stdio: ['ignore', 'pipe', 'pipe'] }));
+    const node = [process.execPath, join(ROOT, 'dist/agent/main.js')];
+    // `ip netns exec` execs the command in place: the child's pid is the agent's, so stop() reaches it.
+    const [cmd, ...args] = ipPrefix.length ? ['ip', ...ipPrefix, ...node] : node;
+    return new AgentProcess(spawn(cmd, args, { env: { ...clean, ...env }, stdio: ['ignore', 'pipe', 'pipe'] }));
   }
 
   exited(): Promise<number | null> {
