@@ -6,3 +6,4 @@ export * from './lib/live-messages';
 export * from './lib/target-address';
 export * from './lib/passphrase';
 export * from './lib/pair-history';
+export * from './lib/reconnect';
