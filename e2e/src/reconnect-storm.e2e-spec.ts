@@ -88,7 +88,7 @@ describe('1,000 agents reconnecting after a server restart', () => {
       await Promise.all(
         sims.map((sim, w) => sim.ask({ type: 'register', url: server?.url, passphrase, count: PER_WORKER, prefix: `storm-w${w}`, source: `127.${50 + w}` }, 'registered')),
       )
-    ).flatMap((r) => r.agentIds as number[]);
+    ).flatMap((r) => r['agentIds'] as number[]);
     expect(new Set(ids).size).toBe(AGENTS);
     stages.registered = Date.now() - startedAt;
     for (let i = 0; i < ids.length; i += 20) await Promise.all(ids.slice(i, i + 20).map((id) => api.call('POST', `/api/agents/${id}/approve`, {})));

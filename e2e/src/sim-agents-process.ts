@@ -3,17 +3,20 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from './meshping-process';
 
+/** A report of the simulated agents' process: `type` says which (sim-agents.ts). */
+export type SimReport = { type: string; error?: string } & Record<string, unknown>;
+
 /**
  * The benchmark's simulated agents (tools/bench/sim-agents.ts, the real protocol over real
  * WebSockets), bundled by esbuild as the benchmark does, in a child process driven over IPC: a
  * whole fleet in one Node process, so that 1,000 agents fit beside the server on 2 cores.
  */
 export class SimAgentsProcess {
-  private readonly inbox: any[] = [];
-  private readonly waiters: { type: string; resolve: (m: any) => void; reject: (e: Error) => void }[] = [];
+  private readonly inbox: SimReport[] = [];
+  private readonly waiters: { type: string; resolve: (m: SimReport) => void; reject: (e: Error) => void }[] = [];
 
   private constructor(private readonly child: ChildProcess) {
-    child.on('message', (m: any) => {
+    child.on('message', (m: SimReport) => {
       const i = this.waiters.findIndex((w) => w.type === m.type || m.type === 'failed');
       if (i < 0) return void this.inbox.push(m);
       const w = this.waiters.splice(i, 1)[0];
@@ -56,13 +59,13 @@ export class SimAgentsProcess {
   }
 
   /** Sends `message` and waits for the reply of type `reply`. */
-  async ask<T = any>(message: unknown, reply: string): Promise<T> {
+  async ask<T = SimReport>(message: unknown, reply: string): Promise<T> {
     const answer = this.next(reply);
     this.send(message);
-    return answer;
+    return (await answer) as T;
   }
 
-  next(type: string): Promise<any> {
+  next(type: string): Promise<SimReport> {
     const i = this.inbox.findIndex((m) => m.type === type || m.type === 'failed');
     if (i >= 0) {
       const m = this.inbox.splice(i, 1)[0];
