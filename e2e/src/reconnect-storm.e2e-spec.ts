@@ -144,10 +144,6 @@ describe('1,000 agents reconnecting after a server restart', () => {
       loginMs: { p50: logins[logins.length >> 1], p99: logins[Math.floor(logins.length * 0.99)], max: logins[logins.length - 1] },
     };
     console.log(`reconnect storm: ${JSON.stringify(report)}`);
-    expect(allBackAt).toBeGreaterThan(0);
-    expect(onlineAt).toBeGreaterThan(0);
-    expect(allBackAt - listeningAt).toBeLessThanOrEqual(BACK_WITHIN_MS);
-    expect(onlineAt - listeningAt).toBeLessThanOrEqual(BACK_WITHIN_MS);
 
     // The agents stop measuring; everything queued is delivered; then the server stops and the file is read.
     await Promise.all(sims.map((s) => s.ask({ type: 'stream-stop' }, 'stream-stopped')));
@@ -177,6 +173,12 @@ describe('1,000 agents reconnecting after a server restart', () => {
       rejected: 0,
     });
     expect(stored.all).toHaveLength((ackedBefore.length + ackedAfter.length) / 3);
+
+    // Back within the bound (checked last, so that a slow return still reports what was lost above).
+    expect(allBackAt).toBeGreaterThan(0);
+    expect(onlineAt).toBeGreaterThan(0);
+    expect(allBackAt - listeningAt).toBeLessThanOrEqual(BACK_WITHIN_MS);
+    expect(onlineAt - listeningAt).toBeLessThanOrEqual(BACK_WITHIN_MS);
   }, 300_000);
 });
 
