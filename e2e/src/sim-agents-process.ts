@@ -30,7 +30,7 @@ export class SimAgentsProcess {
 
   /** Bundles sim-agents.ts into dist/e2e-sim (once per call; esbuild takes well under a second). */
   static async bundle(): Promise<string> {
-    const { build } = await import('esbuild');
+    const { build, stop } = await import('esbuild');
     const out = join(ROOT, 'dist/e2e-sim');
     mkdirSync(out, { recursive: true });
     const outfile = join(out, 'sim-agents.cjs');
@@ -45,6 +45,7 @@ export class SimAgentsProcess {
       packages: 'external',
       logLevel: 'error',
     });
+    await stop(); // its service process would keep jest from exiting
     return outfile;
   }
 
