@@ -24,7 +24,7 @@ export function listeningUrl(child: ChildProcess, log: string[], name: string): 
   if (!stdout) return Promise.reject(new Error(`${name} has no stdout pipe`));
   child.stderr?.on('data', (d) => log.push(d.toString()));
   return new Promise<string>((ok, fail) => {
-    const timer = setTimeout(() => fail(new Error(`${name} did not start:\n${log.join('\n')}`)), 30_000);
+    const timer = setTimeout(() => fail(new Error(`${name} did not start:\n${log.join('\n')}`)), 120_000); // generous: a loaded CI machine starts slowly, and a failure says why anyway
     child.once('exit', (code) => fail(new Error(`${name} exited with ${code}:\n${log.join('\n')}`)));
     createInterface({ input: stdout }).on('line', (line) => {
       log.push(line);
@@ -45,6 +45,10 @@ export class MeshpingProcess {
     readonly dataDir: string,
     private readonly ownsDataDir = true,
   ) {}
+
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
 
   /** The one-time setup code the server printed on its first start. */
   get setupCode(): string {

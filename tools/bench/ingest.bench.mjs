@@ -175,7 +175,7 @@ How it was measured:
 const round = (v, d) => Math.round(v * 10 ** d) / 10 ** d;
 const fmt = (v) => Math.round(v).toLocaleString('en-US');
 
-async function bundle(root) {
+export async function bundle(root) {
   const { build } = await import('esbuild');
   const out = join(root, 'dist/bench');
   mkdirSync(out, { recursive: true });
@@ -206,7 +206,7 @@ function run(cmd, args, env) {
   });
 }
 
-async function startServer(main, env) {
+export async function startServer(main, env) {
   // As in production (SERVER_NODE_FLAGS), plus any diagnostic flags (BENCH_SERVER_NODE_FLAGS, e.g. --cpu-prof).
   const child = spawn(process.execPath, [...SERVER_NODE_FLAGS, ...(process.env.BENCH_SERVER_NODE_FLAGS ?? '').split(' ').filter(Boolean), main], {
     // TLS on, as in production (and enrollment needs it): a self-signed certificate in the data directory.
@@ -246,7 +246,7 @@ async function startServer(main, env) {
 }
 
 /** Minimal cookie + CSRF client for the API over HTTPS (the server's certificate is self-signed). */
-class Api {
+export class Api {
   constructor(base) {
     this.base = base;
     this.cookies = new Map();
@@ -356,11 +356,11 @@ async function maxStall(api) {
   return Number(m[1]) * 1000;
 }
 
-async function liveLoad({ api, server, bundles, passphrase, agents, workers, measureS, log, label }) {
+/** `workers` child processes of simulated agents (sim-agents.ts), each with `next(type)` (its next report of that type) and `send(command)`. */
+export async function forkSims(simAgents, workers) {
   const sims = [];
-  const per = Math.ceil(agents / workers);
   for (let w = 0; w < workers; w++) {
-    const child = fork(bundles.simAgents, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const child = fork(simAgents, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     const inbox = [];
     const waiters = [];
     child.on('message', (m) => {
@@ -378,6 +378,12 @@ async function liveLoad({ api, server, bundles, passphrase, agents, workers, mea
     await next('hello');
     sims.push({ child, next, send: (m) => child.send(m) });
   }
+  return sims;
+}
+
+async function liveLoad({ api, server, bundles, passphrase, agents, workers, measureS, log, label }) {
+  const sims = await forkSims(bundles.simAgents, workers);
+  const per = Math.ceil(agents / workers);
   log(`${label}: registering ${agents} agents`);
   const ids = [];
   for (const [w, sim] of sims.entries()) {

@@ -2,13 +2,21 @@
 // that registers N agents with the join passphrase over real WebSockets (sealed registration, as
 // the real agent does), waits for an admin to approve them, then streams results at the probe rate
 // and counts what the server acknowledged. Commands and reports go over the IPC channel.
-import { enrollmentKey, generateAgentKeyPair, newNonce, registrationProof, seal } from '@meshping/node-kit';
+// `stream` (the fault tests) is the other mode: see sim-fleet.ts.
+import { enrollmentKey, generateAgentKeyPair, newNonce, registrationProof, seal, type AgentKeyPair } from '@meshping/node-kit';
 import { decodePassphrase, encodeResultsFrame, PROBE_INTERVAL_MS, PROTOCOL_VERSION, RESULT_FLUSH_INTERVAL_MS, RttCode, type Sample } from '@meshping/protocol';
-import WebSocket from 'ws';
+import type WebSocket from 'ws';
+import { Fleet, next, openAgentSocket } from './sim-fleet';
 
 interface Agent {
   index: number;
+  hostname: string;
   ws: WebSocket;
+  keys: AgentKeyPair;
+  /** The loopback address this agent connects from (one per agent: a fleet of hosts), or undefined. */
+  localAddress: string | undefined;
+  /** The SHA-256 fingerprint of the certificate the last connection presented (signed in a key login). */
+  peerFingerprint: string;
   agentId: number;
   targets: number[];
   seq: number;
@@ -31,27 +39,13 @@ let backlog = 0;
 /** Send-to-ack times (ms) since the last `counts`. */
 let ackTimes: number[] = [];
 let timer: NodeJS.Timeout | null = null;
+let fleet: Fleet | null = null;
 
-function next(ws: WebSocket, match: (m: any) => boolean): Promise<any> {
-  return new Promise((resolve, reject) => {
-    const onMessage = (data: WebSocket.RawData) => {
-      const m = JSON.parse(data.toString());
-      if (m.type === 'error' && m.fatal) reject(new Error(m.message));
-      if (match(m)) {
-        ws.off('message', onMessage);
-        resolve(m);
-      }
-    };
-    ws.on('message', onMessage);
-  });
-}
-
-async function register(url: string, passphrase: string, hostname: string, index: number): Promise<Agent> {
+async function register(url: string, passphrase: string, hostname: string, index: number, localAddress?: string): Promise<Agent> {
   const p = decodePassphrase(passphrase);
   if (!p) throw new Error('not a passphrase');
   const keys = generateAgentKeyPair();
-  const ws = new WebSocket(`${url.replace(/^http/, 'ws')}/agent`, { rejectUnauthorized: false }); // self-signed; the passphrase pins it
-  await new Promise((r, j) => (ws.once('open', r), ws.once('error', j)));
+  const { ws, fingerprint } = await openAgentSocket(url, localAddress);
   const ts = Date.now();
   const nonce = newNonce();
   const proof = registrationProof(keys.privateKeyPem, ts, nonce.toString('base64url'));
@@ -59,8 +53,9 @@ async function register(url: string, passphrase: string, hostname: string, index
   const pending = next(ws, (m) => m.type === 'pending');
   ws.send(JSON.stringify({ type: 'register', protocol: PROTOCOL_VERSION, ...seal(enrollmentKey(p.secret, p.fingerprint), payload, ts, nonce) }));
   const { agentId } = await pending;
-  const agent: Agent = { index, ws, agentId, targets: [], seq: 0, unacked: new Map(), baseRtt: new Float64Array(0), phase: Math.floor(Math.random() * RESULT_FLUSH_INTERVAL_MS), next: 0 };
+  const agent: Agent = { index, hostname, ws, keys, localAddress, peerFingerprint: fingerprint, agentId, targets: [], seq: 0, unacked: new Map(), baseRtt: new Float64Array(0), phase: Math.floor(Math.random() * RESULT_FLUSH_INTERVAL_MS), next: 0 };
   ws.on('message', (data) => {
+    if (fleet) return; // streaming: the fleet handles this agent's frames
     const m = JSON.parse(data.toString());
     if (m.type === 'targets') {
       agent.targets = m.targets.map((t: { id: number }) => t.id);
@@ -102,7 +97,8 @@ function tick(a: Agent, round: number, part: number, parts: number, maxUnacked: 
 process.on('message', async (cmd: any) => {
   try {
     if (cmd.type === 'register') {
-      for (let i = 0; i < cmd.count; i++) agents.push(await register(cmd.url, cmd.passphrase, `${cmd.prefix}-${i}`, i));
+      // `source`: e.g. "127.10": agent i connects from 127.10.<i / 256>.<i % 256>, each from its own address.
+      for (let i = 0; i < cmd.count; i++) agents.push(await register(cmd.url, cmd.passphrase, `${cmd.prefix}-${i}`, i, cmd.source && `${cmd.source}.${i >> 8}.${i & 255}`));
       send({ type: 'registered', agentIds: agents.map((a) => a.agentId) });
     } else if (cmd.type === 'await-approval') {
       await Promise.all(agents.map((a) => (a.targets.length ? null : next(a.ws, (m) => m.type === 'targets'))));
@@ -120,11 +116,23 @@ process.on('message', async (cmd: any) => {
         }
       }, 10);
       send({ type: 'started' });
+    } else if (cmd.type === 'stream') {
+      fleet = new Fleet(agents, cmd.url);
+      fleet.start();
+      send({ type: 'streaming' });
+    } else if (cmd.type === 'stream-stop') {
+      fleet?.stop(); // no new rounds, no reconnects; open connections still receive their acks
+      send({ type: 'stream-stopped' });
+    } else if (cmd.type === 'fleet-status') {
+      send({ type: 'fleet-status', ...fleet?.status() });
+    } else if (cmd.type === 'acked') {
+      send({ type: 'acked', samples: fleet?.takeAcked() ?? [] });
     } else if (cmd.type === 'counts') {
       send({ type: 'counts', acked, offered, skipped, backlog, ackTimes: ackTimes.map(Math.round) });
       ackTimes = [];
     } else if (cmd.type === 'stop') {
       if (timer) clearInterval(timer);
+      fleet?.stop();
       await new Promise((r) => setTimeout(r, 2000)); // the last acks
       send({ type: 'stopped', acked, offered, skipped });
       for (const a of agents) a.ws.close();

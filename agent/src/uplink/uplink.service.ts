@@ -6,6 +6,7 @@ import {
   MAX_FRAME_BYTES,
   OFFLINE_AFTER_MS,
   parseServerToAgent,
+  reconnectDelayMs,
   RESULT_FLUSH_INTERVAL_MS,
   type AgentToServer,
   type ServerToAgent,
@@ -21,8 +22,6 @@ import { Authenticator, type AuthOutcome } from './authenticator';
 import { dropMessage, ResultBuffer } from './result-buffer';
 
 export const AGENT_VERSION = '0.1.0';
-const BACKOFF_MIN_MS = 1_000;
-const BACKOFF_MAX_MS = 30_000;
 /** The backlog waits while this much is queued in the socket already. */
 const MAX_BUFFERED_BYTES = 1024 * 1024;
 
@@ -375,7 +374,7 @@ export class UplinkService implements OnApplicationShutdown {
     if (wasReady || !this.disconnectReason) this.disconnectReason = cause;
     this.lastError = cause;
     if (this.draining) return;
-    const delay = Math.min(BACKOFF_MAX_MS, BACKOFF_MIN_MS * 2 ** this.attempt++) * (0.5 + Math.random() / 2);
+    const delay = reconnectDelayMs(this.attempt++);
     this.logger.warn({ event: 'uplink.disconnected', code, reason: cause, retryInMs: Math.round(delay) });
     this.reconnectTimer = setTimeout(() => this.connect(), delay);
   }
