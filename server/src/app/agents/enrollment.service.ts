@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { ConflictException, Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { canonicalPublicKey, CLOCK, enrollmentKey, normaliseFingerprint, open, verifyRegistrationProof, type Clock } from '@meshping/node-kit';
 import { encodePassphrase, registrationSchema, type Registration } from '@meshping/protocol';
@@ -39,6 +39,7 @@ export class EnrollmentService {
   }
 
   async rotate(actor: Actor, source: string | null): Promise<void> {
+    this.requireFingerprint(); // nothing to rotate for when no agent can enrol
     await this.db.query('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value', [
       SECRET_KEY,
       randomBytes(32).toString('base64url'),
@@ -74,7 +75,8 @@ export class EnrollmentService {
   }
 
   private requireFingerprint(): string {
-    if (!this.tls.fingerprint) throw new Error('enrollment needs TLS: the passphrase carries the certificate fingerprint');
+    // A 409 the admin can act on, not a 500: the server runs without TLS (e.g. behind a proxy), by configuration.
+    if (!this.tls.fingerprint) throw new ConflictException('Enrollment needs TLS (MESHPING_TLS=on): the passphrase carries the certificate fingerprint agents pin.');
     return normaliseFingerprint(this.tls.fingerprint);
   }
 
