@@ -14,7 +14,7 @@ class PasswordBytes implements ValidatorConstraintInterface {
 }
 
 /** A NUL, or half of a surrogate pair (UTF-16 that no UTF-8 can encode). */
-const UNHASHABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 /**
  * bcrypt reads a C string: a password of NULs hashes like the empty one (found by the API fuzzer:
@@ -24,7 +24,7 @@ const UNHASHABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff
 @ValidatorConstraint({ name: 'passwordCharacters' })
 class PasswordCharacters implements ValidatorConstraintInterface {
   validate(value: unknown): boolean {
-    return typeof value === 'string' && !UNHASHABLE.test(value);
+    return typeof value === 'string' && !value.includes('\u0000') && !LONE_SURROGATE.test(value);
   }
   defaultMessage(): string {
     return '$property must not contain NUL characters or unpaired UTF-16 surrogates';
