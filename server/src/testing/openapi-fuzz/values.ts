@@ -2,17 +2,6 @@ import { resolve, type OpenApiDocument, type Schema } from './openapi';
 
 export type Random = () => number;
 
-/** A small deterministic PRNG (mulberry32): the same requests on every run with the same seed. */
-export function prng(seed: number): Random {
-  return () => {
-    seed |= 0;
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export const pick = <T>(random: Random, xs: readonly T[]): T => xs[Math.floor(random() * xs.length)];
 const int = (random: Random, lo: number, hi: number) => lo + Math.floor(random() * (hi - lo + 1));
 
