@@ -47,6 +47,17 @@ export class ApiClient {
     return this.post('/api/auth/login', { username, password });
   }
 
+  /** Keeps the cookies an answer set, and forgets those it cleared, as a browser does. */
+  storeCookies(setCookie: readonly string[]): void {
+    for (const c of setCookie) {
+      const [pair] = c.split(';');
+      const i = pair.indexOf('=');
+      const value = pair.slice(i + 1);
+      if (value === '' || /expires=Thu, 01 Jan 1970/i.test(c)) this.cookies.delete(pair.slice(0, i));
+      else this.cookies.set(pair.slice(0, i), value);
+    }
+  }
+
   send<T = any>(method: string, path: string, body?: unknown, extraHeaders: Record<string, string> = {}): Promise<ApiResponse<T>> {
     const url = new URL(path, this.baseUrl);
     const payload = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
@@ -63,13 +74,7 @@ export class ApiClient {
         const chunks: Buffer[] = [];
         res.on('data', (c) => chunks.push(c));
         res.on('end', () => {
-          for (const c of res.headers['set-cookie'] ?? []) {
-            const [pair] = c.split(';');
-            const i = pair.indexOf('=');
-            const value = pair.slice(i + 1);
-            if (value === '' || /expires=Thu, 01 Jan 1970/i.test(c)) this.cookies.delete(pair.slice(0, i));
-            else this.cookies.set(pair.slice(0, i), value);
-          }
+          this.storeCookies(res.headers['set-cookie'] ?? []);
           const text = Buffer.concat(chunks).toString();
           let parsed: unknown = text;
           try {

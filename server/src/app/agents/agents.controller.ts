@@ -95,6 +95,7 @@ export class AgentsController {
   @Get('enrollment')
   @Access('admin')
   @ApiOkResponse({ type: EnrollmentDto, description: 'The join passphrase and the agent command line to copy' })
+  @ApiConflictResponse({ description: 'The server runs without TLS (MESHPING_TLS=off): agents cannot enrol' })
   async passphrase(@Req() req: Request): Promise<EnrollmentDto> {
     const { passphrase, fingerprint } = await this.enrollment.passphrase(publicBaseUrl(req));
     return { passphrase, fingerprint, command: `MESHPING_PASSPHRASE='${passphrase}' meshping-agent` };
@@ -104,6 +105,7 @@ export class AgentsController {
   @Access('admin')
   @HttpCode(200)
   @ApiOkResponse({ type: EnrollmentDto, description: 'A new passphrase; the old one is refused for new registrations from now on' })
+  @ApiConflictResponse({ description: 'The server runs without TLS (MESHPING_TLS=off): nothing rotated' })
   async rotate(@Req() req: Request): Promise<EnrollmentDto> {
     await this.enrollment.rotate(actorOf(req), req.ip ?? null);
     return this.passphrase(req);

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import { ConflictException, Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { canonicalPublicKey, CLOCK, enrollmentKey, normaliseFingerprint, open, verifyRegistrationProof, type Clock } from '@meshping/node-kit';
 import { encodePassphrase, registrationSchema, type Registration } from '@meshping/protocol';
@@ -60,6 +60,7 @@ export class EnrollmentService implements OnModuleInit {
   }
 
   async rotate(actor: Actor, source: string | null): Promise<void> {
+    this.requireFingerprint(); // nothing to rotate for when no agent can enrol
     await this.store(randomBytes(32).toString('base64url'));
     await this.audit.record({ actor, action: 'enrollment.passphrase-rotated', source });
   }
@@ -92,7 +93,8 @@ export class EnrollmentService implements OnModuleInit {
   }
 
   private requireFingerprint(): string {
-    if (!this.tls.fingerprint) throw new Error('enrollment needs TLS: the passphrase carries the certificate fingerprint');
+    // A 409 the admin can act on, not a 500: the server runs without TLS (e.g. behind a proxy), by configuration.
+    if (!this.tls.fingerprint) throw new ConflictException('Enrollment needs TLS (MESHPING_TLS=on): the passphrase carries the certificate fingerprint agents pin.');
     return normaliseFingerprint(this.tls.fingerprint);
   }
 

@@ -4,21 +4,11 @@ import { join } from 'node:path';
 import WebSocket from 'ws';
 import { DATABASE_FILE } from '../../infra/database/database.module';
 import { LOCAL_TOKEN_FILE } from '../../infra/local-trust/local-trust.service';
+import { prng } from '../../testing/prng';
 import { readStoredSamples } from '../../testing/stored-samples';
 import { startTestServer, type TestServer } from '../../testing/test-server';
 import { TestClient } from '../../testing/ws-client';
 import { AgentGateway } from './agent.gateway';
-
-/** A small deterministic PRNG (mulberry32): the same frames on every run, so a failure can be replayed. */
-function prng(seed: number): () => number {
-  return () => {
-    seed |= 0;
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const count = async (file: string) => (await readStoredSamples(file)).all.length;
 
