@@ -5,11 +5,22 @@ describe('displayNameProblem', () => {
     for (const n of ['core router', 'Zürich-01', 'مسیریاب', '東京 DC', 'rack 7 / slot 2', 'a']) expect([n, displayNameProblem(n)]).toEqual([n, null]);
   });
 
+  it('accepts ZWNJ and ZWJ, which Persian and Indic names and emoji sequences need', () => {
+    // Persian half-space (ZWNJ), a Devanagari conjunct shown half-form (ZWJ), a family emoji, a rainbow flag.
+    for (const n of ['\u0645\u06CC\u200C\u0631\u0648\u062F', '\u0915\u094D\u200D\u0937', '\u{1F468}\u200D\u{1F469}\u200D\u{1F467}', '\u{1F3F3}\uFE0F\u200D\u{1F308} lab']) {
+      expect([n, displayNameProblem(n)]).toEqual([n, null]);
+    }
+  });
+
   it('refuses controls, bidi and other format characters, separators and lone surrogates, naming the field and the character', () => {
     expect(displayNameProblem('evil\u202Egnp.exe', 'hostname')).toBe('hostname must not contain control or format characters (U+202E at 4)');
-    for (const n of ['a\u0000b', 'a\nb', 'a\tb', '\u001b[31mred', 'a\u200Bb', 'a\u2066b', '\uFEFFa', 'a\u2028b', 'a\uD800b', 'a\u007Fb', 'a\u0085b']) {
+    const bidi = ['a\u202Ab', 'a\u202Bb', 'a\u202Cb', 'a\u202Db', 'a\u2066b', 'a\u2067b', 'a\u2068b', 'a\u2069b', 'a\u200Eb', 'a\u200Fb', 'a\u061Cb'];
+    const otherCf = ['a\u200Bb', '\uFEFFa', 'a\u2060b', 'a\u00ADb', 'a\u{E0041}b'];
+    const rest = ['a\u0000b', 'a\nb', 'a\tb', '\u001b[31mred', 'a\u2028b', 'a\u2029b', 'a\uD800b', 'a\uDC00', '\uD800', 'a\u007Fb', 'a\u0085b'];
+    for (const n of [...bidi, ...otherCf, ...rest]) {
       expect([n, displayNameProblem(n)]).toEqual([n, expect.stringContaining('name must not contain control or format characters')]);
     }
+    expect(displayNameProblem('\u200D\u202E', 'hostname')).toBe('hostname must not contain control or format characters (U+202E at 1)');
   });
 
   it('refuses surrounding whitespace', () => {

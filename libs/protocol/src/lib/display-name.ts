@@ -1,10 +1,12 @@
 /**
  * Characters a name shown to people may not hold: controls (Cc: NUL, escape sequences, newlines),
- * format characters (Cf: the bidi overrides and isolates such as U+202E, zero-width characters,
- * BOM, tag characters), line and paragraph separators, and lone surrogates. They let a name hide
- * or reorder what is shown beside it, break log lines, or end a C string early.
+ * format characters (Cf: the bidi marks, embeddings, overrides and isolates such as U+202E,
+ * zero-width space, BOM, tag characters), line and paragraph separators, and lone surrogates. They
+ * let a name hide or reorder what is shown beside it, break log lines, or end a C string early.
+ * Two Cf characters are allowed: ZERO WIDTH NON-JOINER and ZERO WIDTH JOINER (U+200C, U+200D),
+ * which Persian and Indic names and emoji sequences need and which reorder nothing.
  */
-const FORBIDDEN = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}]/u;
+const FORBIDDEN = /[\p{Cc}\p{Zl}\p{Zp}\p{Cs}]|(?![\u200C\u200D])\p{Cf}/u;
 
 /**
  * Why a name (a target's name or group, an agent's hostname, a token's name) is refused, or null
