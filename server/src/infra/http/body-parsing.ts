@@ -24,7 +24,8 @@ class BodyRefused extends Error {
  * static-file module's error handler turned every one into "404 Cannot POST". Refused: a body that is
  * not JSON (415), compressed (415: no client of ours compresses, and it would make the size limit a
  * limit on the compressed size), over BODY_LIMIT_BYTES (413), malformed or nested deeper than
- * BODY_MAX_DEPTH (400; deep nesting made the validators recurse until the stack overflowed).
+ * BODY_MAX_DEPTH (400; deep nesting made the validators recurse until the stack overflowed), or
+ * holding what no DTO can take (400, see bodyContentProblem).
  */
 export function jsonBodyParser(): RequestHandler {
   const logger = new Logger('HttpBody');
@@ -51,12 +52,50 @@ export function jsonBodyParser(): RequestHandler {
       return refuse(req, res, HttpStatus.UNSUPPORTED_MEDIA_TYPE, `Unsupported Content-Type "${req.get('content-type') ?? '(none)'}": send application/json.`);
     }
     parse(req, res, (err?: unknown) => {
-      if (!err) return next();
+      if (!err) {
+        const problem = bodyContentProblem(req.body);
+        return problem ? refuse(req, res, HttpStatus.BAD_REQUEST, problem) : next();
+      }
       const failure = describe(err);
       refuse(req, res, failure.status, failure.message);
     });
   };
 }
+
+// String.prototype.isWellFormed is in Node 20 but not in the es2022 lib this workspace compiles against.
+const isWellFormed = (s: string): boolean => (s as string & { isWellFormed(): boolean }).isWellFormed();
+
+/** Keys that name Object.prototype's machinery; the DTOs never declare them. */
+const PROTO_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+/**
+ * Why a parsed body is refused, or null. JSON escapes can carry lone surrogates ("\ud800"), which
+ * no DTO wants and on which validator.js's isEmail threw (500); checked once here for every string
+ * and key rather than in each validator. "__proto__", "constructor" and "prototype" keys used to be
+ * dropped unseen by the whitelist (class-transformer skips them) and answered 200/201: refused here
+ * like any other unknown field. Recursion is bounded by BODY_MAX_DEPTH, checked before parsing.
+ */
+export function bodyContentProblem(value: unknown, path = '$'): string | null {
+  if (typeof value === 'string') return isWellFormed(value) ? null : `Request body field ${shown(path)} is not well-formed Unicode (it holds a lone surrogate).`;
+  if (value === null || typeof value !== 'object') return null;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const problem = bodyContentProblem(value[i], `${path}[${i}]`);
+      if (problem) return problem;
+    }
+    return null;
+  }
+  for (const [key, item] of Object.entries(value)) {
+    if (!isWellFormed(key)) return `Request body key at ${shown(path)} is not well-formed Unicode (it holds a lone surrogate).`;
+    if (PROTO_KEYS.has(key)) return `Request body key "${key}" at ${shown(path)} is not allowed: it is not a field of any request.`;
+    const problem = bodyContentProblem(item, `${path}.${key}`);
+    if (problem) return problem;
+  }
+  return null;
+}
+
+/** Keys may be up to the body limit long: the message shows the start of the path only. */
+const shown = (path: string): string => (path.length > 120 ? `${path.slice(0, 120)}...` : path);
 
 function hasBody(req: Request): boolean {
   const length = req.get('content-length');
