@@ -2,7 +2,8 @@ import { applyDecorators, Body, Controller, Get, Patch, Req } from '@nestjs/comm
 import { ApiOkResponse, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { MIN_LATENCY_THRESHOLD_MS, PROBE_TIMEOUT_MS } from '@meshping/protocol';
 import { Transform } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsBoolean, IsInt, IsNumber, IsString, Max, MaxLength, Min, Validate, ValidatorConstraint, type ValidationArguments, type ValidatorConstraintInterface } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsBoolean, IsInt, IsString, Max, MaxLength, Min, Validate, ValidatorConstraint, type ValidationArguments, type ValidatorConstraintInterface } from 'class-validator';
+import { IsDecimal } from '../../infra/validation/decimal';
 import type { Request } from 'express';
 import { OptionalNotNull } from '../../infra/validation/optional';
 import { Access } from '../auth/access.decorator';
@@ -60,7 +61,7 @@ class UpdateSettingsDto implements Partial<Settings> {
 
   @ApiPropertyOptional({ minimum: MIN_LATENCY_THRESHOLD_MS, maximum: PROBE_TIMEOUT_MS, nullable: false })
   @OptionalNotNull()
-  @IsNumber({ allowNaN: false, allowInfinity: false, maxDecimalPlaces: 3 }, { message: 'latencyThresholdMs must be a number of milliseconds' })
+  @IsDecimal(3, { message: 'latencyThresholdMs must be a number of milliseconds with at most 3 decimal places' })
   @Min(MIN_LATENCY_THRESHOLD_MS)
   @Max(PROBE_TIMEOUT_MS, { message: `latencyThresholdMs must not exceed the probe timeout (${PROBE_TIMEOUT_MS} ms)` })
   latencyThresholdMs?: number;

@@ -49,6 +49,9 @@ describe(`${SettingsService.name}: settings never hold null or NaN`, () => {
       [{ latencyThresholdMs: null }, 'latencyThresholdMs must not be null'],
       [{ targetDenyRanges: null }, 'targetDenyRanges must not be null'],
       [{ targetAllowRanges: null }, 'targetAllowRanges must not be null'],
+      // Exponent notation made class-validator's IsNumber({ maxDecimalPlaces }) throw: a 500 (fuzzer finding).
+      [{ latencyThresholdMs: 1e-9 }, 'latencyThresholdMs must be a number of milliseconds with at most 3 decimal places'],
+      [{ latencyThresholdMs: 1.0005 }, 'latencyThresholdMs must be a number of milliseconds with at most 3 decimal places'],
       [{ retentionHours: 'NaN' }, 'retentionHours must be an integer'],
       [{ retentionHours: 1.5 }, 'retentionHours must be an integer'],
       [{ retentionHours: 8761 }, 'retentionHours must not be greater than 8760'],

@@ -1,7 +1,8 @@
 import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
 import { checkTargetAddress, MIN_LATENCY_THRESHOLD_MS, NOT_AN_ADDRESS, PROBE_TIMEOUT_MS } from '@meshping/protocol';
 import { Transform } from 'class-transformer';
-import { IsNumber, IsOptional, IsString, Max, Min, MaxLength, MinLength, Validate, ValidateIf, ValidatorConstraint, type ValidationArguments, type ValidatorConstraintInterface } from 'class-validator';
+import { IsOptional, IsString, Max, Min, MaxLength, MinLength, Validate, ValidateIf, ValidatorConstraint, type ValidationArguments, type ValidatorConstraintInterface } from 'class-validator';
+import { IsDecimal } from '../../infra/validation/decimal';
 import { IsDisplayName } from '../../infra/validation/display-name';
 import type { TargetView } from './targets.service';
 
@@ -65,7 +66,7 @@ export class CreateTargetDto {
   @ApiPropertyOptional({ type: Number, nullable: true, minimum: MIN_LATENCY_THRESHOLD_MS, maximum: PROBE_TIMEOUT_MS, description: 'Latency threshold in ms; null = the global one' })
   @IsOptional()
   @ValidateIf((_o, v) => v !== null)
-  @IsNumber({ allowNaN: false, allowInfinity: false, maxDecimalPlaces: 3 }, { message: 'latencyThresholdMs must be a number of milliseconds' })
+  @IsDecimal(3, { message: 'latencyThresholdMs must be a number of milliseconds with at most 3 decimal places' })
   @Min(MIN_LATENCY_THRESHOLD_MS)
   @Max(PROBE_TIMEOUT_MS, { message: `latencyThresholdMs must not exceed the probe timeout (${PROBE_TIMEOUT_MS} ms)` })
   latencyThresholdMs?: number | null;

@@ -70,11 +70,21 @@ describe(`${TargetsService.name}: the target list, edited through the API and pu
     const cleared = await operator.patch(`/api/targets/${created.body.id}`, { latencyThresholdMs: null });
     expect(cleared.body.latencyThresholdMs).toBeNull();
     await browser.next((m) => m.type === 'layout' && m.targets.some((t: { id: number; latencyThresholdMs: number | null }) => t.id === created.body.id && t.latencyThresholdMs === null));
-    for (const bad of [0, -5, 3001, 'fast']) {
+    for (const bad of [0, -5, 3001, 'fast', 1.0001]) {
       const res = await operator.patch(`/api/targets/${created.body.id}`, { latencyThresholdMs: bad });
       expect([bad, res.status]).toEqual([bad, 400]);
       expect(JSON.stringify(res.body.message)).toContain('latencyThresholdMs');
     }
+    // Exponent notation made class-validator's IsNumber({ maxDecimalPlaces }) throw: a 500 (fuzzer finding).
+    for (const bad of [1e-9, 2.5e-7]) {
+      const patched = await operator.patch(`/api/targets/${created.body.id}`, { latencyThresholdMs: bad });
+      const posted = await operator.post('/api/targets', { address: '192.0.2.61', latencyThresholdMs: bad });
+      for (const res of [patched, posted]) {
+        expect([bad, res.status, res.body.message]).toEqual([bad, 400, expect.arrayContaining(['latencyThresholdMs must be a number of milliseconds with at most 3 decimal places'])]);
+      }
+    }
+    expect((await operator.get('/api/targets')).body.some((t: { address: string }) => t.address === '192.0.2.61')).toBe(false);
+    expect((await operator.patch(`/api/targets/${created.body.id}`, { latencyThresholdMs: 12.345 })).body.latencyThresholdMs).toBe(12.345);
     expect((await operator.delete(`/api/targets/${created.body.id}`)).status).toBe(204);
   });
 

@@ -39,6 +39,13 @@ describe(`${ApiTokensService.name}: hosts add themselves as targets with a scope
     expect(log.find((e) => e.action === 'target.created')?.actor).toBe('token:rack-7');
   });
 
+  it('refuses a latency threshold in exponent notation with 400 (it was a 500), changing nothing', async () => {
+    const before = (await put({ name: 'host-3' }, '127.0.0.3')).body;
+    const res = await put({ latencyThresholdMs: 1e-9 }, '127.0.0.3');
+    expect([res.status, res.body.message]).toEqual([400, expect.arrayContaining(['latencyThresholdMs must be a number of milliseconds with at most 3 decimal places'])]);
+    expect((await admin.get('/api/targets')).body.find((t: { id: number }) => t.id === before.id)).toEqual(before);
+  });
+
   it('works from the shipped script (deploy/scripts/register-target.sh) with curl', async () => {
     // curl connects from 127.0.0.1: that host's target (seeded) gets the script's name and group.
     const { stdout } = await run('sh', [SCRIPT, '', 'scripted host', 'lab'], {
