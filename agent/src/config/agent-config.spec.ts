@@ -19,6 +19,9 @@ describe('agent configuration', () => {
     [{ MESHPING_AGENT_TOKEN_FILE: '/x' }, 'MESHPING_SERVER_URL'],
     [{ ...base, MESHPING_SERVER_URL: 'ftp://server' }, 'MESHPING_SERVER_URL: must be an http(s):// or ws(s):// URL'],
     [{ ...base, MESHPING_SERVER_FINGERPRINT: 'abc' }, 'MESHPING_SERVER_FINGERPRINT: must be a SHA-256 fingerprint'],
+    // Full mesh copies the hostname into a target's name; the server refuses such a hello.
+    [{ ...base, MESHPING_AGENT_HOSTNAME: 'probe\u202E10' }, 'MESHPING_AGENT_HOSTNAME: hostname must not contain control or format characters (U+202E at 5)'],
+    [{ ...base, MESHPING_AGENT_HOSTNAME: 'probe-10 ' }, 'MESHPING_AGENT_HOSTNAME: hostname must not start or end with whitespace'],
   ])('refuses %j, naming the variable', (env, message) => {
     expect(() => loadAgentConfig(env)).toThrow(ConfigError);
     expect(() => loadAgentConfig(env)).toThrow(message);

@@ -1,6 +1,6 @@
 import { ConfigError, parseEnv } from '@meshping/node-kit';
 import { rememberedServer } from '../uplink/agent-identity';
-import { decodePassphrase, type JoinPassphrase } from '@meshping/protocol';
+import { agentHostnameSchema, decodePassphrase, type JoinPassphrase } from '@meshping/protocol';
 import * as z from 'zod/mini';
 import { configFilePath, fileAsEnv, FILE_KEYS, readConfigFile, type FileKey } from './config-file';
 
@@ -53,7 +53,8 @@ export const agentConfigSchema = z.object({
   MESHPING_AGENT_TOKEN_FILE: z.optional(nonEmpty),
   /** Where the agent keeps its key pair (0700 / 0600). */
   MESHPING_AGENT_STATE_DIR: z._default(nonEmpty, DEFAULT_STATE_DIR),
-  MESHPING_AGENT_HOSTNAME: z.optional(z.string().check(z.minLength(1), z.maxLength(253))),
+  /** Sent in hello and copied into target names by full mesh: the display-name rule of libs/protocol. */
+  MESHPING_AGENT_HOSTNAME: z.optional(agentHostnameSchema),
   MESHPING_LOG_LEVEL: z._default(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']), 'info'),
   /** How long results the server has not acknowledged are kept (seconds; default 30 minutes). */
   MESHPING_BUFFER_WINDOW_SECONDS: z._default(wholeNumber(10, 7 * 86_400, 'seconds'), 1_800),

@@ -150,3 +150,13 @@ describe('agent report bounds', () => {
     if (!tooLong.ok) expect(tooLong.error).toContain('to - from must be at most');
   });
 });
+
+describe('agent hostnames (copied into target names by full mesh)', () => {
+  it('refuses a hello whose hostname has control or format characters or surrounding whitespace, naming it', () => {
+    for (const hostname of ['evil\u202Egnp', 'a\u0000b', 'probe\n01', ' probe-01', '\uD800']) {
+      const parsed = parseAgentMessage(JSON.stringify({ ...hello, agent: { ...hello.agent, hostname } }));
+      expect([hostname, parsed]).toEqual([hostname, { ok: false, error: expect.stringMatching(/^agent\.hostname: hostname must (not contain control or format characters|not start or end with whitespace)/) }]);
+    }
+    expect(parseAgentMessage(JSON.stringify({ ...hello, agent: { ...hello.agent, hostname: 'مسیر\u200Cیاب-01' } })).ok).toBe(true);
+  });
+});

@@ -1,6 +1,7 @@
 import * as z from 'zod/mini';
 import { MAX_BUFFER_WINDOW_MS, MAX_FRAME_BYTES, MAX_RTT_US, MAX_SAMPLES_PER_BATCH, MIN_PROTOCOL_VERSION, PROTOCOL_VERSION } from './constants';
 import { inLimits, rangeText, RESULT_LIMITS } from './results-codec';
+import { displayNameProblem } from './display-name';
 import { arrayMax, decodeFrame, describeIssues, intIn, parseFrame, text, type Parsed } from './validate';
 
 /* Agent <-> server messages on the AGENT_WS_PATH socket. JSON text frames, one message each. */
@@ -27,6 +28,17 @@ export function normaliseMac(text: string): string | null {
   return hex.match(/../g)?.join(':') ?? null;
 }
 
+/**
+ * An agent's hostname: full mesh copies it into a target's name, so it follows the display-name rule
+ * (no control or format characters, no surrounding whitespace), like names set over the REST API.
+ */
+export const agentHostnameSchema = text(253).check(
+  z.superRefine((value, ctx) => {
+    const problem = displayNameProblem(value, 'hostname');
+    if (problem) ctx.addIssue({ code: 'custom', message: problem, input: value });
+  }),
+);
+
 export const agentAuthSchema = z.discriminatedUnion('kind', [
   /** The agent started beside the server, trusted through a token in the data directory. */
   z.object({ kind: z.literal('local-token'), token: b64url(32, 128) }),
@@ -39,7 +51,7 @@ export const helloSchema = z.object({
   type: z.literal('hello'),
   protocol: z.int(),
   agent: z.object({
-    hostname: text(253),
+    hostname: agentHostnameSchema,
     version: text(64),
     addresses: arrayMax(text(64), 64),
   }),
@@ -104,7 +116,7 @@ export const registerSchema = z.object({
 
 /** What a registration carries, once opened. */
 export const registrationSchema = z.object({
-  hostname: text(253),
+  hostname: agentHostnameSchema,
   version: text(64),
   addresses: arrayMax(text(64), 64),
   publicKey: publicKeySchema,
