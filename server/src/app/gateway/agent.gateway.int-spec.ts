@@ -45,6 +45,15 @@ describe(`${AgentGateway.name} (real server on port 0, real SQLite file, real ws
 
   afterAll(() => server.stop());
 
+  it('refuses a hello whose hostname holds a bidi control (full mesh would copy it into a target name), naming it; stores no agent', async () => {
+    const agent = await ws('/agent');
+    agent.send({ ...hello(), agent: { ...hello().agent, hostname: 'probe\u202Egnp' } });
+    const error = await agent.next((m) => m.type === 'error');
+    expect(error).toMatchObject({ code: 'closing', message: expect.stringContaining('agent.hostname: hostname must not contain control or format characters (U+202E at 5)') });
+    const agents = (await admin.get('/api/agents')).body as { hostname: string }[];
+    expect(agents.some((a) => a.hostname.includes('\u202E'))).toBe(false);
+  });
+
   it('keeps the local trust token readable by the server user only', () => {
     expect(statSync(join(dataDir, LOCAL_TOKEN_FILE)).mode & 0o777).toBe(0o600);
   });
