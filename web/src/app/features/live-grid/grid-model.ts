@@ -115,6 +115,11 @@ export class GridModel {
     return 'ok';
   }
 
+  /** The server's clock now, from this browser's (offset learnt from the last snapshot's serverNow). */
+  serverNow(localNow = Date.now()): number {
+    return localNow + this.clockOffset;
+  }
+
   /**
    * Moves the clock (this browser's time, turned into the server's): cells whose newest sample got
    * older than CELL_STALE_AFTER_MS turn grey. Only

@@ -1,7 +1,8 @@
 import { provideHttpClient } from '@angular/common/http';
 import { HttpTestingController, provideHttpClientTesting } from '@angular/common/http/testing';
 import { TestBed } from '@angular/core/testing';
-import { RttCode } from '@meshping/protocol';
+import { encodeLiveFrame, parseServerToBrowser, RttCode } from '@meshping/protocol';
+import { LiveGridStore } from './live-grid.store';
 import { PairChartComponent } from './pair-chart.component';
 import type { PairSeries, PairStatsWindow } from '@meshping/protocol';
 
@@ -92,5 +93,29 @@ describe(PairChartComponent.name, () => {
     expect(shown()).toContain('last 1.50 ms'); // ... and the old one stays until it arrives
     await reply();
     expect(el.querySelector('[data-testid="pair-loading"]')).toBeNull();
+  });
+
+  it("asks for a window ending at the server's now when this browser's clock is 10 minutes fast", async () => {
+    // The live grid learnt the offset from a snapshot stamped with the server's clock.
+    const serverNow = Date.now();
+    jest.setSystemTime(serverNow + 600_000);
+    const store = new LiveGridStore();
+    const frame = parseServerToBrowser(encodeLiveFrame('snapshot', 1, serverNow, [], { agents: [], targets: [], latencyThresholdMs: 100 }).slice().buffer);
+    if (!frame.ok) throw new Error(frame.error);
+    store.apply(frame.value);
+    // As inside the live grid, which provides its store to the chart.
+    TestBed.resetTestingModule();
+    TestBed.configureTestingModule({ providers: [provideHttpClient(), provideHttpClientTesting(), { provide: LiveGridStore, useValue: store }] });
+    http = TestBed.inject(HttpTestingController);
+    await open(false);
+    const series = http.expectOne((r) => r.url.startsWith('/api/pairs/3/7/series?'));
+    const params = new URLSearchParams(series.request.url.split('?')[1]);
+    expect(Number(params.get('to'))).toBe(serverNow);
+    expect(Number(params.get('from'))).toBe(serverNow - 3_600_000);
+    http.expectOne(`/api/pairs/3/7/stats?from=${serverNow - 3_600_000}&to=${serverNow}`);
+    // The next probe interval keeps following the server's clock.
+    jest.advanceTimersByTime(5000);
+    await settle();
+    expect(http.match((r) => r.url.includes(`to=${serverNow + 5000}`)).length).toBe(2);
   });
 });

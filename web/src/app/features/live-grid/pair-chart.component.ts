@@ -4,6 +4,7 @@ import { PROBE_INTERVAL_MS, type PairSeries, type PairStatsWindow } from '@meshp
 import type { EChartsCoreOption } from 'echarts/core';
 import { NgxEchartsDirective, provideEchartsCore } from 'ngx-echarts';
 import { GAP_COLOR, GAP_LABEL, lastText, ms, pairChartOptions, pointsFor } from './pair-series';
+import { LiveGridStore } from './live-grid.store';
 
 const HOUR_MS = 3_600_000;
 
@@ -85,8 +86,15 @@ export class PairChartComponent {
   protected readonly gapColor = GAP_COLOR;
 
   private readonly host = inject<ElementRef<HTMLElement>>(ElementRef).nativeElement;
+  /**
+   * The server's clock (the live grid learns its offset from each snapshot): the server refuses a
+   * `to` more than 5 minutes past its own now, so a fast browser clock showed no chart and a slow
+   * one a window in the past. Optional: without the live grid around, the browser's clock.
+   */
+  private readonly grid = inject(LiveGridStore, { optional: true });
+  private readonly clock = () => this.grid?.model.serverNow() ?? Date.now();
   /** The end of the shown window: now when the pair or range changes, then moved every probe interval. */
-  private readonly now = linkedSignal(() => (this.agentId(), this.targetId(), this.hours(), Date.now()));
+  private readonly now = linkedSignal(() => (this.agentId(), this.targetId(), this.hours(), this.clock()));
   /** The chart's width in px (the host's, known after the first render): how many points to ask for. */
   private readonly width = signal(0);
   private readonly window = computed(() => {
@@ -129,7 +137,7 @@ export class PairChartComponent {
 
   constructor() {
     const host = this.host;
-    const timer = setInterval(() => this.now.set(Date.now()), PROBE_INTERVAL_MS);
+    const timer = setInterval(() => this.now.set(this.clock()), PROBE_INTERVAL_MS);
     let observer: ResizeObserver | undefined;
     afterNextRender(() => {
       const measure = () => this.width.set(Math.round(host.clientWidth) || 400);
