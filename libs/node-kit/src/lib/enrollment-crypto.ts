@@ -5,6 +5,7 @@ import {
   createPublicKey,
   generateKeyPairSync,
   hkdfSync,
+  type KeyObject,
   randomBytes,
   sign,
   verify,
@@ -85,12 +86,39 @@ export function generateAgentKeyPair(): AgentKeyPair {
 }
 
 /**
+ * An Ed25519 public key in SPKI DER is this 12-byte header and the 32-byte key (RFC 8410), so the
+ * canonical form is checked and the key imported without OpenSSL's DER decoder, which cost ~0.3 ms
+ * per key (and ~0.6 ms with the re-export) on every agent login: 1,000 agents log in at once after
+ * a restart. Any other encoding still takes the decoder.
+ */
+const ED25519_SPKI_HEADER = Buffer.from('302a300506032b6570032100', 'hex');
+const ED25519_SPKI_BYTES = ED25519_SPKI_HEADER.length + 32;
+
+/** The raw 32-byte key when `der` is the plain Ed25519 SPKI form, else null. */
+function rawEd25519(der: Buffer): Buffer | null {
+  return der.length === ED25519_SPKI_BYTES && der.subarray(0, ED25519_SPKI_HEADER.length).equals(ED25519_SPKI_HEADER) ? der.subarray(ED25519_SPKI_HEADER.length) : null;
+}
+
+/** An Ed25519 public key object from SPKI DER (base64url): raw keys through JWK (cheap), anything else decoded. */
+function ed25519PublicKey(publicKey: string): KeyObject | null {
+  const der = Buffer.from(publicKey, 'base64url');
+  const raw = rawEd25519(der);
+  const key = raw
+    ? createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: raw.toString('base64url') }, format: 'jwk' })
+    : createPublicKey({ key: der, format: 'der', type: 'spki' });
+  return key.asymmetricKeyType === 'ed25519' ? key : null;
+}
+
+/**
  * The one text form of a public key: SPKI DER re-encoded, so that base64url variants of the same key
  * (unused bits) cannot pass for different keys. Null when it is not an Ed25519 public key.
  */
 export function canonicalPublicKey(publicKey: string): string | null {
   try {
-    const key = createPublicKey({ key: Buffer.from(publicKey, 'base64url'), format: 'der', type: 'spki' });
+    const der = Buffer.from(publicKey, 'base64url');
+    // The plain form re-encodes to itself: what OpenSSL's export would give.
+    if (rawEd25519(der)) return der.toString('base64url');
+    const key = createPublicKey({ key: der, format: 'der', type: 'spki' });
     if (key.asymmetricKeyType !== 'ed25519') return null;
     return key.export({ type: 'spki', format: 'der' }).toString('base64url');
   } catch {
@@ -109,8 +137,8 @@ export function registrationProof(privateKeyPem: string, ts: number, nonce: stri
 
 export function verifyRegistrationProof(publicKey: string, ts: number, nonce: string, proof: string): boolean {
   try {
-    const key = createPublicKey({ key: Buffer.from(publicKey, 'base64url'), format: 'der', type: 'spki' });
-    return key.asymmetricKeyType === 'ed25519' && verify(null, proofText(ts, nonce), key, Buffer.from(proof, 'base64url'));
+    const key = ed25519PublicKey(publicKey);
+    return key !== null && verify(null, proofText(ts, nonce), key, Buffer.from(proof, 'base64url'));
   } catch {
     return false;
   }
@@ -130,8 +158,8 @@ export function signChallenge(privateKeyPem: string, nonce: string, fingerprint:
 
 export function verifyChallenge(publicKey: string, nonce: string, fingerprint: string, signature: string): boolean {
   try {
-    const key = createPublicKey({ key: Buffer.from(publicKey, 'base64url'), format: 'der', type: 'spki' });
-    return key.asymmetricKeyType === 'ed25519' && verify(null, challengeText(nonce, fingerprint), key, Buffer.from(signature, 'base64url'));
+    const key = ed25519PublicKey(publicKey);
+    return key !== null && verify(null, challengeText(nonce, fingerprint), key, Buffer.from(signature, 'base64url'));
   } catch {
     return false;
   }

@@ -3,6 +3,10 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { In, type Repository } from 'typeorm';
 import { AgentEntity } from './agent.entity';
 
+/** What a key login reads and changes of an agent: no ORM entity on this path (see recordLogin). */
+export type AgentLogin = Pick<AgentEntity, 'id' | 'state' | 'publicKey' | 'ip'>;
+const LOGIN_COLUMNS = 'id, state, public_key AS publicKey, ip';
+
 @Injectable()
 export class AgentsRepository implements BeforeApplicationShutdown {
   constructor(@InjectRepository(AgentEntity) private readonly repo: Repository<AgentEntity>) {}
@@ -21,6 +25,35 @@ export class AgentsRepository implements BeforeApplicationShutdown {
 
   findByPublicKey(publicKey: string): Promise<AgentEntity | null> {
     return this.repo.findOne({ where: { publicKey } });
+  }
+
+  /*
+   * The key-login path in plain SQL: after a restart every agent logs in within seconds, and
+   * TypeORM's findOne/save (a SELECT before each UPDATE, inside BEGIN/COMMIT, entity hydration)
+   * was most of the ~5 ms of server CPU a login cost (docs/architecture.md, "Restart and
+   * reconnect storm"). One indexed SELECT at the hello, one by id and one UPDATE at the response.
+   */
+  async findLoginByPublicKey(publicKey: string): Promise<AgentLogin | null> {
+    const rows: AgentLogin[] = await this.repo.query(`SELECT ${LOGIN_COLUMNS} FROM agents WHERE public_key = ?`, [publicKey]);
+    return rows[0] ?? null;
+  }
+
+  async findLoginById(id: number): Promise<AgentLogin | null> {
+    const rows: AgentLogin[] = await this.repo.query(`SELECT ${LOGIN_COLUMNS} FROM agents WHERE id = ?`, [id]);
+    return rows[0] ?? null;
+  }
+
+  /** What a key login changes: the agent's own report, its address and state, last seen. */
+  async recordLogin(id: number, fields: Pick<AgentEntity, 'hostname' | 'version' | 'addresses' | 'state' | 'ip'> & { lastSeenAt: number }): Promise<void> {
+    await this.repo.query('UPDATE agents SET hostname = ?, version = ?, addresses = ?, state = ?, ip = ?, last_seen_at = ? WHERE id = ?', [
+      fields.hostname,
+      fields.version,
+      JSON.stringify(fields.addresses),
+      fields.state,
+      fields.ip,
+      fields.lastSeenAt,
+      id,
+    ]);
   }
 
   save(agent: AgentEntity): Promise<AgentEntity> {

@@ -4,7 +4,9 @@ import type { AgentHello, AgentState, LiveAgent, Registration } from '@meshping/
 import { Subject } from 'rxjs';
 import { AuditService, type Actor } from '../audit/audit.service';
 import { AgentEntity } from './agent.entity';
-import { AgentsRepository } from './agents.repository';
+import { AgentsRepository, type AgentLogin } from './agents.repository';
+
+export type { AgentLogin } from './agents.repository';
 
 export interface AgentView extends LiveAgent {
   version: string;
@@ -27,7 +29,7 @@ export interface WakeRequest {
 }
 
 /** What an enrolled agent's key authentication leads to. */
-export type KeyAuthOutcome = { kind: 'approved' | 'pending' | 'hold' | 'blacklisted'; agent: AgentEntity };
+export type KeyAuthOutcome = { kind: 'approved' | 'pending' | 'hold' | 'blacklisted'; agent: AgentLogin };
 
 /**
  * Agents, their states (pending, approved, hold, blacklisted) and which are connected now.
@@ -79,6 +81,15 @@ export class AgentsService {
     return this.repository.findByPublicKey(publicKey);
   }
 
+  /** The few fields a key login needs (a cheap read: every agent logs in at once after a restart). */
+  findLoginByPublicKey(publicKey: string): Promise<AgentLogin | null> {
+    return this.repository.findLoginByPublicKey(publicKey);
+  }
+
+  findLoginById(id: number): Promise<AgentLogin | null> {
+    return this.repository.findLoginById(id);
+  }
+
   /** A new agent from a valid registration: pending until a person approves it. */
   async register(registration: Registration, ip: string): Promise<AgentEntity> {
     const agent = await this.repository.create({
@@ -98,21 +109,19 @@ export class AgentsService {
   }
 
   /** An enrolled agent proved its key from `ip`: what may it do? An approved one from a new address goes on hold. */
-  async keyAuthenticated(agent: AgentEntity, hello: AgentHello['agent'], ip: string): Promise<KeyAuthOutcome> {
-    Object.assign(agent, { hostname: hello.hostname, version: hello.version, addresses: hello.addresses, lastSeenAt: this.clock.now() });
-    if (agent.state === 'approved' && agent.ip !== ip) {
-      const from = agent.ip;
-      agent.state = 'hold';
-      agent.ip = ip;
-      await this.repository.save(agent);
+  async keyAuthenticated(agent: AgentLogin, hello: AgentHello['agent'], ip: string): Promise<KeyAuthOutcome> {
+    const from = agent.ip;
+    const moved = agent.state === 'approved' && agent.ip !== ip;
+    const state = moved ? 'hold' : agent.state;
+    // The approved address stays as it was for an approved agent; any other state follows the agent.
+    const next: AgentLogin = { ...agent, state, ip: agent.state === 'approved' && !moved ? agent.ip : ip };
+    await this.repository.recordLogin(agent.id, { hostname: hello.hostname, version: hello.version, addresses: hello.addresses, state, ip: next.ip, lastSeenAt: this.clock.now() });
+    if (moved) {
       await this.audit.record({ actor: null, action: 'agent.hold', subject: `agent:${agent.id}`, detail: { from, to: ip }, source: ip });
       this.stateChanges$.next({ agentId: agent.id, state: 'hold' });
-    } else {
-      if (agent.state !== 'approved') agent.ip = ip;
-      await this.repository.save(agent);
     }
     this.markConnected(agent.id);
-    return { kind: agent.state, agent };
+    return { kind: state, agent: next };
   }
 
   async approve(id: number, actor: Actor, source: string | null, expectedIp?: string): Promise<AgentEntity> {

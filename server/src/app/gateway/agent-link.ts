@@ -20,8 +20,7 @@ import type { LocalTrustService } from '../../infra/local-trust/local-trust.serv
 import type { ConnectionSlot } from '../../infra/ws/connection-limiter';
 import { setFrameLimit } from '../../infra/ws/frame-limit';
 import type { LogThrottle } from '../../infra/ws/log-throttle';
-import type { AgentEntity } from '../agents/agent.entity';
-import type { AgentsService } from '../agents/agents.service';
+import type { AgentLogin, AgentsService } from '../agents/agents.service';
 import type { EnrollmentService } from '../agents/enrollment.service';
 import { RejectedBatchError, type MonitoringService } from '../monitoring/monitoring.service';
 import type { TargetsService } from '../targets/targets.service';
@@ -81,7 +80,7 @@ export class AgentLink {
   private phase: Phase = 'new';
   /** The protocol version this link speaks: the agent's, from its hello (the server speaks 1 to PROTOCOL_VERSION). */
   private protocol = PROTOCOL_VERSION;
-  private challenge: { nonce: string; agent: AgentEntity; hello: AgentHello } | null = null;
+  private challenge: { nonce: string; agent: AgentLogin; hello: AgentHello } | null = null;
   private helloTimer: NodeJS.Timeout | null;
   /** Frames are processed strictly in order: each waits for the previous one's database work. */
   private chain: Promise<void> = Promise.resolve();
@@ -222,7 +221,7 @@ export class AgentLink {
     if (msg.type === 'register') return this.onRegister(msg);
     if (msg.auth.kind === 'local-token') return this.onLocalHello(msg);
     if (canonicalPublicKey(msg.auth.publicKey) !== msg.auth.publicKey) return this.close(CloseCode.UNAUTHORISED, 'not a canonical Ed25519 public key');
-    const agent = await this.deps.agents.findByPublicKey(msg.auth.publicKey);
+    const agent = await this.deps.agents.findLoginByPublicKey(msg.auth.publicKey);
     if (!agent) {
       this.send({ type: 'error', code: 'unknown-key', message: 'this key is not enrolled: register with the join passphrase', fatal: true });
       return this.close(CloseCode.UNAUTHORISED, 'unknown key');
@@ -253,7 +252,7 @@ export class AgentLink {
       return this.close(CloseCode.UNAUTHORISED, 'authentication refused');
     }
     // Read again: it may have been rejected or deleted while the challenge was open.
-    const agent = await this.deps.agents.findById(challenged.id);
+    const agent = await this.deps.agents.findLoginById(challenged.id);
     if (!agent || agent.publicKey !== challenged.publicKey) return this.close(CloseCode.DELETED, 'this agent was deleted');
     if (agent.state === 'blacklisted') return this.refuseBlacklisted(agent.id);
     const outcome = await this.deps.agents.keyAuthenticated(agent, hello.agent, this.remote);

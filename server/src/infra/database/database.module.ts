@@ -19,6 +19,7 @@ import { FullMesh1764201600000 } from './migrations/1764201600000-full-mesh';
 import { SampleChunks1764288000000 } from './migrations/1764288000000-sample-chunks';
 import { LatencyThresholds1764464400000 } from './migrations/1764464400000-latency-thresholds';
 import { CanonicalTargets1764550000000 } from './migrations/1764550000000-canonical-targets';
+import { quietSqlite3 } from './sqlite-driver';
 import { TypeOrmLogger } from './typeorm-logger';
 
 export const DATABASE_FILE = 'meshping.sqlite';
@@ -33,6 +34,7 @@ export const DATABASE_FILE = 'meshping.sqlite';
         chmodSync(config.MESHPING_DATA_DIR, 0o700);
         return {
           type: 'sqlite' as const,
+          driver: quietSqlite3(),
           database: join(config.MESHPING_DATA_DIR, DATABASE_FILE),
           enableWAL: true,
           busyTimeout: 5000,
