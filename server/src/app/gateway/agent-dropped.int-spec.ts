@@ -94,6 +94,7 @@ describe(`${AgentGateway.name}: a dropped span is counted once, whatever acks ar
     // The same report again (its ack lost, resent as it was), or an older version arriving late: still once.
     await deliver(last, whole);
     await deliver(last, first);
+    await deliver(last, { ...whole, seq: 13, samples: 170 });
     expect(await droppedGaps()).toEqual(expected);
 
     // After that ack, the next drops are another outage: a record of their own, next to it.

@@ -179,7 +179,8 @@ export class SamplesRepository implements SampleSql {
   async recordDroppedReport(agentId: number, from: number, to: number, samples: number, key: number): Promise<boolean> {
     return this.db.transaction(async (em) => {
       const outage = "agent_id = ? AND reason = 'dropped' AND report_seq = ?";
-      const [covered] = await em.query(`SELECT 1 AS y FROM gaps WHERE ${outage} AND from_at <= ? AND to_at >= ? AND NOT (from_at = ? AND to_at = ?) LIMIT 1`, [agentId, key, from, to, from, to]);
+      // Covered: a record of the outage with a wider span, or the same span and a larger count (a later version).
+      const [covered] = await em.query(`SELECT 1 AS y FROM gaps WHERE ${outage} AND from_at <= ? AND to_at >= ? AND (from_at < ? OR to_at > ? OR samples > ?) LIMIT 1`, [agentId, key, from, to, from, to, samples]);
       if (covered) return false;
       await em.query(`DELETE FROM gaps WHERE ${outage} AND from_at >= ? AND to_at <= ?`, [agentId, key, from, to]);
       await em.query("INSERT INTO gaps (agent_id, from_at, to_at, reason, samples, report_seq) VALUES (?, ?, ?, 'dropped', ?, ?)", [agentId, from, to, samples, key]);
