@@ -20,6 +20,13 @@ describe('buffer store (unacknowledged results kept across a planned restart)', 
     expect(takeSavedBuffer(dir, SERVER)).toBeNull();
   });
 
+  it('keeps the outage a span belongs to (the next run\'s report replaces the one the server may hold); files without it still load', () => {
+    saveBuffer(dir, { results: [], gap: { from: 1, to: 2, samples: 3 }, replaces: 7 }, SERVER, 1);
+    expect(takeSavedBuffer(dir, SERVER)).toEqual({ results: [], gap: { from: 1, to: 2, samples: 3 }, replaces: 7 });
+    writeFileSync(bufferFilePath(dir), JSON.stringify({ format: 1, savedAt: 1, server: SERVER, results: [], gap: { from: 1, to: 2, samples: 3 }, replaces: 'x' }));
+    expect(takeSavedBuffer(dir, SERVER)).toEqual({ results: [], gap: { from: 1, to: 2, samples: 3 } });
+  });
+
   it("refuses results saved for another server (its target ids are that server's)", () => {
     saveBuffer(dir, { results: [{ sealedAt: 900, frame: encodeResultsFrame(1, [{ targetId: 1, at: 1_000, rtt: 12 }]) }], gap: null }, SERVER, 1);
     expect(() => takeSavedBuffer(dir, 'wss://other.example:8443')).toThrow(`saved for another server (${SERVER}), not wss://other.example:8443`);

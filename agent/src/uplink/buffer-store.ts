@@ -18,6 +18,8 @@ interface Saved {
   server: string;
   results: { sealedAt: number; frame: string }[];
   gap: BufferSnapshot['gap'];
+  /** Optional (files from before lack it): the outage the span's report belongs to. */
+  replaces?: number;
 }
 
 export function bufferFilePath(stateDir: string): string {
@@ -37,6 +39,7 @@ export function saveBuffer(stateDir: string, snapshot: BufferSnapshot, server: s
     server,
     results: snapshot.results.map((r) => ({ sealedAt: r.sealedAt, frame: Buffer.from(r.frame).toString('base64') })),
     gap: snapshot.gap,
+    replaces: snapshot.replaces,
   };
   const tmp = `${file}.tmp`;
   writeFileSync(tmp, JSON.stringify(saved), { mode: 0o600 });
@@ -67,6 +70,8 @@ export function takeSavedBuffer(stateDir: string, server: string): BufferSnapsho
         return { sealedAt: r.sealedAt, frame: new Uint8Array(Buffer.from(r.frame, 'base64')) };
       }),
       gap,
+      // A malformed one is left out: the span is still reported, only perhaps not as a replacement.
+      ...(gap && Number.isSafeInteger(saved.replaces) && (saved.replaces as number) >= 0 ? { replaces: saved.replaces } : {}),
     };
   } finally {
     rmSync(file, { force: true });

@@ -119,7 +119,8 @@ describe(ResultBuffer.name, () => {
     const resent: ReturnType<typeof decode>[] = [];
     for (let f = buffer.nextResend(); f !== null; f = buffer.nextResend()) resent.push(decode(f));
     const reports = buffer.pending().filter((m) => m.type === 'dropped');
-    expect(reports).toEqual([{ type: 'dropped', seq: expect.any(Number), from: 0, to: 68_000, samples: 69 }]);
+    // It names the report it supersedes, which the server may have recorded (only its ack lost).
+    expect(reports).toEqual([{ type: 'dropped', seq: expect.any(Number), from: 0, to: 68_000, samples: 69, replaces: JSON.parse(sent[0]).seq }]);
     expect(reports[0].seq).not.toBe(JSON.parse(sent[0]).seq);
     expect(resent.filter((m) => m.type === 'dropped')).toEqual(reports);
     // Once it is acknowledged, the next drop (another outage) gets a report of its own.
@@ -142,6 +143,38 @@ describe(ResultBuffer.name, () => {
     const report = decode(buffer.sealGapReport()?.frame);
     expect(report).toMatchObject({ type: 'dropped', from: 1, to: 2, samples: 2 });
     expect(buffer.pending().filter((m) => m.type === 'dropped')).toHaveLength(1);
+  });
+
+  it('marks every extension of an outage\'s report with the seq of its first report, so the server replaces what it may have recorded; a new outage starts afresh', () => {
+    const clock = fakeClock(10_000_000);
+    const buffer = new ResultBuffer(clock, { windowMs: 10_000, maxBytes: 16 * 1024 * 1024 });
+    /** One result sealed, then dropped by the window. */
+    const dropOne = (at: number) => {
+      buffer.add({ targetId: 1, at, rtt: 10 });
+      buffer.seal();
+      clock.advance(11_000);
+      buffer.expire();
+    };
+    dropOne(1);
+    const first = JSON.parse(buffer.sealGapReport()?.frame ?? 'null');
+    expect(first).toEqual({ type: 'dropped', seq: expect.any(Number), from: 1, to: 1, samples: 1 }); // the outage's first: no replaces
+    // The server recorded it, the link died before its ack: each later extension (two reconnects) names it.
+    const extensions: ReturnType<typeof decode>[] = [];
+    for (const at of [2, 3]) {
+      dropOne(at);
+      buffer.beginResend();
+      extensions.push(decode(buffer.nextResend()));
+    }
+    expect(extensions).toEqual([
+      { type: 'dropped', seq: expect.any(Number), from: 1, to: 2, samples: 2, replaces: first.seq },
+      { type: 'dropped', seq: expect.any(Number), from: 1, to: 3, samples: 3, replaces: first.seq },
+    ]);
+    expect(new Set([first.seq, ...extensions.map((e) => e.seq)]).size).toBe(3);
+    // Acknowledged: the next drop is another outage, reported on its own.
+    buffer.ack(extensions[1].seq ?? -1);
+    dropOne(4);
+    const next = JSON.parse(buffer.sealGapReport()?.frame ?? 'null');
+    expect(next).toEqual({ type: 'dropped', seq: expect.any(Number), from: 4, to: 4, samples: 1 });
   });
 
   it('counts drops by cause: the time window or the memory bound', () => {
@@ -184,6 +217,8 @@ describe(ResultBuffer.name, () => {
     before.add({ targetId: 3, at: 300, rtt: -1 }); // never sealed
     const snapshot = before.snapshot();
     expect(snapshot.gap).toEqual({ from: 100, to: 100, samples: 1 });
+    const first = before.pending().find((m) => m.type === 'dropped');
+    expect(snapshot.replaces).toBe(first?.seq);
 
     const after = new ResultBuffer(clock, { windowMs: 60_000, maxBytes: 16 * 1024 * 1024 });
     after.add({ targetId: 9, at: 900, rtt: 90 });
@@ -194,7 +229,8 @@ describe(ResultBuffer.name, () => {
       { targetId: 2, at: 200, rtt: 20 },
       { targetId: 3, at: 300, rtt: -1 },
     ]);
-    expect(decode(after.sealGapReport()?.frame)).toMatchObject({ type: 'dropped', from: 100, to: 100, samples: 1 });
+    // The first run's report may be recorded already: this one replaces it.
+    expect(decode(after.sealGapReport()?.frame)).toMatchObject({ type: 'dropped', from: 100, to: 100, samples: 1, replaces: first?.seq });
     // The window counts from when the first run sealed them.
     clock.advance(60_001);
     expect(after.expire()).toBe(2);

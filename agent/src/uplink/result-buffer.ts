@@ -37,6 +37,11 @@ export interface BufferSnapshot {
   results: { sealedAt: number; frame: Uint8Array }[];
   /** Dropped results not yet acknowledged as reported (one span: the next report covers them). */
   gap: Span | null;
+  /**
+   * When the span includes a report that was sealed (and may have been recorded, its ack lost):
+   * the seq of its outage's first report, for the next report's `replaces`.
+   */
+  replaces?: number;
 }
 
 /** One sealed message waiting for its ack: a results batch or a gap report, kept as the frame to send. */
@@ -67,6 +72,9 @@ interface Entry {
  * its way over the current connection: then the new drops wait for its ack or for the next
  * connection. A link that dies without the agent noticing at once (the server falls silent) thus
  * carries at most one report into the void, and the server receives one report for the whole outage.
+ * The server may have recorded a replaced report (only its ack was lost): the replacement names the
+ * outage's first report (`replaces`, its seq, the same for every later extension), and the server
+ * replaces that record rather than adding to it, so the outage's results are counted once.
  *
  * After a reconnect the backlog is resent oldest first, MAX_BACKLOG_IN_FLIGHT frames at a time
  * (each ack lets the next one go), while newly sealed batches go out at once.
@@ -81,8 +89,13 @@ export class ResultBuffer {
   private heldSamples = 0;
   /** Dropped but not yet sealed into a report. */
   private gap: Span | null = null;
-  /** The last `dropped` report while unacknowledged, and whether it went out on the current connection. */
-  private openReport: { seq: number; sent: boolean } | null = null;
+  /**
+   * The last `dropped` report while unacknowledged, whether it went out on the current connection,
+   * and the seq of its outage's first report (what an extension of it `replaces`).
+   */
+  private openReport: { seq: number; sent: boolean; outage: number } | null = null;
+  /** The outage a restored span belongs to (the previous run's open report), until it is sealed. */
+  private restoredOutage: number | null = null;
   private resendQueue: number[] = [];
   private resendNext = 0;
   private readonly inFlight = new Set<number>();
@@ -152,17 +165,22 @@ export class ResultBuffer {
   private sealGap(): { seq: number; frame: string } | null {
     if (!this.gap) return null;
     let span = this.gap;
+    let outage = this.restoredOutage;
     const open = this.openReport && this.unacked.get(this.openReport.seq);
-    if (open) {
+    if (open && this.openReport) {
       span = union(open, span);
+      outage = this.openReport.outage;
       this.forget(open);
       this.inFlight.delete(open.seq);
     }
-    const report: DroppedReport = { type: 'dropped', seq: this.nextSeq++, ...span };
+    const seq = this.nextSeq++;
+    // An extension says which outage it supersedes: the server may hold the replaced report already.
+    const report: DroppedReport = outage === null ? { type: 'dropped', seq, ...span } : { type: 'dropped', seq, ...span, replaces: outage };
     const frame = JSON.stringify(report);
     this.unacked.set(report.seq, { ...span, seq: report.seq, kind: 'dropped', frame, sealedAt: this.clock.now() });
     this.gap = null;
-    this.openReport = { seq: report.seq, sent: false };
+    this.restoredOutage = null;
+    this.openReport = { seq, sent: false, outage: outage ?? seq };
     return { seq: report.seq, frame };
   }
 
@@ -255,7 +273,9 @@ export class ResultBuffer {
     let gap = this.gap;
     for (const e of this.unacked.values()) if (e.kind === 'dropped') gap = union(gap, e);
     const results = [...this.unacked.values()].filter((e) => e.kind === 'results').map((e) => ({ sealedAt: e.sealedAt, frame: e.frame as Uint8Array }));
-    return { results, gap };
+    // The open report may be recorded already: the next run's report must replace it, not add to it.
+    const outage = this.openReport && this.unacked.has(this.openReport.seq) ? this.openReport.outage : this.restoredOutage;
+    return outage === null ? { results, gap } : { results, gap, replaces: outage };
   }
 
   /**
@@ -277,7 +297,10 @@ export class ResultBuffer {
       this.heldSamples += samples.length;
       this.restoredSamples += samples.length;
     }
-    if (snapshot.gap) this.gap = union(this.gap, snapshot.gap);
+    if (snapshot.gap) {
+      this.gap = union(this.gap, snapshot.gap);
+      if (snapshot.replaces !== undefined) this.restoredOutage = snapshot.replaces;
+    }
     this.enforceMemory();
   }
 

@@ -96,6 +96,13 @@ export const droppedSchema = z
     from: epochMs,
     to: epochMs,
     samples: intIn(1, Number.MAX_SAFE_INTEGER),
+    /**
+     * Optional (older agents omit it; a server that does not know it ignores it): this report extends
+     * an earlier one the server may have recorded (its ack lost) and supersedes it. The value is the
+     * `seq` of the outage's first report, carried by every report extending it. The report holds the
+     * whole span and count: the server replaces that outage's record instead of adding to it.
+     */
+    replaces: z.optional(seq),
   })
   .check(
     z.refine((m) => m.from <= m.to, { message: 'from must not be after to', path: ['to'] }),

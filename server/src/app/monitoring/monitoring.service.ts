@@ -86,7 +86,8 @@ export class MonitoringService implements OnModuleInit, OnApplicationShutdown {
    * Records results an agent had to drop, as a gap; resolves once committed (then it is
    * acknowledged). A report beyond what the agent can have measured is refused whole
    * (RejectedBatchError): its span must lie within the longest buffer window before now and the
-   * clock skew after it, and its count within what the targets yield in that span.
+   * clock skew after it, and its count within what the targets yield in that span. The same
+   * report again, or one extending it (`replaces`), replaces its record (samples.repository.ts).
    */
   async recordDropped(agentId: number, report: DroppedReport): Promise<void> {
     const now = this.clock.now();
@@ -97,7 +98,9 @@ export class MonitoringService implements OnModuleInit, OnApplicationShutdown {
     if (report.samples > most) {
       throw new RejectedBatchError(`samples: ${report.samples} is more than the ${most} that the targets can yield from ${report.from} to ${report.to}`);
     }
-    await this.store.enqueue(() => this.samples.insertGap(agentId, report.from, report.to + 1, 'dropped', report.samples));
+    // One record per outage, whatever acks were lost: a resent or extended report replaces its
+    // record (the extension carries the whole span and count), it is never added to it.
+    await this.store.enqueue(() => this.samples.recordDroppedReport(agentId, report.from, report.to + 1, report.samples, report.replaces ?? report.seq));
   }
 
   /** The newest sample of every cell (pair), flat [agentId, targetId, at, rtt, ...] (see CELL_STRIDE). */

@@ -48,6 +48,7 @@ export interface SampleSql {
   legacyPage(after: [number, number, number] | null, limit: number): Promise<{ agent_id: number; target_id: number; at: number; rtt: number }[] | null>;
   dropLegacy(): Promise<void>;
   insertGap(agentId: number, from: number, to: number, reason: GapReason, samples: number | null): Promise<number>;
+  recordDroppedReport(agentId: number, from: number, to: number, samples: number, key: number): Promise<boolean>;
   extendGap(id: number, to: number): Promise<void>;
   gaps(agentId: number, from: number, to: number): Promise<GapRow[]>;
   lastGapEnds(): Promise<Map<number, GapRow>>;
@@ -167,6 +168,24 @@ export class SamplesRepository implements SampleSql {
 
   async insertGap(agentId: number, from: number, to: number, reason: GapReason, samples: number | null): Promise<number> {
     return this.db.query('INSERT INTO gaps (agent_id, from_at, to_at, reason, samples) VALUES (?, ?, ?, ?, ?)', [agentId, from, to, reason, samples]);
+  }
+
+  /**
+   * Records an agent's `dropped` report [from, to) as the one record of its outage (key: the seq of
+   * the outage's first report). The outage's records within the span (the same report resent after
+   * a lost ack, or an earlier, shorter version of it) are replaced; a report already covered by a
+   * longer version of itself (arriving late) is not recorded. False when nothing was written.
+   */
+  async recordDroppedReport(agentId: number, from: number, to: number, samples: number, key: number): Promise<boolean> {
+    return this.db.transaction(async (em) => {
+      const outage = "agent_id = ? AND reason = 'dropped' AND report_seq = ?";
+      // Covered: a record of the outage with a wider span, or the same span and a larger count (a later version).
+      const [covered] = await em.query(`SELECT 1 AS y FROM gaps WHERE ${outage} AND from_at <= ? AND to_at >= ? AND (from_at < ? OR to_at > ? OR samples > ?) LIMIT 1`, [agentId, key, from, to, from, to, samples]);
+      if (covered) return false;
+      await em.query(`DELETE FROM gaps WHERE ${outage} AND from_at >= ? AND to_at <= ?`, [agentId, key, from, to]);
+      await em.query("INSERT INTO gaps (agent_id, from_at, to_at, reason, samples, report_seq) VALUES (?, ?, ?, 'dropped', ?, ?)", [agentId, from, to, samples, key]);
+      return true;
+    });
   }
 
   async extendGap(id: number, to: number): Promise<void> {

@@ -19,6 +19,7 @@ import { FullMesh1764201600000 } from './migrations/1764201600000-full-mesh';
 import { SampleChunks1764288000000 } from './migrations/1764288000000-sample-chunks';
 import { LatencyThresholds1764464400000 } from './migrations/1764464400000-latency-thresholds';
 import { CanonicalTargets1764550000000 } from './migrations/1764550000000-canonical-targets';
+import { DroppedReportKey1764720000000 } from './migrations/1764720000000-dropped-report-key';
 import { quietSqlite3 } from './sqlite-driver';
 import { TypeOrmLogger } from './typeorm-logger';
 
@@ -39,7 +40,7 @@ export const DATABASE_FILE = 'meshping.sqlite';
           enableWAL: true,
           busyTimeout: 5000,
           entities: [AgentEntity, TargetEntity, UserEntity, SessionEntity, ResetTokenEntity, AuditEntity, ApiTokenEntity],
-          migrations: [InitialSchema1763769600000, UsersAuthAudit1763856000000, TargetsEdit1763942400000, AgentEnrollment1764028800000, ApiTokens1764115200000, FullMesh1764201600000, SampleChunks1764288000000, LatencyThresholds1764464400000, CanonicalTargets1764550000000],
+          migrations: [InitialSchema1763769600000, UsersAuthAudit1763856000000, TargetsEdit1763942400000, AgentEnrollment1764028800000, ApiTokens1764115200000, FullMesh1764201600000, SampleChunks1764288000000, LatencyThresholds1764464400000, CanonicalTargets1764550000000, DroppedReportKey1764720000000],
           migrationsRun: true,
           synchronize: false,
           logging: ['error'],
