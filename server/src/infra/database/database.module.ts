@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { DataSource, type DataSourceOptions } from 'typeorm';
 import { chmodSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { AgentEntity } from '../../app/agents/agent.entity';
@@ -19,6 +20,7 @@ import { FullMesh1764201600000 } from './migrations/1764201600000-full-mesh';
 import { SampleChunks1764288000000 } from './migrations/1764288000000-sample-chunks';
 import { LatencyThresholds1764464400000 } from './migrations/1764464400000-latency-thresholds';
 import { CanonicalTargets1764550000000 } from './migrations/1764550000000-canonical-targets';
+import { serialiseSqlite } from './serialised-sqlite';
 import { TypeOrmLogger } from './typeorm-logger';
 
 export const DATABASE_FILE = 'meshping.sqlite';
@@ -44,6 +46,12 @@ export const DATABASE_FILE = 'meshping.sqlite';
           // JSON lines like every other log line (TypeORM's default printed plain text).
           logger: new TypeOrmLogger(),
         };
+      },
+      // Concurrent transactions on the one connection must not interleave (docs/architecture.md).
+      dataSourceFactory: async (options?: DataSourceOptions) => {
+        const dataSource = new DataSource(options!);
+        serialiseSqlite(dataSource);
+        return dataSource.initialize();
       },
     }),
   ],

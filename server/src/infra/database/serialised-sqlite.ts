@@ -1,0 +1,113 @@
+import type { DataSource } from 'typeorm';
+import { SqliteQueryRunner } from 'typeorm/driver/sqlite/SqliteQueryRunner';
+import type { SqliteDriver } from 'typeorm/driver/sqlite/SqliteDriver';
+
+/**
+ * FIFO lock over the one SQLite connection: a transaction holds it exclusively from BEGIN to COMMIT/ROLLBACK;
+ * a plain statement holds it shared (plain statements still overlap each other, as before).
+ */
+export class ConnectionLock {
+  private shared = 0;
+  private exclusive = false;
+  private readonly waiting: { exclusive: boolean; grant: () => void }[] = [];
+
+  acquire(exclusive: boolean): Promise<void> {
+    if (!this.waiting.length && this.free(exclusive)) {
+      this.take(exclusive);
+      return Promise.resolve();
+    }
+    return new Promise((grant) => this.waiting.push({ exclusive, grant }));
+  }
+
+  release(exclusive: boolean): void {
+    if (exclusive) this.exclusive = false;
+    else this.shared--;
+    // First come, first served: a waiting transaction is not overtaken by later plain statements.
+    while (this.waiting.length && this.free(this.waiting[0].exclusive)) {
+      const next = this.waiting.shift()!;
+      this.take(next.exclusive);
+      next.grant();
+    }
+  }
+
+  private free(exclusive: boolean): boolean {
+    return !this.exclusive && (!exclusive || this.shared === 0);
+  }
+
+  private take(exclusive: boolean): void {
+    if (exclusive) this.exclusive = true;
+    else this.shared++;
+  }
+}
+
+/**
+ * TypeORM's sqlite driver hands every caller the same query runner, so concurrent transactions share its
+ * depth counter and interleave BEGIN/SAVEPOINT/COMMIT on the connection. Each caller gets its own runner
+ * here; a transaction's runner owns the lock (re-entrant for its own savepoints) and others wait.
+ */
+export class SerialisedSqliteQueryRunner extends SqliteQueryRunner {
+  private owns = false;
+
+  constructor(driver: SqliteDriver, private readonly lock: ConnectionLock) {
+    super(driver);
+  }
+
+  override async query(query: string, parameters?: unknown[], structured = false): Promise<any> {
+    if (this.owns) return super.query(query, parameters, structured);
+    await this.lock.acquire(false);
+    try {
+      return await super.query(query, parameters, structured);
+    } finally {
+      this.lock.release(false);
+    }
+  }
+
+  override async startTransaction(isolationLevel?: Parameters<SqliteQueryRunner['startTransaction']>[0]): Promise<void> {
+    if (this.transactionDepth > 0) return super.startTransaction(isolationLevel);
+    await this.lock.acquire(true);
+    this.owns = true;
+    try {
+      await super.startTransaction(isolationLevel);
+    } catch (err) {
+      this.unlock();
+      throw err;
+    }
+  }
+
+  override async commitTransaction(): Promise<void> {
+    try {
+      await super.commitTransaction();
+    } finally {
+      // A failed COMMIT leaves SQLite's transaction open only if it was SQLITE_BUSY; the caller rolls back then.
+      if (!this.isTransactionActive) this.unlock();
+    }
+  }
+
+  override async rollbackTransaction(): Promise<void> {
+    const outermost = this.transactionDepth <= 1;
+    try {
+      await super.rollbackTransaction();
+    } finally {
+      // Even a failed outer ROLLBACK ends it (SQLite may have rolled back by itself): never keep the lock.
+      if (outermost) {
+        this.isTransactionActive = false;
+        this.transactionDepth = 0;
+        this.unlock();
+      }
+    }
+  }
+
+  private unlock(): void {
+    if (!this.owns) return;
+    this.owns = false;
+    this.lock.release(true);
+  }
+}
+
+/** Installs one runner per caller over the shared connection; call before the data source is initialised. */
+export function serialiseSqlite(dataSource: DataSource): ConnectionLock {
+  const driver = dataSource.driver as SqliteDriver;
+  const lock = new ConnectionLock();
+  driver.createQueryRunner = () => new SerialisedSqliteQueryRunner(driver, lock);
+  return lock;
+}
