@@ -49,7 +49,8 @@ export const DATABASE_FILE = 'meshping.sqlite';
       },
       // Concurrent transactions on the one connection must not interleave (docs/architecture.md).
       dataSourceFactory: async (options?: DataSourceOptions) => {
-        const dataSource = new DataSource(options!);
+        if (!options) throw new Error('no data source options');
+        const dataSource = new DataSource(options);
         serialiseSqlite(dataSource);
         return dataSource.initialize();
       },

@@ -23,8 +23,8 @@ export class ConnectionLock {
     if (exclusive) this.exclusive = false;
     else this.shared--;
     // First come, first served: a waiting transaction is not overtaken by later plain statements.
-    while (this.waiting.length && this.free(this.waiting[0].exclusive)) {
-      const next = this.waiting.shift()!;
+    for (let next = this.waiting[0]; next && this.free(next.exclusive); next = this.waiting[0]) {
+      this.waiting.shift();
       this.take(next.exclusive);
       next.grant();
     }
@@ -52,7 +52,7 @@ export class SerialisedSqliteQueryRunner extends SqliteQueryRunner {
     super(driver);
   }
 
-  override async query(query: string, parameters?: unknown[], structured = false): Promise<any> {
+  override async query(query: string, parameters?: unknown[], structured = false): ReturnType<SqliteQueryRunner['query']> {
     if (this.owns) return super.query(query, parameters, structured);
     await this.lock.acquire(false);
     try {
