@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { DataSource } from 'typeorm';
 import { SqliteQueryRunner } from 'typeorm/driver/sqlite/SqliteQueryRunner';
 import type { SqliteDriver } from 'typeorm/driver/sqlite/SqliteDriver';
@@ -40,13 +41,22 @@ export class ConnectionLock {
   }
 }
 
+/** The runner of the `transaction()` whose callback is running (to refuse a query that would wait for itself). */
+const callbackOf = new AsyncLocalStorage<{ runner?: SerialisedSqliteQueryRunner }>();
+
+export class SelfDeadlockError extends Error {
+  constructor(query: string) {
+    super(`a transaction callback issued "${query.slice(0, 80)}" outside its EntityManager; it would wait for its own transaction: use the callback's em`);
+  }
+}
+
 /**
  * TypeORM's sqlite driver hands every caller the same query runner, so concurrent transactions share its
  * depth counter and interleave BEGIN/SAVEPOINT/COMMIT on the connection. Each caller gets its own runner
  * here; a transaction's runner owns the lock (re-entrant for its own savepoints) and others wait.
  */
 export class SerialisedSqliteQueryRunner extends SqliteQueryRunner {
-  private owns = false;
+  owns = false;
 
   constructor(driver: SqliteDriver, private readonly lock: ConnectionLock) {
     super(driver);
@@ -54,6 +64,7 @@ export class SerialisedSqliteQueryRunner extends SqliteQueryRunner {
 
   override async query(query: string, parameters?: unknown[], structured = false): ReturnType<SqliteQueryRunner['query']> {
     if (this.owns) return super.query(query, parameters, structured);
+    this.refuseSelfDeadlock(query);
     await this.lock.acquire(false);
     try {
       return await super.query(query, parameters, structured);
@@ -64,6 +75,9 @@ export class SerialisedSqliteQueryRunner extends SqliteQueryRunner {
 
   override async startTransaction(isolationLevel?: Parameters<SqliteQueryRunner['startTransaction']>[0]): Promise<void> {
     if (this.transactionDepth > 0) return super.startTransaction(isolationLevel);
+    this.refuseSelfDeadlock('BEGIN TRANSACTION');
+    const store = callbackOf.getStore();
+    if (store && !store.runner) store.runner = this;
     await this.lock.acquire(true);
     this.owns = true;
     try {
@@ -97,6 +111,11 @@ export class SerialisedSqliteQueryRunner extends SqliteQueryRunner {
     }
   }
 
+  private refuseSelfDeadlock(query: string): void {
+    const outer = callbackOf.getStore()?.runner;
+    if (outer && outer !== this && outer.owns) throw new SelfDeadlockError(query);
+  }
+
   private unlock(): void {
     if (!this.owns) return;
     this.owns = false;
@@ -109,5 +128,13 @@ export function serialiseSqlite(dataSource: DataSource): ConnectionLock {
   const driver = dataSource.driver as SqliteDriver;
   const lock = new ConnectionLock();
   driver.createQueryRunner = () => new SerialisedSqliteQueryRunner(driver, lock);
+  // dataSource.transaction and every repository's manager.transaction end here: mark the callback's context.
+  const manager = dataSource.manager;
+  const transaction = manager.transaction.bind(manager) as (...args: unknown[]) => Promise<unknown>;
+  manager.transaction = ((...args: unknown[]) => {
+    const outer = callbackOf.getStore()?.runner;
+    if (outer?.owns) return Promise.reject(new SelfDeadlockError('BEGIN TRANSACTION'));
+    return callbackOf.run({}, () => transaction(...args));
+  }) as typeof manager.transaction;
   return lock;
 }
