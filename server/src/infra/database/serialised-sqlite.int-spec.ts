@@ -45,6 +45,17 @@ describe(serialiseSqlite.name, () => {
     expect(await rows()).toEqual(expected.sort());
   });
 
+  it('a query runner released inside its transaction rolls it back and frees the connection', async () => {
+    const runner = db.createQueryRunner();
+    await runner.startTransaction();
+    await runner.query("INSERT INTO t VALUES ('manual')");
+    await runner.startTransaction();
+    await runner.query("INSERT INTO t VALUES ('savepoint')");
+    await runner.release();
+    await db.transaction((em) => em.query("INSERT INTO t VALUES ('next')"));
+    expect(await rows()).toEqual(['next']);
+  });
+
   it('refuses a query a transaction callback makes outside its em (it would wait for itself), and rolls back', async () => {
     const outside = db.transaction(async (em) => {
       await em.query("INSERT INTO t VALUES ('inside')");

@@ -83,9 +83,22 @@ export class SerialisedSqliteQueryRunner extends SqliteQueryRunner {
     try {
       await super.startTransaction(isolationLevel);
     } catch (err) {
+      this.isTransactionActive = false;
+      this.transactionDepth = 0;
       this.unlock();
       throw err;
     }
+  }
+
+  /** A runner released with its transaction still open would keep the lock (and the connection) forever. */
+  override async release(): Promise<void> {
+    if (this.owns) {
+      await super.query('ROLLBACK').catch(() => undefined);
+      this.isTransactionActive = false;
+      this.transactionDepth = 0;
+      this.unlock();
+    }
+    return super.release();
   }
 
   override async commitTransaction(): Promise<void> {
