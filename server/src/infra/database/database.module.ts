@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { DataSource, type DataSourceOptions } from 'typeorm';
 import { chmodSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { AgentEntity } from '../../app/agents/agent.entity';
@@ -20,6 +21,7 @@ import { SampleChunks1764288000000 } from './migrations/1764288000000-sample-chu
 import { LatencyThresholds1764464400000 } from './migrations/1764464400000-latency-thresholds';
 import { CanonicalTargets1764550000000 } from './migrations/1764550000000-canonical-targets';
 import { DroppedReportKey1764720000000 } from './migrations/1764720000000-dropped-report-key';
+import { serialiseSqlite } from './serialised-sqlite';
 import { quietSqlite3 } from './sqlite-driver';
 import { TypeOrmLogger } from './typeorm-logger';
 
@@ -47,6 +49,13 @@ export const DATABASE_FILE = 'meshping.sqlite';
           // JSON lines like every other log line (TypeORM's default printed plain text).
           logger: new TypeOrmLogger(),
         };
+      },
+      // Concurrent transactions on the one connection must not interleave (docs/architecture.md).
+      dataSourceFactory: async (options?: DataSourceOptions) => {
+        if (!options) throw new Error('no data source options');
+        const dataSource = new DataSource(options);
+        serialiseSqlite(dataSource);
+        return dataSource.initialize();
       },
     }),
   ],
