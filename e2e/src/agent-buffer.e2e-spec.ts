@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { AgentProcess } from './agent-process';
 import { ServerProcess } from './server-process';
 import { WsProxy } from './ws-proxy';
+import { sleep, until } from './wait';
 
 /**
  * The agent's buffer across a real outage: the built server and the built agent (real ICMP to
@@ -38,7 +39,7 @@ describe('agent buffer across a server outage (built server + agent, real ICMP, 
       MESHPING_AGENT_CONFIG: join(stateDir, 'no-such-file.json'),
       MESHPING_BUFFER_WINDOW_SECONDS: String(bufferWindowSeconds),
     });
-    await until(async () => (await stored()).every((s) => s.ats.length >= 2), 30_000);
+    await until('two rounds stored', async () => (await stored()).every((s) => s.ats.length >= 2), 30_000);
   }
 
   afterEach(async () => {
@@ -64,7 +65,7 @@ describe('agent buffer across a server outage (built server + agent, real ICMP, 
 
   /** Waits until the agent is connected and has resent its whole backlog. */
   async function drained(): Promise<void> {
-    await until(async () => {
+    await until('the backlog resent', async () => {
       const s = status();
       return s.connection === 'connected' && s.buffer.backlogFrames === 0 && s.buffer.depth <= 2 * TARGETS.length;
     }, 90_000);
@@ -106,7 +107,7 @@ describe('agent buffer across a server outage (built server + agent, real ICMP, 
     // Nothing was dropped after the counts were taken (a result still unacknowledged then and dropped
     // later would be missing without having been reported yet).
     const readAt = Date.now();
-    await until(() => status().updatedAt > readAt, 15_000);
+    await until('a status written after the read', () => status().updatedAt > readAt, 15_000);
     detail.later = status().buffer;
     // On a mismatch, what the count was made from (for the log).
     if (missing !== reported) console.error(`missing ${missing} != reported ${reported}: ${JSON.stringify(detail)}`);
@@ -114,18 +115,3 @@ describe('agent buffer across a server outage (built server + agent, real ICMP, 
     expect(missing).toBe(reported);
   }, 240_000);
 });
-
-async function until(condition: () => Promise<boolean> | boolean, timeoutMs: number): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      if (await condition()) return;
-    } catch {
-      /* not yet */
-    }
-    if (Date.now() > end) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await sleep(500);
-  }
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -8,6 +8,7 @@ import { ApiClient } from '../../server/src/testing/api-client';
 import { AgentProcess } from './agent-process';
 import { MeshpingProcess } from './meshping-process';
 import { TestNetwork } from './test-network';
+import { until as poll, sleep } from './wait';
 
 const TARGETS = ['127.0.0.1', '127.0.0.2']; // the agent's own namespace's loopback: real ICMP, nothing leaves it
 const ROUND_MS = 5_000;
@@ -70,7 +71,7 @@ describe('an agent moved to a new address (built server + agent in a network nam
   const agentRow = async (hostname: string) => (await api.call<Agent[]>('GET', '/api/agents')).find((a) => a.hostname === hostname);
   const targetIds = async () => (await api.call<{ id: number; address: string }[]>('GET', '/api/targets')).map((t) => t.id);
   const samples = async (agentId: number, targetId: number) =>
-    (await api.call<{ at: number; rtt: number }[]>('GET', `/api/pairs/${agentId}/${targetId}/samples?since=0`)).sort((a, b) => a.at - b.at);
+    (await api.call<{ at: number; rtt: number }[]>('GET', `/api/pairs/${agentId}/${targetId}/samples?since=${Date.now() - 6 * 3_600_000}`)).sort((a, b) => a.at - b.at);
   const series = (agentId: number, targetId: number, from: number, to: number) =>
     api.call<Series>('GET', `/api/pairs/${agentId}/${targetId}/series?from=${from}&to=${to}&points=${Math.ceil((to - from) / ROUND_MS)}`);
 
@@ -168,19 +169,8 @@ describe('an agent moved to a new address (built server + agent in a network nam
     expect(actions).toEqual(expect.arrayContaining(['agent.hold', 'agent.reapproved']));
   }, 240_000);
 
-  async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 60_000): Promise<T> {
-    const end = Date.now() + timeoutMs;
-    for (;;) {
-      try {
-        const value = await probe();
-        if (value !== undefined) return value;
-      } catch {
-        /* not yet (status.json not written yet) */
-      }
-      if (Date.now() > end) throw new Error(`timed out waiting for ${what}; agent output:\n${agent?.output.join('')}`);
-      await sleep(500);
-    }
+  /** Polls (see wait.ts); on timeout the error carries the agent's output. */
+  function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 60_000): Promise<T> {
+    return poll(what, probe, timeoutMs, { detail: () => `agent output:\n${agent?.output.join('')}` });
   }
 });
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

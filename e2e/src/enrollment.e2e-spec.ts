@@ -6,6 +6,7 @@ import { AgentProcess } from './agent-process';
 import { GridPage } from './grid-page';
 import { launchChromium } from './browser';
 import { ARTIFACTS, MeshpingProcess } from './meshping-process';
+import { until as poll } from './wait';
 
 interface Agent {
   id: number;
@@ -26,15 +27,8 @@ describe('Agent enrollment with the real agent and server', () => {
   const csrf = async () => (await context.cookies()).find((c) => c.name === 'XSRF-TOKEN')?.value ?? '';
   const post = async (path: string, data?: unknown) => api.post(`${meshping.url}${path}`, { data, headers: { 'x-xsrf-token': await csrf(), origin: meshping.url } });
   const list = async (): Promise<Agent[]> => (await api.get(`${meshping.url}/api/agents`)).json();
-  const until = async <T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> => {
-    const end = Date.now() + timeoutMs;
-    for (;;) {
-      const value = await probe();
-      if (value !== undefined) return value;
-      if (Date.now() > end) throw new Error(`timed out waiting for ${what}; agent output:\n${agents.flatMap((a) => a.output).join('')}`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  };
+  const until = <T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> =>
+    poll(what, probe, timeoutMs, { intervalMs: 200, detail: () => `agent output:\n${agents.flatMap((a) => a.output).join('')}` });
 
   beforeAll(async () => {
     mkdirSync(ARTIFACTS, { recursive: true });

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { AgentProcess } from './agent-process';
 import { ServerProcess } from './server-process';
 import { TestNetwork } from './test-network';
+import { sleep, until } from './wait';
 
 /**
  * Faults of a real network: two built agents run in a namespace the test creates and reach their
@@ -83,14 +84,14 @@ class Site {
       targets.map(async (t) => ({
         target: t.address,
         id: t.id,
-        ats: (await this.server.get<{ at: number }[]>(`/api/pairs/${agentId}/${t.id}/samples?since=0`)).map((s) => s.at).sort((a, b) => a - b),
+        ats: (await this.server.get<{ at: number }[]>(`/api/pairs/${agentId}/${t.id}/samples?since=${Date.now() - 6 * 3_600_000}`)).map((s) => s.at).sort((a, b) => a - b),
       })),
     );
   }
 
   /** Connected, with the whole backlog resent and acknowledged. */
   async drained(): Promise<void> {
-    await until(() => {
+    await until('the backlog resent', () => {
       const s = this.status();
       return s.connection === 'connected' && s.buffer.backlogFrames === 0 && s.buffer.depth <= 2 * TARGETS.length;
     }, 120_000);
@@ -118,12 +119,12 @@ describe('link faults in a real network (namespaced agents, built servers, silen
     const short = new Site(servers[1], net.namespace, SHORT_WINDOW_S);
     sites.push(steady, short);
     for (const s of sites) s.start();
-    for (const s of sites) await until(async () => (await s.stored()).every((t) => t.ats.length >= 2), 60_000);
+    for (const s of sites) await until('two rounds stored', async () => (await s.stored()).every((t) => t.ats.length >= 2), 60_000);
 
     // (a) + (b): the link goes silent for longer than a minute.
     const cutAt = Date.now();
     await net.setLink(false);
-    const noticed = await until(() => {
+    const noticed = await until('both ends of both links noticing the silence', () => {
       const times = sites.flatMap((s) => [s.agent.events('uplink.server-silent')[0], s.server.events('agent.link-silent')[0]]);
       return times.every(Boolean) ? times.map((e) => Date.parse(e.time as string) - cutAt) : undefined;
     }, 2 * DEAD_LINK_NOTICED_MS);
@@ -131,7 +132,7 @@ describe('link faults in a real network (namespaced agents, built servers, silen
     for (const ms of noticed) expect(ms).toBeLessThanOrEqual(DEAD_LINK_NOTICED_MS);
     // ... and says so (status.json is rewritten every 5 s).
     for (const s of sites) {
-      await until(() => s.status().connection !== 'connected', 15_000);
+      await until('the agent seeing its link down', () => s.status().connection !== 'connected', 15_000);
       expect(s.status().disconnectReason).toMatch(/^the server was silent for \d+ s \(no frame, no ping\): link presumed dead$/);
     }
     // The grid meanwhile: both agents offline, their cells grey (no cell says "no reply": red).
@@ -150,7 +151,7 @@ describe('link faults in a real network (namespaced agents, built servers, silen
     expect(existsSync(join(steady.stateDir, 'unacknowledged.json'))).toBe(true);
     steady.start();
     // ... and taken over by the next run.
-    const restored = (await until(() => steady.agent.events('buffer.restored')[0], 30_000)) as { samples: number };
+    const restored = (await until('the buffer restored after the restart', () => steady.agent.events('buffer.restored')[0], 30_000)) as { samples: number };
     expect(restored.samples).toBe(beforeRestart.buffer.depth);
     expect(existsSync(join(steady.stateDir, 'unacknowledged.json'))).toBe(false);
 
@@ -162,7 +163,7 @@ describe('link faults in a real network (namespaced agents, built servers, silen
     await steady.stop();
     expect(existsSync(join(steady.stateDir, 'unacknowledged.json'))).toBe(false);
     steady.start();
-    await until(() => steady.status().connection === 'connected' && steady.status().buffer.produced >= 2 * TARGETS.length, 60_000);
+    await until('measuring again after the restart', () => steady.status().connection === 'connected' && steady.status().buffer.produced >= 2 * TARGETS.length, 60_000);
     await Promise.all(sites.map((s) => s.stop())); // drains as well
 
     // "steady": every result measured in any of its three runs is stored, exactly once.
@@ -209,19 +210,3 @@ describe('link faults in a real network (namespaced agents, built servers, silen
     }
   }, 420_000);
 });
-
-async function until<T>(condition: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs: number): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      const value = await condition();
-      if (value) return value;
-    } catch {
-      /* not yet */
-    }
-    if (Date.now() > end) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await sleep(250);
-  }
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)));

@@ -9,6 +9,7 @@ import { readStoredSamples } from '../../server/src/testing/stored-samples';
 import { ApiClient } from '../../server/src/testing/api-client';
 import { MeshpingProcess } from './meshping-process';
 import { SimAgentsProcess } from './sim-agents-process';
+import { sleep, until } from './wait';
 
 const WORKERS = 2;
 const PER_WORKER = 500;
@@ -189,13 +190,3 @@ function processTimes(pid: number | undefined): { cpuS: number; waitS: number } 
 }
 
 const round = (v: number) => Math.round(v * 10) / 10;
-
-async function until(what: string, condition: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(500);
-  }
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
