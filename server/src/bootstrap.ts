@@ -1,9 +1,9 @@
 import { type INestApplication, type LoggerService, ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
+import { SwaggerModule } from '@nestjs/swagger';
 import { createLogger, PinoNestLogger, type Clock } from '@meshping/node-kit';
-import { AGENT_WS_PATH, LIVE_WS_PATH, PROTOCOL_VERSION } from '@meshping/protocol';
+import { AGENT_WS_PATH, LIVE_WS_PATH } from '@meshping/protocol';
 import session from 'express-session';
 import helmet from 'helmet';
 import type { AddressInfo } from 'node:net';
@@ -17,6 +17,7 @@ import type { ServerConfig } from './infra/config/server-config';
 import { PublicUrl } from './infra/net/public-url';
 import { persistentSecret } from './infra/secrets/secrets';
 import { jsonBodyParser } from './infra/http/body-parsing';
+import { buildOpenApi, SWAGGER_UI_OPTIONS } from './infra/http/openapi-document';
 import { applyConnectionTimeouts, CONNECTION_TIMEOUTS, type ConnectionTimeouts } from './infra/http/server-limits';
 import { loadTlsMaterial, type TlsMaterial } from './infra/tls/tls-material';
 import { tlsServerOptions } from './infra/tls/tls-policy';
@@ -105,24 +106,8 @@ export async function createApp(config: ServerConfig, options: AppOptions = {}):
   );
   app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
   app.enableShutdownHooks();
-  SwaggerModule.setup(`${API_PREFIX}/docs`, app, () => buildOpenApi(app), { jsonDocumentUrl: `${API_PREFIX}/openapi.json` });
+  SwaggerModule.setup(`${API_PREFIX}/docs`, app, () => buildOpenApi(app), { ...SWAGGER_UI_OPTIONS, jsonDocumentUrl: `${API_PREFIX}/openapi.json` });
   return { app, tls };
-}
-
-export function buildOpenApi(app: INestApplication): OpenAPIObject {
-  const config = new DocumentBuilder()
-    .setTitle('Meshping API')
-    .setDescription(
-      `REST API of the Meshping management server (agent protocol v${PROTOCOL_VERSION}). Sign in with POST /api/auth/login; ` +
-        'the session travels in an HttpOnly cookie, and every POST/PUT/PATCH/DELETE must echo the csrfToken in the ' +
-        'X-XSRF-TOKEN header. Each operation states who may call it in x-meshping-access.',
-    )
-    .setVersion('0.1.0')
-    .addCookieAuth('__Host-meshping')
-    // Swagger UI's "Authorize": paste the csrfToken from the login answer here to try writes.
-    .addApiKey({ type: 'apiKey', in: 'header', name: 'X-XSRF-TOKEN', description: 'csrfToken from POST /api/auth/login' }, 'csrf')
-    .build();
-  return SwaggerModule.createDocument(app, config);
 }
 
 export async function startServer(config: ServerConfig, options: AppOptions = {}): Promise<StartedServer> {

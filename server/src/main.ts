@@ -2,7 +2,8 @@ import { ConfigError } from '@meshping/node-kit';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildOpenApi, createApp, startServer } from './bootstrap';
+import { createApp, startServer } from './bootstrap';
+import { buildOpenApi } from './infra/http/openapi-document';
 import { loadServerConfig } from './infra/config/server-config';
 
 async function writeOpenApi(file: string): Promise<void> {

@@ -51,7 +51,7 @@ export interface PairStats {
   lossPercent: number | null;
   /** The newest sample: its time and RTT in µs or negative RttCode. */
   lastAt: number | null;
-  lastRtt: number | null;
+  lastRttUs: number | null;
   /** Over the replies, µs. */
   minUs: number | null;
   avgUs: number | null;

@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseIntPipe, Post, Req } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiConflictResponse, ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiConflictResponse, ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { normaliseMac } from '@meshping/protocol';
 import { Transform } from 'class-transformer';
 import { IsIP, Matches } from 'class-validator';
@@ -48,6 +48,7 @@ export class AgentsController {
   ) {}
 
   @Get('agents')
+  @ApiOperation({ operationId: 'listAgents', summary: 'All agents with their enrollment state, online flag and last contact' })
   @Access('viewer')
   @ApiOkResponse({ type: [AgentDto], description: 'Every known agent with its state and connection' })
   list(): Promise<AgentDto[]> {
@@ -55,6 +56,7 @@ export class AgentsController {
   }
 
   @Post('agents/:id/approve')
+  @ApiOperation({ operationId: 'approveAgent', summary: 'Approve a pending or held agent (optionally only from one address)' })
   @Access('operator')
   @HttpCode(200)
   @ApiOkResponse({ description: 'Approved (or re-approved from hold, accepting its new address); a connected agent starts at once' })
@@ -65,6 +67,7 @@ export class AgentsController {
   }
 
   @Post('agents/:id/reject')
+  @ApiOperation({ operationId: 'rejectAgent', summary: 'Reject a pending agent: its key is refused from now on' })
   @Access('operator')
   @HttpCode(200)
   @ApiOkResponse({ description: 'Blacklisted: disconnected, and its key refused from now on' })
@@ -74,6 +77,7 @@ export class AgentsController {
   }
 
   @Post('agents/:id/wake')
+  @ApiOperation({ operationId: 'wakeAgent', summary: 'Ask an agent to broadcast a Wake-on-LAN packet to a MAC address on its segment' })
   @Access('operator')
   @HttpCode(202)
   @ApiAcceptedResponse({ description: 'Passed to the agent, which broadcasts the magic packet on its segment (audited as agent.wake)' })
@@ -84,6 +88,7 @@ export class AgentsController {
   }
 
   @Delete('agents/:id')
+  @ApiOperation({ operationId: 'deleteAgent', summary: 'Delete an agent and its stored results' })
   @Access('operator')
   @HttpCode(204)
   @ApiNoContentResponse({ description: 'Deleted and disconnected; it may register again with the passphrase' })
@@ -93,6 +98,7 @@ export class AgentsController {
   }
 
   @Get('enrollment')
+  @ApiOperation({ operationId: 'getEnrollment', summary: 'The join passphrase, the install command and the server certificate fingerprint' })
   @Access('admin')
   @ApiOkResponse({ type: EnrollmentDto, description: 'The join passphrase and the agent command line to copy' })
   @ApiConflictResponse({ description: 'The server runs without TLS (MESHPING_TLS=off): agents cannot enrol' })
@@ -102,6 +108,7 @@ export class AgentsController {
   }
 
   @Post('enrollment/rotate')
+  @ApiOperation({ operationId: 'rotateEnrollment', summary: 'Replace the join passphrase; the old one stops working at once' })
   @Access('admin')
   @HttpCode(200)
   @ApiOkResponse({ type: EnrollmentDto, description: 'A new passphrase; the old one is refused for new registrations from now on' })

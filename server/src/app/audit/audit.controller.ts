@@ -1,5 +1,5 @@
 import { Controller, Get, Query } from '@nestjs/common';
-import { ApiOkResponse, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, Max, Min } from 'class-validator';
 import { OptionalNotNull } from '../../infra/validation/optional';
@@ -25,14 +25,14 @@ class AuditQueryDto {
 }
 
 class AuditEntryDto {
-  @ApiProperty() id!: number;
-  @ApiProperty({ description: 'Epoch ms' }) at!: number;
-  @ApiProperty({ type: Number, nullable: true }) actorId!: number | null;
-  @ApiProperty({ type: String, nullable: true, description: 'Username at the time' }) actor!: string | null;
-  @ApiProperty({ example: 'user.created' }) action!: string;
-  @ApiProperty({ type: String, nullable: true }) subject!: string | null;
-  @ApiProperty({ type: Object, nullable: true }) detail!: Record<string, unknown> | null;
-  @ApiProperty({ type: String, nullable: true, description: 'Source address' }) source!: string | null;
+  @ApiProperty({ example: 42, description: 'Entry id, increasing' }) id!: number;
+  @ApiProperty({ description: 'Epoch ms', example: 1764763200000 }) at!: number;
+  @ApiProperty({ type: Number, nullable: true, example: 1, description: 'User id of who did it (null: the system)' }) actorId!: number | null;
+  @ApiProperty({ type: String, nullable: true, example: 'admin', description: 'Username at the time' }) actor!: string | null;
+  @ApiProperty({ example: 'user.created', description: 'What happened: <area>.<verb>' }) action!: string;
+  @ApiProperty({ type: String, nullable: true, example: 'user:alice', description: 'What it happened to' }) subject!: string | null;
+  @ApiProperty({ type: Object, nullable: true, example: { role: 'operator' }, description: 'Action-specific details (never secrets)' }) detail!: Record<string, unknown> | null;
+  @ApiProperty({ type: String, nullable: true, example: '192.0.2.7', description: 'Source address' }) source!: string | null;
 }
 
 @ApiTags('audit')
@@ -41,6 +41,7 @@ export class AuditController {
   constructor(private readonly audit: AuditService) {}
 
   @Get()
+  @ApiOperation({ operationId: 'listAuditEntries', summary: 'The audit log, newest first, one page at a time' })
   @Access('admin')
   @ApiOkResponse({ type: [AuditEntryDto], description: 'Audit log, newest first' })
   async list(@Query() query: AuditQueryDto): Promise<AuditEntryDto[]> {

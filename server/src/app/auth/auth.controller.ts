@@ -1,5 +1,5 @@
 import { BadRequestException, Body, Controller, Get, HttpCode, Post, Put, Req, Res, UseGuards } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiNoContentResponse, ApiOkResponse, ApiTags, ApiTooManyRequestsResponse, ApiUnauthorizedResponse, ApiBody } from '@nestjs/swagger';
+import { ApiBadRequestResponse, ApiBody, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags, ApiTooManyRequestsResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { PasswordResetService } from '../users/password-reset.service';
 import { ChangePasswordDto, LoginDto, toUserDto } from '../users/user.dto';
@@ -23,6 +23,7 @@ export class AuthController {
   ) {}
 
   @Post('login')
+  @ApiOperation({ operationId: 'login', summary: 'Sign in: sets the session cookie and returns the CSRF token for writes' })
   @Access('public')
   @UseGuards(LocalAuthGuard)
   @HttpCode(200)
@@ -36,6 +37,7 @@ export class AuthController {
   }
 
   @Post('logout')
+  @ApiOperation({ operationId: 'logout', summary: 'Sign out and end this session' })
   @Access('self')
   @HttpCode(204)
   @ApiNoContentResponse({ description: 'Signed out: the session is destroyed' })
@@ -44,6 +46,7 @@ export class AuthController {
   }
 
   @Get('session')
+  @ApiOperation({ operationId: 'getSession', summary: "The signed-in user and this session's CSRF token" })
   @Access('self')
   @ApiOkResponse({ type: SessionDto, description: 'Who is signed in (and the CSRF token, refreshed as a cookie)' })
   session(@Req() req: Request, @Res({ passthrough: true }) res: Response): SessionDto {
@@ -52,6 +55,7 @@ export class AuthController {
   }
 
   @Put('password')
+  @ApiOperation({ operationId: 'changePassword', summary: 'Change your own password; other sessions of yours end' })
   @Access('self')
   @ApiOkResponse({ type: SessionDto, description: "Password changed; the user's other sessions are ended, this one continues under a new id" })
   @ApiBadRequestResponse({ description: 'Current password wrong, or the new one invalid' })
@@ -65,6 +69,7 @@ export class AuthController {
   }
 
   @Post('reset')
+  @ApiOperation({ operationId: 'resetPassword', summary: 'Set a new password with a one-time reset token' })
   @Access('public')
   @HttpCode(204)
   @ApiNoContentResponse({ description: "Password set; all the user's sessions are ended" })
@@ -74,6 +79,7 @@ export class AuthController {
   }
 
   @Get('setup')
+  @ApiOperation({ operationId: 'getSetupStatus', summary: 'Whether first-run setup is still needed (no users yet)' })
   @Access('public')
   @ApiOkResponse({ type: SetupStatusDto })
   setupStatus(): SetupStatusDto {
@@ -81,6 +87,7 @@ export class AuthController {
   }
 
   @Post('setup')
+  @ApiOperation({ operationId: 'completeSetup', summary: 'First run: create the first admin with the setup code printed by the server' })
   @Access('public')
   @HttpCode(200)
   @ApiOkResponse({ type: SessionDto, description: 'First admin created and signed in' })

@@ -1,5 +1,5 @@
 import { Controller, Get } from '@nestjs/common';
-import { ApiOkResponse, ApiProperty, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { Access } from '../auth/access.decorator';
@@ -15,6 +15,7 @@ export class HealthController {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
   @Get()
+  @ApiOperation({ operationId: 'getHealth', summary: 'Liveness and database readiness (no session needed)' })
   @Access('public')
   @ApiOkResponse({ type: HealthDto, description: 'Liveness and readiness for orchestration' })
   async health(): Promise<HealthDto> {

@@ -1,5 +1,5 @@
 import { Controller, Get, Header, type OnModuleDestroy } from '@nestjs/common';
-import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import { Access } from '../auth/access.decorator';
 import { MonitoringService } from '../monitoring/monitoring.service';
@@ -35,6 +35,7 @@ export class MetricsController implements OnModuleDestroy {
   }
 
   @Get()
+  @ApiOperation({ operationId: 'getMetrics', summary: 'Prometheus metrics in the text exposition format' })
   // For a scraper: Prometheus sends a bearer token (authorization.credentials_file); it cannot hold a session.
   @Access('token:metrics:read')
   @Header('Content-Type', 'text/plain; version=0.0.4')

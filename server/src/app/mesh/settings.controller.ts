@@ -1,5 +1,5 @@
 import { applyDecorators, Body, Controller, Get, Patch, Req } from '@nestjs/common';
-import { ApiOkResponse, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { MIN_LATENCY_THRESHOLD_MS, PROBE_TIMEOUT_MS } from '@meshping/protocol';
 import { Transform } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsBoolean, IsInt, IsString, Max, MaxLength, Min, Validate, ValidatorConstraint, type ValidationArguments, type ValidatorConstraintInterface } from 'class-validator';
@@ -86,6 +86,7 @@ export class SettingsController {
   constructor(private readonly settings: SettingsService) {}
 
   @Get()
+  @ApiOperation({ operationId: 'getSettings', summary: 'Mesh-wide settings: full mesh, latency threshold, retention, target address policy' })
   @Access('viewer')
   @ApiOkResponse({ type: SettingsDto })
   get(): Promise<SettingsDto> {
@@ -93,6 +94,7 @@ export class SettingsController {
   }
 
   @Patch()
+  @ApiOperation({ operationId: 'updateSettings', summary: 'Change some settings; fields left out keep their value' })
   @Access('admin')
   @ApiOkResponse({ type: SettingsDto })
   update(@Body() dto: UpdateSettingsDto, @Req() req: Request): Promise<SettingsDto> {

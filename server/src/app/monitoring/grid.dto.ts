@@ -4,8 +4,8 @@ import { AgentDto } from '../agents/agent.dto';
 import { TargetDto } from '../targets/target.dto';
 
 export class GridDto {
-  @ApiProperty({ type: [AgentDto] }) agents!: AgentDto[];
-  @ApiProperty({ type: [TargetDto] }) targets!: TargetDto[];
+  @ApiProperty({ type: [AgentDto], description: "The grid's rows" }) agents!: AgentDto[];
+  @ApiProperty({ type: [TargetDto], description: "The grid's columns" }) targets!: TargetDto[];
   @ApiProperty({
     type: [Number],
     description: `Latest sample of every cell, flat in groups of ${CELL_STRIDE}: agentId, targetId, at (epoch ms), rtt (µs; -1 no reply, -2 unresolved, -3 send error)`,
@@ -14,6 +14,6 @@ export class GridDto {
 }
 
 export class SampleDto {
-  @ApiProperty({ description: 'Probe time, epoch ms' }) at!: number;
-  @ApiProperty({ description: 'RTT in µs; -1 no reply, -2 unresolved, -3 send error' }) rtt!: number;
+  @ApiProperty({ description: 'Probe time, epoch ms', example: 1764763200000 }) at!: number;
+  @ApiProperty({ description: 'RTT in µs; -1 no reply, -2 unresolved, -3 send error', example: 1045 }) rtt!: number;
 }

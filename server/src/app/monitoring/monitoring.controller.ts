@@ -1,5 +1,5 @@
 import { BadRequestException, Controller, Get, Inject, Param, ParseIntPipe, Query, Res } from '@nestjs/common';
-import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CLOCK, type Clock } from '@meshping/node-kit';
 import type { Response } from 'express';
 import { AgentsService } from '../agents/agents.service';
@@ -22,6 +22,7 @@ export class MonitoringController {
   ) {}
 
   @Get('grid')
+  @ApiOperation({ operationId: 'getGrid', summary: 'The live grid: agents, targets and the newest result of every pair' })
   @Access('viewer')
   @ApiOkResponse({ type: GridDto, description: 'The latest state of every cell of the agents x targets grid' })
   async grid(): Promise<GridDto> {
@@ -29,6 +30,7 @@ export class MonitoringController {
   }
 
   @Get('pairs/:agentId/:targetId/samples')
+  @ApiOperation({ operationId: 'listPairSamples', summary: 'Raw results of one agent-target pair since a time' })
   @Access('viewer')
   @ApiOkResponse({ type: [SampleDto], description:
       "One pair's raw samples since a time (default: the last hour), in time order. For charts and figures prefer `series` and `stats`: downsampled, bounded in size, and with the agent's gaps (24 h of raw samples is 17,280 per pair)",
@@ -48,6 +50,7 @@ export class MonitoringController {
   }
 
   @Get('pairs/:agentId/:targetId/series')
+  @ApiOperation({ operationId: 'getPairSeries', summary: "A pair's history in fixed steps (count, loss, min/avg/max RTT) with its gaps" })
   @Access('viewer')
   @ApiOkResponse({ type: PairSeriesDto, description: "One pair's series over a window, downsampled to at most `points` points, with the agent's gaps" })
   series(
@@ -61,6 +64,7 @@ export class MonitoringController {
   }
 
   @Get('pairs/:agentId/:targetId/stats')
+  @ApiOperation({ operationId: 'getPairStats', summary: "A pair's loss, RTT percentiles and jitter over a time range" })
   @Access('viewer')
   @ApiOkResponse({ type: PairStatsDto, description: 'Last RTT, loss, min/avg/max, p50/p95, jitter and sample count of one pair over a window' })
   stats(

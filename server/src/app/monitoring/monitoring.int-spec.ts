@@ -127,7 +127,7 @@ describe(`${MonitoringService.name} (real server, real SQLite file)`, () => {
     const expectStats = async () => {
       const stats = await admin.get(`/api/pairs/${agentId}/${targets[1]}/stats?${window}`);
       expect(stats.status).toBe(200);
-      expect(stats.body).toMatchObject({ count: 120, replies: 90, noReply: 30, errors: 0, lossPercent: 25, lastAt: t0 + 119 * 5000 + 2500, lastRtt: valueToRtt(rttToValue(200_119)) });
+      expect(stats.body).toMatchObject({ count: 120, replies: 90, noReply: 30, errors: 0, lossPercent: 25, lastAt: t0 + 119 * 5000 + 2500, lastRttUs: valueToRtt(rttToValue(200_119)) });
       expect(stats.body.minUs).toBe(valueToRtt(rttToValue(200_001)));
       expect(stats.body.maxUs).toBe(200_119 - ((200_119 - 131_068) % 32)); // above 131 ms: 32 µs steps
       expect(stats.body.p50Us).toBe(valueToRtt(rttToValue(200_059)));

@@ -67,8 +67,8 @@ export class PairSeriesQueryDto extends PairWindowDto {
 }
 
 export class GapDto {
-  @ApiProperty({ description: 'Start, epoch ms' }) from!: number;
-  @ApiProperty({ description: 'End (exclusive), epoch ms' }) to!: number;
+  @ApiProperty({ description: 'Start, epoch ms', example: 1764763200000 }) from!: number;
+  @ApiProperty({ description: 'End (exclusive), epoch ms', example: 1764763500000 }) to!: number;
   @ApiProperty({
     enum: ['dropped', 'disconnected'],
     description: 'Why the agent delivered nothing: it had to drop results (its buffer was full), or it was disconnected and nothing was resent. Shown as "agent connection problem", never as "no reply".',
@@ -78,38 +78,38 @@ export class GapDto {
 }
 
 export class SeriesPointDto {
-  @ApiProperty({ description: 'Start of the span, epoch ms' }) at!: number;
-  @ApiProperty({ description: 'Samples in the span' }) count!: number;
-  @ApiProperty({ description: 'Probes without an echo reply' }) noReply!: number;
+  @ApiProperty({ description: 'Start of the span, epoch ms', example: 1764763200000 }) at!: number;
+  @ApiProperty({ description: 'Samples in the span', example: 12 }) count!: number;
+  @ApiProperty({ description: 'Probes without an echo reply', example: 1 }) noReply!: number;
   @ApiProperty({ description: 'Probes the agent could not make (unresolved, send error)' }) errors!: number;
-  @ApiProperty({ type: Number, nullable: true, description: 'Fastest reply, µs' }) minUs!: number | null;
-  @ApiProperty({ type: Number, nullable: true, description: 'Mean reply, µs' }) avgUs!: number | null;
-  @ApiProperty({ type: Number, nullable: true, description: 'Slowest reply, µs' }) maxUs!: number | null;
+  @ApiProperty({ type: Number, nullable: true, description: 'Fastest reply, µs', example: 812 }) minUs!: number | null;
+  @ApiProperty({ type: Number, nullable: true, description: 'Mean reply, µs', example: 1045 }) avgUs!: number | null;
+  @ApiProperty({ type: Number, nullable: true, description: 'Slowest reply, µs', example: 2310 }) maxUs!: number | null;
 }
 
 export class PairSeriesDto {
-  @ApiProperty() from!: number;
-  @ApiProperty() to!: number;
-  @ApiProperty({ description: 'Width of each point, ms' }) step!: number;
+  @ApiProperty({ description: 'Start of the window, epoch ms', example: 1764676800000 }) from!: number;
+  @ApiProperty({ description: 'End of the window (exclusive), epoch ms', example: 1764763200000 }) to!: number;
+  @ApiProperty({ description: 'Width of each point, ms', example: 240000 }) step!: number;
   @ApiProperty({ type: [SeriesPointDto], description: 'Spans with samples, in time order; spans without samples are left out' }) points!: SeriesPointDto[];
-  @ApiProperty({ type: [GapDto] }) gaps!: GapDto[];
+  @ApiProperty({ type: [GapDto], description: 'Spans in which the agent delivered nothing, in time order' }) gaps!: GapDto[];
 }
 
 export class PairStatsDto {
-  @ApiProperty() from!: number;
-  @ApiProperty() to!: number;
-  @ApiProperty({ description: 'Samples in the window, whatever their outcome' }) count!: number;
-  @ApiProperty() replies!: number;
-  @ApiProperty() noReply!: number;
+  @ApiProperty({ description: 'Start of the window, epoch ms', example: 1764676800000 }) from!: number;
+  @ApiProperty({ description: 'End of the window (exclusive), epoch ms', example: 1764763200000 }) to!: number;
+  @ApiProperty({ description: 'Samples in the window, whatever their outcome', example: 17280 }) count!: number;
+  @ApiProperty({ description: 'Probes answered by an echo reply', example: 17251 }) replies!: number;
+  @ApiProperty({ description: 'Probes without an echo reply within the 3-s timeout', example: 29 }) noReply!: number;
   @ApiProperty({ description: 'Unresolved name or send error: a problem of the agent, not loss' }) errors!: number;
   @ApiProperty({ type: Number, nullable: true, description: 'noReply / (replies + noReply), percent' }) lossPercent!: number | null;
   @ApiProperty({ type: Number, nullable: true, description: 'Time of the newest sample, epoch ms' }) lastAt!: number | null;
-  @ApiProperty({ type: Number, nullable: true, description: 'Newest sample: RTT in µs, or -1 no reply, -2 unresolved, -3 send error' }) lastRtt!: number | null;
-  @ApiProperty({ type: Number, nullable: true }) minUs!: number | null;
-  @ApiProperty({ type: Number, nullable: true }) avgUs!: number | null;
-  @ApiProperty({ type: Number, nullable: true }) maxUs!: number | null;
+  @ApiProperty({ type: Number, nullable: true, description: 'Newest sample: RTT in µs, or -1 no reply, -2 unresolved, -3 send error' }) lastRttUs!: number | null;
+  @ApiProperty({ type: Number, nullable: true, description: 'Fastest reply, µs (null without replies)', example: 640 }) minUs!: number | null;
+  @ApiProperty({ type: Number, nullable: true, description: 'Mean reply, µs', example: 1045 }) avgUs!: number | null;
+  @ApiProperty({ type: Number, nullable: true, description: 'Slowest reply, µs', example: 48210 }) maxUs!: number | null;
   @ApiProperty({ type: Number, nullable: true, description: 'Median reply, µs (nearest rank)' }) p50Us!: number | null;
   @ApiProperty({ type: Number, nullable: true, description: '95th percentile reply, µs (nearest rank)' }) p95Us!: number | null;
   @ApiProperty({ type: Number, nullable: true, description: 'Mean absolute difference of consecutive replies, µs' }) jitterUs!: number | null;
-  @ApiProperty({ type: [GapDto] }) gaps!: GapDto[];
+  @ApiProperty({ type: [GapDto], description: 'Spans in which the agent delivered nothing (not counted as loss)' }) gaps!: GapDto[];
 }

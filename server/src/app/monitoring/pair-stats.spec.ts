@@ -13,7 +13,7 @@ describe('pair statistics', () => {
       errors: 1,
       lossPercent: (1 / 6) * 100,
       lastAt: 30000,
-      lastRtt: 400,
+      lastRttUs: 400,
       minUs: 100,
       avgUs: 400,
       maxUs: 1000,
@@ -21,7 +21,7 @@ describe('pair statistics', () => {
       p95Us: 1000,
       jitterUs: (200 + 100 + 800 + 600) / 4,
     });
-    expect(pairStats({ at: [], rtt: [] })).toMatchObject({ count: 0, lossPercent: null, minUs: null, jitterUs: null, lastRtt: null });
+    expect(pairStats({ at: [], rtt: [] })).toMatchObject({ count: 0, lossPercent: null, minUs: null, jitterUs: null, lastRttUs: null });
     expect(pairStats({ at: [1], rtt: [RttCode.NO_REPLY] })).toMatchObject({ lossPercent: 100, replies: 0, p50Us: null });
   });
 

@@ -35,7 +35,7 @@ export function pairStats(s: PairSamples): PairStats {
     errors,
     lossPercent: probed ? (noReply / probed) * 100 : null,
     lastAt: n ? s.at[n - 1] : null,
-    lastRtt: n ? s.rtt[n - 1] : null,
+    lastRttUs: n ? s.rtt[n - 1] : null,
     minUs: r ? sorted[0] : null,
     avgUs: r ? sum / r : null,
     maxUs: r ? sorted[r - 1] : null,

@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, ForbiddenException, Get, HttpCode, Param, ParseIntPipe, Patch, Post, Put, Req } from '@nestjs/common';
-import { ApiConflictResponse, ApiCreatedResponse, ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiConflictResponse, ApiCreatedResponse, ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { canonicalTargetAddress } from '@meshping/protocol';
 import type { Request } from 'express';
 import { plainAddress } from '../../infra/net/client-address';
@@ -14,6 +14,7 @@ export class TargetsController {
   constructor(private readonly targets: TargetsService) {}
 
   @Get()
+  @ApiOperation({ operationId: 'listTargets', summary: 'All targets every agent probes' })
   @Access('viewer')
   @ApiOkResponse({ type: [TargetDto], description: 'The central target list every agent probes' })
   list(): TargetDto[] {
@@ -21,6 +22,7 @@ export class TargetsController {
   }
 
   @Post()
+  @ApiOperation({ operationId: 'createTarget', summary: 'Add a target (IPv4, IPv6 or hostname) for every agent to probe' })
   @Access('operator')
   @ApiCreatedResponse({ type: TargetDto, description: 'Created and pushed to every connected agent' })
   @ApiConflictResponse({ description: 'The address is already a target' })
@@ -30,6 +32,7 @@ export class TargetsController {
 
   /** Seed 001: a host adds (or refreshes) itself as a target with one PUT and an API token. */
   @Put('self')
+  @ApiOperation({ operationId: 'registerSelfTarget', summary: 'Scripts: add or update the calling host as a target (idempotent, by address)' })
   @Access('token:targets:register')
   @ApiOkResponse({ type: TargetDto, description: 'The target for this host: created, or updated when the address is already one' })
   registerSelf(@Body() dto: SelfRegisterDto, @Req() req: Request): Promise<TargetDto> {
@@ -43,6 +46,7 @@ export class TargetsController {
   }
 
   @Patch(':id')
+  @ApiOperation({ operationId: 'updateTarget', summary: "Change a target's address, name, group or latency threshold" })
   @Access('operator')
   @ApiOkResponse({ type: TargetDto })
   @ApiNotFoundResponse()
@@ -52,6 +56,7 @@ export class TargetsController {
   }
 
   @Delete(':id')
+  @ApiOperation({ operationId: 'deleteTarget', summary: 'Remove a target; agents stop probing it' })
   @Access('operator')
   @HttpCode(204)
   @ApiNoContentResponse({ description: 'Deleted; agents stop probing it at once. Its history is kept.' })

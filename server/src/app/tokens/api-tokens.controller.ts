@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseIntPipe, Post, Req } from '@nestjs/common';
-import { ApiCreatedResponse, ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse, ApiProperty, ApiTags } from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { IsIn, IsString, MaxLength, MinLength } from 'class-validator';
 import type { Request } from 'express';
 import { IsDisplayName } from '../../infra/validation/display-name';
@@ -49,6 +49,7 @@ export class ApiTokensController {
   constructor(private readonly tokens: ApiTokensService) {}
 
   @Get()
+  @ApiOperation({ operationId: 'listApiTokens', summary: 'All API tokens (never the token itself)' })
   @Access('admin')
   @ApiOkResponse({ type: [TokenDto] })
   async list(): Promise<TokenDto[]> {
@@ -56,6 +57,7 @@ export class ApiTokensController {
   }
 
   @Post()
+  @ApiOperation({ operationId: 'createApiToken', summary: 'Create an API token for scripts; the token is shown in this answer only' })
   @Access('admin')
   @ApiCreatedResponse({ type: CreatedTokenDto })
   async create(@Body() dto: CreateTokenDto, @Req() req: Request): Promise<CreatedTokenDto> {
@@ -64,6 +66,7 @@ export class ApiTokensController {
   }
 
   @Delete(':id')
+  @ApiOperation({ operationId: 'revokeApiToken', summary: 'Revoke an API token: refused from now on' })
   @Access('admin')
   @HttpCode(204)
   @ApiNoContentResponse({ description: 'Revoked: refused from now on' })

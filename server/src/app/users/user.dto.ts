@@ -5,13 +5,13 @@ import { IsNewPassword } from './password.validator';
 import { ROLES, type Role, type UserEntity } from './user.entity';
 
 export class UserDto {
-  @ApiProperty() id!: number;
-  @ApiProperty({ example: 'alice' }) username!: string;
-  @ApiProperty({ type: String, nullable: true }) email!: string | null;
-  @ApiProperty({ enum: ROLES }) role!: Role;
-  @ApiProperty() disabled!: boolean;
-  @ApiProperty() createdAt!: string;
-  @ApiProperty() updatedAt!: string;
+  @ApiProperty({ example: 2, description: 'User id' }) id!: number;
+  @ApiProperty({ example: 'alice', description: 'Login name' }) username!: string;
+  @ApiProperty({ type: String, nullable: true, example: 'alice@example.com', description: 'Where password-reset links are mailed' }) email!: string | null;
+  @ApiProperty({ enum: ROLES, example: 'operator', description: 'admin: everything; operator: agents and targets; viewer: read only' }) role!: Role;
+  @ApiProperty({ description: 'A disabled user cannot log in' }) disabled!: boolean;
+  @ApiProperty({ example: 1764763200000, description: 'Epoch ms' }) createdAt!: number;
+  @ApiProperty({ example: 1764763200000, description: 'Epoch ms of the last change' }) updatedAt!: number;
 }
 
 export function toUserDto(u: UserEntity): UserDto {
@@ -21,8 +21,8 @@ export function toUserDto(u: UserEntity): UserDto {
     email: u.email,
     role: u.role,
     disabled: u.disabled,
-    createdAt: new Date(u.createdAt).toISOString(),
-    updatedAt: new Date(u.updatedAt).toISOString(),
+    createdAt: new Date(u.createdAt).getTime(),
+    updatedAt: new Date(u.updatedAt).getTime(),
   };
 }
 

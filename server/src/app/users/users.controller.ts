@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseIntPipe, Patch, Post, Req } from '@nestjs/common';
-import { ApiConflictResponse, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiProperty, ApiTags } from '@nestjs/swagger';
+import { ApiConflictResponse, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { Access } from '../auth/access.decorator';
 import { actorOf, publicBaseUrl } from '../auth/request-context';
@@ -23,6 +23,7 @@ export class UsersController {
   ) {}
 
   @Get()
+  @ApiOperation({ operationId: 'listUsers', summary: 'All user accounts' })
   @Access('admin')
   @ApiOkResponse({ type: [UserDto] })
   async list(): Promise<UserDto[]> {
@@ -30,6 +31,7 @@ export class UsersController {
   }
 
   @Post()
+  @ApiOperation({ operationId: 'createUser', summary: 'Create a user with a role and an initial password' })
   @Access('admin')
   @ApiCreatedResponse({ type: UserDto })
   @ApiConflictResponse({ description: 'Username taken' })
@@ -38,6 +40,7 @@ export class UsersController {
   }
 
   @Patch(':id')
+  @ApiOperation({ operationId: 'updateUser', summary: "Change a user's role, disabled flag or email" })
   @Access('admin')
   @ApiOkResponse({ type: UserDto })
   @ApiConflictResponse({ description: 'Would leave no active admin' })
@@ -46,6 +49,7 @@ export class UsersController {
   }
 
   @Delete(':id')
+  @ApiOperation({ operationId: 'deleteUser', summary: 'Delete a user (never the last admin)' })
   @Access('admin')
   @HttpCode(204)
   @ApiNoContentResponse()
@@ -55,6 +59,7 @@ export class UsersController {
   }
 
   @Post(':id/reset-link')
+  @ApiOperation({ operationId: 'issuePasswordResetLink', summary: 'Issue a one-time password-reset link for a user (mailed when SMTP is set up)' })
   @Access('admin')
   @ApiCreatedResponse({ type: ResetLinkDto, description: 'A one-time reset link, valid 15 minutes; mailed when SMTP is configured and the user has an email' })
   issueResetLink(@Param('id', ParseIntPipe) id: number, @Req() req: Request): Promise<ResetLinkDto> {

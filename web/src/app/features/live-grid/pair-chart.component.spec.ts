@@ -18,7 +18,7 @@ const answer = (over: Partial<PairStatsWindow> = {}): PairStatsWindow => ({
   errors: 0,
   lossPercent: (20 / 720) * 100,
   lastAt: 1,
-  lastRtt: RttCode.NO_REPLY,
+  lastRttUs: RttCode.NO_REPLY,
   minUs: 100,
   avgUs: 250,
   maxUs: 900,
@@ -80,7 +80,7 @@ describe(PairChartComponent.name, () => {
   it('adds min, mean, max and jitter when pinned, and keeps the shown window while the next one loads', async () => {
     const fixture = await open(true);
     const reply = async () => {
-      http.expectOne((r) => r.url.includes('/stats?')).flush(answer({ lastRtt: 1500 }));
+      http.expectOne((r) => r.url.includes('/stats?')).flush(answer({ lastRttUs: 1500 }));
       http.expectOne((r) => r.url.includes('/series?')).flush({ from: 0, to: 1, step: 5000, points: [], gaps: [] });
       await settle();
     };

@@ -37,7 +37,7 @@ const HOUR_MS = 3_600_000;
       <p class="note" data-testid="pair-loading">Loading the last {{ hours() === 1 ? 'hour' : '24 hours' }}…</p>
     } @else {
       <dl class="stats" data-testid="pair-stats">
-        <div><dt>last</dt><dd>{{ lastText(view.stats.lastRtt) }}</dd></div>
+        <div><dt>last</dt><dd>{{ lastText(view.stats.lastRttUs) }}</dd></div>
         <div><dt>loss</dt><dd>{{ view.stats.lossPercent === null ? '–' : percent(view.stats.lossPercent) }}</dd></div>
         <div><dt>p50</dt><dd>{{ ms(view.stats.p50Us) }}</dd></div>
         <div><dt>p95</dt><dd>{{ ms(view.stats.p95Us) }}</dd></div>
