@@ -1,6 +1,8 @@
 module.exports = {
   displayName: 'web',
   preset: '../tools/jest.preset.js',
+  // jsdom plus Node's fetch, Request, Response and streams: the generated API client runs on fetch.
+  testEnvironment: 'jest-fixed-jsdom',
   setupFilesAfterEnv: ['<rootDir>/src/test-setup.ts'],
   coverageDirectory: '../coverage/web',
   transform: {

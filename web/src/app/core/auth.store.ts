@@ -1,30 +1,15 @@
-import { HttpClient } from '@angular/common/http';
-import { computed, inject, Injectable, signal } from '@angular/core';
-import { firstValueFrom } from 'rxjs';
+import { computed, Injectable, signal } from '@angular/core';
+import { changePassword, completeSetup, getSession, getSetupStatus, login, logout, resetPassword, type UserDto } from '@meshping/api-client';
+import { EXPECTS_401 } from './api-error';
 
-export type Role = 'viewer' | 'operator' | 'admin';
-
-export interface User {
-  id: number;
-  username: string;
-  email: string | null;
-  role: Role;
-  disabled: boolean;
-  createdAt: string;
-  updatedAt: string;
-}
-
-interface SessionResponse {
-  user: User;
-  csrfToken: string;
-}
+export type User = UserDto;
+export type Role = UserDto['role'];
 
 const RANK: Record<Role, number> = { viewer: 1, operator: 2, admin: 3 };
 
 /** Who is signed in. Changed only through these methods; the server's session cookie is the truth. */
 @Injectable({ providedIn: 'root' })
 export class AuthStore {
-  private readonly http = inject(HttpClient);
   private readonly userSig = signal<User | null>(null);
   private loaded: Promise<User | null> | null = null;
 
@@ -38,7 +23,7 @@ export class AuthStore {
 
   /** Asks the server once per page load (and after login/logout) who we are. */
   current(): Promise<User | null> {
-    this.loaded ??= firstValueFrom(this.http.get<SessionResponse>('/api/auth/session')).then(
+    this.loaded ??= getSession({ meta: EXPECTS_401 }).then(
       (s) => (this.userSig.set(s.user), s.user),
       () => (this.userSig.set(null), null),
     );
@@ -46,31 +31,31 @@ export class AuthStore {
   }
 
   async login(username: string, password: string): Promise<User> {
-    const s = await firstValueFrom(this.http.post<SessionResponse>('/api/auth/login', { username, password }));
+    const s = await login({ body: { username, password }, meta: EXPECTS_401 });
     return this.signedInAs(s.user);
   }
 
   async setup(setupCode: string, username: string, password: string): Promise<User> {
-    const s = await firstValueFrom(this.http.post<SessionResponse>('/api/auth/setup', { setupCode, username, password }));
+    const s = await completeSetup({ body: { setupCode, username, password } });
     return this.signedInAs(s.user);
   }
 
   setupRequired(): Promise<boolean> {
-    return firstValueFrom(this.http.get<{ required: boolean }>('/api/auth/setup')).then((r) => r.required);
+    return getSetupStatus().then((r) => r.required);
   }
 
   async changePassword(currentPassword: string, newPassword: string): Promise<void> {
-    const s = await firstValueFrom(this.http.put<SessionResponse>('/api/auth/password', { currentPassword, newPassword }));
+    const s = await changePassword({ body: { currentPassword, newPassword } });
     this.signedInAs(s.user);
   }
 
   async resetPassword(token: string, newPassword: string): Promise<void> {
-    await firstValueFrom(this.http.post('/api/auth/reset', { token, newPassword }));
+    await resetPassword({ body: { token, newPassword } });
   }
 
   async logout(): Promise<void> {
     try {
-      await firstValueFrom(this.http.post('/api/auth/logout', {}));
+      await logout();
     } finally {
       this.forget();
     }

@@ -1,27 +1,15 @@
-import { HttpClient } from '@angular/common/http';
 import { computed, DestroyRef, inject, Injectable, signal } from '@angular/core';
+import { approveAgent, deleteAgent, listAgents, rejectAgent, type AgentDto } from '@meshping/api-client';
 import type { AgentState } from '@meshping/protocol';
-import { firstValueFrom } from 'rxjs';
 import { apiErrorMessage } from '../../core/api-error';
 
-export interface Agent {
-  id: number;
-  hostname: string;
-  state: AgentState;
-  online: boolean;
-  local: boolean;
-  version: string;
-  addresses: string[];
-  ip: string | null;
-  lastSeenAt: number | null;
-}
+export type Agent = AgentDto;
 
 const REFRESH_MS = 5000;
 
 /** Agents by state, refreshed every 5 s while the screen is open; actions go through the API. */
 @Injectable()
 export class AgentsStore {
-  private readonly http = inject(HttpClient);
   readonly agents = signal<Agent[]>([]);
   readonly error = signal('');
   readonly tab = signal<AgentState>('pending');
@@ -39,7 +27,7 @@ export class AgentsStore {
 
   async load(): Promise<void> {
     try {
-      this.agents.set(await firstValueFrom(this.http.get<Agent[]>('/api/agents')));
+      this.agents.set(await listAgents());
     } catch (err) {
       this.error.set(apiErrorMessage(err));
     }
@@ -47,15 +35,15 @@ export class AgentsStore {
 
   approve(agent: Agent): Promise<void> {
     // The address shown is the one approved: if the agent moved again meanwhile, the server refuses.
-    return this.run(() => firstValueFrom(this.http.post(`/api/agents/${agent.id}/approve`, agent.ip ? { ip: agent.ip } : {})));
+    return this.run(() => approveAgent({ path: { id: agent.id }, body: agent.ip ? { ip: agent.ip } : {} }));
   }
 
   reject(agent: Agent): Promise<void> {
-    return this.run(() => firstValueFrom(this.http.post(`/api/agents/${agent.id}/reject`, {})));
+    return this.run(() => rejectAgent({ path: { id: agent.id } }));
   }
 
   remove(agent: Agent): Promise<void> {
-    return this.run(() => firstValueFrom(this.http.delete(`/api/agents/${agent.id}`)));
+    return this.run(() => deleteAgent({ path: { id: agent.id } }));
   }
 
   private async run(action: () => Promise<unknown>): Promise<void> {

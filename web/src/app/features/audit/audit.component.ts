@@ -1,26 +1,13 @@
-import { HttpClient } from '@angular/common/http';
 import { DatePipe, JsonPipe } from '@angular/common';
-import { ChangeDetectionStrategy, Component, inject, signal } from '@angular/core';
-import { firstValueFrom } from 'rxjs';
-import { apiErrorMessage } from '../../core/api-error';
-
-interface AuditEntry {
-  id: number;
-  at: number;
-  actor: string | null;
-  action: string;
-  subject: string | null;
-  detail: Record<string, unknown> | null;
-  source: string | null;
-}
-
-const PAGE = 100;
+import { ChangeDetectionStrategy, Component, inject } from '@angular/core';
+import { AuditStore } from './audit.store';
 
 /** The audit log (admins): who did what, when, from where; newest first, paged backwards. */
 @Component({
   selector: 'mp-audit',
   changeDetection: ChangeDetectionStrategy.OnPush,
   imports: [DatePipe, JsonPipe],
+  providers: [AuditStore],
   template: `
     <section class="card wide">
       <h1>Audit log</h1>
@@ -54,27 +41,16 @@ const PAGE = 100;
   styles: `.wide { max-width: none; } code { font-size: 0.75rem; }`,
 })
 export class AuditComponent {
-  private readonly http = inject(HttpClient);
-  protected readonly entries = signal<AuditEntry[]>([]);
-  protected readonly error = signal('');
-  protected readonly more = signal(false);
+  private readonly store = inject(AuditStore);
+  protected readonly entries = this.store.entries;
+  protected readonly error = this.store.error;
+  protected readonly more = this.store.more;
 
   constructor() {
-    void this.load();
+    void this.store.load();
   }
 
   protected older(): void {
-    const last = this.entries().at(-1);
-    if (last) void this.load(last.id);
-  }
-
-  private async load(before?: number): Promise<void> {
-    try {
-      const page = await firstValueFrom(this.http.get<AuditEntry[]>(`/api/audit?limit=${PAGE}${before ? `&before=${before}` : ''}`));
-      this.entries.update((current) => (before ? [...current, ...page] : page));
-      this.more.set(page.length === PAGE);
-    } catch (err) {
-      this.error.set(apiErrorMessage(err));
-    }
+    void this.store.older();
   }
 }

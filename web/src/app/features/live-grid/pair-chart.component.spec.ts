@@ -1,15 +1,14 @@
-import { provideHttpClient } from '@angular/common/http';
-import { HttpTestingController, provideHttpClientTesting } from '@angular/common/http/testing';
 import { TestBed } from '@angular/core/testing';
+import type { PairSeriesDto, PairStatsDto } from '@meshping/api-client';
 import { encodeLiveFrame, parseServerToBrowser, RttCode } from '@meshping/protocol';
 import { LiveGridStore } from './live-grid.store';
 import { PairChartComponent } from './pair-chart.component';
-import type { PairSeries, PairStatsWindow } from '@meshping/protocol';
+import { FakeApi } from '../../../testing/fake-api';
 
 // ECharts itself (an ES module, canvas drawing) is not what these tests look at: a chart that does nothing.
 jest.mock('./echarts-setup', () => ({ echarts: { init: () => new Proxy({}, { get: () => () => undefined }) } }));
 
-const answer = (over: Partial<PairStatsWindow> = {}): PairStatsWindow => ({
+const answer = (over: Partial<PairStatsDto> = {}): PairStatsDto => ({
   from: 0,
   to: 1,
   count: 720,
@@ -30,7 +29,7 @@ const answer = (over: Partial<PairStatsWindow> = {}): PairStatsWindow => ({
 });
 
 describe(PairChartComponent.name, () => {
-  let http: HttpTestingController;
+  let api: FakeApi;
 
   // jsdom has no ResizeObserver; ngx-echarts and the component need one that never fires.
   const g = globalThis as { ResizeObserver?: unknown };
@@ -39,8 +38,7 @@ describe(PairChartComponent.name, () => {
 
   beforeEach(() => {
     jest.useFakeTimers({ now: 10 * 3_600_000, doNotFake: ['queueMicrotask', 'nextTick'] });
-    TestBed.configureTestingModule({ providers: [provideHttpClient(), provideHttpClientTesting()] });
-    http = TestBed.inject(HttpTestingController);
+    api = new FakeApi();
   });
   afterEach(() => jest.useRealTimers());
 
@@ -51,11 +49,13 @@ describe(PairChartComponent.name, () => {
     fixture.componentRef.setInput('pinned', pinned);
     fixture.detectChanges();
     TestBed.tick(); // after the first render: the width is known, the requests go out
+    await api.settle();
     return fixture;
   }
   const settle = async () => {
-    for (let i = 0; i < 5; i++) await Promise.resolve();
+    await api.settle();
     TestBed.tick();
+    await api.settle();
   };
   const text = (el: HTMLElement) => el.textContent?.replace(/\s+/g, ' ').trim();
   const stats = (el: HTMLElement) => Array.from(el.querySelectorAll('[data-testid="pair-stats"] :is(dt, dd)')).map((e) => e.textContent).join(' ');
@@ -63,14 +63,14 @@ describe(PairChartComponent.name, () => {
   it("reads the last hour's series (points for its width) and stats, and shows last, loss, p50, p95 and the gaps", async () => {
     const fixture = await open(false);
     const now = Date.now();
-    const series = http.expectOne((r) => r.url.startsWith('/api/pairs/3/7/series?'));
-    const params = new URLSearchParams(series.request.url.split('?')[1]);
+    const series = api.expectOne((r) => r.url.pathname === '/api/pairs/3/7/series');
+    const params = series.url.searchParams;
     expect(Number(params.get('from'))).toBe(now - 3_600_000);
     expect(Number(params.get('to'))).toBe(now);
     expect(Number(params.get('points'))).toBeGreaterThanOrEqual(60);
-    http.expectOne(`/api/pairs/3/7/stats?from=${now - 3_600_000}&to=${now}`).flush(answer());
+    api.expectOne((r) => r.path === `/api/pairs/3/7/stats?from=${now - 3_600_000}&to=${now}`).flush(answer());
     const gap = { from: now - 600_000, to: now - 300_000, reason: 'disconnected' as const, samples: null };
-    series.flush({ from: now - 3_600_000, to: now, step: 10_000, points: [], gaps: [gap] } satisfies PairSeries);
+    series.flush({ from: now - 3_600_000, to: now, step: 10_000, points: [], gaps: [gap] } satisfies PairSeriesDto);
     await settle();
     const el = fixture.nativeElement as HTMLElement;
     expect(stats(el)).toBe('last no reply loss 2.8 % p50 0.24 ms p95 0.80 ms samples 720');
@@ -80,8 +80,8 @@ describe(PairChartComponent.name, () => {
   it('adds min, mean, max and jitter when pinned, and keeps the shown window while the next one loads', async () => {
     const fixture = await open(true);
     const reply = async () => {
-      http.expectOne((r) => r.url.includes('/stats?')).flush(answer({ lastRttUs: 1500 }));
-      http.expectOne((r) => r.url.includes('/series?')).flush({ from: 0, to: 1, step: 5000, points: [], gaps: [] });
+      api.expectOne((r) => r.url.pathname.endsWith('/stats')).flush(answer({ lastRttUs: 1500 }));
+      api.expectOne((r) => r.url.pathname.endsWith('/series')).flush({ from: 0, to: 1, step: 5000, points: [], gaps: [] });
       await settle();
     };
     await reply();
@@ -105,17 +105,16 @@ describe(PairChartComponent.name, () => {
     store.apply(frame.value);
     // As inside the live grid, which provides its store to the chart.
     TestBed.resetTestingModule();
-    TestBed.configureTestingModule({ providers: [provideHttpClient(), provideHttpClientTesting(), { provide: LiveGridStore, useValue: store }] });
-    http = TestBed.inject(HttpTestingController);
+    TestBed.configureTestingModule({ providers: [{ provide: LiveGridStore, useValue: store }] });
     await open(false);
-    const series = http.expectOne((r) => r.url.startsWith('/api/pairs/3/7/series?'));
-    const params = new URLSearchParams(series.request.url.split('?')[1]);
+    const series = api.expectOne((r) => r.url.pathname === '/api/pairs/3/7/series');
+    const params = series.url.searchParams;
     expect(Number(params.get('to'))).toBe(serverNow);
     expect(Number(params.get('from'))).toBe(serverNow - 3_600_000);
-    http.expectOne(`/api/pairs/3/7/stats?from=${serverNow - 3_600_000}&to=${serverNow}`);
+    api.expectOne((r) => r.path === `/api/pairs/3/7/stats?from=${serverNow - 3_600_000}&to=${serverNow}`);
     // The next probe interval keeps following the server's clock.
     jest.advanceTimersByTime(5000);
     await settle();
-    expect(http.match((r) => r.url.includes(`to=${serverNow + 5000}`)).length).toBe(2);
+    expect(api.match((r) => r.url.searchParams.get('to') === String(serverNow + 5000)).length).toBe(2);
   });
 });

@@ -1,6 +1,6 @@
-import { httpResource } from '@angular/common/http';
-import { afterNextRender, ChangeDetectionStrategy, Component, computed, DestroyRef, ElementRef, inject, input, linkedSignal, output, signal } from '@angular/core';
-import { PROBE_INTERVAL_MS, type PairSeries, type PairStatsWindow } from '@meshping/protocol';
+import { afterNextRender, ChangeDetectionStrategy, Component, computed, DestroyRef, ElementRef, inject, input, linkedSignal, output, resource, signal } from '@angular/core';
+import { getPairSeries, getPairStats, type PairSeriesDto, type PairStatsDto } from '@meshping/api-client';
+import { PROBE_INTERVAL_MS } from '@meshping/protocol';
 import type { EChartsCoreOption } from 'echarts/core';
 import { NgxEchartsDirective, provideEchartsCore } from 'ngx-echarts';
 import { GAP_COLOR, GAP_LABEL, lastText, ms, pairChartOptions, pointsFor } from './pair-series';
@@ -97,28 +97,28 @@ export class PairChartComponent {
   private readonly now = linkedSignal(() => (this.agentId(), this.targetId(), this.hours(), this.clock()));
   /** The chart's width in px (the host's, known after the first render): how many points to ask for. */
   private readonly width = signal(0);
-  private readonly window = computed(() => {
+  /** What both requests ask for; undefined (no request) until the width is known. */
+  private readonly request = computed(() => {
     const width = this.width();
     if (!width) return undefined;
     const to = this.now();
-    return `from=${to - this.hours() * HOUR_MS}&to=${to}`;
+    return { path: { agentId: this.agentId(), targetId: this.targetId() }, query: { from: to - this.hours() * HOUR_MS, to }, points: pointsFor(width) };
   });
-  private readonly pair = computed(() => `/api/pairs/${this.agentId()}/${this.targetId()}`);
-  protected readonly series = httpResource<PairSeries>(() => {
-    const window = this.window();
-    return window && `${this.pair()}/series?${window}&points=${pointsFor(this.width())}`;
+  protected readonly series = resource({
+    params: () => this.request(),
+    loader: ({ params: { path, query, points }, abortSignal }) => getPairSeries({ path, query: { ...query, points }, signal: abortSignal }),
   });
-  protected readonly stats = httpResource<PairStatsWindow>(() => {
-    const window = this.window();
-    return window && `${this.pair()}/stats?${window}`;
+  protected readonly stats = resource({
+    params: () => this.request(),
+    loader: ({ params: { path, query }, abortSignal }) => getPairStats({ path, query, signal: abortSignal }),
   });
   /**
    * The newest complete answer (series and stats) for this pair and range, kept while the next
    * window loads so the chart does not blink every 5 s; another pair or range starts empty.
    */
-  protected readonly shown = linkedSignal<{ key: string; series?: PairSeries; stats?: PairStatsWindow }, { series: PairSeries; stats: PairStatsWindow } | undefined>({
+  protected readonly shown = linkedSignal<{ key: string; series?: PairSeriesDto; stats?: PairStatsDto }, { series: PairSeriesDto; stats: PairStatsDto } | undefined>({
     source: () => ({
-      key: `${this.pair()}/${this.hours()}`,
+      key: `${this.agentId()}/${this.targetId()}/${this.hours()}`,
       series: this.series.hasValue() ? this.series.value() : undefined,
       stats: this.stats.hasValue() ? this.stats.value() : undefined,
     }),

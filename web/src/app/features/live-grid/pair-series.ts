@@ -1,4 +1,5 @@
-import { RttCode, type PairSeries } from '@meshping/protocol';
+import type { PairSeriesDto } from '@meshping/api-client';
+import { RttCode } from '@meshping/protocol';
 import type { EChartsCoreOption } from 'echarts/core';
 
 /** The chart's left and right margins (axis labels), px. */
@@ -38,7 +39,7 @@ export interface ChartTheme {
  * spans with unanswered probes as red points at 0 ms ("no reply"), and the agent's gaps as shaded
  * areas ("agent connection problem": nothing was measured, so neither a reply nor a loss).
  */
-export function pairChartOptions(series: PairSeries, theme: ChartTheme = { lines: '#dee2e6', text: '#6e7079' }): EChartsCoreOption {
+export function pairChartOptions(series: PairSeriesDto, theme: ChartTheme = { lines: '#dee2e6', text: '#6e7079' }): EChartsCoreOption {
   const line: [number, number | null][] = [];
   let next = Number.NEGATIVE_INFINITY;
   for (const p of series.points) {

@@ -1,18 +1,11 @@
-import { HttpClient } from '@angular/common/http';
 import { ChangeDetectionStrategy, Component, inject, signal } from '@angular/core';
-import { firstValueFrom } from 'rxjs';
-import { apiErrorMessage } from '../../core/api-error';
-
-interface Enrollment {
-  passphrase: string;
-  command: string;
-  fingerprint: string;
-}
+import { RegistrationStore } from './registration.store';
 
 /** New agent registration (admins): the join passphrase, the command line to copy, rotation. */
 @Component({
   selector: 'mp-registration',
   changeDetection: ChangeDetectionStrategy.OnPush,
+  providers: [RegistrationStore],
   template: `
     <section class="card">
       <h1>New agent registration</h1>
@@ -38,13 +31,14 @@ interface Enrollment {
   styles: `.copy { white-space: pre-wrap; word-break: break-all; background: var(--mp-bg); padding: 0.5rem; border: 1px solid var(--mp-border); border-radius: 4px; }`,
 })
 export class RegistrationComponent {
-  private readonly http = inject(HttpClient);
-  protected readonly enrollment = signal<Enrollment | null>(null);
-  protected readonly error = signal('');
+  private readonly store = inject(RegistrationStore);
+  protected readonly enrollment = this.store.enrollment;
+  protected readonly copyError = signal('');
+  protected readonly error = () => this.store.error() || this.copyError();
   protected readonly copied = signal(false);
 
   constructor() {
-    void this.run(() => firstValueFrom(this.http.get<Enrollment>('/api/enrollment')));
+    void this.store.load();
   }
 
   protected async copy(text: string): Promise<void> {
@@ -52,23 +46,14 @@ export class RegistrationComponent {
       await navigator.clipboard.writeText(text);
       this.copied.set(true);
     } catch {
-      this.error.set('The browser did not allow copying: select the command and copy it by hand.');
+      this.copyError.set('The browser did not allow copying: select the command and copy it by hand.');
     }
   }
 
   protected rotate(): void {
     if (confirm('Rotate the passphrase? Agents not yet registered will need the new one.')) {
-      void this.run(() => firstValueFrom(this.http.post<Enrollment>('/api/enrollment/rotate', {})));
-    }
-  }
-
-  private async run(load: () => Promise<Enrollment>): Promise<void> {
-    this.error.set('');
-    try {
-      this.enrollment.set(await load());
       this.copied.set(false);
-    } catch (err) {
-      this.error.set(apiErrorMessage(err));
+      void this.store.rotate();
     }
   }
 }

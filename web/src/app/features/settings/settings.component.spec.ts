@@ -1,27 +1,27 @@
-import { provideHttpClient } from '@angular/common/http';
-import { HttpTestingController, provideHttpClientTesting } from '@angular/common/http/testing';
 import { TestBed } from '@angular/core/testing';
 import { AuthStore } from '../../core/auth.store';
 import { SettingsComponent } from './settings.component';
+import { FakeApi } from '../../../testing/fake-api';
 import type { Settings } from './settings.store';
 
 const settings: Settings = { fullMesh: false, latencyThresholdMs: 100, retentionHours: 24, targetDenyRanges: ['169.254.0.0/16', 'fe80::/10'], targetAllowRanges: [] };
 
 describe(SettingsComponent.name, () => {
-  let http: HttpTestingController;
+  let api: FakeApi;
 
   beforeEach(() => {
-    TestBed.configureTestingModule({ providers: [provideHttpClient(), provideHttpClientTesting()] });
-    http = TestBed.inject(HttpTestingController);
+    api = new FakeApi();
     jest.spyOn(TestBed.inject(AuthStore), 'can').mockReturnValue(true);
   });
 
-  afterEach(() => http.verify());
+  afterEach(() => api.verify());
 
   /** The screen as an admin sees it once the settings are loaded. */
   const open = async () => {
     const fixture = TestBed.createComponent(SettingsComponent);
-    http.expectOne('/api/settings').flush(settings);
+    await api.settle();
+    api.expectOne((r) => r.method === 'GET' && r.path === '/api/settings').flush(settings);
+    await api.settle();
     await fixture.whenStable();
     fixture.detectChanges();
     return { fixture, el: fixture.nativeElement as HTMLElement };
@@ -35,8 +35,10 @@ describe(SettingsComponent.name, () => {
     deny.dispatchEvent(new Event('input'));
     fixture.detectChanges();
     (el.querySelector('button[type="submit"]') as HTMLButtonElement).click();
-    const patch = http.expectOne((r) => r.method === 'PATCH' && r.url === '/api/settings');
-    expect(patch.request.body).toEqual({ targetDenyRanges: ['169.254.0.0/16', '10.0.0.0/8'] });
+    await api.settle();
+    const patch = api.expectOne((r) => r.method === 'PATCH' && r.path === '/api/settings');
+    expect(patch.headers.get('x-xsrf-token')).toBe('test-csrf'); // writes echo the session's CSRF token
+    expect(patch.body).toEqual({ targetDenyRanges: ['169.254.0.0/16', '10.0.0.0/8'] });
     patch.flush({ ...settings, targetDenyRanges: ['169.254.0.0/16', '10.0.0.0/8'] });
   });
 

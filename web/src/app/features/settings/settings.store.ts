@@ -1,24 +1,12 @@
-import { HttpClient } from '@angular/common/http';
-import { inject, Injectable, signal } from '@angular/core';
-import { firstValueFrom } from 'rxjs';
+import { Injectable, signal } from '@angular/core';
+import { getSettings, updateSettings, type SettingsDto, type UpdateSettingsDto } from '@meshping/api-client';
 import { apiErrorMessage } from '../../core/api-error';
 
-/**
- * GET/PATCH /api/settings. `retentionHours` comes with the storage work (issue 6): until the server
- * reports it, the screen says so instead of showing a field that would not save.
- */
-export interface Settings {
-  fullMesh: boolean;
-  latencyThresholdMs: number;
-  retentionHours?: number;
-  /** Target address policy: CIDR ranges no target may be in, and (when not empty) ranges every target must be in. */
-  targetDenyRanges?: string[];
-  targetAllowRanges?: string[];
-}
+export type Settings = SettingsDto;
 
+/** The settings screen's state: read, then save only what changed. */
 @Injectable()
 export class SettingsStore {
-  private readonly http = inject(HttpClient);
   readonly settings = signal<Settings | null>(null);
   readonly error = signal('');
   readonly saved = signal('');
@@ -26,18 +14,18 @@ export class SettingsStore {
 
   async load(): Promise<void> {
     try {
-      this.settings.set(await firstValueFrom(this.http.get<Settings>('/api/settings')));
+      this.settings.set(await getSettings());
     } catch (err) {
       this.error.set(apiErrorMessage(err));
     }
   }
 
-  async save(changes: Partial<Settings>): Promise<boolean> {
+  async save(changes: UpdateSettingsDto): Promise<boolean> {
     this.error.set('');
     this.saved.set('');
     this.saving.set(true);
     try {
-      this.settings.set(await firstValueFrom(this.http.patch<Settings>('/api/settings', changes)));
+      this.settings.set(await updateSettings({ body: changes }));
       this.saved.set('Saved. The grid uses the new settings at once.');
       return true;
     } catch (err) {

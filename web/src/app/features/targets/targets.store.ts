@@ -1,28 +1,12 @@
-import { HttpClient } from '@angular/common/http';
-import { inject, Injectable, signal } from '@angular/core';
-import { firstValueFrom } from 'rxjs';
+import { Injectable, signal } from '@angular/core';
+import { createTarget, deleteTarget, listTargets, updateTarget, type CreateTargetDto, type TargetDto, type UpdateTargetDto } from '@meshping/api-client';
 import { apiErrorMessage } from '../../core/api-error';
 
-export interface Target {
-  id: number;
-  address: string;
-  name: string | null;
-  group: string | null;
-  /** Overrides the global latency threshold (settings); null = use it. */
-  latencyThresholdMs: number | null;
-}
-
-export interface TargetInput {
-  address: string;
-  name?: string | null;
-  group?: string | null;
-  latencyThresholdMs?: number | null;
-}
+export type Target = TargetDto;
 
 /** The targets screen's state; every change goes through the API, which pushes it to agents. */
 @Injectable()
 export class TargetsStore {
-  private readonly http = inject(HttpClient);
   readonly targets = signal<Target[]>([]);
   readonly error = signal('');
   /** Per-line outcome of the last bulk paste. */
@@ -30,22 +14,22 @@ export class TargetsStore {
 
   async load(): Promise<void> {
     try {
-      this.targets.set(await firstValueFrom(this.http.get<Target[]>('/api/targets')));
+      this.targets.set(await listTargets());
     } catch (err) {
       this.error.set(apiErrorMessage(err));
     }
   }
 
-  async add(input: TargetInput): Promise<boolean> {
-    return this.run(() => firstValueFrom(this.http.post('/api/targets', input)));
+  async add(input: CreateTargetDto): Promise<boolean> {
+    return this.run(() => createTarget({ body: input }));
   }
 
-  async update(id: number, input: Partial<TargetInput>): Promise<boolean> {
-    return this.run(() => firstValueFrom(this.http.patch(`/api/targets/${id}`, input)));
+  async update(id: number, input: UpdateTargetDto): Promise<boolean> {
+    return this.run(() => updateTarget({ path: { id }, body: input }));
   }
 
   async remove(id: number): Promise<boolean> {
-    return this.run(() => firstValueFrom(this.http.delete(`/api/targets/${id}`)));
+    return this.run(() => deleteTarget({ path: { id } }));
   }
 
   /** One address per line, optionally followed by a name: "192.0.2.1 core router". */
@@ -54,7 +38,7 @@ export class TargetsStore {
     for (const line of text.split('\n').map((l) => l.trim()).filter(Boolean)) {
       const [address, ...name] = line.split(/\s+/);
       try {
-        await firstValueFrom(this.http.post('/api/targets', { address, name: name.join(' ') || null, group }));
+        await createTarget({ body: { address, name: name.join(' ') || null, group } });
         report.push(`${address}: added`);
       } catch (err) {
         report.push(`${address}: ${apiErrorMessage(err)}`);

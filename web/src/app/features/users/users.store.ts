@@ -1,42 +1,34 @@
-import { HttpClient } from '@angular/common/http';
-import { inject, Injectable, signal } from '@angular/core';
-import { firstValueFrom } from 'rxjs';
+import { Injectable, signal } from '@angular/core';
+import { createUser, deleteUser, issuePasswordResetLink, listUsers, updateUser, type CreateUserDto, type ResetLinkDto, type UpdateUserDto } from '@meshping/api-client';
 import { apiErrorMessage } from '../../core/api-error';
-import type { Role, User } from '../../core/auth.store';
-
-export interface ResetLink {
-  link: string | null;
-  mailed: boolean;
-  expiresAt: number;
-}
+import type { User } from '../../core/auth.store';
 
 /** The users screen's state; every change goes through the API and reloads the list. */
 @Injectable()
 export class UsersStore {
-  private readonly http = inject(HttpClient);
   readonly users = signal<User[]>([]);
   readonly error = signal('');
-  readonly resetLink = signal<{ username: string; result: ResetLink } | null>(null);
+  readonly resetLink = signal<{ username: string; result: ResetLinkDto } | null>(null);
 
   async load(): Promise<void> {
-    await this.run(async () => this.users.set(await firstValueFrom(this.http.get<User[]>('/api/users'))));
+    await this.run(async () => this.users.set(await listUsers()));
   }
 
-  create(user: { username: string; password: string; role: Role; email?: string }): Promise<boolean> {
-    return this.run(() => firstValueFrom(this.http.post('/api/users', user)), true);
+  create(user: CreateUserDto): Promise<boolean> {
+    return this.run(() => createUser({ body: user }), true);
   }
 
-  update(id: number, changes: { role?: Role; disabled?: boolean }): Promise<boolean> {
-    return this.run(() => firstValueFrom(this.http.patch(`/api/users/${id}`, changes)), true);
+  update(id: number, changes: UpdateUserDto): Promise<boolean> {
+    return this.run(() => updateUser({ path: { id }, body: changes }), true);
   }
 
   remove(id: number): Promise<boolean> {
-    return this.run(() => firstValueFrom(this.http.delete(`/api/users/${id}`)), true);
+    return this.run(() => deleteUser({ path: { id } }), true);
   }
 
   async issueResetLink(user: User): Promise<void> {
     await this.run(async () => {
-      const result = await firstValueFrom(this.http.post<ResetLink>(`/api/users/${user.id}/reset-link`, {}));
+      const result = await issuePasswordResetLink({ path: { id: user.id } });
       this.resetLink.set({ username: user.username, result });
     });
   }
