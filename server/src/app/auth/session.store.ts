@@ -46,7 +46,7 @@ export class SessionStore extends Store {
   }
 
   /** Promise form of get(), for the WebSocket handshake. */
-  load(sid: string): Promise<SessionData | null> {
+  loadSession(sid: string): Promise<SessionData | null> {
     return new Promise((resolve, reject) => this.get(sid, (err, s) => (err ? reject(err) : resolve(s ?? null))));
   }
 

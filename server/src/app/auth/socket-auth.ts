@@ -41,7 +41,7 @@ export class SocketAuth {
 
   /** Whether a socket's session is still good (not ended, within its lifetime, same password epoch). */
   async stillValid(sid: string): Promise<boolean> {
-    const session = await this.store.load(sid);
+    const session = await this.store.loadSession(sid);
     if (!session?.userId || this.clock.now() - (session.createdAt ?? 0) > this.maxAgeMs) return false;
     const user = await this.users.findById(session.userId);
     return !!user && !user.disabled && user.sessionEpoch === session.epoch;
@@ -56,7 +56,7 @@ export class SocketAuth {
     const raw = parseCookies(req.headers.cookie ?? '')[sessionCookieName(secure)];
     const sid = raw?.startsWith('s:') ? unsign(raw.slice(2), this.secret) : false;
     if (!sid) return { ok: false, status: 401, reason: 'no session' };
-    const session = await this.store.load(sid);
+    const session = await this.store.loadSession(sid);
     if (!session?.userId || this.clock.now() - (session.createdAt ?? 0) > this.maxAgeMs) {
       return { ok: false, status: 401, reason: 'session expired' };
     }

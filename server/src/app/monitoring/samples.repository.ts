@@ -205,7 +205,7 @@ export class SamplesRepository implements SampleSql {
     const rows = await this.db.query(
       "SELECT id, agent_id, from_at, to_at, reason, samples FROM gaps g WHERE reason = 'disconnected' AND to_at = (SELECT MAX(to_at) FROM gaps WHERE agent_id = g.agent_id AND reason = 'disconnected')",
     );
-    return new Map(rows.map((r: Record<string, number | string>) => [r.agent_id as number, toGap(r)]));
+    return new Map(rows.map((r: GapDbRow) => [r.agent_id, toGap(r)]));
   }
 
   async deleteGapsBefore(at: number): Promise<number> {
@@ -245,6 +245,16 @@ export class SamplesRepository implements SampleSql {
   }
 }
 
-function toGap(r: Record<string, number | string>): GapRow {
-  return { id: r.id as number, agentId: r.agent_id as number, from: r.from_at as number, to: r.to_at as number, reason: r.reason as GapReason, samples: (r.samples as number) ?? null };
+/** A row of the gaps table as SQLite returns it. */
+interface GapDbRow {
+  id: number;
+  agent_id: number;
+  from_at: number;
+  to_at: number;
+  reason: GapReason;
+  samples: number | null;
+}
+
+function toGap(r: GapDbRow): GapRow {
+  return { id: r.id, agentId: r.agent_id, from: r.from_at, to: r.to_at, reason: r.reason, samples: r.samples ?? null };
 }

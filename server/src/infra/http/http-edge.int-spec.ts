@@ -70,7 +70,7 @@ describe('HTTP edge: request bodies', () => {
     expect(gz.body).toEqual({ statusCode: 415, error: 'Unsupported Media Type', message: 'Unsupported Content-Encoding: send the body uncompressed (identity).' });
     const text = await rawPost(server.url, '/api/auth/login', Buffer.from('username=a&password=b'), { 'content-type': 'application/x-www-form-urlencoded' });
     expect(text.status).toBe(415);
-    expect(text.body.message).toBe('Unsupported Content-Type "application/x-www-form-urlencoded": send application/json.');
+    expect(text.body['message']).toBe('Unsupported Content-Type "application/x-www-form-urlencoded": send application/json.');
   });
 
   it('answers deeply nested JSON to login, reset and setup with 400, logged once at warn without a stack', async () => {
