@@ -4,7 +4,7 @@ import { Transform } from 'class-transformer';
 import { IsOptional, IsString, Max, Min, MaxLength, MinLength, Validate, ValidateIf, ValidatorConstraint, type ValidationArguments, type ValidatorConstraintInterface } from 'class-validator';
 import { IsDecimal } from '../../infra/validation/decimal';
 import { IsDisplayName } from '../../infra/validation/display-name';
-import type { TargetView } from './targets.service';
+import type { TargetView } from './target-view';
 
 export class TargetDto implements TargetView {
   @ApiProperty({ example: 1 }) id!: number;

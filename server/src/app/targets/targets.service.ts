@@ -6,6 +6,7 @@ import type { EntityManager } from 'typeorm';
 import { SERVER_CONFIG, type ServerConfig } from '../../infra/config/server-config';
 import { AuditService, type Actor } from '../audit/audit.service';
 import type { TargetEntity } from './target.entity';
+import type { TargetView } from './target-view';
 import type { CreateTargetDto, UpdateTargetDto } from './target.dto';
 import { TargetRangePolicy } from './target-policy';
 import { TargetsRepository } from './targets.repository';
@@ -18,11 +19,7 @@ export interface TargetsChange {
   removed: number[];
 }
 
-export interface TargetView extends ProbeTarget {
-  group: string | null;
-  /** Overrides the global latency threshold; null = use it. */
-  latencyThresholdMs: number | null;
-}
+export type { TargetView } from './target-view';
 
 const toProbe = (t: TargetEntity): ProbeTarget => ({ id: t.id, address: t.address, name: t.name });
 const toView = (t: TargetEntity): TargetView => ({ ...toProbe(t), group: t.group, latencyThresholdMs: t.latencyThresholdMs ?? null });

@@ -1,5 +1,7 @@
-import { MAX_SAMPLES_PER_INTERVAL, PROBE_INTERVAL_MS } from '@meshping/protocol';
-import type { SampleBatch } from './sample-store';
+import { MAX_SAMPLES_PER_INTERVAL, PROBE_INTERVAL_MS, type ResultColumns } from '@meshping/protocol';
+
+/** One agent's results for storage: times as offsets from a base, target ids and RTT codes. */
+export type SampleBatch = Pick<ResultColumns, 'base' | 'target' | 'dt' | 'rtt'>;
 
 /**
  * The most samples found within any `span` ms (a half-open window) of these times, sorted

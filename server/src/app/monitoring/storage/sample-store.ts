@@ -2,6 +2,9 @@ import type { ResultColumns } from '@meshping/protocol';
 import { BUCKET_MS, BUCKETS_PER_HOUR, HOUR_MS, type ChunkRow, type SampleSql } from '../samples.repository';
 import { HourCache, InsertResult, RING_SLOTS, SLOT_MS } from './hour-cache';
 import { ByteWriter, decodeChunk, decodeJournal, encodeChunk, encodeJournal, rttToValue, valueToRtt } from './sample-codec';
+import type { SampleBatch } from './sample-density';
+
+export type { SampleBatch } from './sample-density';
 
 /** Samples per group commit at most: bounds the synchronous work of one flush (~1 ms; ~40 ms when every pair in it is new and its cache memory is first touched). */
 const MAX_GROUP_SAMPLES = 10_000;
@@ -17,7 +20,6 @@ export interface PairSamples {
 }
 
 /** One batch of an agent's samples, column-wise as it came over the wire: probe time = base + dt[i]. */
-export type SampleBatch = Pick<ResultColumns, 'base' | 'target' | 'dt' | 'rtt'>;
 
 const NO_SAMPLES: SampleBatch = { base: 0, target: [], dt: [], rtt: [] };
 
