@@ -1,3 +1,4 @@
+import { getGrid, listPairSamples } from '@meshping/api-client';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -53,12 +54,12 @@ describe('agent buffer across a server outage (built server + agent, real ICMP, 
 
   /** Every target's stored probe times, oldest first (the API takes `since` at most 744 hours back: the last six hours hold the whole test). */
   async function stored(): Promise<{ target: string; ats: number[] }[]> {
-    const grid = await server.get<{ agents: { id: number }[]; targets: { id: number; address: string }[] }>('/api/grid');
+    const grid = await getGrid({ client: server.api });
     if (grid.agents.length === 0) return TARGETS.map((target) => ({ target, ats: [] }));
     return Promise.all(
       grid.targets.map(async (t) => ({
         target: t.address,
-        ats: (await server.get<{ at: number }[]>(`/api/pairs/${grid.agents[0].id}/${t.id}/samples?since=${Date.now() - 6 * 3_600_000}`)).map((s) => s.at).sort((a, b) => a - b),
+        ats: (await listPairSamples({ client: server.api, path: { agentId: grid.agents[0].id, targetId: t.id }, query: { since: Date.now() - 6 * 3_600_000 } })).map((s) => s.at).sort((a, b) => a - b),
       })),
     );
   }

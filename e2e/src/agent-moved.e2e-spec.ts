@@ -1,11 +1,9 @@
+import { approveAgent, getEnrollment, getGrid, getPairSeries, listAgents, listAuditEntries, listPairSamples, listTargets } from '@meshping/api-client';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-// The server tests' client (cookie jar, CSRF header, self-signed certificate accepted), as in
-// kill-during-ingest.e2e-spec.ts.
-// eslint-disable-next-line @nx/enforce-module-boundaries
-import { ApiClient } from '../../server/src/testing/api-client';
 import { AgentProcess } from './agent-process';
+import { ApiSession } from './api';
 import { MeshpingProcess } from './meshping-process';
 import { TestNetwork } from './test-network';
 import { until as poll, sleep } from './wait';
@@ -19,26 +17,6 @@ interface Status {
   updatedAt: number;
   buffer: { depth: number; backlogFrames: number; produced: number; dropped: number };
 }
-interface Agent {
-  id: number;
-  hostname: string;
-  state: string;
-  online: boolean;
-  ip: string | null;
-}
-interface Series {
-  points: { at: number; count: number; noReply: number; errors: number }[];
-  gaps: { from: number; to: number; reason: string }[];
-}
-
-class Api extends ApiClient {
-  async call<T = any>(method: string, path: string, body?: unknown): Promise<T> {
-    const res = await this.send<T>(method, path, body);
-    if (res.status >= 400) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(res.body)}`);
-    return res.body;
-  }
-}
-
 /**
  * An approved agent that moves to a new address: the built server listens on the host end of a
  * veth pair, the built agent runs in the test's network namespace on the far end (real ICMP to the
@@ -50,7 +28,7 @@ describe('an agent moved to a new address (built server + agent in a network nam
   let network: TestNetwork;
   let server: MeshpingProcess;
   let agent: AgentProcess;
-  let api: Api;
+  let api: ApiSession;
   let stateDir: string;
 
   beforeAll(async () => {
@@ -68,21 +46,20 @@ describe('an agent moved to a new address (built server + agent in a network nam
   });
 
   const status = (): Status => JSON.parse(readFileSync(join(stateDir, 'status.json'), 'utf8'));
-  const agentRow = async (hostname: string) => (await api.call<Agent[]>('GET', '/api/agents')).find((a) => a.hostname === hostname);
-  const targetIds = async () => (await api.call<{ id: number; address: string }[]>('GET', '/api/targets')).map((t) => t.id);
+  const agentRow = async (hostname: string) => (await listAgents({ client: api.client })).find((a) => a.hostname === hostname);
+  const targetIds = async () => (await listTargets({ client: api.client })).map((t) => t.id);
   const samples = async (agentId: number, targetId: number) =>
-    (await api.call<{ at: number; rtt: number }[]>('GET', `/api/pairs/${agentId}/${targetId}/samples?since=${Date.now() - 6 * 3_600_000}`)).sort((a, b) => a.at - b.at);
+    (await listPairSamples({ client: api.client, path: { agentId, targetId }, query: { since: Date.now() - 6 * 3_600_000 } })).sort((a, b) => a.at - b.at);
   const series = (agentId: number, targetId: number, from: number, to: number) =>
-    api.call<Series>('GET', `/api/pairs/${agentId}/${targetId}/series?from=${from}&to=${to}&points=${Math.ceil((to - from) / ROUND_MS)}`);
+    getPairSeries({ client: api.client, path: { agentId, targetId }, query: { from, to, points: Math.ceil((to - from) / ROUND_MS) } });
 
   it('holds it, keeps measuring into its buffer, and after re-approval stores every result of the hold exactly once: nothing lost', async () => {
     server = await MeshpingProcess.start(
       { MESHPING_HOST: network.hostAddress, MESHPING_INITIAL_TARGETS: TARGETS.join(','), MESHPING_LOG_LEVEL: 'warn' },
       'dist/server/main.js',
     );
-    api = new Api(server.url, network.hostAddress);
-    await api.call('POST', '/api/auth/setup', { setupCode: server.setupCode, username: 'admin', password: 'admin password 1' });
-    const { passphrase } = await api.call('GET', '/api/enrollment');
+    api = await ApiSession.setUp(server, server.setupCode);
+    const { passphrase } = await getEnrollment({ client: api.client });
     agent = AgentProcess.start(
       { MESHPING_PASSPHRASE: passphrase, MESHPING_AGENT_STATE_DIR: stateDir, MESHPING_AGENT_HOSTNAME: 'moved-1', MESHPING_AGENT_CONFIG: join(stateDir, 'none.json') },
       network.namespace,
@@ -93,7 +70,7 @@ describe('an agent moved to a new address (built server + agent in a network nam
       return a?.state === 'pending' ? a : undefined;
     });
     expect(pending.ip).toBe(firstAddress);
-    await api.call('POST', `/api/agents/${pending.id}/approve`, {});
+    await approveAgent({ client: api.client, path: { id: pending.id }, body: {} });
     const targets = await targetIds();
     await until('two rounds stored', async () => ((await Promise.all(targets.map((t) => samples(pending.id, t)))).every((s) => s.length >= 2) ? true : undefined));
 
@@ -119,7 +96,7 @@ describe('an agent moved to a new address (built server + agent in a network nam
       expect(s.points.filter((p) => p.count > 0)).toEqual([]);
       expect(s.gaps.filter((g) => g.reason !== 'disconnected')).toEqual([]);
     }
-    const grid = await api.call<{ agents: Agent[]; cells: number[] }>('GET', '/api/grid');
+    const grid = await getGrid({ client: api.client });
     expect(grid.agents.find((a) => a.id === held.id)?.state).toBe('hold');
     const cells = [];
     for (let i = 0; i < grid.cells.length; i += 4) if (grid.cells[i] === held.id) cells.push({ at: grid.cells[i + 2], rtt: grid.cells[i + 3] });
@@ -131,7 +108,7 @@ describe('an agent moved to a new address (built server + agent in a network nam
 
     // Re-approval: the buffer drains.
     const approvedAt = Date.now();
-    await api.call('POST', `/api/agents/${held.id}/approve`, {});
+    await approveAgent({ client: api.client, path: { id: held.id }, body: {} });
     expect((await agentRow('moved-1'))?.state).toBe('approved');
     await until('the buffer drained', () => {
       const s = status();
@@ -165,7 +142,7 @@ describe('an agent moved to a new address (built server + agent in a network nam
     // Everything the agent had acknowledged when the status was read is stored, and nothing more than it measured.
     expect(total).toBeGreaterThanOrEqual(before.buffer.produced - before.buffer.depth);
     expect(total).toBeLessThanOrEqual(after.buffer.produced);
-    const actions = (await api.call<{ action: string }[]>('GET', '/api/audit')).map((e) => e.action);
+    const actions = (await listAuditEntries({ client: api.client })).map((e) => e.action);
     expect(actions).toEqual(expect.arrayContaining(['agent.hold', 'agent.reapproved']));
   }, 240_000);
 

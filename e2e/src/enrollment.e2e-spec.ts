@@ -1,32 +1,25 @@
+import { getEnrollment, listAgents, rotateEnrollment } from '@meshping/api-client';
 import { mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { APIRequestContext, Browser, BrowserContext } from 'playwright-core';
+import type { Browser, BrowserContext } from 'playwright-core';
 import { AgentProcess } from './agent-process';
+import { ApiSession } from './api';
 import { GridPage } from './grid-page';
 import { launchChromium } from './browser';
 import { ARTIFACTS, MeshpingProcess } from './meshping-process';
 import { until as poll } from './wait';
-
-interface Agent {
-  id: number;
-  hostname: string;
-  state: string;
-  online: boolean;
-}
 
 /** A second, real agent process enrolls with the join passphrase, is approved, and reconnects by key. */
 describe('Agent enrollment with the real agent and server', () => {
   let meshping: MeshpingProcess;
   let browser: Browser;
   let context: BrowserContext;
-  let api: APIRequestContext;
+  let api: ApiSession;
   let stateDir: string;
   const agents: AgentProcess[] = [];
 
-  const csrf = async () => (await context.cookies()).find((c) => c.name === 'XSRF-TOKEN')?.value ?? '';
-  const post = async (path: string, data?: unknown) => api.post(`${meshping.url}${path}`, { data, headers: { 'x-xsrf-token': await csrf(), origin: meshping.url } });
-  const list = async (): Promise<Agent[]> => (await api.get(`${meshping.url}/api/agents`)).json();
+  const list = () => listAgents({ client: api.client });
   const until = <T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> =>
     poll(what, probe, timeoutMs, { intervalMs: 200, detail: () => `agent output:\n${agents.flatMap((a) => a.output).join('')}` });
 
@@ -35,10 +28,11 @@ describe('Agent enrollment with the real agent and server', () => {
     meshping = await MeshpingProcess.start();
     browser = await launchChromium();
     context = await browser.newContext({ ignoreHTTPSErrors: true });
-    api = context.request;
     stateDir = mkdtempSync(join(tmpdir(), 'meshping-agent-state-'));
-    const setup = await api.post(`${meshping.url}/api/auth/setup`, { data: { setupCode: meshping.setupCode, username: 'admin', password: 'admin password 1' } });
-    expect(setup.status()).toBe(200);
+    // The admin signs in through the API; the browser shares that session (the screens below need it).
+    api = await ApiSession.setUp(meshping, meshping.setupCode);
+    expect(api.lastStatus).toBe(200);
+    await context.addCookies(api.browserCookies());
   });
 
   afterAll(async () => {
@@ -49,7 +43,7 @@ describe('Agent enrollment with the real agent and server', () => {
   });
 
   it('registers with the passphrase, waits as pending, probes once approved, and comes back by key alone', async () => {
-    const enrollment = await (await api.get(`${meshping.url}/api/enrollment`)).json();
+    const enrollment = await getEnrollment({ client: api.client });
     expect(enrollment.passphrase).toMatch(/^mpj1\./);
 
     const first = AgentProcess.start({ MESHPING_PASSPHRASE: enrollment.passphrase, MESHPING_AGENT_STATE_DIR: stateDir, MESHPING_AGENT_HOSTNAME: 'remote-1' });
@@ -101,8 +95,10 @@ describe('Agent enrollment with the real agent and server', () => {
   });
 
   it('stops an agent whose passphrase was rotated away, saying so', async () => {
-    const old = (await (await api.get(`${meshping.url}/api/enrollment`)).json()).passphrase;
-    expect((await post('/api/enrollment/rotate')).status()).toBe(200);
+    const old = (await getEnrollment({ client: api.client })).passphrase;
+    const rotated = await rotateEnrollment({ client: api.client });
+    expect(api.lastStatus).toBe(200);
+    expect(rotated.passphrase).not.toBe(old);
     const agent = AgentProcess.start({ MESHPING_PASSPHRASE: old, MESHPING_AGENT_STATE_DIR: mkdtempSync(join(tmpdir(), 'meshping-agent-state-')) });
     agents.push(agent);
     expect(await agent.exited()).toBe(1);

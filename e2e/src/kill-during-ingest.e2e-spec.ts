@@ -1,3 +1,4 @@
+import { approveAgent, getEnrollment } from '@meshping/api-client';
 import { enrollmentKey, generateAgentKeyPair, newNonce, registrationProof, seal, signChallenge, type AgentKeyPair } from '@meshping/node-kit';
 import { decodePassphrase, encodeResults, PROBE_INTERVAL_MS, PROTOCOL_VERSION, RttCode, type ResultsBatch } from '@meshping/protocol';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -5,14 +6,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
 // The test inspects the database file a killed server left behind, so it reads it with the server's own
-// codec and reader, and drives its API with the server tests' client (white-box by design; nothing else in
-// e2e reaches into server code).
+// codec and reader (white-box by design; its API calls go through the generated client as everywhere).
 // eslint-disable-next-line @nx/enforce-module-boundaries
 import { rttToValue, valueToRtt } from '../../server/src/app/monitoring/storage/sample-codec';
 // eslint-disable-next-line @nx/enforce-module-boundaries
 import { readStoredSamples } from '../../server/src/testing/stored-samples';
-// eslint-disable-next-line @nx/enforce-module-boundaries
-import { ApiClient } from '../../server/src/testing/api-client';
+import { ApiSession } from './api';
 import { MeshpingProcess } from './meshping-process';
 
 const AGENTS = 100;
@@ -23,15 +22,6 @@ const BUCKET_MS = 5 * 60_000;
 function startServer(dataDir: string): Promise<MeshpingProcess> {
   const targets = Array.from({ length: TARGETS }, (_, i) => `10.${(i >> 8) & 255}.${i & 255}.1`).join(',');
   return MeshpingProcess.start({ MESHPING_DATA_DIR: dataDir, MESHPING_INITIAL_TARGETS: targets, MESHPING_LOG_LEVEL: 'warn' }, 'dist/server/main.js');
-}
-
-/** The server tests' client (cookie jar, CSRF header, self-signed certificate accepted); a refused call fails the test. */
-class Api extends ApiClient {
-  async call<T = any>(method: string, path: string, body?: unknown): Promise<T> {
-    const res = await this.send<T>(method, path, body);
-    if (res.status >= 400) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(res.body)}`);
-    return res.body;
-  }
 }
 
 interface SimAgent {
@@ -93,9 +83,8 @@ describe('Killing the server with SIGKILL during ingest', () => {
 
   it('loses nothing acknowledged, stores nothing twice, and leaves an intact database', async () => {
     server = await startServer(dataDir);
-    const api = new Api(server.url);
-    await api.call('POST', '/api/auth/setup', { setupCode: server.setupCode, username: 'admin', password: 'admin password 1' });
-    const { passphrase } = await api.call('GET', '/api/enrollment');
+    const { client } = await ApiSession.setUp(server, server.setupCode);
+    const { passphrase } = await getEnrollment({ client });
     const p = decodePassphrase(passphrase);
     if (!p) throw new Error('no passphrase');
 
@@ -115,7 +104,7 @@ describe('Killing the server with SIGKILL during ingest', () => {
       track(agent);
       agents.push(agent);
     }
-    for (const a of agents) await api.call('POST', `/api/agents/${a.agentId}/approve`, {});
+    for (const a of agents) await approveAgent({ client, path: { id: a.agentId }, body: {} });
     for (const a of agents) while (a.targets.length < TARGETS) await new Promise((r) => setTimeout(r, 50));
 
     // A backlog from 20 minutes ago, 30 s before a bucket boundary: buckets close while it arrives.

@@ -1,4 +1,5 @@
-import { OFFLINE_AFTER_MS, PROBE_INTERVAL_MS, type PairGap } from '@meshping/protocol';
+import { getGrid, getPairStats, listPairSamples } from '@meshping/api-client';
+import { OFFLINE_AFTER_MS, PROBE_INTERVAL_MS } from '@meshping/protocol';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -72,7 +73,7 @@ class Site {
   }
 
   async pairs(): Promise<{ agentId: number; targets: { id: number; address: string }[] }> {
-    const grid = await this.server.get<{ agents: { id: number }[]; targets: { id: number; address: string }[] }>('/api/grid');
+    const grid = await getGrid({ client: this.server.api });
     return { agentId: grid.agents[0]?.id ?? -1, targets: grid.targets };
   }
 
@@ -84,7 +85,7 @@ class Site {
       targets.map(async (t) => ({
         target: t.address,
         id: t.id,
-        ats: (await this.server.get<{ at: number }[]>(`/api/pairs/${agentId}/${t.id}/samples?since=${Date.now() - 6 * 3_600_000}`)).map((s) => s.at).sort((a, b) => a - b),
+        ats: (await listPairSamples({ client: this.server.api, path: { agentId, targetId: t.id }, query: { since: Date.now() - 6 * 3_600_000 } })).map((s) => s.at).sort((a, b) => a - b),
       })),
     );
   }
@@ -137,7 +138,7 @@ describe('link faults in a real network (namespaced agents, built servers, silen
     }
     // The grid meanwhile: both agents offline, their cells grey (no cell says "no reply": red).
     for (const s of sites) {
-      const grid = await s.server.get<{ agents: { online: boolean }[]; cells: number[] }>('/api/grid');
+      const grid = await getGrid({ client: s.server.api });
       expect(grid.agents.map((a) => a.online)).toEqual([false]);
       const rtts = grid.cells.filter((_, i) => i % 4 === 3);
       expect(rtts.length).toBe(TARGETS.length);
@@ -204,7 +205,7 @@ describe('link faults in a real network (namespaced agents, built servers, silen
     // "agent connection problem" (grey) with its count; nothing in it is "no reply" (red).
     const { agentId, targets } = await short.pairs();
     for (const t of targets) {
-      const stats = await short.server.get<{ noReply: number; gaps: PairGap[] }>(`/api/pairs/${agentId}/${t.id}/stats?from=${cutAt - 60_000}&to=${Date.now()}`);
+      const stats = await getPairStats({ client: short.server.api, path: { agentId, targetId: t.id }, query: { from: cutAt - 60_000, to: Date.now() } });
       expect(stats.noReply).toBe(0);
       expect(stats.gaps).toEqual([{ from: report.from, to: report.to + 1, reason: 'dropped', samples: report.samples }]);
     }

@@ -1,6 +1,8 @@
+import { ApiError, createUser, getGrid, listAgents } from '@meshping/api-client';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { ApiSession } from './api';
 import { launchChromium } from './browser';
 import { GridPage } from './grid-page';
 import { ARTIFACTS, MeshpingProcess } from './meshping-process';
@@ -75,7 +77,7 @@ describe('Meshping in Chromium: setup, live grid, users and roles', () => {
 
   it('shows the local agent as a row whose cells for 127.0.0.1 and ::1 turn green', async () => {
     await grid.grid.waitFor({ timeout: 20_000 });
-    local = await page.evaluate(async () => ((await (await fetch('/api/agents')).json()) as { hostname: string; local: boolean }[]).find((a) => a.local)?.hostname ?? '');
+    local = (await listAgents({ client: (await ApiSession.ofBrowser(context, meshping)).client })).find((a) => a.local)?.hostname ?? '';
     expect(local).not.toBe('');
     await page.getByTestId('grid-summary').getByText(/1 agent × 2 targets/).waitFor({ timeout: 20_000 });
     // Probes run every 5 s on the interval boundary, results flow every second: green within ~12 s.
@@ -285,24 +287,21 @@ describe('Meshping in Chromium: setup, live grid, users and roles', () => {
     // The users screen is not theirs: the router sends them back to the grid ...
     await page.goto(`${meshping.url}/users`);
     await page.waitForURL(`${meshping.url}/`);
-    // ... and the API refuses the write itself, CSRF token and all.
-    const refused = await page.evaluate(async () => {
-      const csrf = /XSRF-TOKEN=([^;]+)/.exec(document.cookie)?.[1] ?? '';
-      const res = await fetch('/api/users', {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-xsrf-token': csrf },
-        body: JSON.stringify({ username: 'mallory', password: 'mallory password', role: 'admin' }),
-      });
-      return { status: res.status, body: await res.json() };
-    });
-    expect(refused).toEqual({ status: 403, body: expect.objectContaining({ message: 'This needs the admin role.' }) });
+    // ... and the API refuses the write itself, with the browser's session, CSRF token and all.
+    const vera = await ApiSession.ofBrowser(context, meshping);
+    const refused = await createUser({ client: vera.client, body: { username: 'mallory', password: 'mallory password', role: 'admin' } }).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(ApiError);
+    expect(refused).toMatchObject({ status: 403, body: expect.objectContaining({ message: 'This needs the admin role.' }) });
 
     await page.getByRole('link', { name: 'Account' }).click();
     await page.getByTestId('account-username').getByText('vera').waitFor();
     await shot('account');
     await page.getByRole('button', { name: 'Log out' }).click();
     await page.waitForURL(/\/login/);
-    expect(await page.evaluate(async () => (await fetch('/api/grid')).status)).toBe(401);
+    const loggedOut = await ApiSession.ofBrowser(context, meshping);
+    const refusedGrid = await getGrid({ client: loggedOut.client }).catch((e: unknown) => e);
+    expect(refusedGrid).toBeInstanceOf(ApiError);
+    expect(refusedGrid).toMatchObject({ status: 401 });
     expect(errors).toEqual([]);
   });
 });

@@ -1,12 +1,12 @@
+import { approveAgent, getEnrollment, listAgents } from '@meshping/api-client';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-// The test reads the database file with the server tests' reader and drives the API with their
-// client, as kill-during-ingest.e2e-spec.ts does (white-box by design).
+// The test reads the database file with the server tests' reader, as kill-during-ingest.e2e-spec.ts
+// does (white-box by design).
 // eslint-disable-next-line @nx/enforce-module-boundaries
 import { readStoredSamples } from '../../server/src/testing/stored-samples';
-// eslint-disable-next-line @nx/enforce-module-boundaries
-import { ApiClient } from '../../server/src/testing/api-client';
+import { ApiSession } from './api';
 import { MeshpingProcess } from './meshping-process';
 import { SimAgentsProcess } from './sim-agents-process';
 import { sleep, until } from './wait';
@@ -17,14 +17,6 @@ const AGENTS = WORKERS * PER_WORKER;
 const TARGETS = 5;
 /** The issue's bound: every agent back this long after the restarted server listens. */
 const BACK_WITHIN_MS = 30_000;
-
-class Api extends ApiClient {
-  async call<T = any>(method: string, path: string, body?: unknown): Promise<T> {
-    const res = await this.send<T>(method, path, body);
-    if (res.status >= 400) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(res.body)}`);
-    return res.body;
-  }
-}
 
 interface FleetStatus {
   agents: number;
@@ -78,9 +70,8 @@ describe('1,000 agents reconnecting after a server restart', () => {
     const startedAt = Date.now();
     server = await start();
     const port = new URL(server.url).port;
-    let api = new Api(server.url);
-    await api.call('POST', '/api/auth/setup', { setupCode: server.setupCode, username: 'admin', password: 'admin password 1' });
-    const { passphrase } = await api.call('GET', '/api/enrollment');
+    let api = await ApiSession.setUp(server, server.setupCode);
+    const { passphrase } = await getEnrollment({ client: api.client });
 
     const bundle = await SimAgentsProcess.bundle();
     for (let w = 0; w < WORKERS; w++) sims.push(await SimAgentsProcess.start(bundle));
@@ -92,7 +83,7 @@ describe('1,000 agents reconnecting after a server restart', () => {
     ).flatMap((r) => r['agentIds'] as number[]);
     expect(new Set(ids).size).toBe(AGENTS);
     stages.registered = Date.now() - startedAt;
-    for (let i = 0; i < ids.length; i += 20) await Promise.all(ids.slice(i, i + 20).map((id) => api.call('POST', `/api/agents/${id}/approve`, {})));
+    for (let i = 0; i < ids.length; i += 20) await Promise.all(ids.slice(i, i + 20).map((id) => approveAgent({ client: api.client, path: { id }, body: {} })));
     stages.approved = Date.now() - startedAt;
     await Promise.all(sims.map((s) => s.ask({ type: 'await-approval' }, 'ready')));
     await Promise.all(sims.map((s) => s.ask({ type: 'stream', url: server?.url }, 'streaming')));
@@ -110,8 +101,7 @@ describe('1,000 agents reconnecting after a server restart', () => {
     server = await start(port);
     const listeningAt = Date.now();
     const cpu0 = processTimes(server.pid);
-    api = new Api(server.url);
-    await api.call('POST', '/api/auth/login', { username: 'admin', password: 'admin password 1' });
+    api = await ApiSession.logIn(server);
     let allBackAt = 0;
     let onlineAt = 0;
     while (Date.now() - listeningAt < BACK_WITHIN_MS + 30_000 && !(allBackAt && onlineAt)) {
@@ -121,7 +111,7 @@ describe('1,000 agents reconnecting after a server restart', () => {
         if (f.every((x) => x.ready === x.agents && x.lastWelcomes.every((t) => t > listeningAt))) allBackAt = now;
       }
       if (!onlineAt) {
-        const agents = await api.call<{ online: boolean; state: string }[]>('GET', '/api/agents');
+        const agents = await listAgents({ client: api.client });
         if (agents.filter((a) => a.online && a.state === 'approved').length === AGENTS) onlineAt = now;
       }
       await sleep(250);

@@ -1,12 +1,14 @@
+import type { Client } from '@meshping/api-client';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ApiSession } from './api';
 import { jsonEvents, listeningUrl, ROOT } from './meshping-process';
 
 /** The built server alone (no local agent), plain HTTP on a free port, with an admin session for its API. */
 export class ServerProcess {
-  private cookie = '';
+  private session!: ApiSession;
   private constructor(
     /** Every line the server wrote (its stdout keeps coming in). */
     readonly log: string[],
@@ -27,20 +29,14 @@ export class ServerProcess {
     const server = new ServerProcess(log, child, url, dataDir);
     const line = log.find((l) => l.includes('"setup.required"'));
     const code = line && /setup code to create the first admin: ([A-Za-z0-9_-]+)/.exec(line)?.[1];
-    const res = await fetch(`${url}/api/auth/setup`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ setupCode: code, username: 'admin', password: 'admin password 1' }),
-    });
-    if (res.status !== 200) throw new Error(`setup failed: ${res.status} ${await res.text()}`);
-    server.cookie = res.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+    if (!code) throw new Error(`no setup code in the log:\n${log.join('\n')}`);
+    server.session = await ApiSession.setUp(server, code);
     return server;
   }
 
-  async get<T>(path: string): Promise<T> {
-    const res = await fetch(this.url + path, { headers: { cookie: this.cookie, accept: 'application/json' } });
-    if (res.status !== 200) throw new Error(`GET ${path}: ${res.status} ${await res.text()}`);
-    return (await res.json()) as T;
+  /** The admin's client: pass as `{ client }` to @meshping/api-client's functions. */
+  get api(): Client {
+    return this.session.client;
   }
 
   /** The server's JSON log lines with this event, parsed. */
