@@ -10,8 +10,9 @@ export class ApiError extends Error {
     readonly status: number,
     readonly body: ErrorResponse | null,
     readonly operation: string,
+    cause?: unknown,
   ) {
-    super(ApiError.describe(status, body, operation));
+    super(ApiError.describe(status, body, operation), cause === undefined ? undefined : { cause });
     this.name = 'ApiError';
   }
 
@@ -33,7 +34,10 @@ export interface MeshpingClientOptions {
   baseUrl?: string;
   /** An API token (mpt_...): sent as Authorization: Bearer; no cookie, no CSRF header needed. */
   token?: string;
-  /** A signed-in session: the CSRF token writes echo, and (outside browsers) the Cookie header value. */
+  /**
+   * A signed-in session: the CSRF token writes echo and, outside browsers, the session cookie's
+   * value (sent as `__Host-meshping=<value>`, the name in the document: HTTPS servers only).
+   */
   session?: { csrf: () => string | undefined; cookie?: () => string | undefined };
   /** A fetch to use instead of the global one (tests, proxies, a custom TLS agent). */
   fetch?: typeof fetch;
@@ -58,7 +62,8 @@ export function configureClient(client: Client, options: MeshpingClientOptions):
     const path = request ? new URL(request.url).pathname : '';
     const operation = `${request?.method ?? ''} ${path}`.trim();
     const body = error && typeof error === 'object' && 'message' in error ? (error as ErrorResponse) : null;
-    return new ApiError(response?.status ?? 0, body, operation);
+    // No response: the request never got one (refused, TLS, DNS); keep why as the cause.
+    return new ApiError(response?.status ?? 0, body, operation, response ? undefined : error);
   });
   return client;
 }

@@ -1,4 +1,3 @@
-import type { ResultColumns } from '@meshping/protocol';
 import { BUCKET_MS, BUCKETS_PER_HOUR, HOUR_MS, type ChunkRow, type SampleSql } from '../samples.repository';
 import { HourCache, InsertResult, RING_SLOTS, SLOT_MS } from './hour-cache';
 import { ByteWriter, decodeChunk, decodeJournal, encodeChunk, encodeJournal, rttToValue, valueToRtt } from './sample-codec';
