@@ -1,10 +1,9 @@
 import { ConflictException, Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import { canonicalPublicKey, CLOCK, enrollmentKey, normaliseFingerprint, open, verifyRegistrationProof, type Clock } from '@meshping/node-kit';
 import { encodePassphrase, registrationSchema, type Registration } from '@meshping/protocol';
 import { randomBytes } from 'node:crypto';
-import type { DataSource } from 'typeorm';
 import { SERVER_CONFIG, type ServerConfig } from '../../infra/config/server-config';
+import { SettingsTable } from '../../infra/database/settings-table';
 import { isSealed, seal, unseal } from '../../infra/secrets/sealed-value';
 import { persistentSecret } from '../../infra/secrets/secrets';
 import { TLS_INFO, type TlsInfo } from '../../infra/tls/tls-info';
@@ -33,7 +32,7 @@ export class EnrollmentService implements OnModuleInit {
   private readonly sealKey: Buffer;
 
   constructor(
-    @InjectDataSource() private readonly db: DataSource,
+    private readonly table: SettingsTable,
     @Inject(TLS_INFO) private readonly tls: TlsInfo,
     private readonly audit: AuditService,
     @Inject(CLOCK) private readonly clock: Clock,
@@ -46,7 +45,7 @@ export class EnrollmentService implements OnModuleInit {
     const plain = await this.stored();
     if (plain === null || isSealed(plain)) return;
     // Only if still the same plain value: a rotation in between wins.
-    await this.db.query('UPDATE settings SET value = ? WHERE key = ? AND value = ?', [seal(this.sealKey, SECRET_KEY, plain), SECRET_KEY, plain]);
+    await this.table.replaceIf(SECRET_KEY, plain, seal(this.sealKey, SECRET_KEY, plain));
     this.logger.log({ event: 'enrollment.secret-sealed', msg: 'The join passphrase secret is now stored encrypted; the passphrase is unchanged' });
   }
 
@@ -103,7 +102,7 @@ export class EnrollmentService implements OnModuleInit {
     const secret = stored === null ? null : unseal(this.sealKey, SECRET_KEY, stored);
     if (secret !== null) return secret;
     if (stored === null) {
-      await this.db.query('INSERT OR IGNORE INTO settings (key, value) VALUES (?, ?)', [SECRET_KEY, seal(this.sealKey, SECRET_KEY, randomBytes(32).toString('base64url'))]);
+      await this.table.insertIfAbsent(SECRET_KEY, seal(this.sealKey, SECRET_KEY, randomBytes(32).toString('base64url')));
       this.logger.log({ event: 'enrollment.secret-created' });
     } else {
       // secrets/enrollment.key was lost or replaced: the old secret cannot be read, so a new one is made.
@@ -116,11 +115,10 @@ export class EnrollmentService implements OnModuleInit {
   }
 
   private async stored(): Promise<string | null> {
-    const rows: { value: string }[] = await this.db.query('SELECT value FROM settings WHERE key = ?', [SECRET_KEY]);
-    return rows[0]?.value ?? null;
+    return this.table.get(SECRET_KEY);
   }
 
   private async store(secret: string): Promise<void> {
-    await this.db.query('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value', [SECRET_KEY, seal(this.sealKey, SECRET_KEY, secret)]);
+    await this.table.write([[SECRET_KEY, seal(this.sealKey, SECRET_KEY, secret)]]);
   }
 }

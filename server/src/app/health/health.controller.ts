@@ -1,7 +1,6 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
-import { InjectDataSource } from '@nestjs/typeorm';
-import type { DataSource } from 'typeorm';
+import { DatabaseProbe } from '../../infra/database/database-probe';
 import { Access } from '../auth/access.decorator';
 
 class HealthDto {
@@ -12,14 +11,14 @@ class HealthDto {
 @ApiTags('health')
 @Controller('health')
 export class HealthController {
-  constructor(@InjectDataSource() private readonly db: DataSource) {}
+  constructor(private readonly db: DatabaseProbe) {}
 
   @Get()
   @ApiOperation({ operationId: 'getHealth', summary: 'Liveness and database readiness (no session needed)' })
   @Access('public')
   @ApiOkResponse({ type: HealthDto, description: 'Liveness and readiness for orchestration' })
   async health(): Promise<HealthDto> {
-    await this.db.query('SELECT 1');
+    await this.db.ping();
     return { status: 'ok', database: true };
   }
 }

@@ -1,9 +1,8 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import { Subject } from 'rxjs';
-import type { DataSource } from 'typeorm';
 import { DEFAULT_LATENCY_THRESHOLD_US, MIN_LATENCY_THRESHOLD_MS, PROBE_TIMEOUT_MS } from '@meshping/protocol';
 import { SERVER_CONFIG, type ServerConfig } from '../../infra/config/server-config';
+import { SettingsTable } from '../../infra/database/settings-table';
 import { AuditService, type Actor } from '../audit/audit.service';
 import { parseCidr } from '../targets/target-policy';
 
@@ -74,7 +73,7 @@ export class SettingsService {
   readonly changes$ = new Subject<Settings>();
 
   constructor(
-    @InjectDataSource() private readonly db: DataSource,
+    private readonly table: SettingsTable,
     private readonly audit: AuditService,
     @Inject(SERVER_CONFIG) private readonly config: ServerConfig,
   ) {}
@@ -90,34 +89,30 @@ export class SettingsService {
   }
 
   async get(): Promise<Settings> {
-    const keys = Object.values(KEYS);
-    const rows: { key: string; value: string | null }[] = await this.db.query(
-      `SELECT key, value FROM settings WHERE key IN (${keys.map(() => '?').join(',')})`,
-      keys,
-    );
+    const rows = await this.table.read(Object.values(KEYS));
     const settings = this.defaults();
     for (const name of Object.keys(KEYS) as (keyof Settings)[]) {
-      const row = rows.find((r) => r.key === KEYS[name]);
-      if (!row) continue;
-      const value = typeof row.value === 'string' ? PARSE[name](row.value) : undefined;
+      if (!rows.has(KEYS[name])) continue;
+      const stored = rows.get(KEYS[name]) ?? null;
+      const value = typeof stored === 'string' ? PARSE[name](stored) : undefined;
       if (value !== undefined) (settings as unknown as Record<string, unknown>)[name] = value;
-      else this.reportBad(row.key, row.value, settings[name]);
+      else this.reportBad(KEYS[name], stored, settings[name]);
     }
     return settings;
   }
 
   /** Applies validated changes together (all or none), audits them and tells the listeners. */
   async update(changes: Partial<Settings>, actor: Actor, source: string | null): Promise<Settings> {
-    await this.db.transaction(async (em) => {
-      for (const name of Object.keys(KEYS) as (keyof Settings)[]) {
-        const v = changes[name];
-        if (v === undefined) continue;
-        const text = Array.isArray(v) ? JSON.stringify(v) : String(v);
-        // The DTO refuses such values; this keeps a caller that skipped it from storing one.
-        if (PARSE[name](text) === undefined) throw new Error(`refusing to store an invalid ${name}: ${text}`);
-        await em.query('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value', [KEYS[name], text]);
-      }
-    });
+    const entries: [string, string][] = [];
+    for (const name of Object.keys(KEYS) as (keyof Settings)[]) {
+      const v = changes[name];
+      if (v === undefined) continue;
+      const text = Array.isArray(v) ? JSON.stringify(v) : String(v);
+      // The DTO refuses such values; this keeps a caller that skipped it from storing one.
+      if (PARSE[name](text) === undefined) throw new Error(`refusing to store an invalid ${name}: ${text}`);
+      entries.push([KEYS[name], text]);
+    }
+    await this.table.write(entries);
     const settings = await this.get();
     await this.audit.record({ actor, action: 'settings.updated', detail: { ...changes }, source });
     this.changes$.next(settings);

@@ -1,12 +1,10 @@
 import { BadRequestException, Inject, Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
 import { CLOCK, type Clock } from '@meshping/node-kit';
 import { createHash, randomBytes } from 'node:crypto';
-import { IsNull, MoreThan, type Repository } from 'typeorm';
 import { MailerService } from '../../infra/mail/mailer.service';
 import type { Actor } from '../audit/audit.service';
 import { AuditService } from '../audit/audit.service';
-import { ResetTokenEntity } from './reset-token.entity';
+import { ResetTokensRepository } from './reset-tokens.repository';
 import { UsersService } from './users.service';
 
 export const RESET_TTL_MS = 15 * 60_000;
@@ -26,7 +24,7 @@ const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 @Injectable()
 export class PasswordResetService {
   constructor(
-    @InjectRepository(ResetTokenEntity) private readonly tokens: Repository<ResetTokenEntity>,
+    private readonly tokens: ResetTokensRepository,
     private readonly users: UsersService,
     private readonly mailer: MailerService,
     private readonly audit: AuditService,
@@ -38,8 +36,7 @@ export class PasswordResetService {
     const token = randomBytes(32).toString('base64url');
     const expiresAt = this.clock.now() + RESET_TTL_MS;
     // A new link replaces any earlier unused one.
-    await this.tokens.delete({ userId: user.id, usedAt: IsNull() });
-    await this.tokens.insert({ tokenHash: sha256(token), userId: user.id, expiresAt, usedAt: null, createdBy: actor.id });
+    await this.tokens.replaceUnused({ tokenHash: sha256(token), userId: user.id, expiresAt, createdBy: actor.id });
     const link = `${baseUrl}/reset-password?token=${token}`;
     const mailed = this.mailer.enabled && !!user.email;
     if (mailed) {
@@ -54,15 +51,9 @@ export class PasswordResetService {
   }
 
   async redeem(token: string, newPassword: string, source: string | null): Promise<void> {
-    const now = this.clock.now();
-    // Claim the token atomically: of two concurrent redemptions only one updates the row.
-    const claimed = await this.tokens.update(
-      { tokenHash: sha256(token), usedAt: IsNull(), expiresAt: MoreThan(now) },
-      { usedAt: now },
-    );
-    if (!claimed.affected) throw new BadRequestException(INVALID);
-    const row = await this.tokens.findOneByOrFail({ tokenHash: sha256(token) });
-    const user = await this.users.findById(row.userId);
+    const userId = await this.tokens.claim(sha256(token), this.clock.now());
+    if (userId === null) throw new BadRequestException(INVALID);
+    const user = await this.users.findById(userId);
     if (!user) throw new BadRequestException(INVALID);
     await this.users.setPassword(user, newPassword, null, 'user.password-reset', source);
   }

@@ -1,4 +1,4 @@
-import { Module } from '@nestjs/common';
+import { Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import { chmodSync, mkdirSync } from 'node:fs';
@@ -6,12 +6,18 @@ import { join } from 'node:path';
 import { SERVER_CONFIG, type ServerConfig } from '../config/server-config';
 import { MIGRATIONS } from './migrations';
 import { serialiseSqlite } from './serialised-sqlite';
+import { DatabaseProbe } from './database-probe';
+import { SettingsTable } from './settings-table';
 import { quietSqlite3 } from './sqlite-driver';
 import { TypeOrmLogger } from './typeorm-logger';
 
 export const DATABASE_FILE = 'meshping.sqlite';
 
+/** The SQLite data source, and the tables no single feature owns (global: every module may use them). */
+@Global()
 @Module({
+  providers: [SettingsTable, DatabaseProbe],
+  exports: [SettingsTable, DatabaseProbe],
   imports: [
     TypeOrmModule.forRootAsync({
       inject: [SERVER_CONFIG],
