@@ -58,7 +58,7 @@ describe('an agent moved to a new address (built server + agent in a network nam
       { MESHPING_HOST: network.hostAddress, MESHPING_INITIAL_TARGETS: TARGETS.join(','), MESHPING_LOG_LEVEL: 'warn' },
       'dist/server/main.js',
     );
-    api = await ApiSession.setUp(server, server.setupCode);
+    api = await ApiSession.setUp(server, await server.setupCode());
     const { passphrase } = await getEnrollment({ client: api.client });
     agent = AgentProcess.start(
       { MESHPING_PASSPHRASE: passphrase, MESHPING_AGENT_STATE_DIR: stateDir, MESHPING_AGENT_HOSTNAME: 'moved-1', MESHPING_AGENT_CONFIG: join(stateDir, 'none.json') },

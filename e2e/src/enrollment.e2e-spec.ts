@@ -30,7 +30,7 @@ describe('Agent enrollment with the real agent and server', () => {
     context = await browser.newContext({ ignoreHTTPSErrors: true });
     stateDir = mkdtempSync(join(tmpdir(), 'meshping-agent-state-'));
     // The admin signs in through the API; the browser shares that session (the screens below need it).
-    api = await ApiSession.setUp(meshping, meshping.setupCode);
+    api = await ApiSession.setUp(meshping, await meshping.setupCode());
     expect(api.lastStatus).toBe(200);
     await context.addCookies(api.browserCookies());
   });

@@ -83,7 +83,7 @@ describe('Killing the server with SIGKILL during ingest', () => {
 
   it('loses nothing acknowledged, stores nothing twice, and leaves an intact database', async () => {
     server = await startServer(dataDir);
-    const { client } = await ApiSession.setUp(server, server.setupCode);
+    const { client } = await ApiSession.setUp(server, await server.setupCode());
     const { passphrase } = await getEnrollment({ client });
     const p = decodePassphrase(passphrase);
     if (!p) throw new Error('no passphrase');

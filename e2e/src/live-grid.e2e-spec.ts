@@ -66,7 +66,7 @@ describe('Meshping in Chromium: setup, live grid, users and roles', () => {
 
   it('creates the first admin with the setup code from the log and lands on the grid', async () => {
     await page.goto(`${meshping.url}/setup`);
-    await page.getByLabel('Setup code').fill(meshping.setupCode);
+    await page.getByLabel('Setup code').fill(await meshping.setupCode());
     await page.getByLabel('Username').fill('admin');
     await page.getByLabel(/^Password/).fill('admin password 1');
     await shot('setup');

@@ -36,26 +36,39 @@ export function listeningUrl(child: ChildProcess, log: string[], name: string): 
   });
 }
 
+/**
+ * The one-time setup code a first-starting server printed, from its log lines. Waited for: the line
+ * may reach the pipe after the `listening` line (which the server writes straight to stdout).
+ */
+export async function setupCodeIn(log: readonly string[], timeoutMs = 15_000): Promise<string> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const line = log.find((l) => l.includes('"setup.required"'));
+    const code = line && /setup code to create the first admin: ([A-Za-z0-9_-]+)/.exec(line)?.[1];
+    if (code) return code;
+    if (Date.now() > end) throw new Error(`no setup code in the log within ${timeoutMs} ms:\n${log.join('\n')}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 /** README's embedded default, started the way `npm start` does (built server + local agent), on a free port. */
 export class MeshpingProcess {
-  readonly log: string[] = [];
   private constructor(
     private readonly child: ChildProcess,
     readonly url: string,
     readonly dataDir: string,
-    private readonly ownsDataDir = true,
+    private readonly ownsDataDir: boolean,
+    /** Every line of its output, whole (the reader that found `listening` keeps appending). */
+    readonly log: string[],
   ) {}
 
   get pid(): number | undefined {
     return this.child.pid;
   }
 
-  /** The one-time setup code the server printed on its first start. */
-  get setupCode(): string {
-    const line = this.log.find((l) => l.includes('"setup.required"'));
-    const code = line && /setup code to create the first admin: ([A-Za-z0-9_-]+)/.exec(line)?.[1];
-    if (!code) throw new Error(`no setup code in the log:\n${this.log.join('\n')}`);
-    return code;
+  /** The one-time setup code the server printed on its first start (waited for, see setupCodeIn). */
+  setupCode(timeoutMs?: number): Promise<string> {
+    return setupCodeIn(this.log, timeoutMs);
   }
 
   /** `script`: what to run; by default the launcher (server + local agent), or e.g. dist/server/main.js alone. */
@@ -69,10 +82,7 @@ export class MeshpingProcess {
     });
     const log: string[] = [];
     const url = await listeningUrl(child, log, 'Meshping');
-    const p = new MeshpingProcess(child, url, dataDir, owned);
-    p.log.push(...log);
-    child.stdout?.on('data', (d) => p.log.push(...d.toString().split('\n')));
-    return p;
+    return new MeshpingProcess(child, url, dataDir, owned, log);
   }
 
   /** The certificate fingerprint the server printed when it started listening (null with TLS off). */

@@ -70,7 +70,7 @@ describe('1,000 agents reconnecting after a server restart', () => {
     const startedAt = Date.now();
     server = await start();
     const port = new URL(server.url).port;
-    let api = await ApiSession.setUp(server, server.setupCode);
+    let api = await ApiSession.setUp(server, await server.setupCode());
     const { passphrase } = await getEnrollment({ client: api.client });
 
     const bundle = await SimAgentsProcess.bundle();

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ApiSession } from './api';
-import { jsonEvents, listeningUrl, ROOT } from './meshping-process';
+import { jsonEvents, listeningUrl, ROOT, setupCodeIn } from './meshping-process';
 
 /** The built server alone (no local agent), plain HTTP on a free port, with an admin session for its API. */
 export class ServerProcess {
@@ -27,10 +27,7 @@ export class ServerProcess {
     const log: string[] = [];
     const url = await listeningUrl(child, log, 'the server');
     const server = new ServerProcess(log, child, url, dataDir);
-    const line = log.find((l) => l.includes('"setup.required"'));
-    const code = line && /setup code to create the first admin: ([A-Za-z0-9_-]+)/.exec(line)?.[1];
-    if (!code) throw new Error(`no setup code in the log:\n${log.join('\n')}`);
-    server.session = await ApiSession.setUp(server, code);
+    server.session = await ApiSession.setUp(server, await setupCodeIn(log));
     return server;
   }
 
