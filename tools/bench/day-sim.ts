@@ -9,13 +9,7 @@ import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { SamplesRepository, BUCKET_MS } from '../../server/src/app/monitoring/samples.repository';
 import { COMPACT_GRACE_MS, SampleStore } from '../../server/src/app/monitoring/storage/sample-store';
-import { InitialSchema1763769600000 } from '../../server/src/infra/database/migrations/1763769600000-initial-schema';
-import { UsersAuthAudit1763856000000 } from '../../server/src/infra/database/migrations/1763856000000-users-auth-audit';
-import { TargetsEdit1763942400000 } from '../../server/src/infra/database/migrations/1763942400000-targets-edit';
-import { AgentEnrollment1764028800000 } from '../../server/src/infra/database/migrations/1764028800000-agent-enrollment';
-import { ApiTokens1764115200000 } from '../../server/src/infra/database/migrations/1764115200000-api-tokens';
-import { FullMesh1764201600000 } from '../../server/src/infra/database/migrations/1764201600000-full-mesh';
-import { SampleChunks1764288000000 } from '../../server/src/infra/database/migrations/1764288000000-sample-chunks';
+import { MIGRATIONS } from '../../server/src/infra/database/migrations/migrations';
 
 const { dataDir, agents, targets, hours, end } = JSON.parse(process.env['DAY_SIM'] as string) as {
   dataDir: string;
@@ -41,7 +35,7 @@ async function main(): Promise<void> {
     type: 'sqlite',
     database: join(dataDir, 'meshping.sqlite'),
     enableWAL: true,
-    migrations: [InitialSchema1763769600000, UsersAuthAudit1763856000000, TargetsEdit1763942400000, AgentEnrollment1764028800000, ApiTokens1764115200000, FullMesh1764201600000, SampleChunks1764288000000],
+    migrations: MIGRATIONS,
     migrationsRun: true,
   });
   await db.initialize();

@@ -11,16 +11,7 @@ import { ApiTokenEntity } from '../../app/tokens/api-token.entity';
 import { ResetTokenEntity } from '../../app/users/reset-token.entity';
 import { UserEntity } from '../../app/users/user.entity';
 import { SERVER_CONFIG, type ServerConfig } from '../config/server-config';
-import { InitialSchema1763769600000 } from './migrations/1763769600000-initial-schema';
-import { UsersAuthAudit1763856000000 } from './migrations/1763856000000-users-auth-audit';
-import { TargetsEdit1763942400000 } from './migrations/1763942400000-targets-edit';
-import { AgentEnrollment1764028800000 } from './migrations/1764028800000-agent-enrollment';
-import { ApiTokens1764115200000 } from './migrations/1764115200000-api-tokens';
-import { FullMesh1764201600000 } from './migrations/1764201600000-full-mesh';
-import { SampleChunks1764288000000 } from './migrations/1764288000000-sample-chunks';
-import { LatencyThresholds1764464400000 } from './migrations/1764464400000-latency-thresholds';
-import { CanonicalTargets1764550000000 } from './migrations/1764550000000-canonical-targets';
-import { DroppedReportKey1764720000000 } from './migrations/1764720000000-dropped-report-key';
+import { MIGRATIONS } from './migrations/migrations';
 import { serialiseSqlite } from './serialised-sqlite';
 import { quietSqlite3 } from './sqlite-driver';
 import { TypeOrmLogger } from './typeorm-logger';
@@ -42,7 +33,7 @@ export const DATABASE_FILE = 'meshping.sqlite';
           enableWAL: true,
           busyTimeout: 5000,
           entities: [AgentEntity, TargetEntity, UserEntity, SessionEntity, ResetTokenEntity, AuditEntity, ApiTokenEntity],
-          migrations: [InitialSchema1763769600000, UsersAuthAudit1763856000000, TargetsEdit1763942400000, AgentEnrollment1764028800000, ApiTokens1764115200000, FullMesh1764201600000, SampleChunks1764288000000, LatencyThresholds1764464400000, CanonicalTargets1764550000000, DroppedReportKey1764720000000],
+          migrations: MIGRATIONS,
           migrationsRun: true,
           synchronize: false,
           logging: ['error'],
