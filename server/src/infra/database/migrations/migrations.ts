@@ -8,6 +8,7 @@ import { SampleChunks1764288000000 } from './1764288000000-sample-chunks';
 import { LatencyThresholds1764464400000 } from './1764464400000-latency-thresholds';
 import { CanonicalTargets1764550000000 } from './1764550000000-canonical-targets';
 import { DroppedReportKey1764720000000 } from './1764720000000-dropped-report-key';
+import { TokenScopes1764806400000 } from './1764806400000-token-scopes';
 
 /** Every migration, oldest first: the server's data source and the benchmark's (tools/bench) both run this list. */
 export const MIGRATIONS = [
@@ -21,4 +22,5 @@ export const MIGRATIONS = [
   LatencyThresholds1764464400000,
   CanonicalTargets1764550000000,
   DroppedReportKey1764720000000,
+  TokenScopes1764806400000,
 ];
