@@ -58,7 +58,7 @@ describe('The API under fuzzing: every operation of its OpenAPI document, as eve
 
   beforeAll(async () => {
     server = await ServerChild.start({ MESHPING_INITIAL_TARGETS: '127.0.0.1,127.0.0.2,127.0.0.3' });
-  });
+  }, 120_000); // ts-node compiles the server first: beyond jest's 20 s hook timeout on a loaded machine (ServerChild allows 90 s)
   afterAll(async () => {
     run?.close();
     await server.stop(2_000);
