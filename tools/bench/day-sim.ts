@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { SamplesRepository, BUCKET_MS } from '../../server/src/app/monitoring/samples.repository';
 import { COMPACT_GRACE_MS, SampleStore } from '../../server/src/app/monitoring/storage/sample-store';
-import { MIGRATIONS } from '../../server/src/infra/database/migrations/migrations';
+import { MIGRATIONS } from '../../server/src/infra/database/migrations';
 
 const { dataDir, agents, targets, hours, end } = JSON.parse(process.env['DAY_SIM'] as string) as {
   dataDir: string;

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { DATABASE_FILE } from '../../infra/database/database.module';
 import { TokenScopes1764806400000 } from '../../infra/database/migrations/1764806400000-token-scopes';
-import { MIGRATIONS } from '../../infra/database/migrations/migrations';
+import { MIGRATIONS } from '../../infra/database/migrations';
 import { ApiClient } from '../../testing/api-client';
 import { startTestServer, type TestServer } from '../../testing/test-server';
 

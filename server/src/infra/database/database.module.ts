@@ -11,7 +11,7 @@ import { ApiTokenEntity } from '../../app/tokens/api-token.entity';
 import { ResetTokenEntity } from '../../app/users/reset-token.entity';
 import { UserEntity } from '../../app/users/user.entity';
 import { SERVER_CONFIG, type ServerConfig } from '../config/server-config';
-import { MIGRATIONS } from './migrations/migrations';
+import { MIGRATIONS } from './migrations';
 import { serialiseSqlite } from './serialised-sqlite';
 import { quietSqlite3 } from './sqlite-driver';
 import { TypeOrmLogger } from './typeorm-logger';

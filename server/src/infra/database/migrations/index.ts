@@ -1,3 +1,5 @@
+// Every schema change in order: the server runs them at start (database.module.ts), and so does the
+// bench's in-process storage simulation (tools/bench/day-sim.ts). A new migration goes at the end.
 import { InitialSchema1763769600000 } from './1763769600000-initial-schema';
 import { UsersAuthAudit1763856000000 } from './1763856000000-users-auth-audit';
 import { TargetsEdit1763942400000 } from './1763942400000-targets-edit';
@@ -10,7 +12,6 @@ import { CanonicalTargets1764550000000 } from './1764550000000-canonical-targets
 import { DroppedReportKey1764720000000 } from './1764720000000-dropped-report-key';
 import { TokenScopes1764806400000 } from './1764806400000-token-scopes';
 
-/** Every migration, oldest first: the server's data source and the benchmark's (tools/bench) both run this list. */
 export const MIGRATIONS = [
   InitialSchema1763769600000,
   UsersAuthAudit1763856000000,
