@@ -181,13 +181,31 @@ export type SetupDto = {
 export type TokenDto = {
     id: number;
     name: string;
-    scope: 'targets:register' | 'metrics:read';
+    scopes: Array<'agents:read' | 'agents:write' | 'targets:read' | 'targets:write' | 'targets:register' | 'monitoring:read' | 'settings:read' | 'settings:write' | 'audit:read' | 'metrics:read'>;
+    /**
+     * The creator's username; null when that account was deleted (the token no longer works)
+     */
+    createdBy: string | null;
     /**
      * Epoch ms
      */
     createdAt: number;
+    /**
+     * Epoch ms; refused from then on
+     */
+    expiresAt: number;
+    /**
+     * Epoch ms, updated at most once a minute
+     */
     lastUsedAt: number | null;
+    /**
+     * Epoch ms
+     */
     revokedAt: number | null;
+    /**
+     * Whether it works now. creator-inactive: its creator's account is disabled or deleted (it works again if the account is enabled again)
+     */
+    state: 'active' | 'expired' | 'revoked' | 'creator-inactive';
 };
 
 export type CreateTokenDto = {
@@ -196,23 +214,45 @@ export type CreateTokenDto = {
      */
     name: string;
     /**
-     * targets:register = PUT /api/targets/self only; metrics:read = GET /api/metrics only (Prometheus)
+     * What the token may do (each at most once). A write scope includes the read scope of its area. agents:read = GET /api/agents; agents:write = approve, reject, wake and delete agents (and agents:read); never the join passphrase; targets:read = GET /api/targets; targets:write = add, edit and delete targets (and targets:read); targets:register = PUT /api/targets/self only: a host adds itself as a target; monitoring:read = the grid and a pair's samples, series and stats; settings:read = GET /api/settings; settings:write = PATCH /api/settings (and settings:read); audit:read = GET /api/audit; metrics:read = GET /api/metrics only (Prometheus)
      */
-    scope: 'targets:register' | 'metrics:read';
+    scopes: Array<'agents:read' | 'agents:write' | 'targets:read' | 'targets:write' | 'targets:register' | 'monitoring:read' | 'settings:read' | 'settings:write' | 'audit:read' | 'metrics:read'>;
+    /**
+     * Days until the token expires
+     */
+    expiresInDays?: number;
 };
 
 export type CreatedTokenDto = {
     id: number;
     name: string;
-    scope: 'targets:register' | 'metrics:read';
+    scopes: Array<'agents:read' | 'agents:write' | 'targets:read' | 'targets:write' | 'targets:register' | 'monitoring:read' | 'settings:read' | 'settings:write' | 'audit:read' | 'metrics:read'>;
+    /**
+     * The creator's username; null when that account was deleted (the token no longer works)
+     */
+    createdBy: string | null;
     /**
      * Epoch ms
      */
     createdAt: number;
+    /**
+     * Epoch ms; refused from then on
+     */
+    expiresAt: number;
+    /**
+     * Epoch ms, updated at most once a minute
+     */
     lastUsedAt: number | null;
+    /**
+     * Epoch ms
+     */
     revokedAt: number | null;
     /**
-     * The token: shown this once, stored only as a hash
+     * Whether it works now. creator-inactive: its creator's account is disabled or deleted (it works again if the account is enabled again)
+     */
+    state: 'active' | 'expired' | 'revoked' | 'creator-inactive';
+    /**
+     * The token: shown in this answer only, stored only as a SHA-256 hash
      */
     token: string;
 };
@@ -642,10 +682,14 @@ export type ListAuditEntriesErrors = {
     400: ErrorResponse;
     /**
      * No valid session
+     *
+     * Or an API token that is unknown, revoked or expired, or whose creator is disabled or deleted
      */
     401: ErrorResponse;
     /**
      * Needs the admin role (or higher)
+     *
+     * Or an API token without scope audit:read, or whose creator no longer has the admin role
      */
     403: ErrorResponse;
 };
@@ -1181,10 +1225,14 @@ export type ListAgentsData = {
 export type ListAgentsErrors = {
     /**
      * No valid session
+     *
+     * Or an API token that is unknown, revoked or expired, or whose creator is disabled or deleted
      */
     401: ErrorResponse;
     /**
      * Needs the viewer role (or higher)
+     *
+     * Or an API token without scope agents:read or agents:write, or whose creator no longer has the viewer role
      */
     403: ErrorResponse;
 };
@@ -1216,10 +1264,14 @@ export type ApproveAgentErrors = {
     400: ErrorResponse;
     /**
      * No valid session
+     *
+     * Or an API token that is unknown, revoked or expired, or whose creator is disabled or deleted
      */
     401: ErrorResponse;
     /**
      * Needs the operator role (or higher)
+     *
+     * Or an API token without scope agents:write, or whose creator no longer has the operator role
      */
     403: ErrorResponse;
     404: ErrorResponse;
@@ -1262,10 +1314,14 @@ export type RejectAgentErrors = {
     400: ErrorResponse;
     /**
      * No valid session
+     *
+     * Or an API token that is unknown, revoked or expired, or whose creator is disabled or deleted
      */
     401: ErrorResponse;
     /**
      * Needs the operator role (or higher)
+     *
+     * Or an API token without scope agents:write, or whose creator no longer has the operator role
      */
     403: ErrorResponse;
     404: ErrorResponse;
@@ -1296,10 +1352,14 @@ export type WakeAgentErrors = {
     400: ErrorResponse;
     /**
      * No valid session
+     *
+     * Or an API token that is unknown, revoked or expired, or whose creator is disabled or deleted
      */
     401: ErrorResponse;
     /**
      * Needs the operator role (or higher)
+     *
+     * Or an API token without scope agents:write, or whose creator no longer has the operator role
      */
     403: ErrorResponse;
     404: ErrorResponse;
@@ -1342,10 +1402,14 @@ export type DeleteAgentErrors = {
     400: ErrorResponse;
     /**
      * No valid session
+     *
+     * Or an API token that is unknown, revoked or expired, or whose creator is disabled or deleted
      */
     401: ErrorResponse;
     /**
      * Needs the operator role (or higher)
+     *
+     * Or an API token without scope agents:write, or whose creator no longer has the operator role
      */
     403: ErrorResponse;
     404: ErrorResponse;
@@ -1438,10 +1502,14 @@ export type ListTargetsData = {
 export type ListTargetsErrors = {
     /**
      * No valid session
+     *
+     * Or an API token that is unknown, revoked or expired, or whose creator is disabled or deleted
      */
     401: ErrorResponse;
     /**
      * Needs the viewer role (or higher)
+     *
+     * Or an API token without scope targets:read or targets:write, or whose creator no longer has the viewer role
      */
     403: ErrorResponse;
 };
@@ -1471,10 +1539,14 @@ export type CreateTargetErrors = {
     400: ErrorResponse;
     /**
      * No valid session
+     *
+     * Or an API token that is unknown, revoked or expired, or whose creator is disabled or deleted
      */
     401: ErrorResponse;
     /**
      * Needs the operator role (or higher)
+     *
+     * Or an API token without scope targets:write, or whose creator no longer has the operator role
      */
     403: ErrorResponse;
     /**
@@ -1559,10 +1631,14 @@ export type DeleteTargetErrors = {
     400: ErrorResponse;
     /**
      * No valid session
+     *
+     * Or an API token that is unknown, revoked or expired, or whose creator is disabled or deleted
      */
     401: ErrorResponse;
     /**
      * Needs the operator role (or higher)
+     *
+     * Or an API token without scope targets:write, or whose creator no longer has the operator role
      */
     403: ErrorResponse;
     404: ErrorResponse;
@@ -1595,10 +1671,14 @@ export type UpdateTargetErrors = {
     400: ErrorResponse;
     /**
      * No valid session
+     *
+     * Or an API token that is unknown, revoked or expired, or whose creator is disabled or deleted
      */
     401: ErrorResponse;
     /**
      * Needs the operator role (or higher)
+     *
+     * Or an API token without scope targets:write, or whose creator no longer has the operator role
      */
     403: ErrorResponse;
     404: ErrorResponse;
@@ -1634,10 +1714,14 @@ export type GetGridData = {
 export type GetGridErrors = {
     /**
      * No valid session
+     *
+     * Or an API token that is unknown, revoked or expired, or whose creator is disabled or deleted
      */
     401: ErrorResponse;
     /**
      * Needs the viewer role (or higher)
+     *
+     * Or an API token without scope monitoring:read, or whose creator no longer has the viewer role
      */
     403: ErrorResponse;
 };
@@ -1675,10 +1759,14 @@ export type ListPairSamplesErrors = {
     400: ErrorResponse;
     /**
      * No valid session
+     *
+     * Or an API token that is unknown, revoked or expired, or whose creator is disabled or deleted
      */
     401: ErrorResponse;
     /**
      * Needs the viewer role (or higher)
+     *
+     * Or an API token without scope monitoring:read, or whose creator no longer has the viewer role
      */
     403: ErrorResponse;
 };
@@ -1724,10 +1812,14 @@ export type GetPairSeriesErrors = {
     400: ErrorResponse;
     /**
      * No valid session
+     *
+     * Or an API token that is unknown, revoked or expired, or whose creator is disabled or deleted
      */
     401: ErrorResponse;
     /**
      * Needs the viewer role (or higher)
+     *
+     * Or an API token without scope monitoring:read, or whose creator no longer has the viewer role
      */
     403: ErrorResponse;
 };
@@ -1769,10 +1861,14 @@ export type GetPairStatsErrors = {
     400: ErrorResponse;
     /**
      * No valid session
+     *
+     * Or an API token that is unknown, revoked or expired, or whose creator is disabled or deleted
      */
     401: ErrorResponse;
     /**
      * Needs the viewer role (or higher)
+     *
+     * Or an API token without scope monitoring:read, or whose creator no longer has the viewer role
      */
     403: ErrorResponse;
 };
@@ -1798,10 +1894,14 @@ export type GetSettingsData = {
 export type GetSettingsErrors = {
     /**
      * No valid session
+     *
+     * Or an API token that is unknown, revoked or expired, or whose creator is disabled or deleted
      */
     401: ErrorResponse;
     /**
      * Needs the viewer role (or higher)
+     *
+     * Or an API token without scope settings:read or settings:write, or whose creator no longer has the viewer role
      */
     403: ErrorResponse;
 };
@@ -1828,10 +1928,14 @@ export type UpdateSettingsErrors = {
     400: ErrorResponse;
     /**
      * No valid session
+     *
+     * Or an API token that is unknown, revoked or expired, or whose creator is disabled or deleted
      */
     401: ErrorResponse;
     /**
      * Needs the admin role (or higher)
+     *
+     * Or an API token without scope settings:write, or whose creator no longer has the admin role
      */
     403: ErrorResponse;
     /**

@@ -4,6 +4,7 @@ import { Type } from 'class-transformer';
 import { IsInt, Max, Min } from 'class-validator';
 import { OptionalNotNull } from '../../infra/validation/optional';
 import { Access } from '../auth/access.decorator';
+import { AccessArea } from '../auth/access-area.decorator';
 import { AuditService } from './audit.service';
 
 class AuditQueryDto {
@@ -36,6 +37,7 @@ class AuditEntryDto {
 }
 
 @ApiTags('audit')
+@AccessArea('audit')
 @Controller('audit')
 export class AuditController {
   constructor(private readonly audit: AuditService) {}

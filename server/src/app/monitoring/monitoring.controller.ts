@@ -4,6 +4,7 @@ import { CLOCK, type Clock } from '@meshping/node-kit';
 import type { Response } from 'express';
 import { AgentsService } from '../agents/agents.service';
 import { Access } from '../auth/access.decorator';
+import { AccessArea } from '../auth/access-area.decorator';
 import { TargetsService } from '../targets/targets.service';
 import { GridDto, SampleDto } from './grid.dto';
 import { MonitoringService } from './monitoring.service';
@@ -12,6 +13,7 @@ import { MAX_WINDOW_MS, PairQueryDto, PairSeriesDto, PairSeriesQueryDto, PairSta
 const HOUR_MS = 3_600_000;
 
 @ApiTags('monitoring')
+@AccessArea('monitoring')
 @Controller()
 export class MonitoringController {
   constructor(
