@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Database, OPEN_READONLY } from 'sqlite3';
 import { DATABASE_FILE } from '../infra/database/database.module';
-import { TOKEN_SCOPES } from './auth/token-scopes';
+import { TOKEN_SCOPES } from './access/token-scopes';
 import { AckedAgent } from '../testing/openapi-fuzz/acked-agent';
 import { FuzzRun, HangError, type Finding } from '../testing/openapi-fuzz/fuzz-run';
 import { HealthProbe } from '../testing/openapi-fuzz/health-probe';

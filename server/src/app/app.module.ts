@@ -9,6 +9,7 @@ import { ConfigModule } from '../infra/config/config.module';
 import type { ServerConfig } from '../infra/config/server-config';
 import type { TlsInfo } from '../infra/tls/tls-info';
 import { DatabaseModule } from '../infra/database/database.module';
+import { AccessModule } from './access/access.module';
 import { AgentsModule } from './agents/agents.module';
 import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
@@ -44,6 +45,8 @@ export class AppModule {
         UsersModule,
         AuthModule,
         ApiTokensModule,
+        // After the feature modules: Nest registers routes in the order it meets modules, and that order is the OpenAPI document's.
+        AccessModule.forRoot({ imports: [UsersModule, ApiTokensModule] }),
         AgentsModule,
         TargetsModule,
         MonitoringModule,

@@ -2,7 +2,8 @@ import { ConflictException, Inject, Injectable, NotFoundException } from '@nestj
 import { CLOCK, type Clock } from '@meshping/node-kit';
 import type { AgentHello, AgentState, LiveAgent, Registration } from '@meshping/protocol';
 import { Subject } from 'rxjs';
-import { AuditService, type Actor } from '../audit/audit.service';
+import type { Actor } from '../access/request-context';
+import { AuditService } from '../audit/audit.service';
 import { AgentEntity } from './agent.entity';
 import { AgentsRepository, type AgentLogin } from './agents.repository';
 

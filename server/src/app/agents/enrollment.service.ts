@@ -7,7 +7,8 @@ import { SettingsTable } from '../../infra/database/settings-table';
 import { isSealed, seal, unseal } from '../../infra/secrets/sealed-value';
 import { persistentSecret } from '../../infra/secrets/secrets';
 import { TLS_INFO, type TlsInfo } from '../../infra/tls/tls-info';
-import { AuditService, type Actor } from '../audit/audit.service';
+import type { Actor } from '../access/request-context';
+import { AuditService } from '../audit/audit.service';
 
 const SECRET_KEY = 'enroll.secret';
 /** A registration is accepted this long around its timestamp; its nonce is remembered as long. */

@@ -3,8 +3,8 @@ import { ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags 
 import { Type } from 'class-transformer';
 import { IsInt, Max, Min } from 'class-validator';
 import { OptionalNotNull } from '../../infra/validation/optional';
-import { Access } from '../auth/access.decorator';
-import { AccessArea } from '../auth/access-area.decorator';
+import { Access } from '../access/access.decorator';
+import { AccessArea } from '../access/access-area.decorator';
 import { AuditService } from './audit.service';
 
 class AuditQueryDto {

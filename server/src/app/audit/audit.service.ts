@@ -2,16 +2,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { CLOCK, type Clock } from '@meshping/node-kit';
 import { LessThan, type Repository } from 'typeorm';
+import type { Actor } from '../access/request-context';
 import { AuditEntity } from './audit.entity';
-
-/**
- * Who did something: a user, a script's API token (id null, username "token:<name>"), or null
- * for an anonymous request (a failed login, a reset link).
- */
-export interface Actor {
-  id: number | null;
-  username: string;
-}
 
 export interface AuditEvent {
   actor: Actor | null;

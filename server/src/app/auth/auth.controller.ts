@@ -5,11 +5,11 @@ import { PasswordResetService } from '../users/password-reset.service';
 import { ChangePasswordDto, LoginDto, toUserDto } from '../users/user.dto';
 import type { UserEntity } from '../users/user.entity';
 import { UsersService } from '../users/users.service';
-import { Access } from './access.decorator';
+import { Access } from '../access/access.decorator';
+import { actorOf } from '../access/request-context';
 import { ResetPasswordDto, SessionDto, SetupDto, SetupStatusDto } from './auth.dto';
 import { AuthService } from './auth.service';
 import { LocalAuthGuard } from './local.strategy';
-import { actorOf } from './request-context';
 import { SetupService } from './setup.service';
 
 @ApiTags('auth')

@@ -12,9 +12,9 @@ import { UsersService } from '../users/users.service';
 import { CheckLane, type LaneLimits, type Release } from './check-lanes';
 import { networkOf } from './client-network';
 import { LoginThrottle, WINDOW_MS } from './login-throttle';
-import { CSRF_COOKIE, DEVICE_COOKIE } from './session.types';
+import { CSRF_COOKIE } from '../access/session.types';
+import { DEVICE_COOKIE, DEVICE_COOKIE_DAYS } from './device-cookie';
 
-const DEVICE_COOKIE_DAYS = 180;
 /**
  * Password checks (bcrypt, ~0.25 s of CPU each, on libuv's pool of 4 threads) run in two lanes of
  * 2: one for requests with a valid device cookie (per user at most 2, up to 32 waiting), one for

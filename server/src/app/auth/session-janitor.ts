@@ -1,7 +1,7 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { Interval } from '@nestjs/schedule';
 import { UsersService } from '../users/users.service';
-import { SessionStore } from './session.store';
+import { SessionStore } from '../access/session.store';
 
 /** Ends stored sessions when their user's sessions are revoked, and sweeps expired ones. */
 @Injectable()

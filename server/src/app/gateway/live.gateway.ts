@@ -12,8 +12,8 @@ import {
 } from '@meshping/protocol';
 import type { IncomingMessage } from 'node:http';
 import type { WebSocket } from 'ws';
-import { SessionStore } from '../auth/session.store';
-import { handshakeUsers, SocketAuth } from '../auth/socket-auth';
+import { SessionStore } from '../access/session.store';
+import { handshakeUsers, SocketAuth } from '../access/socket-auth';
 import { UsersService } from '../users/users.service';
 import { AgentsService } from '../agents/agents.service';
 import { MonitoringService } from '../monitoring/monitoring.service';

@@ -1,7 +1,7 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { DatabaseProbe } from '../../infra/database/database-probe';
-import { Access } from '../auth/access.decorator';
+import { Access } from '../access/access.decorator';
 
 class HealthDto {
   @ApiProperty({ enum: ['ok'] }) status!: 'ok';

@@ -1,8 +1,8 @@
 import { Controller, Get, Header, type OnModuleDestroy } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
-import { Access } from '../auth/access.decorator';
-import { AccessArea } from '../auth/access-area.decorator';
+import { Access } from '../access/access.decorator';
+import { AccessArea } from '../access/access-area.decorator';
 import { MonitoringService } from '../monitoring/monitoring.service';
 import { EventLoopWatchdog, STALL_BUCKETS, STALL_THRESHOLD_MS } from './event-loop-watchdog';
 

@@ -6,9 +6,9 @@ import { ArrayMaxSize, IsArray, IsBoolean, IsInt, IsString, Max, MaxLength, Min,
 import { IsDecimal } from '../../infra/validation/decimal';
 import type { Request } from 'express';
 import { OptionalNotNull } from '../../infra/validation/optional';
-import { Access } from '../auth/access.decorator';
-import { AccessArea } from '../auth/access-area.decorator';
-import { actorOf } from '../auth/request-context';
+import { Access } from '../access/access.decorator';
+import { AccessArea } from '../access/access-area.decorator';
+import { actorOf } from '../access/request-context';
 import { parseCidr } from '../targets/target-policy';
 import { DEFAULT_TARGET_DENY_RANGES, MAX_RETENTION_HOURS, MAX_TARGET_RANGES, MIN_RETENTION_HOURS, SettingsService, type Settings } from './settings.service';
 

@@ -3,7 +3,8 @@ import { Subject } from 'rxjs';
 import { DEFAULT_LATENCY_THRESHOLD_US, MIN_LATENCY_THRESHOLD_MS, PROBE_TIMEOUT_MS } from '@meshping/protocol';
 import { SERVER_CONFIG, type ServerConfig } from '../../infra/config/server-config';
 import { SettingsTable } from '../../infra/database/settings-table';
-import { AuditService, type Actor } from '../audit/audit.service';
+import type { Actor } from '../access/request-context';
+import { AuditService } from '../audit/audit.service';
 import { parseCidr } from '../targets/target-policy';
 
 export interface Settings {

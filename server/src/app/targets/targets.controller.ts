@@ -3,9 +3,9 @@ import { ApiConflictResponse, ApiCreatedResponse, ApiNoContentResponse, ApiNotFo
 import { canonicalTargetAddress } from '@meshping/protocol';
 import type { Request } from 'express';
 import { plainAddress } from '../../infra/net/client-address';
-import { Access } from '../auth/access.decorator';
-import { AccessArea } from '../auth/access-area.decorator';
-import { actorOf } from '../auth/request-context';
+import { Access } from '../access/access.decorator';
+import { AccessArea } from '../access/access-area.decorator';
+import { actorOf } from '../access/request-context';
 import { CreateTargetDto, SelfRegisterDto, TargetDto, UpdateTargetDto } from './target.dto';
 import { TargetsService } from './targets.service';
 

@@ -2,7 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsIn, IsInt, IsString, Max, MaxLength, Min, MinLength } from 'class-validator';
 import { IsDisplayName } from '../../infra/validation/display-name';
 import { OptionalNotNull } from '../../infra/validation/optional';
-import { SCOPE_MEANINGS, TOKEN_SCOPES, type TokenScope } from '../auth/token-scopes';
+import { SCOPE_MEANINGS, TOKEN_SCOPES, type TokenScope } from '../access/token-scopes';
 
 export const DEFAULT_EXPIRY_DAYS = 90;
 export const MAX_EXPIRY_DAYS = 365;

@@ -1,5 +1,5 @@
 import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
-import type { TokenScope } from '../auth/token-scopes';
+import type { TokenScope } from '../access/token-scopes';
 
 @Entity({ name: 'api_tokens' })
 export class ApiTokenEntity {

@@ -1,8 +1,8 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseIntPipe, Post, Req } from '@nestjs/common';
 import { ApiCreatedResponse, ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
-import { Access } from '../auth/access.decorator';
-import { actorOf } from '../auth/request-context';
+import { Access } from '../access/access.decorator';
+import { actorOf } from '../access/request-context';
 import { CreatedTokenDto, CreateTokenDto, DEFAULT_EXPIRY_DAYS, TokenDto } from './api-token.dto';
 import { ApiTokensService } from './api-tokens.service';
 

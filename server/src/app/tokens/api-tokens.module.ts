@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { TOKEN_VERIFIER } from '../access/principals';
 import { AuditModule } from '../audit/audit.module';
 import { UsersModule } from '../users/users.module';
 import { ApiTokenEntity } from './api-token.entity';
@@ -10,7 +11,7 @@ import { ApiTokensService } from './api-tokens.service';
 @Module({
   imports: [TypeOrmModule.forFeature([ApiTokenEntity]), AuditModule, UsersModule],
   controllers: [ApiTokensController],
-  providers: [ApiTokensRepository, ApiTokensService],
-  exports: [ApiTokensService],
+  providers: [ApiTokensRepository, ApiTokensService, { provide: TOKEN_VERIFIER, useExisting: ApiTokensService }],
+  exports: [ApiTokensService, TOKEN_VERIFIER],
 })
 export class ApiTokensModule {}

@@ -1,8 +1,10 @@
 import { Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { CLOCK, type Clock } from '@meshping/node-kit';
 import { createHash, randomBytes } from 'node:crypto';
-import { AuditService, type Actor } from '../audit/audit.service';
-import type { TokenScope } from '../auth/token-scopes';
+import type { TokenCheck, TokenVerifier } from '../access/principals';
+import type { Actor } from '../access/request-context';
+import type { TokenScope } from '../access/token-scopes';
+import { AuditService } from '../audit/audit.service';
 import type { UserEntity } from '../users/user.entity';
 import { UsersService } from '../users/users.service';
 import type { ApiTokenEntity } from './api-token.entity';
@@ -14,14 +16,6 @@ const DAY_MS = 86_400_000;
 /** last_used_at is written at most this often per token, not once per request. */
 export const TOUCH_INTERVAL_MS = 60_000;
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
-
-/** A token that authenticated, and the account it acts for. */
-export interface TokenPrincipal {
-  token: ApiTokenEntity;
-  creator: UserEntity;
-}
-
-export type TokenCheck = { ok: true; principal: TokenPrincipal } | { ok: false; reason: string };
 
 type Creator = Pick<UserEntity, 'username' | 'disabled'>;
 
@@ -49,7 +43,7 @@ const toView = (t: ApiTokenEntity, creator: Creator | null, now: number): TokenD
  * AccessGuard also checks the creator's role against each route).
  */
 @Injectable()
-export class ApiTokensService {
+export class ApiTokensService implements TokenVerifier {
   constructor(
     private readonly repository: ApiTokensRepository,
     private readonly users: UsersService,
@@ -107,7 +101,7 @@ export class ApiTokensService {
   }
 
   /** Records that the token was used, at most once per TOUCH_INTERVAL_MS. */
-  async touch(token: ApiTokenEntity): Promise<void> {
+  async recordUse(token: Pick<ApiTokenEntity, 'id' | 'lastUsedAt'>): Promise<void> {
     const now = this.clock.now();
     if (token.lastUsedAt !== null && now - token.lastUsedAt < TOUCH_INTERVAL_MS) return;
     await this.repository.touch(token.id, now, now - TOUCH_INTERVAL_MS);

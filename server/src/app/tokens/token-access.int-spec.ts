@@ -6,8 +6,8 @@ import { ApiClient, type ApiResponse } from '../../testing/api-client';
 import { ManualClock } from '../../testing/manual-clock';
 import { startTestServer, type TestServer } from '../../testing/test-server';
 import { TestClient } from '../../testing/ws-client';
-import { AccessGuard } from '../auth/access.guard';
-import { TOKEN_SCOPES } from '../auth/token-scopes';
+import { AccessGuard } from '../access/access.guard';
+import { TOKEN_SCOPES } from '../access/token-scopes';
 
 const DAY = 86_400_000;
 

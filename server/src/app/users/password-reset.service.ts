@@ -2,7 +2,7 @@ import { BadRequestException, Inject, Injectable } from '@nestjs/common';
 import { CLOCK, type Clock } from '@meshping/node-kit';
 import { createHash, randomBytes } from 'node:crypto';
 import { MailerService } from '../../infra/mail/mailer.service';
-import type { Actor } from '../audit/audit.service';
+import type { Actor } from '../access/request-context';
 import { AuditService } from '../audit/audit.service';
 import { ResetTokensRepository } from './reset-tokens.repository';
 import { UsersService } from './users.service';

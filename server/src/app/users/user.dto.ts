@@ -2,7 +2,8 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsBoolean, IsEmail, IsIn, IsOptional, IsString, Matches, MaxLength, MinLength, ValidateIf } from 'class-validator';
 import { OptionalNotNull } from '../../infra/validation/optional';
 import { IsNewPassword } from './password.validator';
-import { ROLES, type Role, type UserEntity } from './user.entity';
+import { ROLES, type Role } from '../access/roles';
+import type { UserEntity } from './user.entity';
 
 export class UserDto {
   @ApiProperty({ example: 2, description: 'User id' }) id!: number;

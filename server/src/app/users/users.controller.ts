@@ -1,8 +1,8 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseIntPipe, Patch, Post, Req } from '@nestjs/common';
 import { ApiConflictResponse, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
-import { Access } from '../auth/access.decorator';
-import { actorOf, publicBaseUrl } from '../auth/request-context';
+import { Access } from '../access/access.decorator';
+import { actorOf, publicBaseUrl } from '../access/request-context';
 import { PasswordResetService } from './password-reset.service';
 import { CreateUserDto, toUserDto, UpdateUserDto, UserDto } from './user.dto';
 import { UsersService } from './users.service';

@@ -1,6 +1,8 @@
 import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
 import { Subject } from 'rxjs';
-import { AuditService, type Actor } from '../audit/audit.service';
+import type { UserDirectory } from '../access/principals';
+import type { Actor } from '../access/request-context';
+import { AuditService } from '../audit/audit.service';
 import { hashPassword, verifyPassword } from './password';
 import type { CreateUserDto, UpdateUserDto } from './user.dto';
 import type { UserEntity } from './user.entity';
@@ -8,7 +10,7 @@ import { UsersRepository } from './users.repository';
 
 /** Users and their passwords. Every change is audited; every change that must end sessions bumps the epoch. */
 @Injectable()
-export class UsersService {
+export class UsersService implements UserDirectory {
   /** Emits a user id whose sessions just ended (password changed or reset, disabled, deleted). */
   readonly sessionsRevoked$ = new Subject<number>();
 

@@ -1,6 +1,5 @@
-import { roleAllows } from '../../app/auth/access.decorator';
-import { TOKEN_SCOPES } from '../../app/auth/token-scopes';
-import type { Role } from '../../app/users/user.entity';
+import { roleAllows, type Role } from '../../app/access/roles';
+import { TOKEN_SCOPES } from '../../app/access/token-scopes';
 import { TestAgent } from '../test-agent';
 import type { TestClient } from '../ws-client';
 import { casesFor, toRequest, windowCases, type Case, type Fixture } from './cases';

@@ -1,4 +1,4 @@
-import { DEVICE_COOKIE } from '../../app/auth/session.types';
+import { DEVICE_COOKIE } from '../../app/auth/device-cookie';
 import { ApiClient } from '../api-client';
 
 export type RoleName = 'anonymous' | 'viewer' | 'operator' | 'admin' | 'token-read' | 'token-write';

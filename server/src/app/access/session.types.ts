@@ -1,6 +1,3 @@
-import type { TokenPrincipal } from '../tokens/api-tokens.service';
-import type { UserEntity } from '../users/user.entity';
-
 declare module 'express-session' {
   interface SessionData {
     userId: number;
@@ -13,17 +10,8 @@ declare module 'express-session' {
   }
 }
 
-declare module 'express' {
-  interface Request {
-    currentUser?: UserEntity;
-    /** The API token a script authenticated with, and its creator (set by the AccessGuard; then currentUser is unset). */
-    apiToken?: TokenPrincipal;
-  }
-}
-
 export const CSRF_COOKIE = 'XSRF-TOKEN';
 export const CSRF_HEADER = 'x-xsrf-token';
-export const DEVICE_COOKIE = 'meshping-device';
 
 export function sessionCookieName(secure: boolean): string {
   // __Host- cookies must be Secure, Path=/ and without Domain: the browser then refuses any

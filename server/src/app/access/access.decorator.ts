@@ -1,6 +1,6 @@
 import { applyDecorators, SetMetadata } from '@nestjs/common';
 import { ApiBearerAuth, ApiSecurity, ApiExtension, ApiForbiddenResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
-import type { Role } from '../users/user.entity';
+import type { Role } from './roles';
 import type { TokenScope } from './token-scopes';
 
 /**
@@ -30,10 +30,4 @@ export function Access(access: Access): MethodDecorator & ClassDecorator {
 
 export function isTokenAccess(access: Access): access is `token:${TokenScope}` {
   return access.startsWith('token:');
-}
-
-const RANK: Record<Role, number> = { viewer: 1, operator: 2, admin: 3 };
-
-export function roleAllows(role: Role, needed: Role): boolean {
-  return RANK[role] >= RANK[needed];
 }

@@ -1,7 +1,25 @@
 import { UnauthorizedException } from '@nestjs/common';
 import type { Request } from 'express';
 import type { PublicUrl } from '../../infra/net/public-url';
-import type { Actor } from '../audit/audit.service';
+import type { AccessUser, TokenPrincipal } from './principals';
+
+declare module 'express' {
+  interface Request {
+    /** The signed-in user (set by the AccessGuard for session routes). */
+    currentUser?: AccessUser;
+    /** The API token a script authenticated with, and its creator (set by the AccessGuard; then currentUser is unset). */
+    apiToken?: TokenPrincipal;
+  }
+}
+
+/**
+ * Who did something, as the audit log records it: a user, a script's API token (id null, username
+ * "token:<name> (by <creator>)"), or null for an anonymous request (a failed login, a reset link).
+ */
+export interface Actor {
+  id: number | null;
+  username: string;
+}
 
 /**
  * Who is behind a request (set by the AccessGuard), as an audit actor: the signed-in user, or for

@@ -1,4 +1,4 @@
-import type { Role } from '../users/user.entity';
+import type { Role } from './roles';
 
 /**
  * The parts of the API a token can open. Each controller names its area once (@AccessArea); a GET
