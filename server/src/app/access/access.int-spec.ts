@@ -137,4 +137,27 @@ describe(`${AccessGuard.name}: every route in the OpenAPI document (real server,
     expect(login.status).toBe(400);
     expect(JSON.stringify(login.body.message)).toContain('password');
   });
+
+  it('audits who called and from where (@Caller, @SourceAddress): a user, a script as its token and creator, an anonymous caller', async () => {
+    const person = new ApiClient(server.url, '127.0.0.7');
+    expect((await person.login('admin', 'admin password 1')).status).toBe(200);
+    const target = await person.post('/api/targets', { address: '192.0.2.77' });
+    expect(target.status).toBe(201);
+    const created = await person.post('/api/tokens', { name: 'audit-probe', scopes: ['targets:write'] });
+    expect(created.status).toBe(201);
+    const script = new ApiClient(server.url, '127.0.0.8');
+    expect((await script.send('DELETE', `/api/targets/${target.body.id}`, undefined, { authorization: `Bearer ${created.body.token}` })).status).toBe(204);
+    expect((await new ApiClient(server.url, '127.0.0.9').login('admin', 'not the password')).status).toBe(401);
+
+    const entries = ((await admin.get('/api/audit?limit=5')).body as { action: string; actor: string | null; actorId: number | null; source: string | null }[])
+      .map(({ action, actor, actorId, source }) => ({ action, actor, actorId, source: source?.replace(/^::ffff:/, '') }))
+      .reverse();
+    expect(entries).toEqual([
+      { action: 'login', actor: 'admin', actorId: 1, source: '127.0.0.7' },
+      { action: 'target.created', actor: 'admin', actorId: 1, source: '127.0.0.7' },
+      { action: 'token.created', actor: 'admin', actorId: 1, source: '127.0.0.7' },
+      { action: 'target.deleted', actor: 'token:audit-probe (by admin)', actorId: null, source: '127.0.0.8' },
+      { action: 'login.failed', actor: null, actorId: null, source: '127.0.0.9' },
+    ]);
+  });
 });

@@ -1,13 +1,13 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, ParseIntPipe, Post, Req } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, ParseIntPipe, Post } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiConflictResponse, ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { normaliseMac } from '@meshping/protocol';
 import { Transform } from 'class-transformer';
 import { IsIP, Matches } from 'class-validator';
-import type { Request } from 'express';
+import { PublicBaseUrl } from '../../infra/net/public-url';
 import { OptionalNotNull } from '../../infra/validation/optional';
 import { Access } from '../access/access.decorator';
 import { AccessArea, SessionOnly } from '../access/access-area.decorator';
-import { actorOf, publicBaseUrl } from '../access/request-context';
+import { Caller } from '../access/request-context';
 import { AgentDto } from './agent.dto';
 import { AgentsService } from './agents.service';
 import { EnrollmentService } from './enrollment.service';
@@ -64,8 +64,8 @@ export class AgentsController {
   @ApiOkResponse({ description: 'Approved (or re-approved from hold, accepting its new address); a connected agent starts at once' })
   @ApiNotFoundResponse()
   @ApiConflictResponse({ description: 'Already approved, or blacklisted' })
-  async approve(@Param('id', ParseIntPipe) id: number, @Body() dto: ApproveDto, @Req() req: Request): Promise<void> {
-    await this.agents.approve(id, actorOf(req), req.ip ?? null, dto.ip);
+  async approve(@Param('id', ParseIntPipe) id: number, @Body() dto: ApproveDto, @Caller() caller: Caller): Promise<void> {
+    await this.agents.approve(id, caller.actor, caller.source, dto.ip);
   }
 
   @Post('agents/:id/reject')
@@ -74,8 +74,8 @@ export class AgentsController {
   @HttpCode(200)
   @ApiOkResponse({ description: 'Blacklisted: disconnected, and its key refused from now on' })
   @ApiNotFoundResponse()
-  async reject(@Param('id', ParseIntPipe) id: number, @Req() req: Request): Promise<void> {
-    await this.agents.reject(id, actorOf(req), req.ip ?? null);
+  async reject(@Param('id', ParseIntPipe) id: number, @Caller() caller: Caller): Promise<void> {
+    await this.agents.reject(id, caller.actor, caller.source);
   }
 
   @Post('agents/:id/wake')
@@ -85,8 +85,8 @@ export class AgentsController {
   @ApiAcceptedResponse({ description: 'Passed to the agent, which broadcasts the magic packet on its segment (audited as agent.wake)' })
   @ApiNotFoundResponse()
   @ApiConflictResponse({ description: 'The agent is not approved, or not connected' })
-  async wake(@Param('id', ParseIntPipe) id: number, @Body() dto: WakeDto, @Req() req: Request): Promise<void> {
-    await this.agents.wake(id, dto.mac, dto.broadcast, actorOf(req), req.ip ?? null);
+  async wake(@Param('id', ParseIntPipe) id: number, @Body() dto: WakeDto, @Caller() caller: Caller): Promise<void> {
+    await this.agents.wake(id, dto.mac, dto.broadcast, caller.actor, caller.source);
   }
 
   @Delete('agents/:id')
@@ -95,8 +95,8 @@ export class AgentsController {
   @HttpCode(204)
   @ApiNoContentResponse({ description: 'Deleted and disconnected; it may register again with the passphrase' })
   @ApiNotFoundResponse()
-  async remove(@Param('id', ParseIntPipe) id: number, @Req() req: Request): Promise<void> {
-    await this.agents.remove(id, actorOf(req), req.ip ?? null);
+  async remove(@Param('id', ParseIntPipe) id: number, @Caller() caller: Caller): Promise<void> {
+    await this.agents.remove(id, caller.actor, caller.source);
   }
 
   @Get('enrollment')
@@ -105,8 +105,8 @@ export class AgentsController {
   @SessionOnly()
   @ApiOkResponse({ type: EnrollmentDto, description: 'The join passphrase and the agent command line to copy' })
   @ApiConflictResponse({ description: 'The server runs without TLS (MESHPING_TLS=off): agents cannot enrol' })
-  async passphrase(@Req() req: Request): Promise<EnrollmentDto> {
-    const { passphrase, fingerprint } = await this.enrollment.passphrase(publicBaseUrl(req));
+  async passphrase(@PublicBaseUrl() baseUrl: string): Promise<EnrollmentDto> {
+    const { passphrase, fingerprint } = await this.enrollment.passphrase(baseUrl);
     return { passphrase, fingerprint, command: `MESHPING_PASSPHRASE='${passphrase}' meshping-agent` };
   }
 
@@ -117,8 +117,8 @@ export class AgentsController {
   @HttpCode(200)
   @ApiOkResponse({ type: EnrollmentDto, description: 'A new passphrase; the old one is refused for new registrations from now on' })
   @ApiConflictResponse({ description: 'The server runs without TLS (MESHPING_TLS=off): nothing rotated' })
-  async rotate(@Req() req: Request): Promise<EnrollmentDto> {
-    await this.enrollment.rotate(actorOf(req), req.ip ?? null);
-    return this.passphrase(req);
+  async rotate(@Caller() caller: Caller, @PublicBaseUrl() baseUrl: string): Promise<EnrollmentDto> {
+    await this.enrollment.rotate(caller.actor, caller.source);
+    return this.passphrase(baseUrl);
   }
 }

@@ -1,19 +1,18 @@
-import { HttpException, HttpStatus, Inject, Injectable, UnauthorizedException } from '@nestjs/common';
+import { Inject, Injectable, UnauthorizedException } from '@nestjs/common';
 import { CLOCK, type Clock } from '@meshping/node-kit';
-import { parse as parseCookies } from 'cookie';
-import type { Request, Response } from 'express';
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { persistentSecret } from '../../infra/secrets/secrets';
 import { SERVER_CONFIG, type ServerConfig } from '../../infra/config/server-config';
+import type { AccessUser } from '../access/principals';
 import { AuditService } from '../audit/audit.service';
 import { burnVerifyTime } from '../users/password';
 import type { UserEntity } from '../users/user.entity';
 import { UsersService } from '../users/users.service';
 import { CheckLane, type LaneLimits, type Release } from './check-lanes';
 import { networkOf } from './client-network';
+import { DEVICE_COOKIE_DAYS } from './device-cookie';
 import { LoginThrottle, WINDOW_MS } from './login-throttle';
-import { CSRF_COOKIE } from '../access/session.types';
-import { DEVICE_COOKIE, DEVICE_COOKIE_DAYS } from './device-cookie';
+import { TooManyAttemptsException } from './too-many-attempts';
 
 /**
  * Password checks (bcrypt, ~0.25 s of CPU each, on libuv's pool of 4 threads) run in two lanes of
@@ -25,7 +24,18 @@ import { DEVICE_COOKIE, DEVICE_COOKIE_DAYS } from './device-cookie';
 const KNOWN_LANE: LaneLimits = { running: 2, waiting: 32, perOwner: 2 };
 const UNKNOWN_LANE: LaneLimits = { running: 2, waiting: 4, perOwner: 1 };
 
-/** Credentials, sessions and the login throttle. */
+/** A login: what the form sent, where from, and the device cookie the browser holds (if any). */
+export interface LoginAttempt {
+  username: string;
+  password: string;
+  source: string | null;
+  deviceCookie: string | undefined;
+}
+
+/**
+ * Credentials, the login throttle, device tokens and the audit of signing in and out. Plain values
+ * in and out: the session and its cookies are set by AuthController, the HTTP edge.
+ */
 @Injectable()
 export class AuthService {
   private readonly throttle: LoginThrottle;
@@ -56,14 +66,13 @@ export class AuthService {
    * password checks themselves run in two lanes (see KNOWN_LANE): clients without a device cookie
    * cannot take the slots of those with one.
    */
-  async verifyCredentials(req: Request, username: string, password: string): Promise<UserEntity> {
-    const source = req.ip ?? 'unknown';
-    const network = networkOf(req.ip);
+  async verifyCredentials({ username, password, source, deviceCookie }: LoginAttempt): Promise<UserEntity> {
+    const network = networkOf(source ?? undefined);
     const user = await this.users.findByUsername(username);
-    const device = user ? this.deviceFrom(req, user) : null;
+    const device = user ? this.deviceFrom(deviceCookie, user) : null;
     const keys = device ? [`device:${device}`] : [`net:${network}`, `account:${username.toLowerCase()}`];
-    await this.refuseIfThrottled(req, keys, username);
-    const release = await this.enterLane(req, device && user ? this.knownLane : this.unknownLane, device && user ? `user:${user.id}` : network);
+    await this.refuseIfThrottled(keys, username, source);
+    const release = await this.enterLane(device && user ? this.knownLane : this.unknownLane, device && user ? `user:${user.id}` : network);
     const stamp = this.throttle.attempt(keys);
     let ok: boolean;
     try {
@@ -72,7 +81,7 @@ export class AuthService {
       release();
     }
     if (!user || !ok || user.disabled) {
-      await this.audit.record({ actor: null, action: 'login.failed', subject: `user:${username}`, source });
+      await this.audit.record({ actor: null, action: 'login.failed', subject: `user:${username}`, source: source ?? 'unknown' });
       // One message for unknown user, wrong password and disabled account: no enumeration.
       throw new UnauthorizedException('Wrong username or password.');
     }
@@ -81,10 +90,10 @@ export class AuthService {
   }
 
   /** A signed-in user re-entering their password (to change it): the same throttle, per account. */
-  async verifyCurrentPassword(req: Request, user: UserEntity, password: string): Promise<boolean> {
+  async verifyCurrentPassword(user: UserEntity, password: string, source: string | null): Promise<boolean> {
     const keys = [`account:${user.username.toLowerCase()}`];
-    await this.refuseIfThrottled(req, keys, user.username);
-    const release = await this.enterLane(req, this.knownLane, `user:${user.id}`);
+    await this.refuseIfThrottled(keys, user.username, source);
+    const release = await this.enterLane(this.knownLane, `user:${user.id}`);
     const stamp = this.throttle.attempt(keys);
     let ok: boolean;
     try {
@@ -96,15 +105,13 @@ export class AuthService {
     return ok;
   }
 
-  private enterLane(req: Request, lane: CheckLane, owner: string): Promise<Release> {
+  private enterLane(lane: CheckLane, owner: string): Promise<Release> {
     const slot = lane.enter(owner);
     if (slot) return slot;
-    req.res?.setHeader('Retry-After', '1');
-    throw new HttpException('Too many logins at once. Try again in a moment.', HttpStatus.TOO_MANY_REQUESTS);
+    throw new TooManyAttemptsException('Too many logins at once. Try again in a moment.', 1);
   }
 
-  private async refuseIfThrottled(req: Request, keys: string[], username: string): Promise<void> {
-    const source = req.ip ?? 'unknown';
+  private async refuseIfThrottled(keys: string[], username: string, source: string | null): Promise<void> {
     const wait = this.throttle.blockedFor(keys);
     if (wait <= 0) return;
     // Audited once per key and window, so a flood of refused attempts cannot flood the log.
@@ -113,45 +120,23 @@ export class AuthService {
     if ((this.throttleAudited.get(key) ?? 0) < now - WINDOW_MS) {
       this.throttleAudited.set(key, now);
       if (this.throttleAudited.size > 10_000) this.throttleAudited.clear();
-      await this.audit.record({ actor: null, action: 'login.throttled', subject: `user:${username}`, source });
+      await this.audit.record({ actor: null, action: 'login.throttled', subject: `user:${username}`, source: source ?? 'unknown' });
     }
     const minutes = Math.ceil(wait / 60_000);
-    req.res?.setHeader('Retry-After', String(Math.ceil(wait / 1000)));
-    throw new HttpException(`Too many failed logins. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`, HttpStatus.TOO_MANY_REQUESTS);
+    throw new TooManyAttemptsException(`Too many failed logins. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`, Math.ceil(wait / 1000));
   }
 
-  /** A fresh session (new id: no fixation) for a user who just proved who they are. */
-  async startSession(req: Request, res: Response, user: UserEntity, action = 'login'): Promise<string> {
-    await new Promise<void>((ok, fail) => req.session.regenerate((err) => (err ? fail(err) : ok())));
-    const csrf = randomBytes(32).toString('base64url');
-    Object.assign(req.session, { userId: user.id, epoch: user.sessionEpoch, createdAt: this.clock.now(), csrf });
-    await new Promise<void>((ok, fail) => req.session.save((err) => (err ? fail(err) : ok())));
-    this.setCsrfCookie(res, csrf);
-    res.cookie(DEVICE_COOKIE, this.deviceToken(user), {
-      httpOnly: true,
-      secure: this.secure,
-      sameSite: 'strict',
-      path: '/api/auth',
-      maxAge: DEVICE_COOKIE_DAYS * 86_400_000,
-    });
-    if (action) await this.audit.record({ actor: user, action, subject: `user:${user.username}`, source: req.ip ?? null });
-    return csrf;
+  /** Audits a sign-in (login, or setup's first login); the session itself is started by AuthController. */
+  async signedIn(user: UserEntity, action: string, source: string | null): Promise<void> {
+    await this.audit.record({ actor: user, action, subject: `user:${user.username}`, source });
   }
 
-  async endSession(req: Request, res: Response): Promise<void> {
-    const user = req.currentUser;
-    await new Promise<void>((ok) => req.session.destroy(() => ok()));
-    res.clearCookie(CSRF_COOKIE, { path: '/' });
-    if (user) await this.audit.record({ actor: user, action: 'logout', subject: `user:${user.username}`, source: req.ip ?? null });
-  }
-
-  setCsrfCookie(res: Response, csrf: string): void {
-    // Readable by the page's script (Angular echoes it in X-XSRF-TOKEN), useless to other origins.
-    res.cookie(CSRF_COOKIE, csrf, { httpOnly: false, secure: this.secure, sameSite: 'strict', path: '/' });
+  async signedOut(user: AccessUser, source: string | null): Promise<void> {
+    await this.audit.record({ actor: user, action: 'logout', subject: `user:${user.username}`, source });
   }
 
   /** A device token names the user, the password epoch and the issue time, signed by the server. */
-  private deviceToken(user: UserEntity): string {
+  deviceToken(user: UserEntity): string {
     const body = Buffer.from(JSON.stringify({ u: user.id, e: user.sessionEpoch, t: this.clock.now(), n: randomBytes(12).toString('base64url') })).toString('base64url');
     return `${body}.${this.sign(body)}`;
   }
@@ -160,8 +145,7 @@ export class AuthService {
    * The device id from a valid device cookie issued for this user, or null. It is void once the
    * user's password changed (epoch) and after 180 days.
    */
-  private deviceFrom(req: Request, user: UserEntity): string | null {
-    const token = parseCookies(req.headers.cookie ?? '')[DEVICE_COOKIE];
+  private deviceFrom(token: string | undefined, user: UserEntity): string | null {
     const parts = token?.split('.');
     if (!parts || parts.length !== 2) return null;
     const [body, mac] = parts;

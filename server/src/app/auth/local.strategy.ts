@@ -2,11 +2,14 @@ import { BadRequestException, Injectable, type ExecutionContext } from '@nestjs/
 import { AuthGuard, PassportStrategy } from '@nestjs/passport';
 import { plainToInstance } from 'class-transformer';
 import { validate } from 'class-validator';
+import { parse as parseCookies } from 'cookie';
 import type { Request } from 'express';
 import { Strategy } from 'passport-local';
+import { sourceOf } from '../access/request-context';
 import { LoginDto } from '../users/user.dto';
 import type { UserEntity } from '../users/user.entity';
 import { AuthService } from './auth.service';
+import { DEVICE_COOKIE } from './device-cookie';
 
 /** passport-local: username + password from the JSON body, checked (and throttled) by AuthService. */
 @Injectable()
@@ -16,7 +19,8 @@ export class LocalStrategy extends PassportStrategy(Strategy, 'local') {
   }
 
   validate(req: Request, username: string, password: string): Promise<UserEntity> {
-    return this.auth.verifyCredentials(req, username, password);
+    const deviceCookie = parseCookies(req.headers.cookie ?? '')[DEVICE_COOKIE];
+    return this.auth.verifyCredentials({ username, password, source: sourceOf(req), deviceCookie });
   }
 }
 

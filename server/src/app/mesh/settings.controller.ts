@@ -1,14 +1,13 @@
-import { applyDecorators, Body, Controller, Get, Patch, Req } from '@nestjs/common';
+import { applyDecorators, Body, Controller, Get, Patch } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { MIN_LATENCY_THRESHOLD_MS, PROBE_TIMEOUT_MS } from '@meshping/protocol';
 import { Transform } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsBoolean, IsInt, IsString, Max, MaxLength, Min, Validate, ValidatorConstraint, type ValidationArguments, type ValidatorConstraintInterface } from 'class-validator';
 import { IsDecimal } from '../../infra/validation/decimal';
-import type { Request } from 'express';
 import { OptionalNotNull } from '../../infra/validation/optional';
 import { Access } from '../access/access.decorator';
 import { AccessArea } from '../access/access-area.decorator';
-import { actorOf } from '../access/request-context';
+import { Caller } from '../access/request-context';
 import { parseCidr } from '../targets/target-policy';
 import { DEFAULT_TARGET_DENY_RANGES, MAX_RETENTION_HOURS, MAX_TARGET_RANGES, MIN_RETENTION_HOURS, SettingsService, type Settings } from './settings.service';
 
@@ -99,7 +98,7 @@ export class SettingsController {
   @ApiOperation({ operationId: 'updateSettings', summary: 'Change some settings; fields left out keep their value' })
   @Access('admin')
   @ApiOkResponse({ type: SettingsDto })
-  update(@Body() dto: UpdateSettingsDto, @Req() req: Request): Promise<SettingsDto> {
-    return this.settings.update(dto, actorOf(req), req.ip ?? null);
+  update(@Body() dto: UpdateSettingsDto, @Caller() caller: Caller): Promise<SettingsDto> {
+    return this.settings.update(dto, caller.actor, caller.source);
   }
 }

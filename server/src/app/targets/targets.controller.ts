@@ -1,11 +1,10 @@
-import { Body, Controller, Delete, ForbiddenException, Get, HttpCode, Param, ParseIntPipe, Patch, Post, Put, Req } from '@nestjs/common';
+import { Body, Controller, Delete, ForbiddenException, Get, HttpCode, Param, ParseIntPipe, Patch, Post, Put } from '@nestjs/common';
 import { ApiConflictResponse, ApiCreatedResponse, ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { canonicalTargetAddress } from '@meshping/protocol';
-import type { Request } from 'express';
 import { plainAddress } from '../../infra/net/client-address';
 import { Access } from '../access/access.decorator';
 import { AccessArea } from '../access/access-area.decorator';
-import { actorOf } from '../access/request-context';
+import { Caller } from '../access/request-context';
 import { CreateTargetDto, SelfRegisterDto, TargetDto, UpdateTargetDto } from './target.dto';
 import { TargetsService } from './targets.service';
 
@@ -28,8 +27,8 @@ export class TargetsController {
   @Access('operator')
   @ApiCreatedResponse({ type: TargetDto, description: 'Created and pushed to every connected agent' })
   @ApiConflictResponse({ description: 'The address is already a target' })
-  create(@Body() dto: CreateTargetDto, @Req() req: Request): Promise<TargetDto> {
-    return this.targets.create(dto, actorOf(req), req.ip ?? null);
+  create(@Body() dto: CreateTargetDto, @Caller() caller: Caller): Promise<TargetDto> {
+    return this.targets.create(dto, caller.actor, caller.source);
   }
 
   /** Seed 001: a host adds (or refreshes) itself as a target with one PUT and an API token. */
@@ -37,13 +36,13 @@ export class TargetsController {
   @ApiOperation({ operationId: 'registerSelfTarget', summary: 'Scripts: add or update the calling host as a target (idempotent, by address)' })
   @Access('token:targets:register')
   @ApiOkResponse({ type: TargetDto, description: 'The target for this host: created, or updated when the address is already one' })
-  registerSelf(@Body() dto: SelfRegisterDto, @Req() req: Request): Promise<TargetDto> {
-    const source = plainAddress(req.ip);
+  registerSelf(@Body() dto: SelfRegisterDto, @Caller() caller: Caller): Promise<TargetDto> {
+    const source = plainAddress(caller.source ?? undefined);
     // A token registers the host it runs on, nothing else: no third-party addresses to ping.
     if (dto.address !== undefined && canonicalTargetAddress(dto.address) !== canonicalTargetAddress(source)) {
       throw new ForbiddenException(`a host registers itself: the address must be the one it connects from (${source})`);
     }
-    return this.targets.registerSelf({ ...dto, address: source }, actorOf(req), source);
+    return this.targets.registerSelf({ ...dto, address: source }, caller.actor, source);
   }
 
   @Patch(':id')
@@ -52,8 +51,8 @@ export class TargetsController {
   @ApiOkResponse({ type: TargetDto })
   @ApiNotFoundResponse()
   @ApiConflictResponse({ description: 'The new address is already a target' })
-  update(@Param('id', ParseIntPipe) id: number, @Body() dto: UpdateTargetDto, @Req() req: Request): Promise<TargetDto> {
-    return this.targets.update(id, dto, actorOf(req), req.ip ?? null);
+  update(@Param('id', ParseIntPipe) id: number, @Body() dto: UpdateTargetDto, @Caller() caller: Caller): Promise<TargetDto> {
+    return this.targets.update(id, dto, caller.actor, caller.source);
   }
 
   @Delete(':id')
@@ -62,7 +61,7 @@ export class TargetsController {
   @HttpCode(204)
   @ApiNoContentResponse({ description: 'Deleted; agents stop probing it at once. Its history is kept.' })
   @ApiNotFoundResponse()
-  async remove(@Param('id', ParseIntPipe) id: number, @Req() req: Request): Promise<void> {
-    await this.targets.remove(id, actorOf(req), req.ip ?? null);
+  async remove(@Param('id', ParseIntPipe) id: number, @Caller() caller: Caller): Promise<void> {
+    await this.targets.remove(id, caller.actor, caller.source);
   }
 }

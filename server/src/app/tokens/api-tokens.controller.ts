@@ -1,8 +1,7 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, ParseIntPipe, Post, Req } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, ParseIntPipe, Post } from '@nestjs/common';
 import { ApiCreatedResponse, ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { Request } from 'express';
 import { Access } from '../access/access.decorator';
-import { actorOf } from '../access/request-context';
+import { Caller } from '../access/request-context';
 import { CreatedTokenDto, CreateTokenDto, DEFAULT_EXPIRY_DAYS, TokenDto } from './api-token.dto';
 import { ApiTokensService } from './api-tokens.service';
 
@@ -23,8 +22,8 @@ export class ApiTokensController {
   @ApiOperation({ operationId: 'createApiToken', summary: 'Create an API token for scripts; the token is shown in this answer only' })
   @Access('admin')
   @ApiCreatedResponse({ type: CreatedTokenDto })
-  async create(@Body() dto: CreateTokenDto, @Req() req: Request): Promise<CreatedTokenDto> {
-    return this.tokens.create({ name: dto.name, scopes: dto.scopes, expiresInDays: dto.expiresInDays ?? DEFAULT_EXPIRY_DAYS }, actorOf(req), req.ip ?? null);
+  async create(@Body() dto: CreateTokenDto, @Caller() caller: Caller): Promise<CreatedTokenDto> {
+    return this.tokens.create({ name: dto.name, scopes: dto.scopes, expiresInDays: dto.expiresInDays ?? DEFAULT_EXPIRY_DAYS }, caller.actor, caller.source);
   }
 
   @Delete(':id')
@@ -33,7 +32,7 @@ export class ApiTokensController {
   @HttpCode(204)
   @ApiNoContentResponse({ description: 'Revoked: refused from now on' })
   @ApiNotFoundResponse()
-  async revoke(@Param('id', ParseIntPipe) id: number, @Req() req: Request): Promise<void> {
-    await this.tokens.revoke(id, actorOf(req), req.ip ?? null);
+  async revoke(@Param('id', ParseIntPipe) id: number, @Caller() caller: Caller): Promise<void> {
+    await this.tokens.revoke(id, caller.actor, caller.source);
   }
 }

@@ -1,8 +1,8 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, ParseIntPipe, Patch, Post, Req } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, ParseIntPipe, Patch, Post } from '@nestjs/common';
 import { ApiConflictResponse, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
-import type { Request } from 'express';
+import { PublicBaseUrl } from '../../infra/net/public-url';
 import { Access } from '../access/access.decorator';
-import { actorOf, publicBaseUrl } from '../access/request-context';
+import { Caller } from '../access/request-context';
 import { PasswordResetService } from './password-reset.service';
 import { CreateUserDto, toUserDto, UpdateUserDto, UserDto } from './user.dto';
 import { UsersService } from './users.service';
@@ -35,8 +35,8 @@ export class UsersController {
   @Access('admin')
   @ApiCreatedResponse({ type: UserDto })
   @ApiConflictResponse({ description: 'Username taken' })
-  async create(@Body() dto: CreateUserDto, @Req() req: Request): Promise<UserDto> {
-    return toUserDto(await this.users.create(dto, actorOf(req), req.ip ?? null));
+  async create(@Body() dto: CreateUserDto, @Caller() caller: Caller): Promise<UserDto> {
+    return toUserDto(await this.users.create(dto, caller.actor, caller.source));
   }
 
   @Patch(':id')
@@ -44,8 +44,8 @@ export class UsersController {
   @Access('admin')
   @ApiOkResponse({ type: UserDto })
   @ApiConflictResponse({ description: 'Would leave no active admin' })
-  async update(@Param('id', ParseIntPipe) id: number, @Body() dto: UpdateUserDto, @Req() req: Request): Promise<UserDto> {
-    return toUserDto(await this.users.update(id, dto, actorOf(req), req.ip ?? null));
+  async update(@Param('id', ParseIntPipe) id: number, @Body() dto: UpdateUserDto, @Caller() caller: Caller): Promise<UserDto> {
+    return toUserDto(await this.users.update(id, dto, caller.actor, caller.source));
   }
 
   @Delete(':id')
@@ -54,15 +54,15 @@ export class UsersController {
   @HttpCode(204)
   @ApiNoContentResponse()
   @ApiConflictResponse({ description: 'Own account, or the last active admin' })
-  async delete(@Param('id', ParseIntPipe) id: number, @Req() req: Request): Promise<void> {
-    await this.users.delete(id, actorOf(req), req.ip ?? null);
+  async delete(@Param('id', ParseIntPipe) id: number, @Caller() caller: Caller): Promise<void> {
+    await this.users.delete(id, caller.actor, caller.source);
   }
 
   @Post(':id/reset-link')
   @ApiOperation({ operationId: 'issuePasswordResetLink', summary: 'Issue a one-time password-reset link for a user (mailed when SMTP is set up)' })
   @Access('admin')
   @ApiCreatedResponse({ type: ResetLinkDto, description: 'A one-time reset link, valid 15 minutes; mailed when SMTP is configured and the user has an email' })
-  issueResetLink(@Param('id', ParseIntPipe) id: number, @Req() req: Request): Promise<ResetLinkDto> {
-    return this.resets.issue(id, publicBaseUrl(req), actorOf(req), req.ip ?? null);
+  issueResetLink(@Param('id', ParseIntPipe) id: number, @Caller() caller: Caller, @PublicBaseUrl() baseUrl: string): Promise<ResetLinkDto> {
+    return this.resets.issue(id, baseUrl, caller.actor, caller.source);
   }
 }

@@ -1,4 +1,5 @@
-import { Logger } from '@nestjs/common';
+import { createParamDecorator, type ExecutionContext, Logger } from '@nestjs/common';
+import type { Request } from 'express';
 import { hostname, networkInterfaces } from 'node:os';
 
 export interface PublicUrlConfig {
@@ -74,3 +75,13 @@ export class PublicUrl {
 function bracket(host: string): string {
   return host.includes(':') ? `[${host}]` : host;
 }
+
+/**
+ * `@PublicBaseUrl() baseUrl: string` in a controller method: the base URL for links this request
+ * makes (bootstrap puts the app's PublicUrl into app.locals).
+ */
+export const PublicBaseUrl = createParamDecorator((_data: unknown, ctx: ExecutionContext): string => {
+  const req = ctx.switchToHttp().getRequest<Request>();
+  const publicUrl = req.app.locals['publicUrl'] as PublicUrl;
+  return publicUrl.baseUrl({ protocol: req.protocol, host: req.get('host'), localPort: req.socket.localPort });
+});
