@@ -178,10 +178,49 @@ export type SetupDto = {
     setupCode: string;
 };
 
+/**
+ * What the token may do
+ */
+export const TokenScope = {
+    AGENTS_READ: 'agents:read',
+    AGENTS_WRITE: 'agents:write',
+    TARGETS_READ: 'targets:read',
+    TARGETS_WRITE: 'targets:write',
+    TARGETS_REGISTER: 'targets:register',
+    MONITORING_READ: 'monitoring:read',
+    SETTINGS_READ: 'settings:read',
+    SETTINGS_WRITE: 'settings:write',
+    AUDIT_READ: 'audit:read',
+    METRICS_READ: 'metrics:read'
+} as const;
+
+/**
+ * What the token may do
+ */
+export type TokenScope = typeof TokenScope[keyof typeof TokenScope];
+
+/**
+ * Whether it works now. creator-inactive: its creator's account is disabled or deleted (it works again if the account is enabled again)
+ */
+export const TokenState = {
+    ACTIVE: 'active',
+    EXPIRED: 'expired',
+    REVOKED: 'revoked',
+    CREATOR_INACTIVE: 'creator-inactive'
+} as const;
+
+/**
+ * Whether it works now. creator-inactive: its creator's account is disabled or deleted (it works again if the account is enabled again)
+ */
+export type TokenState = typeof TokenState[keyof typeof TokenState];
+
 export type TokenDto = {
     id: number;
     name: string;
-    scopes: Array<'agents:read' | 'agents:write' | 'targets:read' | 'targets:write' | 'targets:register' | 'monitoring:read' | 'settings:read' | 'settings:write' | 'audit:read' | 'metrics:read'>;
+    /**
+     * What the token may do
+     */
+    scopes: Array<TokenScope>;
     /**
      * The creator's username; null when that account was deleted (the token no longer works)
      */
@@ -205,7 +244,7 @@ export type TokenDto = {
     /**
      * Whether it works now. creator-inactive: its creator's account is disabled or deleted (it works again if the account is enabled again)
      */
-    state: 'active' | 'expired' | 'revoked' | 'creator-inactive';
+    state: TokenState;
 };
 
 export type CreateTokenDto = {
@@ -216,7 +255,7 @@ export type CreateTokenDto = {
     /**
      * What the token may do (each at most once). A write scope includes the read scope of its area. agents:read = GET /api/agents; agents:write = approve, reject, wake and delete agents (and agents:read); never the join passphrase; targets:read = GET /api/targets; targets:write = add, edit and delete targets (and targets:read); targets:register = PUT /api/targets/self only: a host adds itself as a target; monitoring:read = the grid and a pair's samples, series and stats; settings:read = GET /api/settings; settings:write = PATCH /api/settings (and settings:read); audit:read = GET /api/audit; metrics:read = GET /api/metrics only (Prometheus)
      */
-    scopes: Array<'agents:read' | 'agents:write' | 'targets:read' | 'targets:write' | 'targets:register' | 'monitoring:read' | 'settings:read' | 'settings:write' | 'audit:read' | 'metrics:read'>;
+    scopes: Array<TokenScope>;
     /**
      * Days until the token expires
      */
@@ -226,7 +265,10 @@ export type CreateTokenDto = {
 export type CreatedTokenDto = {
     id: number;
     name: string;
-    scopes: Array<'agents:read' | 'agents:write' | 'targets:read' | 'targets:write' | 'targets:register' | 'monitoring:read' | 'settings:read' | 'settings:write' | 'audit:read' | 'metrics:read'>;
+    /**
+     * What the token may do
+     */
+    scopes: Array<TokenScope>;
     /**
      * The creator's username; null when that account was deleted (the token no longer works)
      */
@@ -250,7 +292,7 @@ export type CreatedTokenDto = {
     /**
      * Whether it works now. creator-inactive: its creator's account is disabled or deleted (it works again if the account is enabled again)
      */
-    state: 'active' | 'expired' | 'revoked' | 'creator-inactive';
+    state: TokenState;
     /**
      * The token: shown in this answer only, stored only as a SHA-256 hash
      */
