@@ -27,7 +27,7 @@ class AuditQueryDto {
 
 class AuditEntryDto {
   @ApiProperty({ example: 42, description: 'Entry id, increasing' }) id!: number;
-  @ApiProperty({ description: 'Epoch ms', example: 1764763200000 }) at!: number;
+  @ApiProperty({ description: 'Epoch ms', example: 1796299200000 }) at!: number;
   @ApiProperty({ type: Number, nullable: true, example: 1, description: 'User id of who did it (null: the system)' }) actorId!: number | null;
   @ApiProperty({ type: String, nullable: true, example: 'admin', description: 'Username at the time' }) actor!: string | null;
   @ApiProperty({ example: 'user.created', description: 'What happened: <area>.<verb>' }) action!: string;

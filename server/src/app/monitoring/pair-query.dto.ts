@@ -67,8 +67,8 @@ export class PairSeriesQueryDto extends PairWindowDto {
 }
 
 export class GapDto {
-  @ApiProperty({ description: 'Start, epoch ms', example: 1764763200000 }) from!: number;
-  @ApiProperty({ description: 'End (exclusive), epoch ms', example: 1764763500000 }) to!: number;
+  @ApiProperty({ description: 'Start, epoch ms', example: 1796299200000 }) from!: number;
+  @ApiProperty({ description: 'End (exclusive), epoch ms', example: 1796299500000 }) to!: number;
   @ApiProperty({
     enum: ['dropped', 'disconnected'],
     description: 'Why the agent delivered nothing: it had to drop results (its buffer was full), or it was disconnected and nothing was resent. Shown as "agent connection problem", never as "no reply".',
@@ -78,7 +78,7 @@ export class GapDto {
 }
 
 export class SeriesPointDto {
-  @ApiProperty({ description: 'Start of the span, epoch ms', example: 1764763200000 }) at!: number;
+  @ApiProperty({ description: 'Start of the span, epoch ms', example: 1796299200000 }) at!: number;
   @ApiProperty({ description: 'Samples in the span', example: 12 }) count!: number;
   @ApiProperty({ description: 'Probes without an echo reply', example: 1 }) noReply!: number;
   @ApiProperty({ description: 'Probes the agent could not make (unresolved, send error)' }) errors!: number;
@@ -88,16 +88,16 @@ export class SeriesPointDto {
 }
 
 export class PairSeriesDto {
-  @ApiProperty({ description: 'Start of the window, epoch ms', example: 1764676800000 }) from!: number;
-  @ApiProperty({ description: 'End of the window (exclusive), epoch ms', example: 1764763200000 }) to!: number;
+  @ApiProperty({ description: 'Start of the window, epoch ms', example: 1796212800000 }) from!: number;
+  @ApiProperty({ description: 'End of the window (exclusive), epoch ms', example: 1796299200000 }) to!: number;
   @ApiProperty({ description: 'Width of each point, ms', example: 240000 }) step!: number;
   @ApiProperty({ type: [SeriesPointDto], description: 'Spans with samples, in time order; spans without samples are left out' }) points!: SeriesPointDto[];
   @ApiProperty({ type: [GapDto], description: 'Spans in which the agent delivered nothing, in time order' }) gaps!: GapDto[];
 }
 
 export class PairStatsDto {
-  @ApiProperty({ description: 'Start of the window, epoch ms', example: 1764676800000 }) from!: number;
-  @ApiProperty({ description: 'End of the window (exclusive), epoch ms', example: 1764763200000 }) to!: number;
+  @ApiProperty({ description: 'Start of the window, epoch ms', example: 1796212800000 }) from!: number;
+  @ApiProperty({ description: 'End of the window (exclusive), epoch ms', example: 1796299200000 }) to!: number;
   @ApiProperty({ description: 'Samples in the window, whatever their outcome', example: 17280 }) count!: number;
   @ApiProperty({ description: 'Probes answered by an echo reply', example: 17251 }) replies!: number;
   @ApiProperty({ description: 'Probes without an echo reply within the 3-s timeout', example: 29 }) noReply!: number;
