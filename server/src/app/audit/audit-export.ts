@@ -7,16 +7,16 @@ import type { AuditEntity } from './audit.entity';
  * same fields in camelCase. Every text a user or client could have chosen (usernames, token and
  * target names in subjects and details, source addresses) is a user text cell: formula-guarded.
  */
-export const AUDIT_COLUMNS: readonly ExportColumn<AuditEntity>[] = [
-  { csv: 'at_iso', json: 'atIso', get: (e) => new Date(e.at).toISOString() },
-  { csv: 'at_ms', json: 'atMs', get: (e) => e.at },
-  { csv: 'id', json: 'id', get: (e) => e.id },
-  { csv: 'actor_id', json: 'actorId', get: (e) => e.actorId },
-  { csv: 'actor', json: 'actor', get: (e) => e.actor, userText: true },
-  { csv: 'action', json: 'action', get: (e) => e.action, userText: true },
-  { csv: 'subject', json: 'subject', get: (e) => e.subject, userText: true },
-  { csv: 'detail', json: 'detail', get: (e) => e.detail, userText: true },
-  { csv: 'source', json: 'source', get: (e) => e.source, userText: true },
+export const AUDIT_COLUMNS: readonly ExportColumn<readonly AuditEntity[]>[] = [
+  { csv: 'at_iso', json: 'atIso', get: (p, i) => new Date(p[i].at).toISOString() },
+  { csv: 'at_ms', json: 'atMs', get: (p, i) => p[i].at },
+  { csv: 'id', json: 'id', get: (p, i) => p[i].id },
+  { csv: 'actor_id', json: 'actorId', get: (p, i) => p[i].actorId },
+  { csv: 'actor', json: 'actor', get: (p, i) => p[i].actor, userText: true },
+  { csv: 'action', json: 'action', get: (p, i) => p[i].action, userText: true },
+  { csv: 'subject', json: 'subject', get: (p, i) => p[i].subject, userText: true },
+  { csv: 'detail', json: 'detail', get: (p, i) => p[i].detail, userText: true },
+  { csv: 'source', json: 'source', get: (p, i) => p[i].source, userText: true },
 ];
 
 /** An element of the JSON export (documentation; the rows are written by AUDIT_COLUMNS). */

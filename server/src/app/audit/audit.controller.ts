@@ -102,6 +102,6 @@ export class AuditController {
   async export(@Query() query: AuditExportQueryDto, @Res() res: Response): Promise<void> {
     const { from, to } = resolveWindow(query, this.clock.now(), MAX_AUDIT_EXPORT_MS);
     const format = query.format ?? 'csv';
-    await streamExport(res, { what: 'audit-log', format, fileName: `meshping-audit-${from}-${to}`, columns: AUDIT_COLUMNS, pages: this.audit.pages(from, to) });
+    await streamExport(res, { what: 'audit-log', format, fileName: `meshping-audit-${from}-${to}`, columns: AUDIT_COLUMNS, pages: this.audit.pages(from, to), rowsIn: (page) => page.length });
   }
 }

@@ -9,7 +9,7 @@ import { Access } from '../auth/access.decorator';
 import { TargetsService } from '../targets/targets.service';
 import { GridDto, SampleDto } from './grid.dto';
 import { MonitoringService } from './monitoring.service';
-import { ExportedSampleDto, SAMPLE_COLUMNS } from './pair-export';
+import { ExportedSampleDto, SAMPLE_COLUMNS, samplesIn } from './pair-export';
 import { MAX_WINDOW_MS, PairExportQueryDto, PairQueryDto, PairSeriesDto, PairSeriesQueryDto, PairStatsDto, PairWindowDto } from './pair-query.dto';
 
 const HOUR_MS = 3_600_000;
@@ -102,7 +102,7 @@ export class MonitoringController {
     const { from, to } = this.window(query);
     const format = query.format ?? 'csv';
     const { hostname, address, pages } = await this.monitoring.exportPair(agentId, targetId, from, to);
-    await streamExport(res, { what: 'pair-samples', format, fileName: `meshping-${hostname}-${address}-${from}-${to}`, columns: SAMPLE_COLUMNS, pages });
+    await streamExport(res, { what: 'pair-samples', format, fileName: `meshping-${hostname}-${address}-${from}-${to}`, columns: SAMPLE_COLUMNS, pages, rowsIn: samplesIn });
   }
 
   /** The DTO bounds each time alone; these rules need the clock and each other. */

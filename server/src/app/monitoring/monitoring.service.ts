@@ -5,7 +5,6 @@ import { BUFFER_WINDOW_MS, MAX_BUFFER_WINDOW_MS, MAX_SAMPLES_PER_INTERVAL, PROBE
 import { AgentsService } from '../agents/agents.service';
 import { MAX_RETENTION_HOURS, MIN_RETENTION_HOURS } from '../mesh/settings.service';
 import { TargetsService } from '../targets/targets.service';
-import { sampleRows, type SampleRow } from './pair-export';
 import { downsample, pairStats } from './pair-stats';
 import { HOUR_MS, SamplesRepository } from './samples.repository';
 import { GapDetector, type Gap } from './storage/gap-detector';
@@ -137,11 +136,11 @@ export class MonitoringService implements OnModuleInit, OnApplicationShutdown {
    * consumer takes them; with the names the file is called by. 404 for an agent or target that
    * never existed (a deleted target's history stays exportable, as it stays stored).
    */
-  async exportPair(agentId: number, targetId: number, from: number, to: number): Promise<{ hostname: string; address: string; pages: AsyncGenerator<SampleRow[]> }> {
+  async exportPair(agentId: number, targetId: number, from: number, to: number): Promise<{ hostname: string; address: string; pages: AsyncGenerator<PairSamples> }> {
     const [agent, address] = await Promise.all([this.agents.findById(agentId), this.targets.addressOf(targetId)]);
     if (!agent) throw new NotFoundException(`no agent with id ${agentId}`);
     if (address === null) throw new NotFoundException(`no target with id ${targetId}`);
-    return { hostname: agent.hostname, address, pages: sampleRows(this.store.readPairPages(agentId, targetId, from, to)) };
+    return { hostname: agent.hostname, address, pages: this.store.readPairPages(agentId, targetId, from, to) };
   }
 
   /** Recorded gaps (final: dropped by the agent, or never filled) and, for the recent part, silences not final yet. */

@@ -3,12 +3,6 @@ import { ApiProperty } from '@nestjs/swagger';
 import type { ExportColumn } from '../../infra/export/table-export';
 import type { PairSamples } from './storage/sample-store';
 
-/** One exported sample: a probe's time and outcome. */
-export interface SampleRow {
-  at: number;
-  rtt: number;
-}
-
 export type SampleStatus = 'reply' | 'no_reply' | 'unresolved' | 'send_error';
 
 /** The stored outcome in words: an RTT (>= 0) is a reply, the negative RttCodes say what went wrong. */
@@ -18,18 +12,15 @@ export function sampleStatus(rtt: number): SampleStatus {
   return rtt === RttCode.UNRESOLVED ? 'unresolved' : 'send_error';
 }
 
-/** CSV `at_iso,at_ms,rtt_us,status`; JSON the same fields in camelCase. */
-export const SAMPLE_COLUMNS: readonly ExportColumn<SampleRow>[] = [
-  { csv: 'at_iso', json: 'atIso', get: (r) => new Date(r.at).toISOString() },
-  { csv: 'at_ms', json: 'atMs', get: (r) => r.at },
-  { csv: 'rtt_us', json: 'rttUs', get: (r) => (r.rtt >= 0 ? r.rtt : null) },
-  { csv: 'status', json: 'status', get: (r) => sampleStatus(r.rtt) },
+/** CSV `at_iso,at_ms,rtt_us,status`; JSON the same fields in camelCase; read from the pages' columns as stored. */
+export const SAMPLE_COLUMNS: readonly ExportColumn<PairSamples>[] = [
+  { csv: 'at_iso', json: 'atIso', get: (p, i) => new Date(p.at[i]).toISOString() },
+  { csv: 'at_ms', json: 'atMs', get: (p, i) => p.at[i] },
+  { csv: 'rtt_us', json: 'rttUs', get: (p, i) => (p.rtt[i] >= 0 ? p.rtt[i] : null) },
+  { csv: 'status', json: 'status', get: (p, i) => sampleStatus(p.rtt[i]) },
 ];
 
-/** Pages of samples (column-wise, as stored) as rows. */
-export async function* sampleRows(pages: AsyncIterable<PairSamples>): AsyncGenerator<SampleRow[]> {
-  for await (const { at, rtt } of pages) yield at.map((t, i) => ({ at: t, rtt: rtt[i] }));
-}
+export const samplesIn = (page: PairSamples): number => page.at.length;
 
 /** An element of the JSON export (documentation; the rows are written by SAMPLE_COLUMNS). */
 export class ExportedSampleDto {

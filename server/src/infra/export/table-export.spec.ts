@@ -21,13 +21,16 @@ describe('table export encoding', () => {
   });
 
   it('writes a header and records ended by CRLF, and JSON elements that join into one array', () => {
-    const columns: ExportColumn<{ n: number; s: string | null }>[] = [
-      { csv: 'n_value', json: 'nValue', get: (r) => r.n },
-      { csv: 's', json: 's', get: (r) => r.s, userText: true },
+    type Page = { n: number[]; s: (string | null)[] };
+    const columns: ExportColumn<Page>[] = [
+      { csv: 'n_value', json: 'nValue', get: (p, i) => p.n[i] },
+      { csv: 's', json: 's', get: (p, i) => p.s[i], userText: true },
     ];
-    const rows = [{ n: 1, s: 'a' }, { n: 2, s: null }, { n: 3, s: '=x' }];
-    expect(csvHeader(columns) + csvRecords(columns, rows)).toBe("n_value,s\r\n1,a\r\n2,\r\n3,'=x\r\n");
-    const json = '[' + jsonElements(columns, rows, true, 0, 2) + jsonElements(columns, rows, false, 2, 3) + '\n]\n';
+    const page: Page = { n: [1, 2, 3], s: ['a', null, '=x'] };
+    expect(csvHeader(columns) + csvRecords(columns, page, 0, 3)).toBe("n_value,s\r\n1,a\r\n2,\r\n3,'=x\r\n");
+    expect(csvRecords(columns, page, 1, 1)).toBe('');
+    const json = '[' + jsonElements(columns, page, true, 0, 2) + jsonElements(columns, page, false, 2, 3) + '\n]\n';
+    expect(json).toBe('[\n{"nValue":1,"s":"a"},\n{"nValue":2,"s":null},\n{"nValue":3,"s":"=x"}\n]\n');
     expect(JSON.parse(json)).toEqual([{ nValue: 1, s: 'a' }, { nValue: 2, s: null }, { nValue: 3, s: '=x' }]);
   });
 
