@@ -12,7 +12,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:f
 import { Agent, request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Api, startServer } from './ingest.bench.mjs';
+import { Api, run, startServer } from './ingest.bench.mjs';
 import { root } from './record.mjs';
 
 const HOURS = 744;
@@ -20,6 +20,7 @@ const main = join(root, 'dist/server/main.js');
 if (!existsSync(main)) throw new Error('dist/server/main.js is missing: npm run build first');
 const tmp = mkdtempSync(join(tmpdir(), 'meshping-export-measure-'));
 const dataDir = join(tmp, 'data');
+process.on('exit', () => rmSync(tmp, { recursive: true, force: true }));
 
 const { build } = await import('esbuild');
 mkdirSync(join(root, 'dist/bench'), { recursive: true });
@@ -61,7 +62,6 @@ try {
   }
 } finally {
   await server.stop();
-  rmSync(tmp, { recursive: true, force: true });
 }
 
 console.log('\n| export | rows | MB | first byte | last byte | server RSS before | peak growth | /api/health meanwhile: p50 / p99 / max |');
@@ -127,15 +127,15 @@ function healthProbe(srv) {
   const loop = (async () => {
     while (!stopped) {
       const started = performance.now();
-      await new Promise((resolve, reject) => {
+      const ok = await new Promise((resolve) => {
         const req = request(new URL('/api/health', srv.url), { agent, rejectUnauthorized: false }, (res) => {
           res.resume();
-          res.on('end', resolve);
+          res.on('end', () => resolve(true));
         });
-        req.on('error', reject);
+        req.on('error', () => resolve(false)); // only when stopping (the agent destroyed)
         req.end();
       });
-      times.push(performance.now() - started);
+      if (ok) times.push(performance.now() - started);
       await sleep(50);
     }
   })();
@@ -148,15 +148,6 @@ function healthProbe(srv) {
       return { n: sorted.length, p50: q(0.5), p99: q(0.99), max: Math.round(sorted.at(-1) ?? 0) };
     },
   };
-}
-
-function run(cmd, args, env) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`${args[0]} exited with ${code}`))));
-  });
 }
 
 /** The setup code line may come a moment after "listening". */
