@@ -12,6 +12,35 @@ export type HealthDto = {
     database: boolean;
 };
 
+export type ExportedAuditEntryDto = {
+    /**
+     * ISO 8601 UTC (ms)
+     */
+    atIso: string;
+    /**
+     * Epoch ms
+     */
+    atMs: number;
+    id: number;
+    actorId: number | null;
+    /**
+     * Username at the time, "token:<name>" for an API token
+     */
+    actor: string | null;
+    action: string;
+    subject: string | null;
+    /**
+     * In CSV: the same object as JSON text
+     */
+    detail: {
+        [key: string]: unknown;
+    } | null;
+    /**
+     * Source address
+     */
+    source: string | null;
+};
+
 export type AuditEntryDto = {
     /**
      * Entry id, increasing
@@ -442,6 +471,25 @@ export type UpdateTargetDto = {
     latencyThresholdMs?: number | null;
 };
 
+export type ExportedSampleDto = {
+    /**
+     * Probe time, ISO 8601 UTC (ms)
+     */
+    atIso: string;
+    /**
+     * Probe time, epoch ms
+     */
+    atMs: number;
+    /**
+     * Round-trip time, µs; null unless status is reply
+     */
+    rttUs: number | null;
+    /**
+     * reply: an echo reply came back; no_reply: none within the timeout (loss); unresolved: the agent could not resolve the target's name; send_error: the agent could not send the probe. The last two are the agent's problems, not loss.
+     */
+    status: 'reply' | 'no_reply' | 'unresolved' | 'send_error';
+};
+
 export type GridDto = {
     /**
      * The grid's rows
@@ -746,6 +794,56 @@ export type ListAuditEntriesResponses = {
 };
 
 export type ListAuditEntriesResponse = ListAuditEntriesResponses[keyof ListAuditEntriesResponses];
+
+export type ExportAuditLogData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Start. Epoch ms, an integer from 946684800000 (2000-01-01) to the server's clock + 5 min; before `to`, at most 8784 hours (366 days) before it; default: one hour before `to`
+         */
+        from?: number;
+        /**
+         * End (exclusive). Epoch ms, an integer from 946684800000 (2000-01-01) to the server's clock + 5 min; default: now
+         */
+        to?: number;
+        /**
+         * csv: RFC 4180 with a header line, CRLF; json: an array of objects
+         */
+        format?: 'csv' | 'json';
+    };
+    url: '/api/audit/export';
+};
+
+export type ExportAuditLogErrors = {
+    /**
+     * A bad from, to or format (the message names the field)
+     */
+    400: ErrorResponse;
+    /**
+     * No valid session
+     *
+     * Or an API token that is unknown, revoked or expired, or whose creator is disabled or deleted
+     */
+    401: ErrorResponse;
+    /**
+     * Needs the admin role (or higher)
+     *
+     * Or an API token without scope audit:read, or whose creator no longer has the admin role
+     */
+    403: ErrorResponse;
+};
+
+export type ExportAuditLogError = ExportAuditLogErrors[keyof ExportAuditLogErrors];
+
+export type ExportAuditLogResponses = {
+    /**
+     * Entries with from <= at < to, oldest first, as an attachment named meshping-audit-<from>-<to>.<format>. CSV: RFC 4180, header `at_iso,at_ms,id,actor_id,actor,action,subject,detail,source` (detail as JSON text), CRLF; text a user chose that a spreadsheet would read as a formula (starting with = + - @, TAB, CR or NUL) gets a leading apostrophe. JSON: an array of the same fields in camelCase, unaltered.
+     */
+    200: Array<ExportedAuditEntryDto>;
+};
+
+export type ExportAuditLogResponse = ExportAuditLogResponses[keyof ExportAuditLogResponses];
 
 export type ListUsersData = {
     body?: never;
@@ -1925,6 +2023,63 @@ export type GetPairStatsResponses = {
 };
 
 export type GetPairStatsResponse = GetPairStatsResponses[keyof GetPairStatsResponses];
+
+export type ExportPairSamplesData = {
+    body?: never;
+    path: {
+        agentId: number;
+        targetId: number;
+    };
+    query?: {
+        /**
+         * Start. Epoch ms, an integer from 946684800000 (2000-01-01) to the server's clock + 5 min; before `to`, at most 744 hours before it; default: one hour before `to`. Data older than the retention window is gone.
+         */
+        from?: number;
+        /**
+         * End (exclusive). Epoch ms, an integer from 946684800000 (2000-01-01) to the server's clock + 5 min; default: now
+         */
+        to?: number;
+        /**
+         * csv: RFC 4180 with a header line, CRLF; json: an array of objects
+         */
+        format?: 'csv' | 'json';
+    };
+    url: '/api/pairs/{agentId}/{targetId}/export';
+};
+
+export type ExportPairSamplesErrors = {
+    /**
+     * A bad id, from, to or format (the message names the field)
+     */
+    400: ErrorResponse;
+    /**
+     * No valid session
+     *
+     * Or an API token that is unknown, revoked or expired, or whose creator is disabled or deleted
+     */
+    401: ErrorResponse;
+    /**
+     * Needs the viewer role (or higher)
+     *
+     * Or an API token without scope monitoring:read, or whose creator no longer has the viewer role
+     */
+    403: ErrorResponse;
+    /**
+     * No agent or no target with that id
+     */
+    404: ErrorResponse;
+};
+
+export type ExportPairSamplesError = ExportPairSamplesErrors[keyof ExportPairSamplesErrors];
+
+export type ExportPairSamplesResponses = {
+    /**
+     * The pair's samples with from <= at < to, oldest first, as an attachment named meshping-<agent hostname>-<target address>-<from>-<to>.<format>. CSV: RFC 4180, header `at_iso,at_ms,rtt_us,status`, CRLF; JSON: an array of the same fields in camelCase. Gaps (the agent's connection problems) are not rows: read them from `series` or `stats`. A read that fails midway cuts the connection (never a short file that looks whole).
+     */
+    200: Array<ExportedSampleDto>;
+};
+
+export type ExportPairSamplesResponse = ExportPairSamplesResponses[keyof ExportPairSamplesResponses];
 
 export type GetSettingsData = {
     body?: never;
