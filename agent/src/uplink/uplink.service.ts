@@ -88,7 +88,7 @@ export class UplinkService implements OnApplicationShutdown {
   }
 
   start(): void {
-    this.scheduler.start();
+    this.scheduler.start((sample) => this.buffer.add(sample));
     this.flushTimer = setInterval(() => this.flush(), RESULT_FLUSH_INTERVAL_MS);
     this.heartbeatTimer = setInterval(() => this.heartbeat(), HEARTBEAT_INTERVAL_MS);
     this.connect();
