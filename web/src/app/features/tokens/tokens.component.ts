@@ -30,6 +30,7 @@ const SCOPE_HELP: Record<TokenScope, string> = {
     .copy { white-space: pre-wrap; word-break: break-all; background: var(--mp-bg); color: var(--mp-text); padding: 0.5rem; border: 1px solid var(--mp-border); border-radius: 4px; }
     .scopes { width: 100%; border: 1px solid var(--mp-border); border-radius: 4px; display: grid; grid-template-columns: repeat(auto-fill, minmax(19rem, 1fr)); gap: 0.1rem 1rem; }
     .scopes .check { flex-direction: row; align-items: baseline; gap: 0.4rem; margin: 0.15rem 0; }
+    .scopes code { white-space: nowrap; word-break: normal; }
     .state.active { color: var(--mp-green); }
     .state.expired, .state.revoked, .state.creator-inactive { color: var(--mp-red); }
   `,
