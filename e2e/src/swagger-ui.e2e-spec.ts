@@ -11,7 +11,7 @@ import { ARTIFACTS, MeshpingProcess } from './meshping-process';
  * CSRF token by itself (the page's request interceptor copies the XSRF-TOKEN cookie); nothing to
  * paste under Authorize.
  */
-describe('Swagger UI at /api/docs (built server, Chromium)', () => {
+describe('Swagger UI, the API docs page (built server, Chromium)', () => {
   let server: MeshpingProcess;
   let browser: Browser;
   let page: Page;
@@ -38,6 +38,8 @@ describe('Swagger UI at /api/docs (built server, Chromium)', () => {
   }
 
   it('signs in with "Try it out" and then makes a write without pasting the CSRF token', async () => {
+    // The docs page (HTML), not a REST call.
+    // eslint-disable-next-line no-restricted-syntax
     await page.goto(`${server.url}/api/docs`);
     expect(await tryOut('auth-completeSetup', { setupCode: await server.setupCode(), username: 'admin', password: 'admin password 1' })).toBe('200');
     expect(await tryOut('settings-updateSettings', { latencyThresholdMs: 150 })).toBe('200');
