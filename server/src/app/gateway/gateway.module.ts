@@ -1,5 +1,4 @@
 import { Module } from '@nestjs/common';
-import { LocalTrustService } from '../../infra/local-trust/local-trust.service';
 import { AgentsModule } from '../agents/agents.module';
 import { MonitoringModule } from '../monitoring/monitoring.module';
 import { TargetsModule } from '../targets/targets.module';
@@ -11,6 +10,6 @@ import { LiveGateway } from './live.gateway';
 
 @Module({
   imports: [AgentsModule, TargetsModule, MonitoringModule, UsersModule, AuthModule, MeshModule],
-  providers: [LocalTrustService, AgentGateway, LiveGateway],
+  providers: [AgentGateway, LiveGateway],
 })
 export class GatewayModule {}
