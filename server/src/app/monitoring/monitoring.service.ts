@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleIn
 import { Interval } from '@nestjs/schedule';
 import { CLOCK, type Clock } from '@meshping/node-kit';
 import { BUFFER_WINDOW_MS, MAX_BUFFER_WINDOW_MS, MAX_SAMPLES_PER_INTERVAL, PROBE_INTERVAL_MS, type DroppedReport, type PairSeries, type PairStatsWindow, type ResultColumns } from '@meshping/protocol';
+import { Subject } from 'rxjs';
 import { AgentsService } from '../agents/agents.service';
 import { MAX_RETENTION_HOURS, MIN_RETENTION_HOURS } from '../mesh/settings.service';
 import { TargetsService } from '../targets/targets.service';
@@ -29,8 +30,9 @@ const GAPS_EVERY_MS = 30_000;
 
 
 /**
- * Ingest, the live cells and every read of samples: one pair's samples, series and statistics
- * (memory for the last hour, chunks on disk before), gaps, and retention of old data.
+ * Ingest (announcing the cells it changed to the live feed), the newest sample per cell and every
+ * read of samples: one pair's samples, series and statistics (memory for the last hour, chunks on
+ * disk before), gaps, and retention of old data.
  */
 @Injectable()
 export class MonitoringService implements OnModuleInit, OnApplicationShutdown {
@@ -40,6 +42,11 @@ export class MonitoringService implements OnModuleInit, OnApplicationShutdown {
   private approved = new Set<number>();
   private ready = false;
   private readonly density = new DensityCheck();
+  /**
+   * The cells (stable ids of agent/target pairs) that got new samples, after each commit and before
+   * the agents are acknowledged: one entry per new sample; the array is only valid during the call.
+   */
+  readonly cellsStored$ = new Subject<Int32Array>();
 
   constructor(
     private readonly samples: SamplesRepository,
@@ -49,6 +56,7 @@ export class MonitoringService implements OnModuleInit, OnApplicationShutdown {
   ) {
     this.store = new SampleStore(samples, () => clock.now(), COMMIT_DELAY_MS);
     this.gapDetector = new GapDetector(this.store.cache, samples);
+    this.store.onStored = (cells) => this.cellsStored$.next(cells);
   }
 
   async onModuleInit(): Promise<void> {
@@ -109,11 +117,11 @@ export class MonitoringService implements OnModuleInit, OnApplicationShutdown {
   }
 
   /**
-   * The newest sample of each cell that got samples since the previous call, flat like
-   * snapshotCells, in a buffer the next call reuses; one consumer. `discard`: nobody is watching.
+   * The newest sample of each of these cells (ids from cellsStored$) into `out`, 4 numbers a cell,
+   * flat like snapshotCells; returns how many numbers it wrote.
    */
-  drainChanges(discard = false): Float64Array {
-    return this.store.drainChanges(discard);
+  newestOf(cells: ArrayLike<number>, out: Float64Array): number {
+    return this.store.readNewest(cells, out);
   }
 
   pairSince(agentId: number, targetId: number, since: number): Promise<PairSamples> {
