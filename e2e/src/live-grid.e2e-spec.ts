@@ -200,6 +200,7 @@ describe('Meshping in Chromium: setup, live grid, users and roles', () => {
       ['targets', '/targets', (p) => p.getByTestId('target-127.0.0.3').waitFor()],
       ['users', '/users', (p) => p.getByTestId('user-admin').waitFor()],
       ['audit', '/audit', (p) => p.getByTestId('audit').getByText('target.created').first().waitFor()],
+      ['tokens', '/tokens', (p) => p.getByTestId('create-token').getByText('monitoring:read').waitFor()],
       ['settings', '/settings', async (p) => {
         await p.getByTestId('settings').getByLabel('Keep samples for (hours)').waitFor();
         expect(Number(await p.getByLabel('Keep samples for (hours)').inputValue())).toBeGreaterThanOrEqual(1);

@@ -197,7 +197,7 @@ export async function bundle(root) {
   return result;
 }
 
-function run(cmd, args, env) {
+export function run(cmd, args, env) {
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
@@ -350,7 +350,7 @@ function startCanary() {
 
 /** The longest event-loop pause in the server's last complete 10-s window. */
 async function maxStall(api) {
-  api.metricsToken ??= (await api.post('/api/tokens', { name: 'bench metrics', scope: 'metrics:read' })).body.token;
+  api.metricsToken ??= (await api.post('/api/tokens', { name: 'bench metrics', scopes: ['metrics:read'] })).body.token;
   const text = (await api.get('/api/metrics', { authorization: `Bearer ${api.metricsToken}` })).body;
   const m = /meshping_event_loop_stall_max_seconds\{window="10s"\} ([\d.e+-]+)/.exec(text);
   return Number(m[1]) * 1000;

@@ -44,7 +44,7 @@ async function main() {
     const api = new Api(server.url);
     await api.post('/api/auth/setup', { setupCode: server.setupCode(), username: 'admin', password: 'soak password 1' });
     const { passphrase } = (await api.get('/api/enrollment')).body;
-    const token = (await api.post('/api/tokens', { name: 'soak scraper', scope: 'metrics:read' })).body.token;
+    const token = (await api.post('/api/tokens', { name: 'soak scraper', scopes: ['metrics:read'] })).body.token;
 
     // L1, as the ingest benchmark: one process of 100 agents, each flushing a fifth of its targets every second.
     log(`registering ${AGENTS} simulated agents`);

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Database, OPEN_READONLY } from 'sqlite3';
 import { DATABASE_FILE } from '../infra/database/database.module';
+import { TOKEN_SCOPES } from './auth/token-scopes';
 import { AckedAgent } from '../testing/openapi-fuzz/acked-agent';
 import { FuzzRun, HangError, type Finding } from '../testing/openapi-fuzz/fuzz-run';
 import { HealthProbe } from '../testing/openapi-fuzz/health-probe';
@@ -57,7 +58,7 @@ describe('The API under fuzzing: every operation of its OpenAPI document, as eve
 
   beforeAll(async () => {
     server = await ServerChild.start({ MESHPING_INITIAL_TARGETS: '127.0.0.1,127.0.0.2,127.0.0.3' });
-  });
+  }, 120_000); // ts-node compiles the server first: beyond jest's 20 s hook timeout on a loaded machine (ServerChild allows 90 s)
   afterAll(async () => {
     run?.close();
     await server.stop(2_000);
@@ -68,17 +69,25 @@ describe('The API under fuzzing: every operation of its OpenAPI document, as eve
     const started = Date.now();
     const principals = [
       new Principal('anonymous', server.url, '127.0.0.10'),
-      new Principal('token', server.url, '127.0.0.11'),
+      new Principal('token-read', server.url, '127.0.0.11'),
+      new Principal('token-write', server.url, '127.0.0.15'),
       new Principal('viewer', server.url, '127.0.0.12', 'fuzz-viewer', 'viewer password 1'),
       new Principal('operator', server.url, '127.0.0.13', 'fuzz-operator', 'operator password 1'),
       new Principal('admin', server.url, '127.0.0.14', 'fuzz-admin', 'admin password 1'),
     ];
-    const [, token, viewer, operator, admin] = principals;
+    const [, tokenRead, tokenWrite, viewer, operator, admin] = principals;
     const setupCode = server.setupCode();
     expect((await admin.client.post('/api/auth/setup', { setupCode, username: admin.username, password: admin.password })).status).toBe(200);
     for (const p of [viewer, operator]) expect((await admin.client.post('/api/users', { username: p.username, password: p.password, role: p.role })).status).toBe(201);
     for (const p of [viewer, operator]) await p.ensureSession();
-    for (const scope of ['targets:register', 'metrics:read']) token.tokens.set(scope, (await admin.client.post('/api/tokens', { name: `fuzz ${scope}`, scope })).body.token);
+    // Scripts: one token with every read scope, one with every write scope (and the script-only targets:register).
+    tokenRead.scopes = TOKEN_SCOPES.filter((s) => s.endsWith(':read'));
+    tokenWrite.scopes = TOKEN_SCOPES.filter((s) => !s.endsWith(':read'));
+    for (const p of [tokenRead, tokenWrite]) {
+      const created = await admin.client.post('/api/tokens', { name: `fuzz ${p.role}`, scopes: p.scopes });
+      expect(created.status).toBe(201);
+      p.token = created.body.token;
+    }
 
     // The running app's document is the truth (docs/openapi.json is checked against it elsewhere).
     const docAnswer = await principals[0].client.get<OpenApiDocument>('/api/openapi.json');
@@ -111,6 +120,7 @@ describe('The API under fuzzing: every operation of its OpenAPI document, as eve
     const report = [
       `seed ${SEED} (MESHPING_FUZZ_SEED); skipped known findings: ${SKIP.map((k) => k.id).join(', ') || 'none'} (${run.skipped} cases)`,
       `${run.ops.length} operations, ${run.requests} requests in ${(fuzzMs / 1000).toFixed(1)} s; ${agent.acked.length} samples acknowledged in ${agent.batches} batches`,
+      `${run.tokenWritesAudited} writes made with an API token, each found in the audit log under the token's name`,
       `/api/health: ${probe.answers.length} answers, slowest ${probe.maxMs.toFixed(1)} ms; at or over ${HEALTH_BOUND_MS} ms: ${slow.length}, and ${excused.length} while the machine was short of CPU`,
       ...[...slow, ...excused].map((a) => `  ${a.ms.toFixed(0)} ms (probe stalled ${a.ownStallMs.toFixed(0)} ms, CPU pressure ${(a.cpuPressure * 100).toFixed(0)} %) during ${a.during.slice(0, 160)}`),
       ...[...run.statuses].map(([op, byStatus]) => `  ${op}: ${[...byStatus].sort(([a], [b]) => a - b).map(([s, n]) => `${s} x${n}`).join(', ')}`),
@@ -136,6 +146,7 @@ describe('The API under fuzzing: every operation of its OpenAPI document, as eve
       expect({ op: `${op.method} ${op.path}`, reached: reached.length > 0 }).toEqual({ op: `${op.method} ${op.path}`, reached: true });
     }
     expect(run.findings.map(describeFinding)).toEqual([]);
+    expect(run.tokenWritesAudited).toBeGreaterThan(10);
     expect(probe.failures).toEqual([]);
     expect(probe.answers.every((a) => a.status === 200)).toBe(true);
     expect(slow.map((a) => `${a.ms.toFixed(0)} ms during ${a.during}`)).toEqual([]);

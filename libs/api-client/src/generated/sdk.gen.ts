@@ -2,7 +2,7 @@
 
 import type { Client, Options as Options2, TDataShape } from './client';
 import { client } from './client.gen';
-import type { ApproveAgentData, ApproveAgentErrors, ApproveAgentResponses, ChangePasswordData, ChangePasswordErrors, ChangePasswordResponses, CompleteSetupData, CompleteSetupErrors, CompleteSetupResponses, CreateApiTokenData, CreateApiTokenErrors, CreateApiTokenResponses, CreateTargetData, CreateTargetErrors, CreateTargetResponses, CreateUserData, CreateUserErrors, CreateUserResponses, DeleteAgentData, DeleteAgentErrors, DeleteAgentResponses, DeleteTargetData, DeleteTargetErrors, DeleteTargetResponses, DeleteUserData, DeleteUserErrors, DeleteUserResponses, GetEnrollmentData, GetEnrollmentErrors, GetEnrollmentResponses, GetGridData, GetGridErrors, GetGridResponses, GetHealthData, GetHealthResponses, GetMetricsData, GetMetricsErrors, GetMetricsResponses, GetPairSeriesData, GetPairSeriesErrors, GetPairSeriesResponses, GetPairStatsData, GetPairStatsErrors, GetPairStatsResponses, GetSessionData, GetSessionErrors, GetSessionResponses, GetSettingsData, GetSettingsErrors, GetSettingsResponses, GetSetupStatusData, GetSetupStatusResponses, IssuePasswordResetLinkData, IssuePasswordResetLinkErrors, IssuePasswordResetLinkResponses, ListAgentsData, ListAgentsErrors, ListAgentsResponses, ListApiTokensData, ListApiTokensErrors, ListApiTokensResponses, ListAuditEntriesData, ListAuditEntriesErrors, ListAuditEntriesResponses, ListPairSamplesData, ListPairSamplesErrors, ListPairSamplesResponses, ListTargetsData, ListTargetsErrors, ListTargetsResponses, ListUsersData, ListUsersErrors, ListUsersResponses, LoginData, LoginErrors, LoginResponses, LogoutData, LogoutErrors, LogoutResponses, RegisterSelfTargetData, RegisterSelfTargetErrors, RegisterSelfTargetResponses, RejectAgentData, RejectAgentErrors, RejectAgentResponses, ResetPasswordData, ResetPasswordErrors, ResetPasswordResponses, RevokeApiTokenData, RevokeApiTokenErrors, RevokeApiTokenResponses, RotateEnrollmentData, RotateEnrollmentErrors, RotateEnrollmentResponses, UpdateSettingsData, UpdateSettingsErrors, UpdateSettingsResponses, UpdateTargetData, UpdateTargetErrors, UpdateTargetResponses, UpdateUserData, UpdateUserErrors, UpdateUserResponses, WakeAgentData, WakeAgentErrors, WakeAgentResponses } from './types.gen';
+import type { ApproveAgentData, ApproveAgentErrors, ApproveAgentResponses, ChangePasswordData, ChangePasswordErrors, ChangePasswordResponses, CompleteSetupData, CompleteSetupErrors, CompleteSetupResponses, CreateApiTokenData, CreateApiTokenErrors, CreateApiTokenResponses, CreateTargetData, CreateTargetErrors, CreateTargetResponses, CreateUserData, CreateUserErrors, CreateUserResponses, DeleteAgentData, DeleteAgentErrors, DeleteAgentResponses, DeleteTargetData, DeleteTargetErrors, DeleteTargetResponses, DeleteUserData, DeleteUserErrors, DeleteUserResponses, ExportAuditLogData, ExportAuditLogErrors, ExportAuditLogResponses, ExportPairSamplesData, ExportPairSamplesErrors, ExportPairSamplesResponses, GetEnrollmentData, GetEnrollmentErrors, GetEnrollmentResponses, GetGridData, GetGridErrors, GetGridResponses, GetHealthData, GetHealthResponses, GetMetricsData, GetMetricsErrors, GetMetricsResponses, GetPairSeriesData, GetPairSeriesErrors, GetPairSeriesResponses, GetPairStatsData, GetPairStatsErrors, GetPairStatsResponses, GetSessionData, GetSessionErrors, GetSessionResponses, GetSettingsData, GetSettingsErrors, GetSettingsResponses, GetSetupStatusData, GetSetupStatusResponses, IssuePasswordResetLinkData, IssuePasswordResetLinkErrors, IssuePasswordResetLinkResponses, ListAgentsData, ListAgentsErrors, ListAgentsResponses, ListApiTokensData, ListApiTokensErrors, ListApiTokensResponses, ListAuditEntriesData, ListAuditEntriesErrors, ListAuditEntriesResponses, ListPairSamplesData, ListPairSamplesErrors, ListPairSamplesResponses, ListTargetsData, ListTargetsErrors, ListTargetsResponses, ListUsersData, ListUsersErrors, ListUsersResponses, LoginData, LoginErrors, LoginResponses, LogoutData, LogoutErrors, LogoutResponses, RegisterSelfTargetData, RegisterSelfTargetErrors, RegisterSelfTargetResponses, RejectAgentData, RejectAgentErrors, RejectAgentResponses, ResetPasswordData, ResetPasswordErrors, ResetPasswordResponses, RevokeApiTokenData, RevokeApiTokenErrors, RevokeApiTokenResponses, RotateEnrollmentData, RotateEnrollmentErrors, RotateEnrollmentResponses, UpdateSettingsData, UpdateSettingsErrors, UpdateSettingsResponses, UpdateTargetData, UpdateTargetErrors, UpdateTargetResponses, UpdateUserData, UpdateUserErrors, UpdateUserResponses, WakeAgentData, WakeAgentErrors, WakeAgentResponses } from './types.gen';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -42,12 +42,34 @@ export const getMetrics = <ThrowOnError extends boolean = true>(options?: Option
  */
 export const listAuditEntries = <ThrowOnError extends boolean = true>(options?: Options<ListAuditEntriesData, ThrowOnError>) => (options?.client ?? client).get<ListAuditEntriesResponses, ListAuditEntriesErrors, ThrowOnError, 'data'>({
     responseStyle: 'data',
-    security: [{
+    security: [
+        {
             in: 'cookie',
             name: '__Host-meshping',
             type: 'apiKey'
-        }, { name: 'X-XSRF-TOKEN', type: 'apiKey' }],
+        },
+        { name: 'X-XSRF-TOKEN', type: 'apiKey' },
+        { scheme: 'bearer', type: 'http' }
+    ],
     url: '/api/audit',
+    ...options
+});
+
+/**
+ * Downloads the audit log over a window as CSV or JSON, streamed
+ */
+export const exportAuditLog = <ThrowOnError extends boolean = true>(options?: Options<ExportAuditLogData, ThrowOnError>) => (options?.client ?? client).get<ExportAuditLogResponses, ExportAuditLogErrors, ThrowOnError, 'data'>({
+    responseStyle: 'data',
+    security: [
+        {
+            in: 'cookie',
+            name: '__Host-meshping',
+            type: 'apiKey'
+        },
+        { name: 'X-XSRF-TOKEN', type: 'apiKey' },
+        { scheme: 'bearer', type: 'http' }
+    ],
+    url: '/api/audit/export',
     ...options
 });
 
@@ -274,11 +296,15 @@ export const revokeApiToken = <ThrowOnError extends boolean = true>(options: Opt
  */
 export const listAgents = <ThrowOnError extends boolean = true>(options?: Options<ListAgentsData, ThrowOnError>) => (options?.client ?? client).get<ListAgentsResponses, ListAgentsErrors, ThrowOnError, 'data'>({
     responseStyle: 'data',
-    security: [{
+    security: [
+        {
             in: 'cookie',
             name: '__Host-meshping',
             type: 'apiKey'
-        }, { name: 'X-XSRF-TOKEN', type: 'apiKey' }],
+        },
+        { name: 'X-XSRF-TOKEN', type: 'apiKey' },
+        { scheme: 'bearer', type: 'http' }
+    ],
     url: '/api/agents',
     ...options
 });
@@ -288,11 +314,15 @@ export const listAgents = <ThrowOnError extends boolean = true>(options?: Option
  */
 export const approveAgent = <ThrowOnError extends boolean = true>(options: Options<ApproveAgentData, ThrowOnError>) => (options.client ?? client).post<ApproveAgentResponses, ApproveAgentErrors, ThrowOnError, 'data'>({
     responseStyle: 'data',
-    security: [{
+    security: [
+        {
             in: 'cookie',
             name: '__Host-meshping',
             type: 'apiKey'
-        }, { name: 'X-XSRF-TOKEN', type: 'apiKey' }],
+        },
+        { name: 'X-XSRF-TOKEN', type: 'apiKey' },
+        { scheme: 'bearer', type: 'http' }
+    ],
     url: '/api/agents/{id}/approve',
     ...options,
     headers: {
@@ -306,11 +336,15 @@ export const approveAgent = <ThrowOnError extends boolean = true>(options: Optio
  */
 export const rejectAgent = <ThrowOnError extends boolean = true>(options: Options<RejectAgentData, ThrowOnError>) => (options.client ?? client).post<RejectAgentResponses, RejectAgentErrors, ThrowOnError, 'data'>({
     responseStyle: 'data',
-    security: [{
+    security: [
+        {
             in: 'cookie',
             name: '__Host-meshping',
             type: 'apiKey'
-        }, { name: 'X-XSRF-TOKEN', type: 'apiKey' }],
+        },
+        { name: 'X-XSRF-TOKEN', type: 'apiKey' },
+        { scheme: 'bearer', type: 'http' }
+    ],
     url: '/api/agents/{id}/reject',
     ...options
 });
@@ -320,11 +354,15 @@ export const rejectAgent = <ThrowOnError extends boolean = true>(options: Option
  */
 export const wakeAgent = <ThrowOnError extends boolean = true>(options: Options<WakeAgentData, ThrowOnError>) => (options.client ?? client).post<WakeAgentResponses, WakeAgentErrors, ThrowOnError, 'data'>({
     responseStyle: 'data',
-    security: [{
+    security: [
+        {
             in: 'cookie',
             name: '__Host-meshping',
             type: 'apiKey'
-        }, { name: 'X-XSRF-TOKEN', type: 'apiKey' }],
+        },
+        { name: 'X-XSRF-TOKEN', type: 'apiKey' },
+        { scheme: 'bearer', type: 'http' }
+    ],
     url: '/api/agents/{id}/wake',
     ...options,
     headers: {
@@ -338,11 +376,15 @@ export const wakeAgent = <ThrowOnError extends boolean = true>(options: Options<
  */
 export const deleteAgent = <ThrowOnError extends boolean = true>(options: Options<DeleteAgentData, ThrowOnError>) => (options.client ?? client).delete<DeleteAgentResponses, DeleteAgentErrors, ThrowOnError, 'data'>({
     responseStyle: 'data',
-    security: [{
+    security: [
+        {
             in: 'cookie',
             name: '__Host-meshping',
             type: 'apiKey'
-        }, { name: 'X-XSRF-TOKEN', type: 'apiKey' }],
+        },
+        { name: 'X-XSRF-TOKEN', type: 'apiKey' },
+        { scheme: 'bearer', type: 'http' }
+    ],
     url: '/api/agents/{id}',
     ...options
 });
@@ -380,11 +422,15 @@ export const rotateEnrollment = <ThrowOnError extends boolean = true>(options?: 
  */
 export const listTargets = <ThrowOnError extends boolean = true>(options?: Options<ListTargetsData, ThrowOnError>) => (options?.client ?? client).get<ListTargetsResponses, ListTargetsErrors, ThrowOnError, 'data'>({
     responseStyle: 'data',
-    security: [{
+    security: [
+        {
             in: 'cookie',
             name: '__Host-meshping',
             type: 'apiKey'
-        }, { name: 'X-XSRF-TOKEN', type: 'apiKey' }],
+        },
+        { name: 'X-XSRF-TOKEN', type: 'apiKey' },
+        { scheme: 'bearer', type: 'http' }
+    ],
     url: '/api/targets',
     ...options
 });
@@ -394,11 +440,15 @@ export const listTargets = <ThrowOnError extends boolean = true>(options?: Optio
  */
 export const createTarget = <ThrowOnError extends boolean = true>(options: Options<CreateTargetData, ThrowOnError>) => (options.client ?? client).post<CreateTargetResponses, CreateTargetErrors, ThrowOnError, 'data'>({
     responseStyle: 'data',
-    security: [{
+    security: [
+        {
             in: 'cookie',
             name: '__Host-meshping',
             type: 'apiKey'
-        }, { name: 'X-XSRF-TOKEN', type: 'apiKey' }],
+        },
+        { name: 'X-XSRF-TOKEN', type: 'apiKey' },
+        { scheme: 'bearer', type: 'http' }
+    ],
     url: '/api/targets',
     ...options,
     headers: {
@@ -426,11 +476,15 @@ export const registerSelfTarget = <ThrowOnError extends boolean = true>(options:
  */
 export const deleteTarget = <ThrowOnError extends boolean = true>(options: Options<DeleteTargetData, ThrowOnError>) => (options.client ?? client).delete<DeleteTargetResponses, DeleteTargetErrors, ThrowOnError, 'data'>({
     responseStyle: 'data',
-    security: [{
+    security: [
+        {
             in: 'cookie',
             name: '__Host-meshping',
             type: 'apiKey'
-        }, { name: 'X-XSRF-TOKEN', type: 'apiKey' }],
+        },
+        { name: 'X-XSRF-TOKEN', type: 'apiKey' },
+        { scheme: 'bearer', type: 'http' }
+    ],
     url: '/api/targets/{id}',
     ...options
 });
@@ -440,11 +494,15 @@ export const deleteTarget = <ThrowOnError extends boolean = true>(options: Optio
  */
 export const updateTarget = <ThrowOnError extends boolean = true>(options: Options<UpdateTargetData, ThrowOnError>) => (options.client ?? client).patch<UpdateTargetResponses, UpdateTargetErrors, ThrowOnError, 'data'>({
     responseStyle: 'data',
-    security: [{
+    security: [
+        {
             in: 'cookie',
             name: '__Host-meshping',
             type: 'apiKey'
-        }, { name: 'X-XSRF-TOKEN', type: 'apiKey' }],
+        },
+        { name: 'X-XSRF-TOKEN', type: 'apiKey' },
+        { scheme: 'bearer', type: 'http' }
+    ],
     url: '/api/targets/{id}',
     ...options,
     headers: {
@@ -458,11 +516,15 @@ export const updateTarget = <ThrowOnError extends boolean = true>(options: Optio
  */
 export const getGrid = <ThrowOnError extends boolean = true>(options?: Options<GetGridData, ThrowOnError>) => (options?.client ?? client).get<GetGridResponses, GetGridErrors, ThrowOnError, 'data'>({
     responseStyle: 'data',
-    security: [{
+    security: [
+        {
             in: 'cookie',
             name: '__Host-meshping',
             type: 'apiKey'
-        }, { name: 'X-XSRF-TOKEN', type: 'apiKey' }],
+        },
+        { name: 'X-XSRF-TOKEN', type: 'apiKey' },
+        { scheme: 'bearer', type: 'http' }
+    ],
     url: '/api/grid',
     ...options
 });
@@ -472,11 +534,15 @@ export const getGrid = <ThrowOnError extends boolean = true>(options?: Options<G
  */
 export const listPairSamples = <ThrowOnError extends boolean = true>(options: Options<ListPairSamplesData, ThrowOnError>) => (options.client ?? client).get<ListPairSamplesResponses, ListPairSamplesErrors, ThrowOnError, 'data'>({
     responseStyle: 'data',
-    security: [{
+    security: [
+        {
             in: 'cookie',
             name: '__Host-meshping',
             type: 'apiKey'
-        }, { name: 'X-XSRF-TOKEN', type: 'apiKey' }],
+        },
+        { name: 'X-XSRF-TOKEN', type: 'apiKey' },
+        { scheme: 'bearer', type: 'http' }
+    ],
     url: '/api/pairs/{agentId}/{targetId}/samples',
     ...options
 });
@@ -486,11 +552,15 @@ export const listPairSamples = <ThrowOnError extends boolean = true>(options: Op
  */
 export const getPairSeries = <ThrowOnError extends boolean = true>(options: Options<GetPairSeriesData, ThrowOnError>) => (options.client ?? client).get<GetPairSeriesResponses, GetPairSeriesErrors, ThrowOnError, 'data'>({
     responseStyle: 'data',
-    security: [{
+    security: [
+        {
             in: 'cookie',
             name: '__Host-meshping',
             type: 'apiKey'
-        }, { name: 'X-XSRF-TOKEN', type: 'apiKey' }],
+        },
+        { name: 'X-XSRF-TOKEN', type: 'apiKey' },
+        { scheme: 'bearer', type: 'http' }
+    ],
     url: '/api/pairs/{agentId}/{targetId}/series',
     ...options
 });
@@ -500,12 +570,34 @@ export const getPairSeries = <ThrowOnError extends boolean = true>(options: Opti
  */
 export const getPairStats = <ThrowOnError extends boolean = true>(options: Options<GetPairStatsData, ThrowOnError>) => (options.client ?? client).get<GetPairStatsResponses, GetPairStatsErrors, ThrowOnError, 'data'>({
     responseStyle: 'data',
-    security: [{
+    security: [
+        {
             in: 'cookie',
             name: '__Host-meshping',
             type: 'apiKey'
-        }, { name: 'X-XSRF-TOKEN', type: 'apiKey' }],
+        },
+        { name: 'X-XSRF-TOKEN', type: 'apiKey' },
+        { scheme: 'bearer', type: 'http' }
+    ],
     url: '/api/pairs/{agentId}/{targetId}/stats',
+    ...options
+});
+
+/**
+ * Downloads one pair's raw samples over a window as CSV or JSON, streamed
+ */
+export const exportPairSamples = <ThrowOnError extends boolean = true>(options: Options<ExportPairSamplesData, ThrowOnError>) => (options.client ?? client).get<ExportPairSamplesResponses, ExportPairSamplesErrors, ThrowOnError, 'data'>({
+    responseStyle: 'data',
+    security: [
+        {
+            in: 'cookie',
+            name: '__Host-meshping',
+            type: 'apiKey'
+        },
+        { name: 'X-XSRF-TOKEN', type: 'apiKey' },
+        { scheme: 'bearer', type: 'http' }
+    ],
+    url: '/api/pairs/{agentId}/{targetId}/export',
     ...options
 });
 
@@ -514,11 +606,15 @@ export const getPairStats = <ThrowOnError extends boolean = true>(options: Optio
  */
 export const getSettings = <ThrowOnError extends boolean = true>(options?: Options<GetSettingsData, ThrowOnError>) => (options?.client ?? client).get<GetSettingsResponses, GetSettingsErrors, ThrowOnError, 'data'>({
     responseStyle: 'data',
-    security: [{
+    security: [
+        {
             in: 'cookie',
             name: '__Host-meshping',
             type: 'apiKey'
-        }, { name: 'X-XSRF-TOKEN', type: 'apiKey' }],
+        },
+        { name: 'X-XSRF-TOKEN', type: 'apiKey' },
+        { scheme: 'bearer', type: 'http' }
+    ],
     url: '/api/settings',
     ...options
 });
@@ -528,11 +624,15 @@ export const getSettings = <ThrowOnError extends boolean = true>(options?: Optio
  */
 export const updateSettings = <ThrowOnError extends boolean = true>(options: Options<UpdateSettingsData, ThrowOnError>) => (options.client ?? client).patch<UpdateSettingsResponses, UpdateSettingsErrors, ThrowOnError, 'data'>({
     responseStyle: 'data',
-    security: [{
+    security: [
+        {
             in: 'cookie',
             name: '__Host-meshping',
             type: 'apiKey'
-        }, { name: 'X-XSRF-TOKEN', type: 'apiKey' }],
+        },
+        { name: 'X-XSRF-TOKEN', type: 'apiKey' },
+        { scheme: 'bearer', type: 'http' }
+    ],
     url: '/api/settings',
     ...options,
     headers: {

@@ -12,6 +12,35 @@ export type HealthDto = {
     database: boolean;
 };
 
+export type ExportedAuditEntryDto = {
+    /**
+     * ISO 8601 UTC (ms)
+     */
+    atIso: string;
+    /**
+     * Epoch ms
+     */
+    atMs: number;
+    id: number;
+    actorId: number | null;
+    /**
+     * Username at the time, "token:<name>" for an API token
+     */
+    actor: string | null;
+    action: string;
+    subject: string | null;
+    /**
+     * In CSV: the same object as JSON text
+     */
+    detail: {
+        [key: string]: unknown;
+    } | null;
+    /**
+     * Source address
+     */
+    source: string | null;
+};
+
 export type AuditEntryDto = {
     /**
      * Entry id, increasing
@@ -178,16 +207,73 @@ export type SetupDto = {
     setupCode: string;
 };
 
+/**
+ * What the token may do
+ */
+export const TokenScope = {
+    AGENTS_READ: 'agents:read',
+    AGENTS_WRITE: 'agents:write',
+    TARGETS_READ: 'targets:read',
+    TARGETS_WRITE: 'targets:write',
+    TARGETS_REGISTER: 'targets:register',
+    MONITORING_READ: 'monitoring:read',
+    SETTINGS_READ: 'settings:read',
+    SETTINGS_WRITE: 'settings:write',
+    AUDIT_READ: 'audit:read',
+    METRICS_READ: 'metrics:read'
+} as const;
+
+/**
+ * What the token may do
+ */
+export type TokenScope = typeof TokenScope[keyof typeof TokenScope];
+
+/**
+ * Whether it works now. creator-inactive: its creator's account is disabled or deleted (it works again if the account is enabled again)
+ */
+export const TokenState = {
+    ACTIVE: 'active',
+    EXPIRED: 'expired',
+    REVOKED: 'revoked',
+    CREATOR_INACTIVE: 'creator-inactive'
+} as const;
+
+/**
+ * Whether it works now. creator-inactive: its creator's account is disabled or deleted (it works again if the account is enabled again)
+ */
+export type TokenState = typeof TokenState[keyof typeof TokenState];
+
 export type TokenDto = {
     id: number;
     name: string;
-    scope: 'targets:register' | 'metrics:read';
+    /**
+     * What the token may do
+     */
+    scopes: Array<TokenScope>;
+    /**
+     * The creator's username; null when that account was deleted (the token no longer works)
+     */
+    createdBy: string | null;
     /**
      * Epoch ms
      */
     createdAt: number;
+    /**
+     * Epoch ms; refused from then on
+     */
+    expiresAt: number;
+    /**
+     * Epoch ms, updated at most once a minute
+     */
     lastUsedAt: number | null;
+    /**
+     * Epoch ms
+     */
     revokedAt: number | null;
+    /**
+     * Whether it works now. creator-inactive: its creator's account is disabled or deleted (it works again if the account is enabled again)
+     */
+    state: TokenState;
 };
 
 export type CreateTokenDto = {
@@ -196,23 +282,48 @@ export type CreateTokenDto = {
      */
     name: string;
     /**
-     * targets:register = PUT /api/targets/self only; metrics:read = GET /api/metrics only (Prometheus)
+     * What the token may do (each at most once). A write scope includes the read scope of its area. agents:read = GET /api/agents; agents:write = approve, reject, wake and delete agents (and agents:read); never the join passphrase; targets:read = GET /api/targets; targets:write = add, edit and delete targets (and targets:read); targets:register = PUT /api/targets/self only: a host adds itself as a target; monitoring:read = the grid and a pair's samples, series and stats; settings:read = GET /api/settings; settings:write = PATCH /api/settings (and settings:read); audit:read = GET /api/audit; metrics:read = GET /api/metrics only (Prometheus)
      */
-    scope: 'targets:register' | 'metrics:read';
+    scopes: Array<TokenScope>;
+    /**
+     * Days until the token expires
+     */
+    expiresInDays?: number;
 };
 
 export type CreatedTokenDto = {
     id: number;
     name: string;
-    scope: 'targets:register' | 'metrics:read';
+    /**
+     * What the token may do
+     */
+    scopes: Array<TokenScope>;
+    /**
+     * The creator's username; null when that account was deleted (the token no longer works)
+     */
+    createdBy: string | null;
     /**
      * Epoch ms
      */
     createdAt: number;
+    /**
+     * Epoch ms; refused from then on
+     */
+    expiresAt: number;
+    /**
+     * Epoch ms, updated at most once a minute
+     */
     lastUsedAt: number | null;
+    /**
+     * Epoch ms
+     */
     revokedAt: number | null;
     /**
-     * The token: shown this once, stored only as a hash
+     * Whether it works now. creator-inactive: its creator's account is disabled or deleted (it works again if the account is enabled again)
+     */
+    state: TokenState;
+    /**
+     * The token: shown in this answer only, stored only as a SHA-256 hash
      */
     token: string;
 };
@@ -358,6 +469,25 @@ export type UpdateTargetDto = {
      * Latency threshold in ms; null = the global one
      */
     latencyThresholdMs?: number | null;
+};
+
+export type ExportedSampleDto = {
+    /**
+     * Probe time, ISO 8601 UTC (ms)
+     */
+    atIso: string;
+    /**
+     * Probe time, epoch ms
+     */
+    atMs: number;
+    /**
+     * Round-trip time, µs; null unless status is reply
+     */
+    rttUs: number | null;
+    /**
+     * reply: an echo reply came back; no_reply: none within the timeout (loss); unresolved: the agent could not resolve the target's name; send_error: the agent could not send the probe. The last two are the agent's problems, not loss.
+     */
+    status: 'reply' | 'no_reply' | 'unresolved' | 'send_error';
 };
 
 export type GridDto = {
@@ -642,10 +772,14 @@ export type ListAuditEntriesErrors = {
     400: ErrorResponse;
     /**
      * No valid session
+     *
+     * Or an API token that is unknown, revoked or expired, or whose creator is disabled or deleted
      */
     401: ErrorResponse;
     /**
      * Needs the admin role (or higher)
+     *
+     * Or an API token without scope audit:read, or whose creator no longer has the admin role
      */
     403: ErrorResponse;
 };
@@ -660,6 +794,56 @@ export type ListAuditEntriesResponses = {
 };
 
 export type ListAuditEntriesResponse = ListAuditEntriesResponses[keyof ListAuditEntriesResponses];
+
+export type ExportAuditLogData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Start. Epoch ms, an integer from 946684800000 (2000-01-01) to the server's clock + 5 min; before `to`, at most 8784 hours (366 days) before it; default: one hour before `to`
+         */
+        from?: number;
+        /**
+         * End (exclusive). Epoch ms, an integer from 946684800000 (2000-01-01) to the server's clock + 5 min; default: now
+         */
+        to?: number;
+        /**
+         * csv: RFC 4180 with a header line, CRLF; json: an array of objects
+         */
+        format?: 'csv' | 'json';
+    };
+    url: '/api/audit/export';
+};
+
+export type ExportAuditLogErrors = {
+    /**
+     * A bad from, to or format (the message names the field)
+     */
+    400: ErrorResponse;
+    /**
+     * No valid session
+     *
+     * Or an API token that is unknown, revoked or expired, or whose creator is disabled or deleted
+     */
+    401: ErrorResponse;
+    /**
+     * Needs the admin role (or higher)
+     *
+     * Or an API token without scope audit:read, or whose creator no longer has the admin role
+     */
+    403: ErrorResponse;
+};
+
+export type ExportAuditLogError = ExportAuditLogErrors[keyof ExportAuditLogErrors];
+
+export type ExportAuditLogResponses = {
+    /**
+     * Entries with from <= at < to, oldest first, as an attachment named meshping-audit-<from>-<to>.<format>. CSV: RFC 4180, header `at_iso,at_ms,id,actor_id,actor,action,subject,detail,source` (detail as JSON text), CRLF; text a user chose that a spreadsheet would read as a formula (starting with = + - @, TAB, CR or NUL) gets a leading apostrophe. JSON: an array of the same fields in camelCase, unaltered.
+     */
+    200: Array<ExportedAuditEntryDto>;
+};
+
+export type ExportAuditLogResponse = ExportAuditLogResponses[keyof ExportAuditLogResponses];
 
 export type ListUsersData = {
     body?: never;
@@ -1181,10 +1365,14 @@ export type ListAgentsData = {
 export type ListAgentsErrors = {
     /**
      * No valid session
+     *
+     * Or an API token that is unknown, revoked or expired, or whose creator is disabled or deleted
      */
     401: ErrorResponse;
     /**
      * Needs the viewer role (or higher)
+     *
+     * Or an API token without scope agents:read or agents:write, or whose creator no longer has the viewer role
      */
     403: ErrorResponse;
 };
@@ -1216,10 +1404,14 @@ export type ApproveAgentErrors = {
     400: ErrorResponse;
     /**
      * No valid session
+     *
+     * Or an API token that is unknown, revoked or expired, or whose creator is disabled or deleted
      */
     401: ErrorResponse;
     /**
      * Needs the operator role (or higher)
+     *
+     * Or an API token without scope agents:write, or whose creator no longer has the operator role
      */
     403: ErrorResponse;
     404: ErrorResponse;
@@ -1262,10 +1454,14 @@ export type RejectAgentErrors = {
     400: ErrorResponse;
     /**
      * No valid session
+     *
+     * Or an API token that is unknown, revoked or expired, or whose creator is disabled or deleted
      */
     401: ErrorResponse;
     /**
      * Needs the operator role (or higher)
+     *
+     * Or an API token without scope agents:write, or whose creator no longer has the operator role
      */
     403: ErrorResponse;
     404: ErrorResponse;
@@ -1296,10 +1492,14 @@ export type WakeAgentErrors = {
     400: ErrorResponse;
     /**
      * No valid session
+     *
+     * Or an API token that is unknown, revoked or expired, or whose creator is disabled or deleted
      */
     401: ErrorResponse;
     /**
      * Needs the operator role (or higher)
+     *
+     * Or an API token without scope agents:write, or whose creator no longer has the operator role
      */
     403: ErrorResponse;
     404: ErrorResponse;
@@ -1342,10 +1542,14 @@ export type DeleteAgentErrors = {
     400: ErrorResponse;
     /**
      * No valid session
+     *
+     * Or an API token that is unknown, revoked or expired, or whose creator is disabled or deleted
      */
     401: ErrorResponse;
     /**
      * Needs the operator role (or higher)
+     *
+     * Or an API token without scope agents:write, or whose creator no longer has the operator role
      */
     403: ErrorResponse;
     404: ErrorResponse;
@@ -1438,10 +1642,14 @@ export type ListTargetsData = {
 export type ListTargetsErrors = {
     /**
      * No valid session
+     *
+     * Or an API token that is unknown, revoked or expired, or whose creator is disabled or deleted
      */
     401: ErrorResponse;
     /**
      * Needs the viewer role (or higher)
+     *
+     * Or an API token without scope targets:read or targets:write, or whose creator no longer has the viewer role
      */
     403: ErrorResponse;
 };
@@ -1471,10 +1679,14 @@ export type CreateTargetErrors = {
     400: ErrorResponse;
     /**
      * No valid session
+     *
+     * Or an API token that is unknown, revoked or expired, or whose creator is disabled or deleted
      */
     401: ErrorResponse;
     /**
      * Needs the operator role (or higher)
+     *
+     * Or an API token without scope targets:write, or whose creator no longer has the operator role
      */
     403: ErrorResponse;
     /**
@@ -1559,10 +1771,14 @@ export type DeleteTargetErrors = {
     400: ErrorResponse;
     /**
      * No valid session
+     *
+     * Or an API token that is unknown, revoked or expired, or whose creator is disabled or deleted
      */
     401: ErrorResponse;
     /**
      * Needs the operator role (or higher)
+     *
+     * Or an API token without scope targets:write, or whose creator no longer has the operator role
      */
     403: ErrorResponse;
     404: ErrorResponse;
@@ -1595,10 +1811,14 @@ export type UpdateTargetErrors = {
     400: ErrorResponse;
     /**
      * No valid session
+     *
+     * Or an API token that is unknown, revoked or expired, or whose creator is disabled or deleted
      */
     401: ErrorResponse;
     /**
      * Needs the operator role (or higher)
+     *
+     * Or an API token without scope targets:write, or whose creator no longer has the operator role
      */
     403: ErrorResponse;
     404: ErrorResponse;
@@ -1634,10 +1854,14 @@ export type GetGridData = {
 export type GetGridErrors = {
     /**
      * No valid session
+     *
+     * Or an API token that is unknown, revoked or expired, or whose creator is disabled or deleted
      */
     401: ErrorResponse;
     /**
      * Needs the viewer role (or higher)
+     *
+     * Or an API token without scope monitoring:read, or whose creator no longer has the viewer role
      */
     403: ErrorResponse;
 };
@@ -1675,10 +1899,14 @@ export type ListPairSamplesErrors = {
     400: ErrorResponse;
     /**
      * No valid session
+     *
+     * Or an API token that is unknown, revoked or expired, or whose creator is disabled or deleted
      */
     401: ErrorResponse;
     /**
      * Needs the viewer role (or higher)
+     *
+     * Or an API token without scope monitoring:read, or whose creator no longer has the viewer role
      */
     403: ErrorResponse;
 };
@@ -1724,10 +1952,14 @@ export type GetPairSeriesErrors = {
     400: ErrorResponse;
     /**
      * No valid session
+     *
+     * Or an API token that is unknown, revoked or expired, or whose creator is disabled or deleted
      */
     401: ErrorResponse;
     /**
      * Needs the viewer role (or higher)
+     *
+     * Or an API token without scope monitoring:read, or whose creator no longer has the viewer role
      */
     403: ErrorResponse;
 };
@@ -1769,10 +2001,14 @@ export type GetPairStatsErrors = {
     400: ErrorResponse;
     /**
      * No valid session
+     *
+     * Or an API token that is unknown, revoked or expired, or whose creator is disabled or deleted
      */
     401: ErrorResponse;
     /**
      * Needs the viewer role (or higher)
+     *
+     * Or an API token without scope monitoring:read, or whose creator no longer has the viewer role
      */
     403: ErrorResponse;
 };
@@ -1788,6 +2024,63 @@ export type GetPairStatsResponses = {
 
 export type GetPairStatsResponse = GetPairStatsResponses[keyof GetPairStatsResponses];
 
+export type ExportPairSamplesData = {
+    body?: never;
+    path: {
+        agentId: number;
+        targetId: number;
+    };
+    query?: {
+        /**
+         * Start. Epoch ms, an integer from 946684800000 (2000-01-01) to the server's clock + 5 min; before `to`, at most 744 hours before it; default: one hour before `to`. Data older than the retention window is gone.
+         */
+        from?: number;
+        /**
+         * End (exclusive). Epoch ms, an integer from 946684800000 (2000-01-01) to the server's clock + 5 min; default: now
+         */
+        to?: number;
+        /**
+         * csv: RFC 4180 with a header line, CRLF; json: an array of objects
+         */
+        format?: 'csv' | 'json';
+    };
+    url: '/api/pairs/{agentId}/{targetId}/export';
+};
+
+export type ExportPairSamplesErrors = {
+    /**
+     * A bad id, from, to or format (the message names the field)
+     */
+    400: ErrorResponse;
+    /**
+     * No valid session
+     *
+     * Or an API token that is unknown, revoked or expired, or whose creator is disabled or deleted
+     */
+    401: ErrorResponse;
+    /**
+     * Needs the viewer role (or higher)
+     *
+     * Or an API token without scope monitoring:read, or whose creator no longer has the viewer role
+     */
+    403: ErrorResponse;
+    /**
+     * No agent or no target with that id
+     */
+    404: ErrorResponse;
+};
+
+export type ExportPairSamplesError = ExportPairSamplesErrors[keyof ExportPairSamplesErrors];
+
+export type ExportPairSamplesResponses = {
+    /**
+     * The pair's samples with from <= at < to, oldest first, as an attachment named meshping-<agent hostname>-<target address>-<from>-<to>.<format>. CSV: RFC 4180, header `at_iso,at_ms,rtt_us,status`, CRLF; JSON: an array of the same fields in camelCase. Gaps (the agent's connection problems) are not rows: read them from `series` or `stats`. A read that fails midway cuts the connection (never a short file that looks whole).
+     */
+    200: Array<ExportedSampleDto>;
+};
+
+export type ExportPairSamplesResponse = ExportPairSamplesResponses[keyof ExportPairSamplesResponses];
+
 export type GetSettingsData = {
     body?: never;
     path?: never;
@@ -1798,10 +2091,14 @@ export type GetSettingsData = {
 export type GetSettingsErrors = {
     /**
      * No valid session
+     *
+     * Or an API token that is unknown, revoked or expired, or whose creator is disabled or deleted
      */
     401: ErrorResponse;
     /**
      * Needs the viewer role (or higher)
+     *
+     * Or an API token without scope settings:read or settings:write, or whose creator no longer has the viewer role
      */
     403: ErrorResponse;
 };
@@ -1828,10 +2125,14 @@ export type UpdateSettingsErrors = {
     400: ErrorResponse;
     /**
      * No valid session
+     *
+     * Or an API token that is unknown, revoked or expired, or whose creator is disabled or deleted
      */
     401: ErrorResponse;
     /**
      * Needs the admin role (or higher)
+     *
+     * Or an API token without scope settings:write, or whose creator no longer has the admin role
      */
     403: ErrorResponse;
     /**

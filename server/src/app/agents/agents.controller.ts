@@ -6,6 +6,7 @@ import { IsIP, Matches } from 'class-validator';
 import type { Request } from 'express';
 import { OptionalNotNull } from '../../infra/validation/optional';
 import { Access } from '../auth/access.decorator';
+import { AccessArea, SessionOnly } from '../auth/access-area.decorator';
 import { actorOf, publicBaseUrl } from '../auth/request-context';
 import { AgentDto } from './agent.dto';
 import { AgentsService } from './agents.service';
@@ -40,6 +41,7 @@ class EnrollmentDto {
 }
 
 @ApiTags('agents')
+@AccessArea('agents')
 @Controller()
 export class AgentsController {
   constructor(
@@ -100,6 +102,7 @@ export class AgentsController {
   @Get('enrollment')
   @ApiOperation({ operationId: 'getEnrollment', summary: 'The join passphrase, the install command and the server certificate fingerprint' })
   @Access('admin')
+  @SessionOnly()
   @ApiOkResponse({ type: EnrollmentDto, description: 'The join passphrase and the agent command line to copy' })
   @ApiConflictResponse({ description: 'The server runs without TLS (MESHPING_TLS=off): agents cannot enrol' })
   async passphrase(@Req() req: Request): Promise<EnrollmentDto> {
@@ -110,6 +113,7 @@ export class AgentsController {
   @Post('enrollment/rotate')
   @ApiOperation({ operationId: 'rotateEnrollment', summary: 'Replace the join passphrase; the old one stops working at once' })
   @Access('admin')
+  @SessionOnly()
   @HttpCode(200)
   @ApiOkResponse({ type: EnrollmentDto, description: 'A new passphrase; the old one is refused for new registrations from now on' })
   @ApiConflictResponse({ description: 'The server runs without TLS (MESHPING_TLS=off): nothing rotated' })

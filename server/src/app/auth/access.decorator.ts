@@ -1,7 +1,7 @@
 import { applyDecorators, SetMetadata } from '@nestjs/common';
 import { ApiBearerAuth, ApiSecurity, ApiExtension, ApiForbiddenResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
-import type { TokenScope } from '../tokens/api-token.entity';
 import type { Role } from '../users/user.entity';
+import type { TokenScope } from './token-scopes';
 
 /**
  * Who may call a route. Every controller method declares one; a route without a declaration is
@@ -9,7 +9,9 @@ import type { Role } from '../users/user.entity';
  * - public: anyone (login, setup, password reset, health)
  * - self: any signed-in user, acting on their own account (logout, change own password)
  * - viewer / operator / admin: signed-in with at least that role (admin > operator > viewer)
- * - token:<scope>: a script with an API token of that scope (Authorization: Bearer), no session
+ * - token:<scope>: only a script with an API token of that scope (Authorization: Bearer), no session
+ * The session rule also opens a route to API tokens when its controller declares an @AccessArea
+ * (access-area.decorator.ts): the scopes are derived from the area and the HTTP method.
  */
 export type Access = 'public' | 'self' | Role | `token:${TokenScope}`;
 export const ACCESS_KEY = 'meshping:access';

@@ -4,11 +4,12 @@ import { CLOCK, type Clock } from '@meshping/node-kit';
 import type { Request } from 'express';
 import { timingSafeEqual } from 'node:crypto';
 import { SERVER_CONFIG, type ServerConfig } from '../../infra/config/server-config';
-import type { UserEntity } from '../users/user.entity';
-import type { TokenScope } from '../tokens/api-token.entity';
+import type { Role, UserEntity } from '../users/user.entity';
 import { ApiTokensService } from '../tokens/api-tokens.service';
 import { UsersService } from '../users/users.service';
+import { TOKEN_SCOPES_KEY } from './access-area.decorator';
 import { ACCESS_KEY, isTokenAccess, roleAllows, type Access } from './access.decorator';
+import { SCRIPT_ROUTE_ROLE, type TokenScope } from './token-scopes';
 import { CSRF_HEADER } from './session.types';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -18,6 +19,11 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
  * live user (same password epoch, not disabled, within the absolute lifetime), enforces the role,
  * and protects state-changing requests: Origin must be this server or an allowed one, and a
  * signed-in request must echo the session's CSRF token.
+ *
+ * A request with an Authorization header is a script's: its API token alone decides, the cookie
+ * is not looked at (a bad token is a 401, never a fallback to the session), and no CSRF header is
+ * needed (a browser never attaches a bearer token by itself). The token must hold one of the
+ * route's scopes (@AccessArea), and its creator must still be enabled and hold the route's role.
  */
 @Injectable()
 export class AccessGuard implements CanActivate {
@@ -47,7 +53,10 @@ export class AccessGuard implements CanActivate {
     const unsafe = !SAFE_METHODS.has(req.method);
     if (unsafe && !this.originAllowed(req)) throw new ForbiddenException('Cross-origin request refused.');
     if (access === 'public') return true;
-    if (isTokenAccess(access)) return this.tokenAllows(req, access.slice(6) as TokenScope);
+    if (req.get('authorization') !== undefined || isTokenAccess(access)) {
+      const declared = this.reflector.get<TokenScope[] | undefined>(TOKEN_SCOPES_KEY, context.getHandler());
+      return this.tokenAllows(req, access, declared ?? (isTokenAccess(access) ? [access.slice('token:'.length) as TokenScope] : []));
+    }
 
     const user = await this.sessionUser(req);
     if (!user) throw new UnauthorizedException('Log in first.');
@@ -69,13 +78,27 @@ export class AccessGuard implements CanActivate {
     return user;
   }
 
-  /** Scripts: a live API token of the route's scope in Authorization: Bearer. No cookies, so no CSRF. */
-  private async tokenAllows(req: Request, scope: TokenScope): Promise<boolean> {
-    const header = req.get('authorization') ?? '';
-    const token = /^Bearer (\S+)$/.exec(header)?.[1];
-    const entity = token ? await this.tokens.verify(token, scope) : null;
-    if (!entity) throw new UnauthorizedException(`This needs an API token with scope ${scope} (Authorization: Bearer ...).`);
-    req.apiToken = entity;
+  /** Scripts: a live API token in Authorization: Bearer with one of the route's scopes. No cookies, so no CSRF. */
+  private async tokenAllows(req: Request, access: Access, scopes: TokenScope[]): Promise<boolean> {
+    const token = /^Bearer +(\S+) *$/i.exec(req.get('authorization') ?? '')?.[1];
+    if (!token) {
+      throw new UnauthorizedException(
+        scopes.length ? `This needs an API token with scope ${scopes.join(' or ')} (Authorization: Bearer mpt_...).` : 'Authorization must be "Bearer <API token>".',
+      );
+    }
+    const check = await this.tokens.authenticate(token);
+    if (!check.ok) throw new UnauthorizedException(check.reason);
+    const { token: entity, creator } = check.principal;
+    if (scopes.length === 0) throw new ForbiddenException('API tokens cannot call this route: it takes a signed-in session.');
+    if (!entity.scopes.some((s) => scopes.includes(s))) {
+      throw new ForbiddenException(`This needs an API token with scope ${scopes.join(' or ')}; this token has ${entity.scopes.join(', ')}.`);
+    }
+    const role: Role | undefined = isTokenAccess(access) ? SCRIPT_ROUTE_ROLE[access.slice('token:'.length) as TokenScope] : (access as Role);
+    if (role && !roleAllows(creator.role, role)) {
+      throw new ForbiddenException(`This token's creator (${creator.username}) no longer has the ${role} role this route needs.`);
+    }
+    req.apiToken = check.principal;
+    await this.tokens.touch(entity);
     return true;
   }
 

@@ -11,7 +11,7 @@ describe(`${AccessGuard.name}: every route in the OpenAPI document (real server,
   let server: TestServer;
   let admin: ApiClient;
   let viewer: ApiClient;
-  let operations: { method: string; path: string; access: string }[];
+  let operations: { method: string; path: string; access: string; tokenScopes?: string[]; security?: Record<string, string[]>[] }[];
 
   beforeAll(async () => {
     server = await startTestServer();
@@ -21,8 +21,15 @@ describe(`${AccessGuard.name}: every route in the OpenAPI document (real server,
     viewer = new ApiClient(server.url);
     expect((await viewer.login('vera', 'viewer password 1')).status).toBe(200);
     const doc = (await new ApiClient(server.url).get('/api/openapi.json')).body;
-    operations = Object.entries(doc.paths as Record<string, Record<string, { 'x-meshping-access'?: string }>>).flatMap(([path, ops]) =>
-      Object.entries(ops).map(([method, op]) => ({ method, path: path.replace(/\{[^}]+\}/g, '1'), access: op['x-meshping-access'] ?? '' })),
+    type Op = { 'x-meshping-access'?: string; 'x-meshping-token-scopes'?: string[]; security?: Record<string, string[]>[] };
+    operations = Object.entries(doc.paths as Record<string, Record<string, Op>>).flatMap(([path, ops]) =>
+      Object.entries(ops).map(([method, op]) => ({
+        method,
+        path: path.replace(/\{[^}]+\}/g, '1'),
+        access: op['x-meshping-access'] ?? '',
+        tokenScopes: op['x-meshping-token-scopes'],
+        security: op.security,
+      })),
     );
   });
 
@@ -33,6 +40,35 @@ describe(`${AccessGuard.name}: every route in the OpenAPI document (real server,
     for (const op of operations) expect([op.method, op.path, op.access]).toEqual([op.method, op.path, expect.stringMatching(/^(public|self|viewer|operator|admin|token:[a-z:]+)$/)]);
     const open = operations.filter((o) => o.access === 'public').map((o) => `${o.method.toUpperCase()} ${o.path}`);
     expect(open.sort()).toEqual([...PUBLIC].sort());
+  });
+
+  it('documents which API token scopes may call each operation: users, tokens, sign-in and the join passphrase none', () => {
+    const byOp = Object.fromEntries(operations.filter((o) => o.tokenScopes).map((o) => [`${o.method.toUpperCase()} ${o.path}`, o.tokenScopes?.join(' ')]));
+    expect(byOp).toEqual({
+      'GET /api/agents': 'agents:read agents:write',
+      'POST /api/agents/1/approve': 'agents:write',
+      'POST /api/agents/1/reject': 'agents:write',
+      'POST /api/agents/1/wake': 'agents:write',
+      'DELETE /api/agents/1': 'agents:write',
+      'GET /api/targets': 'targets:read targets:write',
+      'POST /api/targets': 'targets:write',
+      'PATCH /api/targets/1': 'targets:write',
+      'DELETE /api/targets/1': 'targets:write',
+      'PUT /api/targets/self': 'targets:register',
+      'GET /api/grid': 'monitoring:read',
+      'GET /api/pairs/1/1/samples': 'monitoring:read',
+      'GET /api/pairs/1/1/series': 'monitoring:read',
+      'GET /api/pairs/1/1/stats': 'monitoring:read',
+      'GET /api/settings': 'settings:read settings:write',
+      'PATCH /api/settings': 'settings:write',
+      'GET /api/audit': 'audit:read',
+      'GET /api/metrics': 'metrics:read',
+    });
+    // Security: a session (cookie + CSRF) or a bearer token where both work; the token alone on script routes.
+    for (const op of operations.filter((o) => o.tokenScopes)) {
+      const expected = op.access.startsWith('token:') ? [{ bearer: [] }] : [{ cookie: [], csrf: [] }, { bearer: [] }];
+      expect([op.method, op.path, op.security]).toEqual([op.method, op.path, expected]);
+    }
   });
 
   it('answers 401 on every non-public route without a session (no data leaks: CVE-2026-32230)', async () => {

@@ -1,4 +1,4 @@
-import type { ApiTokenEntity } from '../tokens/api-token.entity';
+import type { TokenPrincipal } from '../tokens/api-tokens.service';
 import type { UserEntity } from '../users/user.entity';
 
 declare module 'express-session' {
@@ -16,8 +16,8 @@ declare module 'express-session' {
 declare module 'express' {
   interface Request {
     currentUser?: UserEntity;
-    /** The API token a script authenticated with (token: routes). */
-    apiToken?: ApiTokenEntity;
+    /** The API token a script authenticated with, and its creator (set by the AccessGuard; then currentUser is unset). */
+    apiToken?: TokenPrincipal;
   }
 }
 

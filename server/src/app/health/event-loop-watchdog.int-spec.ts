@@ -34,7 +34,7 @@ describe(`${EventLoopWatchdog.name} (real server, real worker thread)`, () => {
     server = await startTestServer();
     const admin = new ApiClient(server.url);
     await admin.post('/api/auth/setup', { setupCode: server.setupCode(), username: 'admin', password: 'admin password 1' });
-    const token = (await admin.post('/api/tokens', { name: 'prometheus', scope: 'metrics:read' })).body.token as string;
+    const token = (await admin.post('/api/tokens', { name: 'prometheus', scopes: ['metrics:read'] })).body.token as string;
     scrape = async () => (await new ApiClient(server.url).send<string>('GET', '/api/metrics', undefined, { authorization: `Bearer ${token}` })).body;
   });
   afterAll(async () => {

@@ -2,6 +2,7 @@ import { Controller, Get, Header, type OnModuleDestroy } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import { Access } from '../auth/access.decorator';
+import { AccessArea } from '../auth/access-area.decorator';
 import { MonitoringService } from '../monitoring/monitoring.service';
 import { EventLoopWatchdog, STALL_BUCKETS, STALL_THRESHOLD_MS } from './event-loop-watchdog';
 
@@ -13,6 +14,7 @@ const WINDOWS = 6;
  * server's event loop, sampled every 10 ms by perf_hooks, over the last minute and since start).
  */
 @ApiTags('health')
+@AccessArea('metrics')
 @Controller('metrics')
 export class MetricsController implements OnModuleDestroy {
   private readonly histogram: IntervalHistogram = monitorEventLoopDelay({ resolution: 10 });

@@ -7,6 +7,7 @@ import { IsDecimal } from '../../infra/validation/decimal';
 import type { Request } from 'express';
 import { OptionalNotNull } from '../../infra/validation/optional';
 import { Access } from '../auth/access.decorator';
+import { AccessArea } from '../auth/access-area.decorator';
 import { actorOf } from '../auth/request-context';
 import { parseCidr } from '../targets/target-policy';
 import { DEFAULT_TARGET_DENY_RANGES, MAX_RETENTION_HOURS, MAX_TARGET_RANGES, MIN_RETENTION_HOURS, SettingsService, type Settings } from './settings.service';
@@ -81,6 +82,7 @@ class UpdateSettingsDto implements Partial<Settings> {
 }
 
 @ApiTags('settings')
+@AccessArea('settings')
 @Controller('settings')
 export class SettingsController {
   constructor(private readonly settings: SettingsService) {}

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, NotFoundException, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { Interval } from '@nestjs/schedule';
 import { CLOCK, type Clock } from '@meshping/node-kit';
 import { BUFFER_WINDOW_MS, MAX_BUFFER_WINDOW_MS, MAX_SAMPLES_PER_INTERVAL, PROBE_INTERVAL_MS, type DroppedReport, type PairSeries, type PairStatsWindow, type ResultColumns } from '@meshping/protocol';
@@ -139,6 +139,18 @@ export class MonitoringService implements OnModuleInit, OnApplicationShutdown {
   async stats(agentId: number, targetId: number, from: number, to: number): Promise<PairStatsWindow> {
     const [samples, gaps] = await Promise.all([this.store.readPair(agentId, targetId, from, to), this.gaps(agentId, from, to)]);
     return { from, to, ...pairStats(samples), gaps };
+  }
+
+  /**
+   * One pair's samples with from <= at < to for an export, in time order, read page by page as the
+   * consumer takes them; with the names the file is called by. 404 for an agent or target that
+   * never existed (a deleted target's history stays exportable, as it stays stored).
+   */
+  async exportPair(agentId: number, targetId: number, from: number, to: number): Promise<{ hostname: string; address: string; pages: AsyncGenerator<PairSamples> }> {
+    const [agent, address] = await Promise.all([this.agents.findById(agentId), this.targets.addressOf(targetId)]);
+    if (!agent) throw new NotFoundException(`no agent with id ${agentId}`);
+    if (address === null) throw new NotFoundException(`no target with id ${targetId}`);
+    return { hostname: agent.hostname, address, pages: this.store.readPairPages(agentId, targetId, from, to) };
   }
 
   /** Recorded gaps (final: dropped by the agent, or never filled) and, for the recent part, silences not final yet. */

@@ -123,9 +123,9 @@ describe(`${TargetsService.name}: address policy, canonical forms, names`, () =>
     expect(await addresses()).toEqual(before);
     const id = ((await operator.get('/api/targets')).body as Target[])[0].id;
     expect((await operator.patch(`/api/targets/${id}`, { name: 'x\u2066y' })).status).toBe(400);
-    const token = await admin.post('/api/tokens', { name: 'rack\u202E7', scope: 'metrics:read' });
+    const token = await admin.post('/api/tokens', { name: 'rack\u202E7', scopes: ['metrics:read'] });
     expect([token.status, message(token)]).toEqual([400, expect.stringContaining('name must not contain control or format characters (U+202E at 4)')]);
-    expect((await admin.post('/api/tokens', { name: ' rack 7', scope: 'metrics:read' })).status).toBe(400);
+    expect((await admin.post('/api/tokens', { name: ' rack 7', scopes: ['metrics:read'] })).status).toBe(400);
     expect((await operator.post('/api/targets', { address: '192.0.2.88', name: 'Zürich ▸ rack 7' })).status).toBe(201);
   });
 });

@@ -4,11 +4,13 @@ import { canonicalTargetAddress } from '@meshping/protocol';
 import type { Request } from 'express';
 import { plainAddress } from '../../infra/net/client-address';
 import { Access } from '../auth/access.decorator';
+import { AccessArea } from '../auth/access-area.decorator';
 import { actorOf } from '../auth/request-context';
 import { CreateTargetDto, SelfRegisterDto, TargetDto, UpdateTargetDto } from './target.dto';
 import { TargetsService } from './targets.service';
 
 @ApiTags('targets')
+@AccessArea('targets')
 @Controller('targets')
 export class TargetsController {
   constructor(private readonly targets: TargetsService) {}
@@ -41,8 +43,7 @@ export class TargetsController {
     if (dto.address !== undefined && canonicalTargetAddress(dto.address) !== canonicalTargetAddress(source)) {
       throw new ForbiddenException(`a host registers itself: the address must be the one it connects from (${source})`);
     }
-    const token = req.apiToken as NonNullable<Request['apiToken']>;
-    return this.targets.registerSelf({ ...dto, address: source }, { id: null, username: `token:${token.name}` }, source);
+    return this.targets.registerSelf({ ...dto, address: source }, actorOf(req), source);
   }
 
   @Patch(':id')

@@ -1,7 +1,5 @@
 import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
-
-export const TOKEN_SCOPES = ['targets:register', 'metrics:read'] as const;
-export type TokenScope = (typeof TOKEN_SCOPES)[number];
+import type { TokenScope } from '../auth/token-scopes';
 
 @Entity({ name: 'api_tokens' })
 export class ApiTokenEntity {
@@ -15,15 +13,22 @@ export class ApiTokenEntity {
   @Column({ name: 'token_hash', type: 'text' })
   tokenHash!: string;
 
-  @Column({ type: 'text' })
-  scope!: TokenScope;
+  /** A JSON array of scopes (validated at creation against TOKEN_SCOPES). */
+  @Column({ type: 'simple-json' })
+  scopes!: TokenScope[];
 
+  /** The admin who created it: the token works only while that account is enabled and holds the role a route needs. */
   @Column({ name: 'created_by', type: 'integer', nullable: true })
   createdBy!: number | null;
 
   @Column({ name: 'created_at', type: 'integer' })
   createdAt!: number;
 
+  /** Epoch ms; refused from then on. */
+  @Column({ name: 'expires_at', type: 'integer' })
+  expiresAt!: number;
+
+  /** Epoch ms, written at most once a minute per token. */
   @Column({ name: 'last_used_at', type: 'integer', nullable: true })
   lastUsedAt!: number | null;
 

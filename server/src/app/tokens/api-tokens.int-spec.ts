@@ -19,7 +19,7 @@ describe(`${ApiTokensService.name}: hosts add themselves as targets with a scope
     server = await startTestServer({ MESHPING_TLS: 'on' });
     admin = new ApiClient(server.url);
     await admin.post('/api/auth/setup', { setupCode: server.setupCode(), username: 'admin', password: 'admin password 1' });
-    const created = await admin.post('/api/tokens', { name: 'rack-7', scope: 'targets:register' });
+    const created = await admin.post('/api/tokens', { name: 'rack-7', scopes: ['targets:register'] });
     expect(created.status).toBe(201);
     token = created.body.token;
     expect(token).toMatch(/^mpt_[A-Za-z0-9_-]{43}$/);
@@ -36,7 +36,7 @@ describe(`${ApiTokensService.name}: hosts add themselves as targets with a scope
     const again = await put({ name: 'host-2 renamed', group: 'rack-7' });
     expect(again.body).toEqual({ id: first.body.id, address: '127.0.0.2', name: 'host-2 renamed', group: 'rack-7', latencyThresholdMs: null });
     const log = (await admin.get('/api/audit')).body as { action: string; actor: string }[];
-    expect(log.find((e) => e.action === 'target.created')?.actor).toBe('token:rack-7');
+    expect(log.find((e) => e.action === 'target.created')?.actor).toBe('token:rack-7 (by admin)');
   });
 
   it('refuses a latency threshold in exponent notation with 400 (it was a 500), changing nothing', async () => {
@@ -59,9 +59,9 @@ describe(`${ApiTokensService.name}: hosts add themselves as targets with a scope
   it('refuses a missing, unknown or revoked token, and the token opens nothing else', async () => {
     expect((await new ApiClient(server.url).send('PUT', '/api/targets/self', {})).status).toBe(401);
     expect((await put({}, '127.0.0.3', 'mpt_' + 'x'.repeat(43))).status).toBe(401);
-    const other = new ApiClient(server.url).send('POST', '/api/targets', { address: '127.0.0.4' }, { authorization: `Bearer ${token}` });
-    expect((await other).status).toBe(401);
-    const spare = await admin.post('/api/tokens', { name: 'spare', scope: 'targets:register' });
+    const other = await new ApiClient(server.url).send('POST', '/api/targets', { address: '127.0.0.4' }, { authorization: `Bearer ${token}` });
+    expect([other.status, other.body.message]).toEqual([403, 'This needs an API token with scope targets:write; this token has targets:register.']);
+    const spare = await admin.post('/api/tokens', { name: 'spare', scopes: ['targets:register'] });
     expect((await admin.delete(`/api/tokens/${spare.body.id}`)).status).toBe(204);
     expect((await put({}, '127.0.0.5', spare.body.token)).status).toBe(401);
     const bad = await put({ address: 'not an address!' }, '127.0.0.6');
@@ -73,7 +73,7 @@ describe(`${ApiTokensService.name}: hosts add themselves as targets with a scope
   });
 
   it('lets a Prometheus scraper read /api/metrics with a metrics:read token, and nothing else does', async () => {
-    const prometheus = await admin.post('/api/tokens', { name: 'prometheus', scope: 'metrics:read' });
+    const prometheus = await admin.post('/api/tokens', { name: 'prometheus', scopes: ['metrics:read'] });
     expect(prometheus.status).toBe(201);
     const scrape = (headers: Record<string, string>, client = new ApiClient(server.url)) => client.send<string>('GET', '/api/metrics', undefined, headers);
     const ok = await scrape({ authorization: `Bearer ${prometheus.body.token}` });
@@ -81,13 +81,13 @@ describe(`${ApiTokensService.name}: hosts add themselves as targets with a scope
     expect(ok.headers['content-type']).toContain('text/plain');
     expect(ok.body).toMatch(/^meshping_samples_ingested_total \d+$/m);
     expect(ok.body).toMatch(/^meshping_event_loop_stall_max_seconds\{window="10s"\} [\d.e+-]+$/m);
-    // A token of another scope, no token, or an admin's session: refused.
-    expect((await scrape({ authorization: `Bearer ${token}` })).status).toBe(401);
+    // A token of another scope (403), no token, or an admin's session (401): refused.
+    expect((await scrape({ authorization: `Bearer ${token}` })).status).toBe(403);
     expect((await scrape({})).status).toBe(401);
     expect((await scrape({}, admin)).status).toBe(401);
     // ... and the metrics token opens nothing else.
     const other = await new ApiClient(server.url).send('GET', '/api/grid', undefined, { authorization: `Bearer ${prometheus.body.token}` });
-    expect(other.status).toBe(401);
+    expect(other.status).toBe(403);
   });
 
   it('stores tokens only as hashes', async () => {

@@ -1,4 +1,5 @@
 import { roleAllows } from '../../app/auth/access.decorator';
+import { TOKEN_SCOPES } from '../../app/auth/token-scopes';
 import type { Role } from '../../app/users/user.entity';
 import { TestAgent } from '../test-agent';
 import type { TestClient } from '../ws-client';
@@ -45,10 +46,14 @@ export class FuzzRun {
   /** The request in flight (for the health probe's report). */
   current = 'nothing';
   skipped = 0;
+  /** Writes made with a token that were found in the audit log under the token's name. */
+  tokenWritesAudited = 0;
   private counter = 0;
   private resetToken = '';
   private passphrase = '';
   private readonly links: TestClient[] = [];
+  /** Per token principal: the newest audit entry id seen with that token as the actor. */
+  private readonly audited = new Map<RoleName, number>();
 
   constructor(private readonly o: FuzzOptions) {
     this.ops = operations(o.doc).sort((a, b) => order(a) - order(b));
@@ -62,10 +67,10 @@ export class FuzzRun {
     for (const op of this.ops) {
       const fixture = await this.fixture(op);
       for (const principal of this.o.principals) {
-        const allowed = this.allows(principal, op.access);
+        const allowed = this.allows(principal, op);
         const cases = [...casesFor(this.o.doc, op, fixture, this.o.random, this.hints(principal), allowed ? 3 : 1, allowed ? 0 : 8), ...windowCases(op, fixture, Date.now())];
         await principal.ensureSession();
-        for (const c of cases) await this.one(principal, c);
+        for (const c of cases) await this.one(principal, c, allowed);
       }
     }
   }
@@ -75,14 +80,15 @@ export class FuzzRun {
     for (const link of this.links) link.socket.terminate(); // the server may be gone: no closing handshake to wait for
   }
 
-  private allows(p: Principal, access: string): boolean {
+  private allows(p: Principal, op: Operation): boolean {
+    const access = op.access;
     if (access === 'public') return true;
-    if (access.startsWith('token:')) return p.role === 'token';
-    if (!p.signsIn) return false;
+    if (p.usesToken) return op.tokenScopes.some((s) => p.scopes.includes(s));
+    if (access.startsWith('token:') || !p.signsIn) return false;
     return access === 'self' || roleAllows(p.role as Role, access as Role);
   }
 
-  private async one(principal: Principal, c: Case): Promise<void> {
+  private async one(principal: Principal, c: Case, allowed: boolean): Promise<void> {
     const now = Date.now();
     if (this.o.skip.some((k) => k.matches(c, now))) {
       this.skipped += 1;
@@ -90,7 +96,7 @@ export class FuzzRun {
     }
     // Sign-in operations may have ended the session with the previous case.
     if (/^\/api\/(auth|users)/.test(c.op.path)) await principal.ensureSession();
-    const request = toRequest(c, principal.headers(c.op.access, c.op.method));
+    const request = toRequest(c, principal.headers(c.op.method));
     this.requests += 1;
     this.current = `[${principal.role}] ${request.label}`;
     let answer;
@@ -106,8 +112,25 @@ export class FuzzRun {
     const byStatus = this.statuses.get(opName(c.op)) ?? new Map<number, number>();
     byStatus.set(answer.status, (byStatus.get(answer.status) ?? 0) + 1);
     this.statuses.set(opName(c.op), byStatus);
-    const problem = verdict(this.o.doc, c, answer);
+    const ok = answer.status >= 200 && answer.status < 300;
+    // The document's x-meshping-access and x-meshping-token-scopes say who may call it: nobody else gets a 2xx.
+    const intruded = ok && !allowed ? `${answer.status} for a principal the document does not allow (${c.op.access}; tokens: ${c.op.tokenScopes.join(' ') || 'none'})` : null;
+    const problem = verdict(this.o.doc, c, answer) ?? intruded ?? (await this.auditedAsToken(principal, c, answer.status));
     if (problem) this.findings.push({ role: principal.role, request, problem, answer: `${answer.status} ${answer.text.slice(0, 300)}` });
+  }
+
+  /** A write a token made (2xx) must be in the audit log with the token named as the actor. */
+  private async auditedAsToken(p: Principal, c: Case, status: number): Promise<string | null> {
+    if (!p.usesToken || c.op.method === 'GET' || status < 200 || status >= 300) return null;
+    const admin = this.admin;
+    await admin.ensureSession();
+    const actor = `token:fuzz ${p.role} (by ${admin.username})`;
+    const entries = (await admin.client.get<{ id: number; actor: string | null }[]>('/api/audit?limit=20')).body;
+    const mine = entries.filter((e) => e.actor === actor && e.id > (this.audited.get(p.role) ?? 0));
+    if (mine.length === 0) return `${status} for a write with a token, but no new audit entry names "${actor}"`;
+    this.audited.set(p.role, Math.max(...mine.map((e) => e.id)));
+    this.tokenWritesAudited += 1;
+    return null;
   }
 
   /** Valid path values: a fresh object for routes that take an id (admin makes it), the fuzz agent's pair for the rest. */
@@ -121,7 +144,7 @@ export class FuzzRun {
       return res.body;
     };
     if (op.path.startsWith('/api/users/')) return { path: { id: String((await created('/api/users', { username: `fixture-${n}`, password: 'fixture password', role: 'viewer' })).id) } };
-    if (op.path.startsWith('/api/tokens/')) return { path: { id: String((await created('/api/tokens', { name: `fixture ${n}`, scope: 'metrics:read' })).id) } };
+    if (op.path.startsWith('/api/tokens/')) return { path: { id: String((await created('/api/tokens', { name: `fixture ${n}`, scopes: ['metrics:read'] })).id) } };
     if (op.path.startsWith('/api/targets/{id}')) return { path: { id: String((await created('/api/targets', { address: `fixture-${n}.example` })).id) } };
     if (op.path.startsWith('/api/agents/{id}')) {
       if (!this.passphrase) this.passphrase = (await admin.client.get('/api/enrollment')).body.passphrase;
@@ -159,6 +182,7 @@ export class FuzzRun {
         case 'UpdateTargetDto.address':
         case 'SelfRegisterDto.address': return random() < 0.5 ? `192.0.2.${1 + (n % 250)}` : `fuzz-${n}.example`;
         case 'CreateTokenDto.name': return `fuzz ${n}`;
+        case 'CreateTokenDto.scopes': return [...TOKEN_SCOPES].sort(() => random() - 0.5).slice(0, 1 + Math.floor(random() * 3));
         case 'WakeDto.mac': return '00:11:22:aa:bb:cc';
         case 'WakeDto.broadcast': return '192.0.2.255';
         case 'ApproveDto.ip': return '127.0.0.1';

@@ -23,7 +23,10 @@ export interface Parameter {
 }
 
 export interface OpenApiDocument {
-  paths: Record<string, Record<string, { parameters?: Parameter[]; requestBody?: { content: Record<string, { schema: Schema }> }; 'x-meshping-access'?: string }>>;
+  paths: Record<
+    string,
+    Record<string, { parameters?: Parameter[]; requestBody?: { content: Record<string, { schema: Schema }> }; 'x-meshping-access'?: string; 'x-meshping-token-scopes'?: string[] }>
+  >;
   components?: { schemas?: Record<string, Schema> };
 }
 
@@ -34,6 +37,8 @@ export interface Operation {
   path: string;
   /** public, self, viewer, operator, admin or token:<scope> (x-meshping-access). */
   access: string;
+  /** API token scopes that may call it (x-meshping-token-scopes; empty: sessions only). */
+  tokenScopes: string[];
   pathParams: Parameter[];
   queryParams: Parameter[];
   /** Resolved body schema, and the component's name (e.g. UpdateSettingsDto), if it takes a body. */
@@ -64,6 +69,7 @@ export function operations(doc: OpenApiDocument): Operation[] {
         method: method.toUpperCase(),
         path,
         access: op['x-meshping-access'] ?? 'undeclared',
+        tokenScopes: op['x-meshping-token-scopes'] ?? [],
         pathParams: params.filter((p) => p.in === 'path'),
         queryParams: params.filter((p) => p.in === 'query'),
         body: bodySchema ? { name: bodySchema.$ref?.replace('#/components/schemas/', '') ?? 'inline', schema: resolve(doc, bodySchema) } : undefined,

@@ -1,17 +1,18 @@
 import { DEVICE_COOKIE } from '../../app/auth/session.types';
 import { ApiClient } from '../api-client';
 
-export type RoleName = 'anonymous' | 'viewer' | 'operator' | 'admin' | 'token';
+export type RoleName = 'anonymous' | 'viewer' | 'operator' | 'admin' | 'token-read' | 'token-write';
 
 /**
  * Someone calling the API: a signed-in user (session cookie + CSRF header), nobody, or a script
- * with an API token. Each has its own loopback source address, so the per-address login throttle
- * of one does not spill onto another.
+ * with an API token of some scopes. Each has its own loopback source address, so the per-address
+ * login throttle of one does not spill onto another.
  */
 export class Principal {
   readonly client: ApiClient;
-  /** Bearer tokens by scope (token principal only). */
-  readonly tokens = new Map<string, string>();
+  /** The API token and its scopes (token principals only; set once the admin has created it). */
+  token = '';
+  scopes: readonly string[] = [];
 
   constructor(
     readonly role: RoleName,
@@ -23,16 +24,20 @@ export class Principal {
     this.client = new ApiClient(baseUrl, source);
   }
 
+  get usesToken(): boolean {
+    return this.role === 'token-read' || this.role === 'token-write';
+  }
+
   /**
    * Headers for a fuzzed request. The device cookie stays out of them: a fuzzed login that fails
    * must not count against the device, whose cookie lets this principal sign in again after a
    * fuzzed logout (the throttle keys a login with a device cookie by the device alone).
    */
-  headers(access: string, method: string): Record<string, string> {
+  headers(method: string): Record<string, string> {
     const h: Record<string, string> = { accept: 'application/json' };
-    if (this.role === 'token') {
-      const token = this.tokens.get(access.startsWith('token:') ? access.slice(6) : 'targets:register');
-      if (token) h['authorization'] = `Bearer ${token}`;
+    if (this.usesToken) {
+      // No cookie and no CSRF header: a script's request.
+      h['authorization'] = `Bearer ${this.token}`;
       return h;
     }
     const cookies = [...this.client.cookies].filter(([k]) => k !== DEVICE_COOKIE);
@@ -47,7 +52,7 @@ export class Principal {
   }
 
   get signsIn(): boolean {
-    return this.role !== 'anonymous' && this.role !== 'token';
+    return this.role !== 'anonymous' && !this.usesToken;
   }
 
   /** Signs in again if the session ended (a fuzzed logout, password change or login did that). */

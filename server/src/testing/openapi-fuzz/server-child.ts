@@ -42,11 +42,17 @@ export class ServerChild {
     const url = await new Promise<string>((ok, fail) => {
       const timer = setTimeout(() => fail(new Error(`the server did not start within 90 s:\n${log.join('\n')}`)), 90_000);
       child.once('exit', (code) => fail(new Error(`the server exited with ${code}:\n${log.join('\n')}`)));
+      // A fresh data directory always logs a setup code. Pino writes it asynchronously and main.ts
+      // writes "listening" straight to stdout, so under load it can arrive second: wait for both.
+      let listening = '';
+      let setup = false;
       createInterface({ input: stdout }).on('line', (line) => {
         log.push(line);
-        if (line.includes('"event":"listening"')) {
+        if (line.includes('"event":"listening"')) listening = JSON.parse(line).url;
+        setup ||= line.includes('"setup.required"');
+        if (listening && setup) {
           clearTimeout(timer);
-          ok(JSON.parse(line).url);
+          ok(listening);
         }
       });
     }).catch((err) => {

@@ -299,19 +299,8 @@ export class SampleStore {
     from = Math.max(from, this.retainFrom);
     if (from >= to) return out;
     const p = this.cache.pair(agentId, targetId, false);
-    const memoryFrom = p >= 0 ? Math.max(this.cache.coveredFrom(), this.completeSince) : Infinity;
-    if (from < memoryFrom) {
-      const diskTo = Math.min(to, memoryFrom);
-      const chunks = await this.sql.readPairChunks(agentId, targetId, Math.floor(from / HOUR_MS), Math.floor((diskTo - 1) / HOUR_MS));
-      for (const c of chunks) {
-        if (c.start + BUCKET_MS <= from || c.start >= diskTo) continue;
-        decodeChunk(c.start, c.data, (at, v) => {
-          if (at < from || at >= diskTo) return;
-          out.at.push(at);
-          out.rtt.push(valueToRtt(v));
-        });
-      }
-    }
+    const memoryFrom = this.memoryFrom(p);
+    if (from < memoryFrom) await this.readDisk(agentId, targetId, from, Math.min(to, memoryFrom), out);
     if (p >= 0 && to > memoryFrom) {
       this.cache.read(p, Math.max(from, memoryFrom), to, (at, v) => (out.at.push(at), out.rtt.push(valueToRtt(v))));
     }
@@ -335,6 +324,51 @@ export class SampleStore {
       out[o++] = valueToRtt(l.value);
     }
     return o;
+  }
+
+  /**
+   * The same samples as readPair, as pages in time order: one query per `pageMs` of disk (aligned
+   * to multiples of it), then the part in memory. Nothing is read ahead of the consumer, so one who
+   * stops iterating (a client gone) stops the reads. The memory/disk boundary is looked up again
+   * for every page: what left the cache meanwhile is on disk.
+   */
+  async *readPairPages(agentId: number, targetId: number, from: number, to: number, pageMs = 6 * HOUR_MS): AsyncGenerator<PairSamples> {
+    for (let cursor = from; ; ) {
+      // Retention may have moved on while the consumer was busy: its hours may be gone.
+      cursor = Math.max(cursor, this.retainFrom);
+      if (cursor >= to) return;
+      const p = this.cache.pair(agentId, targetId, false);
+      const memoryFrom = this.memoryFrom(p);
+      const out: PairSamples = { at: [], rtt: [] };
+      if (cursor >= memoryFrom) {
+        this.cache.read(p, cursor, to, (at, v) => (out.at.push(at), out.rtt.push(valueToRtt(v))));
+        yield out;
+        return;
+      }
+      const end = Math.min(to, memoryFrom, (Math.floor(cursor / pageMs) + 1) * pageMs);
+      await this.readDisk(agentId, targetId, cursor, end, out);
+      yield out;
+      cursor = end;
+    }
+  }
+
+  /** Where the pair's samples in memory begin (Infinity: the pair has none there). */
+  private memoryFrom(p: number): number {
+    return p >= 0 ? Math.max(this.cache.coveredFrom(), this.completeSince) : Infinity;
+  }
+
+  /** Appends the pair's samples with from <= at < to from the chunks on disk, in time order (the query's UNION ALL promises no order). */
+  private async readDisk(agentId: number, targetId: number, from: number, to: number, out: PairSamples): Promise<void> {
+    const chunks = await this.sql.readPairChunks(agentId, targetId, Math.floor(from / HOUR_MS), Math.floor((to - 1) / HOUR_MS));
+    chunks.sort((a, b) => a.start - b.start);
+    for (const c of chunks) {
+      if (c.start + BUCKET_MS <= from || c.start >= to) continue;
+      decodeChunk(c.start, c.data, (at, v) => {
+        if (at < from || at >= to) return;
+        out.at.push(at);
+        out.rtt.push(valueToRtt(v));
+      });
+    }
   }
 
   /** The newest sample of every pair in memory, flat [agentId, targetId, at, rtt, ...]. */

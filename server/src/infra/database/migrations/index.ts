@@ -10,6 +10,7 @@ import { SampleChunks1764288000000 } from './1764288000000-sample-chunks';
 import { LatencyThresholds1764464400000 } from './1764464400000-latency-thresholds';
 import { CanonicalTargets1764550000000 } from './1764550000000-canonical-targets';
 import { DroppedReportKey1764720000000 } from './1764720000000-dropped-report-key';
+import { TokenScopes1764806400000 } from './1764806400000-token-scopes';
 
 export const MIGRATIONS = [
   InitialSchema1763769600000,
@@ -22,4 +23,5 @@ export const MIGRATIONS = [
   LatencyThresholds1764464400000,
   CanonicalTargets1764550000000,
   DroppedReportKey1764720000000,
+  TokenScopes1764806400000,
 ];
