@@ -8,9 +8,11 @@ import { AGENT_CONFIG, loadAgentConfig } from './config/agent-config';
 import { FakeProber } from './probe/fake-prober';
 import { IcmpProber } from './probe/icmp-prober';
 import { PROBER } from './probe/prober';
+import { AgentRuntime } from './runtime/agent-runtime';
 import { PROBE_PHASE_MS, ProbeScheduler } from './scheduler/probe-scheduler';
 import { ResultBuffer } from './uplink/result-buffer';
 import { UplinkService } from './uplink/uplink.service';
+import { sendMagicPacket, WAKE_SENDER } from './wol/wake-on-lan';
 
 function config(env: Record<string, string> = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'meshping-agent-'));
@@ -19,7 +21,7 @@ function config(env: Record<string, string> = {}) {
 }
 
 describe(AgentModule.name, () => {
-  it('wires the agent: config, buffer limits, clock and the prober behind PROBER', async () => {
+  it('wires the agent: config, buffer limits, clock, the prober behind PROBER, Wake-on-LAN and the runtime', async () => {
     const fake = new FakeProber();
     const cfg = config({ MESHPING_BUFFER_MAX_MB: '2', MESHPING_PROBE_JITTER_MS: '1000' });
     const moduleRef = await Test.createTestingModule({
@@ -33,9 +35,14 @@ describe(AgentModule.name, () => {
     expect(phase).toBeGreaterThanOrEqual(0);
     expect(phase).toBeLessThan(1000);
     expect(moduleRef.get(ProbeScheduler)).toBeInstanceOf(ProbeScheduler);
-    const stop = jest.spyOn(moduleRef.get(UplinkService), 'stop');
+    expect(moduleRef.get(WAKE_SENDER)).toBe(sendMagicPacket);
+    const runtime = moduleRef.get(AgentRuntime);
+    const halt = jest.spyOn(runtime, 'halt');
+    const close = jest.spyOn(moduleRef.get(UplinkService), 'close');
     await moduleRef.close(); // shutdown hooks (the raw-socket prober's closes its sockets)
-    expect(stop).toHaveBeenCalled();
+    expect(halt).toHaveBeenCalled();
+    expect(close).toHaveBeenCalled();
+    expect(runtime.status().connection).toBe('stopped');
   });
 
   it('uses the raw-socket prober unless told otherwise (not opened until the daemon starts it)', async () => {

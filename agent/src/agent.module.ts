@@ -4,14 +4,17 @@ import { randomInt } from 'node:crypto';
 import { AGENT_CONFIG, type AgentConfig } from './config/agent-config';
 import { IcmpProber } from './probe/icmp-prober';
 import { PROBER } from './probe/prober';
+import { AgentRuntime } from './runtime/agent-runtime';
 import { PROBE_PHASE_MS, ProbeScheduler } from './scheduler/probe-scheduler';
-import { BUFFER_LIMITS, ResultBuffer, type BufferLimits } from './uplink/result-buffer';
+import { BUFFER_LIMITS, bufferLimits, ResultBuffer } from './uplink/result-buffer';
 import { SERVER_SILENT_MS, UPLINK_TIMING, UplinkService, type UplinkTiming } from './uplink/uplink.service';
+import { sendMagicPacket, WAKE_SENDER } from './wol/wake-on-lan';
 
 /**
  * The agent as a Nest standalone application (NestFactory.createApplicationContext: no HTTP
- * platform). Side effects stay behind tokens: PROBER (raw-socket ICMP; FakeProber in tests) and
- * CLOCK. Tests override either with Test.createTestingModule(...).overrideProvider(...).
+ * platform). Side effects stay behind tokens: PROBER (raw-socket ICMP; FakeProber in tests),
+ * WAKE_SENDER (Wake-on-LAN) and CLOCK. Tests override any of them with
+ * Test.createTestingModule(...).overrideProvider(...). AgentRuntime is what the daemon drives.
  */
 @Module({})
 export class AgentModule {
@@ -26,14 +29,12 @@ export class AgentModule {
         { provide: CLOCK, useValue: overrides.clock ?? systemClock },
         overrides.prober ?? { provide: PROBER, useClass: IcmpProber },
         { provide: UPLINK_TIMING, useValue: overrides.timing ?? { serverSilentMs: SERVER_SILENT_MS } },
+        { provide: WAKE_SENDER, useValue: sendMagicPacket },
         ResultBuffer,
         ProbeScheduler,
         UplinkService,
+        AgentRuntime,
       ],
     };
   }
-}
-
-export function bufferLimits(config: AgentConfig): BufferLimits {
-  return { windowMs: config.MESHPING_BUFFER_WINDOW_SECONDS * 1000, maxBytes: config.MESHPING_BUFFER_MAX_MB * 1024 * 1024 };
 }

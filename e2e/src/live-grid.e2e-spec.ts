@@ -1,5 +1,5 @@
 import { ApiError, createUser, getGrid, listAgents } from '@meshping/api-client';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { ApiSession } from './api';
@@ -102,8 +102,16 @@ describe('Meshping in Chromium: setup, live grid, users and roles', () => {
     await page.mouse.click(point.x, point.y);
     await chart.getByRole('button', { name: '24 h' }).click();
     await chart.getByTestId('pair-count').waitFor();
-    expect(Number(await chart.getByTestId('pair-count').textContent())).toBeGreaterThanOrEqual(1);
+    const shownCount = Number(await chart.getByTestId('pair-count').textContent());
+    expect(shownCount).toBeGreaterThanOrEqual(1);
     await shot('live-grid-hover-pinned');
+    // The shown window's samples as a file, streamed by the server through the generated client.
+    const [pairFile] = await Promise.all([page.waitForEvent('download'), chart.getByTestId('pair-export-csv').click()]);
+    expect(pairFile.suggestedFilename()).toMatch(/^meshping-.+-127\.0\.0\.1-\d{4}-\d{2}-\d{2}T\d{4}\.csv$/);
+    const pairCsv = readFileSync(await pairFile.path(), 'utf8').trimEnd().split('\r\n');
+    expect(pairCsv[0]).toBe('at_iso,at_ms,rtt_us,status');
+    expect(pairCsv.length - 1).toBeGreaterThanOrEqual(shownCount);
+    expect(pairCsv.slice(1).every((row) => row.endsWith(',reply'))).toBe(true); // loopback answers every probe
     await chart.getByRole('button', { name: 'Close' }).click();
     await chart.waitFor({ state: 'detached' });
     // From the keyboard: arrows move without opening charts, Enter pins one, Escape closes it.
@@ -200,6 +208,7 @@ describe('Meshping in Chromium: setup, live grid, users and roles', () => {
       ['targets', '/targets', (p) => p.getByTestId('target-127.0.0.3').waitFor()],
       ['users', '/users', (p) => p.getByTestId('user-admin').waitFor()],
       ['audit', '/audit', (p) => p.getByTestId('audit').getByText('target.created').first().waitFor()],
+      ['tokens', '/tokens', (p) => p.getByTestId('create-token').getByText('monitoring:read').waitFor()],
       ['settings', '/settings', async (p) => {
         await p.getByTestId('settings').getByLabel('Keep samples for (hours)').waitFor();
         expect(Number(await p.getByLabel('Keep samples for (hours)').inputValue())).toBeGreaterThanOrEqual(1);
@@ -273,6 +282,11 @@ describe('Meshping in Chromium: setup, live grid, users and roles', () => {
     await page.getByTestId('audit').getByText('user.created').waitFor();
     await page.getByTestId('audit').getByText('target.created').first().waitFor();
     await shot('audit');
+    const [auditFile] = await Promise.all([page.waitForEvent('download'), page.getByTestId('audit-export').getByRole('button', { name: 'JSON' }).click()]);
+    expect(auditFile.suggestedFilename()).toMatch(/^meshping-audit-\d{4}-\d{2}-\d{2}-30d\.json$/);
+    const exported = JSON.parse(readFileSync(await auditFile.path(), 'utf8')) as { action: string; subject: string | null }[];
+    expect(exported.map((e) => e.action)).toEqual(expect.arrayContaining(['user.created', 'target.created']));
+    expect(exported.find((e) => e.action === 'user.created' && e.subject === 'user:vera')).toBeDefined();
     await page.getByRole('button', { name: 'Log out' }).click();
     await page.waitForURL(/\/login/);
   });

@@ -10,7 +10,8 @@ export default {
   plugins: [
     // Errors throw (an ApiError, see lib/meshping-client.ts) and calls resolve to the body itself.
     { name: '@hey-api/client-fetch', throwOnError: true },
-    '@hey-api/typescript',
+    // Named enums (e.g. TokenScope) also as runtime objects, so screens list them without a copy.
+    { name: '@hey-api/typescript', enums: 'javascript' },
     { name: '@hey-api/sdk', responseStyle: 'data' },
   ],
 };

@@ -197,7 +197,7 @@ export async function bundle(root) {
   return result;
 }
 
-function run(cmd, args, env) {
+export function run(cmd, args, env) {
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';

@@ -1,10 +1,13 @@
 import { RttCode } from '@meshping/protocol';
 import type { Prober } from './prober';
 
-/** A prober for unit tests: answers from a table (µs or RttCode), without any network. */
+/** A prober for unit tests: answers from a table (µs or RttCode), without any network, after `delayMs`. */
 export class FakeProber implements Prober {
   readonly sent: { address: string; family: 4 | 6 }[] = [];
-  constructor(private readonly answers: Record<string, number> = {}) {}
+  constructor(
+    private readonly answers: Record<string, number> = {},
+    private readonly delayMs = 0,
+  ) {}
 
   open(): void {
     /* nothing to open */
@@ -12,6 +15,7 @@ export class FakeProber implements Prober {
 
   async probe(address: string, family: 4 | 6): Promise<number> {
     this.sent.push({ address, family });
+    if (this.delayMs > 0) await new Promise((r) => setTimeout(r, this.delayMs));
     return this.answers[address] ?? RttCode.NO_REPLY;
   }
 

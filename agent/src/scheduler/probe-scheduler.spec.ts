@@ -18,7 +18,7 @@ describe(ProbeScheduler.name, () => {
   function setup() {
     const prober = new FakeProber({ '192.0.2.1': 1500, '2001:db8::3': 800 });
     const buffer = new ResultBuffer(systemClock);
-    const scheduler = new ProbeScheduler(prober, systemClock, buffer);
+    const scheduler = new ProbeScheduler(prober, systemClock);
     scheduler.setTargets(targets);
     return { prober, buffer, scheduler };
   }
@@ -27,7 +27,7 @@ describe(ProbeScheduler.name, () => {
 
   it('starts rounds on absolute multiples of the interval and spreads targets evenly across a round', async () => {
     const { buffer, scheduler } = setup();
-    scheduler.start();
+    scheduler.start((sample) => buffer.add(sample));
     await jest.advanceTimersByTimeAsync(3 * PROBE_INTERVAL_MS);
     buffer.seal();
     const samples = samplesOf(buffer);
@@ -43,7 +43,7 @@ describe(ProbeScheduler.name, () => {
 
   it('records RTTs and "no reply" as the prober reports them, IPv6 included', async () => {
     const { prober, buffer, scheduler } = setup();
-    scheduler.start();
+    scheduler.start((sample) => buffer.add(sample));
     await jest.advanceTimersByTimeAsync(2 * PROBE_INTERVAL_MS);
     scheduler.stop();
     buffer.seal();
@@ -61,9 +61,9 @@ describe(ProbeScheduler.name, () => {
       monotonicNs: () => process.hrtime.bigint(),
     };
     const buffer = new ResultBuffer(lagging);
-    const scheduler = new ProbeScheduler(new FakeProber(), lagging, buffer);
+    const scheduler = new ProbeScheduler(new FakeProber(), lagging);
     scheduler.setTargets(targets);
-    scheduler.start();
+    scheduler.start((sample) => buffer.add(sample));
     await jest.advanceTimersByTimeAsync(10 * PROBE_INTERVAL_MS);
     scheduler.stop();
     buffer.seal();
@@ -77,9 +77,9 @@ describe(ProbeScheduler.name, () => {
 
   it('starts rounds at its phase within the interval when given one (jitter against herds)', async () => {
     const buffer = new ResultBuffer(systemClock);
-    const scheduler = new ProbeScheduler(new FakeProber(), systemClock, buffer, 1_700);
+    const scheduler = new ProbeScheduler(new FakeProber(), systemClock, 1_700);
     scheduler.setTargets(targets);
-    scheduler.start();
+    scheduler.start((sample) => buffer.add(sample));
     await jest.advanceTimersByTimeAsync(3 * PROBE_INTERVAL_MS);
     scheduler.stop();
     buffer.seal();
@@ -89,8 +89,8 @@ describe(ProbeScheduler.name, () => {
   });
 
   it('stops probing when stopped', async () => {
-    const { prober, scheduler } = setup();
-    scheduler.start();
+    const { prober, buffer, scheduler } = setup();
+    scheduler.start((sample) => buffer.add(sample));
     await jest.advanceTimersByTimeAsync(PROBE_INTERVAL_MS * 2);
     scheduler.stop();
     const sent = prober.sent.length;
@@ -102,9 +102,9 @@ describe(ProbeScheduler.name, () => {
     const buffer = new ResultBuffer(systemClock);
     let answer: (rtt: number) => void = () => undefined;
     const prober = { open: () => undefined, close: () => undefined, probe: () => new Promise<number>((r) => (answer = r)) };
-    const scheduler = new ProbeScheduler(prober, systemClock, buffer);
+    const scheduler = new ProbeScheduler(prober, systemClock);
     scheduler.setTargets([targets[0]]);
-    scheduler.start();
+    scheduler.start((sample) => buffer.add(sample));
     await jest.advanceTimersByTimeAsync(PROBE_INTERVAL_MS); // the round's probe is out, unanswered
     let settled = false;
     const stopping = scheduler.stopAndSettle().then(() => (settled = true));

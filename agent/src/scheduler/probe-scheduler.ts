@@ -2,7 +2,6 @@ import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { CLOCK, type Clock } from '@meshping/node-kit';
 import { PROBE_INTERVAL_MS, PROBE_TIMEOUT_MS, RttCode, type ProbeTarget, type Sample } from '@meshping/protocol';
 import { PROBER, type Prober } from '../probe/prober';
-import { ResultBuffer } from '../uplink/result-buffer';
 import { TargetResolver } from './target-resolver';
 
 /**
@@ -38,11 +37,12 @@ export class ProbeScheduler {
   private settling = false;
   /** Absolute start of the next round (epoch ms), always a multiple of the interval. */
   private nextRound = 0;
+  /** Where each result goes (the runtime hands it to the buffer). */
+  private record: (sample: Sample) => void = () => undefined;
 
   constructor(
     @Inject(PROBER) private readonly prober: Prober,
     @Inject(CLOCK) private readonly clock: Clock,
-    private readonly buffer: ResultBuffer,
     /**
      * Where this agent's rounds start within the interval (ms). 0: on the 5 s boundaries; agents
      * given a random phase (probe-jitter-ms) do not all hit a target in the same millisecond.
@@ -70,8 +70,10 @@ export class ProbeScheduler {
     return this.targets;
   }
 
-  start(): void {
+  /** Starts the rounds; every probe's result is handed to `record`. */
+  start(record: (sample: Sample) => void): void {
     if (this.running) return;
+    this.record = record;
     this.running = true;
     this.nextRound = this.boundaryAfter(this.clock.now());
     this.scheduleNextRound();
@@ -152,7 +154,6 @@ export class ProbeScheduler {
     const rtt =
       'error' in resolved ? RttCode.UNRESOLVED : await this.prober.probe(resolved.address, resolved.family, PROBE_TIMEOUT_MS);
     if (!this.running && !this.settling) return;
-    const sample: Sample = { targetId: target.id, at, rtt };
-    this.buffer.add(sample);
+    this.record({ targetId: target.id, at, rtt });
   }
 }

@@ -5,12 +5,16 @@ import { join } from 'node:path';
  * What the running daemon tells `meshping-agent status` and `reload`: it rewrites
  * <state-dir>/status.json (0600) every few seconds and at every change of connection state.
  */
-export interface AgentStatus {
+export interface AgentStatus extends RuntimeStatus {
   pid: number;
   version: string;
   configFile: string;
   startedAt: number;
   updatedAt: number;
+}
+
+/** The running agent's part of the status (AgentRuntime.status()); the daemon adds the process's. */
+export interface RuntimeStatus {
   server: string;
   /** connecting | connected | pending (awaiting approval) | hold (re-approval needed) | disconnected | stopped */
   connection: 'connecting' | 'connected' | 'pending' | 'hold' | 'disconnected' | 'stopped';

@@ -8,6 +8,8 @@ export class ProtocolPeer {
   /** Results that came as binary frames (the agent's form since protocol 2), decoded into `received`. */
   binaryResults = 0;
   socket: WebSocket | null = null;
+  /** Connections the agent made so far (a redial is one more). */
+  connections = 0;
   /** Called with every message after it is recorded (e.g. to acknowledge results). */
   onMessage: (msg: AgentToServer) => void = () => undefined;
   private readonly wss: WebSocketServer;
@@ -15,6 +17,7 @@ export class ProtocolPeer {
     this.wss = new WebSocketServer({ host: '127.0.0.1', port: 0, path: '/agent' });
     this.wss.on('connection', (socket) => {
       this.socket = socket;
+      this.connections += 1;
       socket.on('message', (data, isBinary) => {
         const msg = isBinary ? this.results(data as Buffer) : (JSON.parse(data.toString()) as AgentToServer);
         this.received.push(msg);

@@ -10,6 +10,7 @@ import {
   type ResultColumns,
   type Sample,
 } from '@meshping/protocol';
+import type { AgentConfig } from '../config/agent-config';
 
 /** How much the buffer may hold: results older than windowMs, or beyond maxBytes of frames, are dropped. */
 export interface BufferLimits {
@@ -18,6 +19,11 @@ export interface BufferLimits {
 }
 export const BUFFER_LIMITS = Symbol('BUFFER_LIMITS');
 export const DEFAULT_BUFFER_LIMITS: BufferLimits = { windowMs: BUFFER_WINDOW_MS, maxBytes: 16 * 1024 * 1024 };
+
+/** The bounds the settings give (buffer-window-seconds, buffer-max-mb). */
+export function bufferLimits(config: AgentConfig): BufferLimits {
+  return { windowMs: config.MESHPING_BUFFER_WINDOW_SECONDS * 1000, maxBytes: config.MESHPING_BUFFER_MAX_MB * 1024 * 1024 };
+}
 /** Backlog frames sent but not yet acknowledged, at most: the server's acks pace the resend. */
 export const MAX_BACKLOG_IN_FLIGHT = 8;
 

@@ -11,19 +11,23 @@ import { FakeProber } from '../probe/fake-prober';
 import { PROBER } from '../probe/prober';
 import { ProbeScheduler } from '../scheduler/probe-scheduler';
 import { ProtocolPeer } from '../testing/protocol-peer';
+import { waitFor } from '../testing/wait-for';
 import { ResultBuffer } from './result-buffer';
+import type { UplinkEvents } from './uplink-events';
 import { UplinkService, type UplinkTiming } from './uplink.service';
-import * as wol from '../wol/wake-on-lan';
 
 const target = (id: number, address: string) => ({ id, address, name: null });
+const welcome = () => ({ type: 'welcome' as const, protocol: PROTOCOL_VERSION, agentId: 7, serverTime: Date.now() });
 
 describe(`${UplinkService.name} against a protocol peer (real WebSocket)`, () => {
   let peer: ProtocolPeer;
   let uplink: UplinkService;
-  let scheduler: ProbeScheduler;
   let buffer: ResultBuffer;
   let moduleRef: TestingModule | undefined;
+  /** Every event the link emitted, in order. */
+  let events: { name: keyof UplinkEvents; payload: unknown }[];
 
+  /** The link alone (no runtime): what it does by itself, and what it leaves to its listeners. */
   async function start(clock: Clock = systemClock, timing?: UplinkTiming): Promise<void> {
     await peer.ready();
     const dir = mkdtempSync(join(tmpdir(), 'meshping-agent-'));
@@ -34,72 +38,48 @@ describe(`${UplinkService.name} against a protocol peer (real WebSocket)`, () =>
       imports: [AgentModule.forRoot(config, { clock, timing, prober: { provide: PROBER, useValue: new FakeProber() } })],
     }).compile();
     buffer = moduleRef.get(ResultBuffer);
-    scheduler = moduleRef.get(ProbeScheduler);
     uplink = moduleRef.get(UplinkService);
+    events = [];
+    const names: (keyof UplinkEvents)[] = ['connected', 'disconnected', 'pending', 'hold', 'rejected', 'targets', 'targets-changed', 'wake', 'server-error'];
+    for (const name of names) uplink.on(name, (payload) => events.push({ name, payload }));
     uplink.start();
   }
+  const named = (name: keyof UplinkEvents) => events.filter((e) => e.name === name).map((e) => e.payload);
 
   afterEach(async () => {
-    await moduleRef?.close(); // the shutdown hooks stop the uplink
+    await moduleRef?.close(); // the shutdown hooks close the link
     moduleRef = undefined;
     await peer?.close();
   });
 
-  it('applies incremental target changes in step, and asks for the full list when out of step', async () => {
-    peer = new ProtocolPeer((p) => {
-      p.send({ type: 'welcome', protocol: PROTOCOL_VERSION, agentId: 7, serverTime: Date.now() });
-      p.send({ type: 'targets', version: 3, targets: [target(1, '192.0.2.1'), target(2, '192.0.2.2')] });
-    });
+  it("says hello with the local token, reports pending, hold and welcome as states and events, and emits the server's commands by type without acting on them", async () => {
+    peer = new ProtocolPeer((p) => p.send({ type: 'pending', agentId: 7, message: 'awaiting approval' }));
     await start();
     const hello = await peer.until((m): m is Extract<AgentToServer, { type: 'hello' }> => m.type === 'hello');
     expect(hello.auth).toEqual({ kind: 'local-token', token: 'a'.repeat(43) });
-    await waitFor(() => uplink.targetsVersion === 3);
-
-    peer.send({ type: 'targets-changed', from: 3, version: 4, upserted: [target(9, '2001:db8::9')], removed: [1] });
-    await waitFor(() => uplink.targetsVersion === 4);
-    expect(scheduler.currentTargets().map((t) => t.id)).toEqual([2, 9]);
-
-    peer.send({ type: 'targets-changed', from: 6, version: 7, upserted: [target(5, '192.0.2.5')], removed: [] });
-    await peer.until((m): m is Extract<AgentToServer, { type: 'targets-request' }> => m.type === 'targets-request');
-    expect(uplink.targetsVersion).toBe(4);
-    expect(scheduler.currentTargets().map((t) => t.id)).toEqual([2, 9]);
-  });
-
-  it('keeps measuring into its buffer while on hold and drains it, oldest first, once re-approved', async () => {
-    peer = new ProtocolPeer((p) => {
-      p.send({ type: 'welcome', protocol: PROTOCOL_VERSION, agentId: 7, serverTime: Date.now() });
-    });
-    await start();
+    await waitFor(() => uplink.state().connection === 'pending');
+    expect(uplink.connected).toBe(false);
+    peer.send(welcome());
     await waitFor(() => uplink.connected);
+    expect(uplink.state()).toMatchObject({ connection: 'connected', agentId: 7 });
     peer.send({ type: 'hold', agentId: 7, message: 'on hold: address changed' });
-    await waitFor(() => !uplink.connected);
-    buffer.add({ targetId: 1, at: Date.now() - 2000, rtt: 111 });
-    buffer.add({ targetId: 1, at: Date.now() - 1000, rtt: 222 });
-    await new Promise((r) => setTimeout(r, 1500)); // a flush interval passes: sealed, but not sent
-    expect(peer.received.filter((m) => m.type === 'results')).toHaveLength(0);
+    await waitFor(() => uplink.state().connection === 'hold');
+    expect(uplink.connected).toBe(false);
 
-    peer.send({ type: 'welcome', protocol: PROTOCOL_VERSION, agentId: 7, serverTime: Date.now() });
-    const drained = await peer.until((m): m is Extract<AgentToServer, { type: 'results' }> => m.type === 'results');
-    expect(drained.rtt).toEqual([111, 222]);
-  });
-
-  it('sends a Wake-on-LAN packet when the server asks', async () => {
-    const sent = jest.spyOn(wol, 'sendMagicPacket').mockResolvedValue();
-    peer = new ProtocolPeer((p) => p.send({ type: 'welcome', protocol: PROTOCOL_VERSION, agentId: 7, serverTime: Date.now() }));
-    await start();
-    await waitFor(() => uplink.connected);
+    peer.socket?.send('{"type":"targets","version":"three"}'); // invalid: dropped, the link carries on
+    peer.send({ type: 'targets', version: 3, targets: [target(1, '192.0.2.1')] });
+    peer.send({ type: 'targets-changed', from: 3, version: 4, upserted: [], removed: [1] });
     peer.send({ type: 'wake', mac: '00:11:22:aa:bb:cc', broadcast: '192.0.2.255' });
-    await waitFor(() => sent.mock.calls.length === 1);
-    expect(sent).toHaveBeenCalledWith('00:11:22:aa:bb:cc', '192.0.2.255');
-    sent.mockRestore();
+    await waitFor(() => named('wake').length === 1);
+    expect(events.map((e) => e.name)).toEqual(['pending', 'connected', 'hold', 'targets', 'targets-changed', 'wake']);
+    expect(named('targets')).toEqual([{ type: 'targets', version: 3, targets: [target(1, '192.0.2.1')] }]);
+    expect(named('wake')).toEqual([{ type: 'wake', mac: '00:11:22:aa:bb:cc', broadcast: '192.0.2.255' }]);
+    // Routing them is the runtime's (not started here): the link touched no other part.
+    expect(moduleRef?.get(ProbeScheduler).currentTargets()).toEqual([]);
   });
 
   it('resends unacknowledged results after a reconnect, oldest first, and drops acknowledged ones', async () => {
-    let connections = 0;
-    peer = new ProtocolPeer((p) => {
-      connections += 1;
-      p.send({ type: 'welcome', protocol: PROTOCOL_VERSION, agentId: 7, serverTime: Date.now() });
-    });
+    peer = new ProtocolPeer((p) => p.send(welcome()));
     await start();
     await waitFor(() => uplink.connected);
     buffer.add({ targetId: 1, at: Date.now() - 3000, rtt: 100 });
@@ -108,68 +88,66 @@ describe(`${UplinkService.name} against a protocol peer (real WebSocket)`, () =>
     buffer.seal();
     buffer.ack(0);
     peer.socket?.terminate(); // the server goes away without acknowledging seq 1
-    await waitFor(() => connections === 2, 10_000);
+    await waitFor(() => peer.connections === 2, 10_000);
     const resent = await peer.until((m): m is Extract<AgentToServer, { type: 'results' }> => m.type === 'results');
     expect(resent.seq).toBe(1);
     expect(resent.rtt).toEqual([200]);
     expect(peer.binaryResults).toBeGreaterThan(0); // results travel as binary frames
+    // The server's ack releases it from the buffer.
+    peer.send({ type: 'ack', seq: 1 });
+    await waitFor(() => buffer.settled());
   });
 
   it('drops a link on which the server fell silent within its bound, says so, and redials; pings keep a quiet link', async () => {
-    let connections = 0;
     let pinger: NodeJS.Timeout | undefined;
     peer = new ProtocolPeer((p) => {
-      connections += 1;
-      p.send({ type: 'welcome', protocol: PROTOCOL_VERSION, agentId: 7, serverTime: Date.now() });
+      p.send(welcome());
       // The first connection is pinged (a live but quiet server); the second gets nothing after welcome.
-      if (connections === 1) pinger = setInterval(() => p.socket?.ping(), 300);
+      if (p.connections === 1) pinger = setInterval(() => p.socket?.ping(), 300);
     });
     await start(systemClock, { serverSilentMs: 1_500 });
     await waitFor(() => uplink.connected);
     await new Promise((r) => setTimeout(r, 4_000));
-    expect(connections).toBe(1);
+    expect(peer.connections).toBe(1);
     clearInterval(pinger);
-    await waitFor(() => connections === 2, 10_000);
+    await waitFor(() => peer.connections === 2, 10_000);
     await waitFor(() => uplink.connected);
     await waitFor(() => !uplink.connected, 10_000); // silent since its welcome
-    expect(uplink.disconnectReason).toMatch(/^the server was silent for \d+ s \(no frame, no ping\): link presumed dead$/);
-    expect(uplink.lastError).toBe(uplink.disconnectReason);
+    const reason = uplink.state().disconnectReason;
+    expect(reason).toMatch(/^the server was silent for \d+ s \(no frame, no ping\): link presumed dead$/);
+    expect(named('disconnected').at(-1)).toEqual({ reason });
   });
 
   it("names the server's own close as the reason, not a buffer it never filled", async () => {
     peer = new ProtocolPeer((p) => {
-      p.send({ type: 'welcome', protocol: PROTOCOL_VERSION, agentId: 7, serverTime: Date.now() });
+      p.send(welcome());
       setTimeout(() => p.socket?.close(4001, 'replaced by a newer connection of this agent'), 200);
     });
     await start();
-    await waitFor(() => uplink.disconnectReason !== null);
-    expect(uplink.disconnectReason).toBe('closed by the server (4001): replaced by a newer connection of this agent');
+    await waitFor(() => uplink.state().disconnectReason !== null);
+    expect(uplink.state().disconnectReason).toBe('closed by the server (4001): replaced by a newer connection of this agent');
+    expect(named('disconnected')[0]).toEqual({ reason: 'closed by the server (4001): replaced by a newer connection of this agent' });
   });
 
-  it('on a planned stop sends what is buffered and waits (bounded) for the acks', async () => {
-    let acking = true;
-    peer = new ProtocolPeer((p) => p.send({ type: 'welcome', protocol: PROTOCOL_VERSION, agentId: 7, serverTime: Date.now() }));
-    peer.onMessage = (m) => {
-      if (acking && (m.type === 'results' || m.type === 'dropped')) peer.send({ type: 'ack', seq: m.seq });
-    };
+  it('reports a refusal as the server error, then as rejected, and does not redial', async () => {
+    peer = new ProtocolPeer((p) => p.send({ type: 'error', code: 'auth-refused', message: 'not this server\'s token', fatal: true }));
+    await start();
+    await waitFor(() => named('rejected').length === 1);
+    expect(events.map((e) => e.name)).toEqual(['server-error', 'rejected']);
+    expect(named('rejected')[0]).toEqual({ message: expect.stringContaining('the server refused the local trust token') });
+    await new Promise((r) => setTimeout(r, 1_500)); // past the first back-off step
+    expect(peer.connections).toBe(1);
+  });
+
+  it('once winding down (a planned stop), does not redial a lost link', async () => {
+    peer = new ProtocolPeer((p) => p.send(welcome()));
     await start();
     await waitFor(() => uplink.connected);
-    buffer.add({ targetId: 1, at: Date.now() - 500, rtt: 321 });
-    expect(await uplink.drain(5_000)).toBe(0);
-    expect(peer.received.some((m) => m.type === 'results' && m.rtt.includes(321))).toBe(true);
-    expect(buffer.settled()).toBe(true);
-
-    // A server that stops acknowledging: the drain gives up at its bound and says what is left.
-    acking = false;
-    buffer.add({ targetId: 1, at: Date.now() - 400, rtt: 654 });
-    expect(await uplink.drain(300)).toBe(1);
+    uplink.windDown();
+    peer.socket?.terminate();
+    await waitFor(() => named('disconnected').length === 1);
+    await new Promise((r) => setTimeout(r, 1_500)); // past the first back-off step
+    expect(peer.connections).toBe(1);
+    expect(uplink.state().connection).toBe('disconnected');
   });
 });
-
-async function waitFor(condition: () => boolean, timeoutMs = 5000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}

@@ -7,7 +7,6 @@ import {
   OFFLINE_AFTER_MS,
   parseServerToAgent,
   reconnectDelayMs,
-  RESULT_FLUSH_INTERVAL_MS,
   type AgentToServer,
   type ServerToAgent,
 } from '@meshping/protocol';
@@ -16,10 +15,9 @@ import type { TLSSocket } from 'node:tls';
 import { hostname, networkInterfaces } from 'node:os';
 import WebSocket from 'ws';
 import { AGENT_CONFIG, type AgentConfig } from '../config/agent-config';
-import { DEFAULT_BROADCAST, sendMagicPacket } from '../wol/wake-on-lan';
-import { ProbeScheduler } from '../scheduler/probe-scheduler';
 import { Authenticator, type AuthOutcome } from './authenticator';
-import { dropMessage, ResultBuffer } from './result-buffer';
+import { ResultBuffer } from './result-buffer';
+import { UplinkEmitter, type UplinkEvents, type UplinkListener } from './uplink-events';
 
 export const AGENT_VERSION = '0.1.0';
 /** The backlog waits while this much is queued in the socket already. */
@@ -37,13 +35,29 @@ export interface UplinkTiming {
 }
 export const UPLINK_TIMING = Symbol('UPLINK_TIMING');
 
+/** The link as `meshping-agent status` shows it. */
+export interface LinkState {
+  server: string;
+  connection: 'connecting' | 'connected' | 'pending' | 'hold' | 'disconnected';
+  connectedSince: number | null;
+  agentId: number | null;
+  /** Why the link last went down: a silent server, closed by the server (code, reason), a socket error. */
+  disconnectReason: string | null;
+  /** When the server last showed a sign of life (a frame or a ping). */
+  lastHeardAt: number;
+}
+
 /**
- * The agent's link to the server: connect, hello, follow the target list, ship results, resend
- * what was not acknowledged after a reconnect. Reconnects with capped exponential back-off + jitter.
+ * The agent's link to the server and nothing else: connect (capped exponential back-off + jitter),
+ * hello and authentication, sending frames, receiving and validating the server's, heartbeats and
+ * dead-link detection, and the delivery of buffered results (the resend after a reconnect, paced
+ * by acks). What the server's messages mean for the agent is the runtime's: the link emits them as
+ * typed events (uplink-events.ts) and calls into nothing else.
  */
 @Injectable()
 export class UplinkService implements OnApplicationShutdown {
   private readonly logger = new Logger(UplinkService.name);
+  private readonly events = new UplinkEmitter();
   private socket: WebSocket | null = null;
   private ready = false;
   private stopped = false;
@@ -53,7 +67,6 @@ export class UplinkService implements OnApplicationShutdown {
   /** SHA-256 of the certificate the current connection presented ('' over plain ws). */
   private peerFingerprint = '';
   private reconnectTimer?: NodeJS.Timeout;
-  private flushTimer?: NodeJS.Timeout;
   private heartbeatTimer?: NodeJS.Timeout;
   /** Fires when the server would have been silent too long; re-armed lazily from lastHeard. */
   private livenessTimer?: NodeJS.Timeout;
@@ -61,25 +74,18 @@ export class UplinkService implements OnApplicationShutdown {
   private closeCause: string | null = null;
   /** The socket's last error on the current link (e.g. ECONNREFUSED, a TLS failure). */
   private socketError: string | null = null;
-  /** Stopping: results still go out and acks are taken, but a lost link is not redialled. */
-  private draining = false;
+  /** Winding down for a planned stop: results still go out and acks are taken, but a lost link is not redialled. */
+  private windingDown = false;
   private readonly serverSilentMs: number;
-  agentId: number | null = null;
-  /** Version of the target list the scheduler has. */
-  targetsVersion: number | null = null;
   private auth: Authenticator;
-  private readonly fatalListeners: ((message: string) => void)[] = [];
-  lastError: string | null = null;
-  /** Why the link last went down: a silent server, closed by the server (code, reason), a socket error. */
-  disconnectReason: string | null = null;
-  /** For `meshping-agent status`. */
-  connection: 'connecting' | 'connected' | 'pending' | 'hold' | 'disconnected' = 'connecting';
-  connectedSince: number | null = null;
+  private connection: LinkState['connection'] = 'connecting';
+  private connectedSince: number | null = null;
+  private agentId: number | null = null;
+  private disconnectReason: string | null = null;
 
   constructor(
     @Inject(AGENT_CONFIG) private config: AgentConfig,
     @Inject(CLOCK) private readonly clock: Clock,
-    private readonly scheduler: ProbeScheduler,
     private readonly buffer: ResultBuffer,
     @Optional() @Inject(UPLINK_TIMING) timing?: UplinkTiming,
   ) {
@@ -87,63 +93,53 @@ export class UplinkService implements OnApplicationShutdown {
     this.serverSilentMs = timing?.serverSilentMs ?? SERVER_SILENT_MS;
   }
 
+  on<K extends keyof UplinkEvents>(event: K, listener: UplinkListener<K>): void {
+    this.events.on(event, listener);
+  }
+
   start(): void {
-    this.scheduler.start();
-    this.flushTimer = setInterval(() => this.flush(), RESULT_FLUSH_INTERVAL_MS);
     this.heartbeatTimer = setInterval(() => this.heartbeat(), HEARTBEAT_INTERVAL_MS);
     this.connect();
   }
 
-  /** Called when the agent must stop (it cannot trust the server); main exits with the message. */
-  onFatal(listener: (message: string) => void): void {
-    this.fatalListeners.push(listener);
-  }
-
-  private fatal(message: string): void {
-    for (const l of this.fatalListeners) l(message);
-  }
-
   onApplicationShutdown(): void {
-    this.stop();
+    this.close();
   }
 
-  stop(): void {
+  /** Closes the link for good (idempotent). */
+  close(): void {
     this.stopped = true;
     clearTimeout(this.reconnectTimer);
-    clearInterval(this.flushTimer);
     clearInterval(this.heartbeatTimer);
     clearTimeout(this.livenessTimer);
-    this.scheduler.stop();
     this.socket?.close(1001, 'agent shutting down');
   }
 
   /**
-   * A planned stop: sends everything measured (the caller stopped the schedule) and waits up to
-   * `timeoutMs` for the server to acknowledge it all. A lost link is not redialled meanwhile.
-   * Resolves with the samples still unacknowledged (the caller keeps them for the next start).
+   * A planned stop has begun: the current link carries on (the last results go out, their acks
+   * come in), but sends no more heartbeats and, once lost, is not redialled.
    */
-  async drain(timeoutMs: number): Promise<number> {
-    this.draining = true;
-    clearInterval(this.flushTimer);
+  windDown(): void {
+    this.windingDown = true;
     clearInterval(this.heartbeatTimer);
     clearTimeout(this.reconnectTimer);
-    const deadline = this.clock.now() + timeoutMs;
-    // Each flush seals and sends one batch, a gap report once the previous one is acknowledged, and
-    // as much of the backlog as the acks so far let go.
-    this.flush();
-    while (this.ready && !this.buffer.settled() && this.clock.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 20));
-      this.flush();
-    }
-    return this.buffer.depth();
   }
 
+  /** Welcomed and not on hold: results are accepted. */
   get connected(): boolean {
     return this.ready;
   }
 
-  get serverUrl(): string {
-    return this.config.MESHPING_SERVER_URL;
+  /** A copy of the link's state (for the status file). */
+  state(): LinkState {
+    return {
+      server: this.config.MESHPING_SERVER_URL,
+      connection: this.connection,
+      connectedSince: this.connectedSince,
+      agentId: this.agentId,
+      disconnectReason: this.disconnectReason,
+      lastHeardAt: this.lastHeard,
+    };
   }
 
   /**
@@ -213,12 +209,12 @@ export class UplinkService implements OnApplicationShutdown {
     if (seen === pin) return;
     this.stopped = true;
     socket.terminate();
-    this.fatal(
-      seen
+    this.events.emit('rejected', {
+      message: seen
         ? `The server's TLS certificate (SHA-256 ${cert.fingerprint256}) does not match MESHPING_SERVER_FINGERPRINT. ` +
             'Someone may be intercepting the connection, or the server has a new certificate: check with its admin.'
         : 'The server did not present a TLS certificate, but MESHPING_SERVER_FINGERPRINT is set: use an https:// or wss:// URL.',
-    );
+    });
   }
 
   private onOpen(): void {
@@ -238,7 +234,7 @@ export class UplinkService implements OnApplicationShutdown {
     }
     this.stopped = true;
     this.socket?.close(1000, 'stopping');
-    this.fatal(outcome.fatal);
+    this.events.emit('rejected', { message: outcome.fatal });
   }
 
   /** The server's sign of life from a quiet agent (no targets, or pending); liveness is watchLiveness's. */
@@ -265,13 +261,13 @@ export class UplinkService implements OnApplicationShutdown {
         this.connection = 'pending';
         this.auth.known();
         this.logger.warn({ event: 'uplink.pending', agentId: msg.agentId, message: msg.message, backlog: this.buffer.depth() });
-        return;
+        return this.events.emit('pending', msg);
       case 'hold':
         this.ready = false;
         this.connection = 'hold';
         this.auth.known();
         this.logger.warn({ event: 'uplink.hold', agentId: msg.agentId, message: msg.message, backlog: this.buffer.depth() });
-        return;
+        return this.events.emit('hold', msg);
       case 'welcome':
         this.auth.known();
         this.ready = true;
@@ -279,69 +275,35 @@ export class UplinkService implements OnApplicationShutdown {
         this.connectedSince = this.clock.now();
         this.attempt = 0;
         this.agentId = msg.agentId;
-        this.lastError = null;
         this.logger.log({ event: 'uplink.connected', agentId: msg.agentId, backlog: this.buffer.depth() });
+        this.events.emit('connected', { agentId: msg.agentId });
         this.buffer.beginResend();
         this.pumpBacklog();
-        return;
-      case 'targets':
-        this.scheduler.setTargets(msg.targets);
-        this.targetsVersion = msg.version;
-        return;
-      case 'targets-changed':
-        if (msg.from !== this.targetsVersion) {
-          // A change we cannot apply on what we have: ask for the whole list.
-          this.logger.warn({ event: 'uplink.targets-out-of-step', have: this.targetsVersion, from: msg.from });
-          this.send({ type: 'targets-request' });
-          return;
-        }
-        this.scheduler.applyChange(msg.upserted, msg.removed);
-        this.targetsVersion = msg.version;
         return;
       case 'ack':
         this.buffer.ack(msg.seq);
         this.pumpBacklog();
         return;
+      case 'targets':
+      case 'targets-changed':
       case 'wake':
-        return this.wake(msg.mac, msg.broadcast);
+        return this.emitCommand(msg);
       case 'error':
-        this.lastError = `${msg.code}: ${msg.message}`;
         this.logger[msg.fatal ? 'error' : 'warn']({ event: 'uplink.server-error', code: msg.code, message: msg.message });
+        this.events.emit('server-error', msg);
         return this.follow(this.auth.error(msg.code, msg.message));
     }
   }
 
-  /** Wake-on-LAN for the server (an operator asked there; the server audited it). */
-  private wake(mac: string, broadcast: string | undefined): void {
-    sendMagicPacket(mac, broadcast).then(
-      () => this.logger.log({ event: 'wol.sent', mac, broadcast: broadcast ?? DEFAULT_BROADCAST }),
-      (err: Error) => {
-        this.lastError = `Wake-on-LAN for ${mac} failed: ${err.message}`;
-        this.logger.warn({ event: 'wol.failed', mac, broadcast, message: err.message });
-      },
-    );
-  }
-
-  private flush(): void {
-    const before = { ...this.buffer.droppedBy };
-    this.buffer.expire();
-    const live = this.buffer.seal();
-    const window = this.buffer.droppedBy.window - before.window;
-    const memory = this.buffer.droppedBy.memory - before.memory;
-    if (window || memory) {
-      this.lastError = dropMessage(this.buffer, this.clock.now() - this.lastHeard, this.ready);
-      this.logger.warn({ event: 'buffer.dropped', window, memory, total: this.buffer.droppedSamples, bytes: this.buffer.bytes() });
-    }
-    if (!this.ready) return;
-    // Live results go out at once; the backlog follows in bounded steps, paced by acks.
-    if (live) this.sendFrame(live.frame);
-    const gap = this.buffer.sealGapReport();
-    if (gap) this.sendFrame(gap.frame);
-    this.pumpBacklog();
+  private emitCommand(msg: Extract<ServerToAgent, { type: 'targets' | 'targets-changed' | 'wake' }>): void {
+    // One emit per type keeps each listener's payload typed.
+    if (msg.type === 'targets') this.events.emit('targets', msg);
+    else if (msg.type === 'targets-changed') this.events.emit('targets-changed', msg);
+    else this.events.emit('wake', msg);
   }
 
   /** Resends backlog frames while few are unacknowledged and the socket is not backed up. */
-  private pumpBacklog(): void {
+  pumpBacklog(): void {
     while (this.ready && this.socket && this.socket.bufferedAmount < MAX_BUFFERED_BYTES) {
       const frame = this.buffer.nextResend();
       if (frame === null) return;
@@ -349,12 +311,12 @@ export class UplinkService implements OnApplicationShutdown {
     }
   }
 
-  private send(message: AgentToServer): void {
+  send(message: AgentToServer): void {
     this.sendFrame(JSON.stringify(message));
   }
 
-  /** Text frames carry JSON messages; binary frames carry results (protocol 2). */
-  private sendFrame(frame: string | Uint8Array): void {
+  /** Text frames carry JSON messages; binary frames carry results (protocol 2). Dropped unless the socket is open. */
+  sendFrame(frame: string | Uint8Array): void {
     if (this.socket?.readyState === WebSocket.OPEN) this.socket.send(frame);
   }
 
@@ -370,10 +332,10 @@ export class UplinkService implements OnApplicationShutdown {
     const cause =
       this.closeCause ??
       (reason ? `closed by the server (${code}): ${reason}` : this.socketError ? `cannot reach the server: ${this.socketError}` : `connection lost (${code})`);
-    // A failed redial keeps the reason the link went down; the dial error goes to lastError.
+    // A failed redial keeps the reason the link went down; the event carries the dial error.
     if (wasReady || !this.disconnectReason) this.disconnectReason = cause;
-    this.lastError = cause;
-    if (this.draining) return;
+    this.events.emit('disconnected', { reason: cause });
+    if (this.windingDown) return;
     const delay = reconnectDelayMs(this.attempt++);
     this.logger.warn({ event: 'uplink.disconnected', code, reason: cause, retryInMs: Math.round(delay) });
     this.reconnectTimer = setTimeout(() => this.connect(), delay);

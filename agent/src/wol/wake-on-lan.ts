@@ -28,3 +28,7 @@ export function sendMagicPacket(mac: string, broadcast = DEFAULT_BROADCAST): Pro
     });
   }).finally(() => socket.close());
 }
+
+/** Sends a magic packet (sendMagicPacket): the runtime's handler for the server's `wake`; tests give a fake. */
+export type WakeSender = (mac: string, broadcast?: string) => Promise<void>;
+export const WAKE_SENDER = Symbol('WAKE_SENDER');

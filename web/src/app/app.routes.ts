@@ -14,6 +14,11 @@ export const appRoutes: Route[] = [
     loadComponent: () => import('./features/users/users.component').then((m) => m.UsersComponent),
   },
   {
+    path: 'tokens',
+    canActivate: [signedIn('admin')],
+    loadComponent: () => import('./features/tokens/tokens.component').then((m) => m.TokensComponent),
+  },
+  {
     path: 'agents',
     canActivate: [signedIn()],
     loadComponent: () => import('./features/agents/agents.component').then((m) => m.AgentsComponent),

@@ -2,7 +2,7 @@
 
 import type { Client, Options as Options2, TDataShape } from './client';
 import { client } from './client.gen';
-import type { ApproveAgentData, ApproveAgentErrors, ApproveAgentResponses, ChangePasswordData, ChangePasswordErrors, ChangePasswordResponses, CompleteSetupData, CompleteSetupErrors, CompleteSetupResponses, CreateApiTokenData, CreateApiTokenErrors, CreateApiTokenResponses, CreateTargetData, CreateTargetErrors, CreateTargetResponses, CreateUserData, CreateUserErrors, CreateUserResponses, DeleteAgentData, DeleteAgentErrors, DeleteAgentResponses, DeleteTargetData, DeleteTargetErrors, DeleteTargetResponses, DeleteUserData, DeleteUserErrors, DeleteUserResponses, GetEnrollmentData, GetEnrollmentErrors, GetEnrollmentResponses, GetGridData, GetGridErrors, GetGridResponses, GetHealthData, GetHealthResponses, GetMetricsData, GetMetricsErrors, GetMetricsResponses, GetPairSeriesData, GetPairSeriesErrors, GetPairSeriesResponses, GetPairStatsData, GetPairStatsErrors, GetPairStatsResponses, GetSessionData, GetSessionErrors, GetSessionResponses, GetSettingsData, GetSettingsErrors, GetSettingsResponses, GetSetupStatusData, GetSetupStatusResponses, IssuePasswordResetLinkData, IssuePasswordResetLinkErrors, IssuePasswordResetLinkResponses, ListAgentsData, ListAgentsErrors, ListAgentsResponses, ListApiTokensData, ListApiTokensErrors, ListApiTokensResponses, ListAuditEntriesData, ListAuditEntriesErrors, ListAuditEntriesResponses, ListPairSamplesData, ListPairSamplesErrors, ListPairSamplesResponses, ListTargetsData, ListTargetsErrors, ListTargetsResponses, ListUsersData, ListUsersErrors, ListUsersResponses, LoginData, LoginErrors, LoginResponses, LogoutData, LogoutErrors, LogoutResponses, RegisterSelfTargetData, RegisterSelfTargetErrors, RegisterSelfTargetResponses, RejectAgentData, RejectAgentErrors, RejectAgentResponses, ResetPasswordData, ResetPasswordErrors, ResetPasswordResponses, RevokeApiTokenData, RevokeApiTokenErrors, RevokeApiTokenResponses, RotateEnrollmentData, RotateEnrollmentErrors, RotateEnrollmentResponses, UpdateSettingsData, UpdateSettingsErrors, UpdateSettingsResponses, UpdateTargetData, UpdateTargetErrors, UpdateTargetResponses, UpdateUserData, UpdateUserErrors, UpdateUserResponses, WakeAgentData, WakeAgentErrors, WakeAgentResponses } from './types.gen';
+import type { ApproveAgentData, ApproveAgentErrors, ApproveAgentResponses, ChangePasswordData, ChangePasswordErrors, ChangePasswordResponses, CompleteSetupData, CompleteSetupErrors, CompleteSetupResponses, CreateApiTokenData, CreateApiTokenErrors, CreateApiTokenResponses, CreateTargetData, CreateTargetErrors, CreateTargetResponses, CreateUserData, CreateUserErrors, CreateUserResponses, DeleteAgentData, DeleteAgentErrors, DeleteAgentResponses, DeleteTargetData, DeleteTargetErrors, DeleteTargetResponses, DeleteUserData, DeleteUserErrors, DeleteUserResponses, ExportAuditLogData, ExportAuditLogErrors, ExportAuditLogResponses, ExportPairSamplesData, ExportPairSamplesErrors, ExportPairSamplesResponses, GetEnrollmentData, GetEnrollmentErrors, GetEnrollmentResponses, GetGridData, GetGridErrors, GetGridResponses, GetHealthData, GetHealthResponses, GetMetricsData, GetMetricsErrors, GetMetricsResponses, GetPairSeriesData, GetPairSeriesErrors, GetPairSeriesResponses, GetPairStatsData, GetPairStatsErrors, GetPairStatsResponses, GetSessionData, GetSessionErrors, GetSessionResponses, GetSettingsData, GetSettingsErrors, GetSettingsResponses, GetSetupStatusData, GetSetupStatusResponses, IssuePasswordResetLinkData, IssuePasswordResetLinkErrors, IssuePasswordResetLinkResponses, ListAgentsData, ListAgentsErrors, ListAgentsResponses, ListApiTokensData, ListApiTokensErrors, ListApiTokensResponses, ListAuditEntriesData, ListAuditEntriesErrors, ListAuditEntriesResponses, ListPairSamplesData, ListPairSamplesErrors, ListPairSamplesResponses, ListTargetsData, ListTargetsErrors, ListTargetsResponses, ListUsersData, ListUsersErrors, ListUsersResponses, LoginData, LoginErrors, LoginResponses, LogoutData, LogoutErrors, LogoutResponses, RegisterSelfTargetData, RegisterSelfTargetErrors, RegisterSelfTargetResponses, RejectAgentData, RejectAgentErrors, RejectAgentResponses, ResetPasswordData, ResetPasswordErrors, ResetPasswordResponses, RevokeApiTokenData, RevokeApiTokenErrors, RevokeApiTokenResponses, RotateEnrollmentData, RotateEnrollmentErrors, RotateEnrollmentResponses, UpdateSettingsData, UpdateSettingsErrors, UpdateSettingsResponses, UpdateTargetData, UpdateTargetErrors, UpdateTargetResponses, UpdateUserData, UpdateUserErrors, UpdateUserResponses, WakeAgentData, WakeAgentErrors, WakeAgentResponses } from './types.gen';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -52,6 +52,24 @@ export const listAuditEntries = <ThrowOnError extends boolean = true>(options?: 
         { scheme: 'bearer', type: 'http' }
     ],
     url: '/api/audit',
+    ...options
+});
+
+/**
+ * Downloads the audit log over a window as CSV or JSON, streamed
+ */
+export const exportAuditLog = <ThrowOnError extends boolean = true>(options?: Options<ExportAuditLogData, ThrowOnError>) => (options?.client ?? client).get<ExportAuditLogResponses, ExportAuditLogErrors, ThrowOnError, 'data'>({
+    responseStyle: 'data',
+    security: [
+        {
+            in: 'cookie',
+            name: '__Host-meshping',
+            type: 'apiKey'
+        },
+        { name: 'X-XSRF-TOKEN', type: 'apiKey' },
+        { scheme: 'bearer', type: 'http' }
+    ],
+    url: '/api/audit/export',
     ...options
 });
 
@@ -562,6 +580,24 @@ export const getPairStats = <ThrowOnError extends boolean = true>(options: Optio
         { scheme: 'bearer', type: 'http' }
     ],
     url: '/api/pairs/{agentId}/{targetId}/stats',
+    ...options
+});
+
+/**
+ * Downloads one pair's raw samples over a window as CSV or JSON, streamed
+ */
+export const exportPairSamples = <ThrowOnError extends boolean = true>(options: Options<ExportPairSamplesData, ThrowOnError>) => (options.client ?? client).get<ExportPairSamplesResponses, ExportPairSamplesErrors, ThrowOnError, 'data'>({
+    responseStyle: 'data',
+    security: [
+        {
+            in: 'cookie',
+            name: '__Host-meshping',
+            type: 'apiKey'
+        },
+        { name: 'X-XSRF-TOKEN', type: 'apiKey' },
+        { scheme: 'bearer', type: 'http' }
+    ],
+    url: '/api/pairs/{agentId}/{targetId}/export',
     ...options
 });
 

@@ -12,6 +12,35 @@ export type HealthDto = {
     database: boolean;
 };
 
+export type ExportedAuditEntryDto = {
+    /**
+     * ISO 8601 UTC (ms)
+     */
+    atIso: string;
+    /**
+     * Epoch ms
+     */
+    atMs: number;
+    id: number;
+    actorId: number | null;
+    /**
+     * Username at the time, "token:<name>" for an API token
+     */
+    actor: string | null;
+    action: string;
+    subject: string | null;
+    /**
+     * In CSV: the same object as JSON text
+     */
+    detail: {
+        [key: string]: unknown;
+    } | null;
+    /**
+     * Source address
+     */
+    source: string | null;
+};
+
 export type AuditEntryDto = {
     /**
      * Entry id, increasing
@@ -178,10 +207,49 @@ export type SetupDto = {
     setupCode: string;
 };
 
+/**
+ * What the token may do
+ */
+export const TokenScope = {
+    AGENTS_READ: 'agents:read',
+    AGENTS_WRITE: 'agents:write',
+    TARGETS_READ: 'targets:read',
+    TARGETS_WRITE: 'targets:write',
+    TARGETS_REGISTER: 'targets:register',
+    MONITORING_READ: 'monitoring:read',
+    SETTINGS_READ: 'settings:read',
+    SETTINGS_WRITE: 'settings:write',
+    AUDIT_READ: 'audit:read',
+    METRICS_READ: 'metrics:read'
+} as const;
+
+/**
+ * What the token may do
+ */
+export type TokenScope = typeof TokenScope[keyof typeof TokenScope];
+
+/**
+ * Whether it works now. creator-inactive: its creator's account is disabled or deleted (it works again if the account is enabled again)
+ */
+export const TokenState = {
+    ACTIVE: 'active',
+    EXPIRED: 'expired',
+    REVOKED: 'revoked',
+    CREATOR_INACTIVE: 'creator-inactive'
+} as const;
+
+/**
+ * Whether it works now. creator-inactive: its creator's account is disabled or deleted (it works again if the account is enabled again)
+ */
+export type TokenState = typeof TokenState[keyof typeof TokenState];
+
 export type TokenDto = {
     id: number;
     name: string;
-    scopes: Array<'agents:read' | 'agents:write' | 'targets:read' | 'targets:write' | 'targets:register' | 'monitoring:read' | 'settings:read' | 'settings:write' | 'audit:read' | 'metrics:read'>;
+    /**
+     * What the token may do
+     */
+    scopes: Array<TokenScope>;
     /**
      * The creator's username; null when that account was deleted (the token no longer works)
      */
@@ -205,7 +273,7 @@ export type TokenDto = {
     /**
      * Whether it works now. creator-inactive: its creator's account is disabled or deleted (it works again if the account is enabled again)
      */
-    state: 'active' | 'expired' | 'revoked' | 'creator-inactive';
+    state: TokenState;
 };
 
 export type CreateTokenDto = {
@@ -216,7 +284,7 @@ export type CreateTokenDto = {
     /**
      * What the token may do (each at most once). A write scope includes the read scope of its area. agents:read = GET /api/agents; agents:write = approve, reject, wake and delete agents (and agents:read); never the join passphrase; targets:read = GET /api/targets; targets:write = add, edit and delete targets (and targets:read); targets:register = PUT /api/targets/self only: a host adds itself as a target; monitoring:read = the grid and a pair's samples, series and stats; settings:read = GET /api/settings; settings:write = PATCH /api/settings (and settings:read); audit:read = GET /api/audit; metrics:read = GET /api/metrics only (Prometheus)
      */
-    scopes: Array<'agents:read' | 'agents:write' | 'targets:read' | 'targets:write' | 'targets:register' | 'monitoring:read' | 'settings:read' | 'settings:write' | 'audit:read' | 'metrics:read'>;
+    scopes: Array<TokenScope>;
     /**
      * Days until the token expires
      */
@@ -226,7 +294,10 @@ export type CreateTokenDto = {
 export type CreatedTokenDto = {
     id: number;
     name: string;
-    scopes: Array<'agents:read' | 'agents:write' | 'targets:read' | 'targets:write' | 'targets:register' | 'monitoring:read' | 'settings:read' | 'settings:write' | 'audit:read' | 'metrics:read'>;
+    /**
+     * What the token may do
+     */
+    scopes: Array<TokenScope>;
     /**
      * The creator's username; null when that account was deleted (the token no longer works)
      */
@@ -250,7 +321,7 @@ export type CreatedTokenDto = {
     /**
      * Whether it works now. creator-inactive: its creator's account is disabled or deleted (it works again if the account is enabled again)
      */
-    state: 'active' | 'expired' | 'revoked' | 'creator-inactive';
+    state: TokenState;
     /**
      * The token: shown in this answer only, stored only as a SHA-256 hash
      */
@@ -398,6 +469,25 @@ export type UpdateTargetDto = {
      * Latency threshold in ms; null = the global one
      */
     latencyThresholdMs?: number | null;
+};
+
+export type ExportedSampleDto = {
+    /**
+     * Probe time, ISO 8601 UTC (ms)
+     */
+    atIso: string;
+    /**
+     * Probe time, epoch ms
+     */
+    atMs: number;
+    /**
+     * Round-trip time, µs; null unless status is reply
+     */
+    rttUs: number | null;
+    /**
+     * reply: an echo reply came back; no_reply: none within the timeout (loss); unresolved: the agent could not resolve the target's name; send_error: the agent could not send the probe. The last two are the agent's problems, not loss.
+     */
+    status: 'reply' | 'no_reply' | 'unresolved' | 'send_error';
 };
 
 export type GridDto = {
@@ -704,6 +794,56 @@ export type ListAuditEntriesResponses = {
 };
 
 export type ListAuditEntriesResponse = ListAuditEntriesResponses[keyof ListAuditEntriesResponses];
+
+export type ExportAuditLogData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Start. Epoch ms, an integer from 946684800000 (2000-01-01) to the server's clock + 5 min; before `to`, at most 8784 hours (366 days) before it; default: one hour before `to`
+         */
+        from?: number;
+        /**
+         * End (exclusive). Epoch ms, an integer from 946684800000 (2000-01-01) to the server's clock + 5 min; default: now
+         */
+        to?: number;
+        /**
+         * csv: RFC 4180 with a header line, CRLF; json: an array of objects
+         */
+        format?: 'csv' | 'json';
+    };
+    url: '/api/audit/export';
+};
+
+export type ExportAuditLogErrors = {
+    /**
+     * A bad from, to or format (the message names the field)
+     */
+    400: ErrorResponse;
+    /**
+     * No valid session
+     *
+     * Or an API token that is unknown, revoked or expired, or whose creator is disabled or deleted
+     */
+    401: ErrorResponse;
+    /**
+     * Needs the admin role (or higher)
+     *
+     * Or an API token without scope audit:read, or whose creator no longer has the admin role
+     */
+    403: ErrorResponse;
+};
+
+export type ExportAuditLogError = ExportAuditLogErrors[keyof ExportAuditLogErrors];
+
+export type ExportAuditLogResponses = {
+    /**
+     * Entries with from <= at < to, oldest first, as an attachment named meshping-audit-<from>-<to>.<format>. CSV: RFC 4180, header `at_iso,at_ms,id,actor_id,actor,action,subject,detail,source` (detail as JSON text), CRLF; text a user chose that a spreadsheet would read as a formula (starting with = + - @, TAB, CR or NUL) gets a leading apostrophe. JSON: an array of the same fields in camelCase, unaltered.
+     */
+    200: Array<ExportedAuditEntryDto>;
+};
+
+export type ExportAuditLogResponse = ExportAuditLogResponses[keyof ExportAuditLogResponses];
 
 export type ListUsersData = {
     body?: never;
@@ -1883,6 +2023,63 @@ export type GetPairStatsResponses = {
 };
 
 export type GetPairStatsResponse = GetPairStatsResponses[keyof GetPairStatsResponses];
+
+export type ExportPairSamplesData = {
+    body?: never;
+    path: {
+        agentId: number;
+        targetId: number;
+    };
+    query?: {
+        /**
+         * Start. Epoch ms, an integer from 946684800000 (2000-01-01) to the server's clock + 5 min; before `to`, at most 744 hours before it; default: one hour before `to`. Data older than the retention window is gone.
+         */
+        from?: number;
+        /**
+         * End (exclusive). Epoch ms, an integer from 946684800000 (2000-01-01) to the server's clock + 5 min; default: now
+         */
+        to?: number;
+        /**
+         * csv: RFC 4180 with a header line, CRLF; json: an array of objects
+         */
+        format?: 'csv' | 'json';
+    };
+    url: '/api/pairs/{agentId}/{targetId}/export';
+};
+
+export type ExportPairSamplesErrors = {
+    /**
+     * A bad id, from, to or format (the message names the field)
+     */
+    400: ErrorResponse;
+    /**
+     * No valid session
+     *
+     * Or an API token that is unknown, revoked or expired, or whose creator is disabled or deleted
+     */
+    401: ErrorResponse;
+    /**
+     * Needs the viewer role (or higher)
+     *
+     * Or an API token without scope monitoring:read, or whose creator no longer has the viewer role
+     */
+    403: ErrorResponse;
+    /**
+     * No agent or no target with that id
+     */
+    404: ErrorResponse;
+};
+
+export type ExportPairSamplesError = ExportPairSamplesErrors[keyof ExportPairSamplesErrors];
+
+export type ExportPairSamplesResponses = {
+    /**
+     * The pair's samples with from <= at < to, oldest first, as an attachment named meshping-<agent hostname>-<target address>-<from>-<to>.<format>. CSV: RFC 4180, header `at_iso,at_ms,rtt_us,status`, CRLF; JSON: an array of the same fields in camelCase. Gaps (the agent's connection problems) are not rows: read them from `series` or `stats`. A read that fails midway cuts the connection (never a short file that looks whole).
+     */
+    200: Array<ExportedSampleDto>;
+};
+
+export type ExportPairSamplesResponse = ExportPairSamplesResponses[keyof ExportPairSamplesResponses];
 
 export type GetSettingsData = {
     body?: never;

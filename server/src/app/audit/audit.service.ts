@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { CLOCK, type Clock } from '@meshping/node-kit';
-import { LessThan, type Repository } from 'typeorm';
+import { And, Equal, LessThan, MoreThan, MoreThanOrEqual, type Repository } from 'typeorm';
 import type { Actor } from '../access/request-context';
 import { AuditEntity } from './audit.entity';
 
@@ -38,5 +38,22 @@ export class AuditService {
   /** Newest first; `before` (an id) pages backwards. */
   list(limit: number, before?: number): Promise<AuditEntity[]> {
     return this.repo.find({ where: before ? { id: LessThan(before) } : {}, order: { id: 'DESC' }, take: limit });
+  }
+
+  /**
+   * Entries with from <= at < to, oldest first (ties by id), in pages of `pageSize` read one at a
+   * time as the consumer takes them (keyset paging on the (at) index, which holds the id too).
+   */
+  async *pages(from: number, to: number, pageSize = 1_000): AsyncGenerator<AuditEntity[]> {
+    let last: AuditEntity | null = null;
+    for (;;) {
+      const where = last
+        ? [{ at: And(MoreThan(last.at), LessThan(to)) }, { at: Equal(last.at), id: MoreThan(last.id) }]
+        : { at: And(MoreThanOrEqual(from), LessThan(to)) };
+      const page = await this.repo.find({ where, order: { at: 'ASC', id: 'ASC' }, take: pageSize });
+      if (page.length) yield page;
+      if (page.length < pageSize) return;
+      last = page[page.length - 1];
+    }
   }
 }

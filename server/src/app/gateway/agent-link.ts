@@ -1,27 +1,21 @@
 import { Logger } from '@nestjs/common';
 import type { Clock } from '@meshping/node-kit';
-import { canonicalPublicKey, verifyChallenge } from '@meshping/node-kit';
 import {
-  isCompatible,
   MAX_FRAME_BYTES,
-  MIN_PROTOCOL_VERSION,
   parseAgentMessage,
   parseResultsFrame,
   PROTOCOL_VERSION,
-  type AgentHello,
   type AgentToServer,
   type DroppedReport,
   type ResultColumns,
   type ServerToAgent,
 } from '@meshping/protocol';
-import { randomBytes } from 'node:crypto';
 import type { WebSocket } from 'ws';
-import type { LocalTrustService } from '../../infra/local-trust/local-trust.service';
 import type { ConnectionSlot } from '../../infra/ws/connection-limiter';
 import { setFrameLimit } from '../../infra/ws/frame-limit';
 import type { LogThrottle } from '../../infra/ws/log-throttle';
-import type { AgentLogin, AgentsService } from '../agents/agents.service';
-import type { EnrollmentService } from '../agents/enrollment.service';
+import type { AgentHandshakeService, HandshakeDecision, HandshakeRefusal, KeyChallenge } from '../agents/agent-handshake.service';
+import type { AgentsService } from '../agents/agents.service';
 import { RejectedBatchError, type MonitoringService } from '../monitoring/monitoring.service';
 import type { TargetsService } from '../targets/targets.service';
 
@@ -29,11 +23,9 @@ export interface AgentLinkDeps {
   agents: AgentsService;
   targets: TargetsService;
   monitoring: MonitoringService;
-  trust: LocalTrustService;
-  enrollment: EnrollmentService;
+  /** Decides every step of authentication; the link carries the decisions out. */
+  handshake: AgentHandshakeService;
   clock: Clock;
-  /** This server's certificate fingerprint (signed into key logins); null with TLS off. */
-  fingerprint: string | null;
   /** Called once the link is authenticated; the gateway closes an older link of the same agent. */
   authenticated(link: AgentLink, agentId: number): void;
   /** Called when the link closes; true when it was the agent's active link (the agent is now offline). */
@@ -71,8 +63,9 @@ type Phase = 'new' | 'challenged' | 'waiting' | 'active';
 
 /**
  * One agent connection: authentication first (local token, key challenge, or a sealed
- * registration), then results and heartbeats, handled one frame at a time in arrival order. A bad
- * frame gets an error reply and is dropped; the connection and everyone else carry on.
+ * registration: AgentHandshakeService decides, the link carries it out), then results and
+ * heartbeats, handled one frame at a time in arrival order. A bad frame gets an error reply and is
+ * dropped; the connection and everyone else carry on.
  */
 export class AgentLink {
   private readonly logger = new Logger(AgentLink.name);
@@ -80,7 +73,7 @@ export class AgentLink {
   private phase: Phase = 'new';
   /** The protocol version this link speaks: the agent's, from its hello (the server speaks 1 to PROTOCOL_VERSION). */
   private protocol = PROTOCOL_VERSION;
-  private challenge: { nonce: string; agent: AgentLogin; hello: AgentHello } | null = null;
+  private challenge: KeyChallenge | null = null;
   private helloTimer: NodeJS.Timeout | null;
   /** Frames are processed strictly in order: each waits for the previous one's database work. */
   private chain: Promise<void> = Promise.resolve();
@@ -211,79 +204,41 @@ export class AgentLink {
       if (this.phase !== 'challenged' || !this.challenge) {
         return this.agentId === null ? this.refuseHandshake('challenge-response without an open challenge') : this.refuse('bad-message', 'no challenge is open');
       }
-      return this.onChallengeResponse(msg.signature);
+      const challenge = this.challenge;
+      this.challenge = null;
+      return this.carryOut(await this.deps.handshake.answer(challenge, msg.signature, this.remote));
     }
     if (this.phase !== 'new') return this.agentId === null ? this.refuseHandshake(`${msg.type} while a challenge is open`) : this.refuse('bad-message', 'already authenticated');
-    if (!isCompatible(msg.protocol)) {
-      return this.close(CloseCode.PROTOCOL, `protocol ${msg.protocol} not supported; the server speaks ${MIN_PROTOCOL_VERSION} to ${PROTOCOL_VERSION}`);
-    }
+    const decision = await this.deps.handshake.open(msg, this.remote);
     this.protocol = msg.protocol;
-    if (msg.type === 'register') return this.onRegister(msg);
-    if (msg.auth.kind === 'local-token') return this.onLocalHello(msg);
-    if (canonicalPublicKey(msg.auth.publicKey) !== msg.auth.publicKey) return this.close(CloseCode.UNAUTHORISED, 'not a canonical Ed25519 public key');
-    const agent = await this.deps.agents.findLoginByPublicKey(msg.auth.publicKey);
-    if (!agent) {
-      this.send({ type: 'error', code: 'unknown-key', message: 'this key is not enrolled: register with the join passphrase', fatal: true });
-      return this.close(CloseCode.UNAUTHORISED, 'unknown key');
-    }
-    if (agent.state === 'blacklisted') return this.refuseBlacklisted(agent.id);
-    const nonce = randomBytes(32).toString('base64url');
-    this.challenge = { nonce, agent, hello: msg };
-    this.phase = 'challenged';
-    this.send({ type: 'challenge', nonce });
+    this.carryOut(decision);
   }
 
-  private async onLocalHello(hello: AgentHello): Promise<void> {
-    if (hello.auth.kind !== 'local-token' || !this.deps.trust.verify(hello.auth.token)) {
-      this.deps.warnings.warn('agent.auth-refused', this.remote, { hostname: hello.agent.hostname, reason: 'bad local token' });
-      this.send({ type: 'error', code: 'auth-refused', message: "the local trust token is not this server's", fatal: true });
-      return this.close(CloseCode.UNAUTHORISED, 'authentication refused');
+  /** Does what the handshake decided (agents/agent-handshake.service.ts). */
+  private carryOut(decision: HandshakeDecision): void {
+    switch (decision.kind) {
+      case 'challenge':
+        this.challenge = decision.challenge;
+        this.phase = 'challenged';
+        return this.send(decision.reply);
+      case 'approved':
+        this.authenticatedAs(decision.agentId);
+        return this.activate();
+      case 'waiting':
+        this.authenticatedAs(decision.agentId);
+        if (decision.registered) this.logger.log({ event: 'agent.registered', agentId: decision.agentId, hostname: decision.registered.hostname, remote: this.remote });
+        return this.send(decision.reply);
+      case 'refused':
+        return this.refuseAuth(decision);
     }
-    const agent = await this.deps.agents.connectLocal(hello.agent, this.remote);
-    this.authenticatedAs(agent.id);
-    this.activate();
   }
 
-  private async onChallengeResponse(signature: string): Promise<void> {
-    const { nonce, agent: challenged, hello } = this.challenge as NonNullable<typeof this.challenge>;
-    this.challenge = null;
-    if (!verifyChallenge(challenged.publicKey as string, nonce, this.deps.fingerprint ?? '', signature)) {
-      this.deps.warnings.warn('agent.auth-refused', this.remote, { agentId: challenged.id, reason: 'bad signature' });
-      return this.close(CloseCode.UNAUTHORISED, 'authentication refused');
-    }
-    // Read again: it may have been rejected or deleted while the challenge was open.
-    const agent = await this.deps.agents.findLoginById(challenged.id);
-    if (!agent || agent.publicKey !== challenged.publicKey) return this.close(CloseCode.DELETED, 'this agent was deleted');
-    if (agent.state === 'blacklisted') return this.refuseBlacklisted(agent.id);
-    const outcome = await this.deps.agents.keyAuthenticated(agent, hello.agent, this.remote);
-    this.authenticatedAs(agent.id);
-    if (outcome.kind === 'approved') return this.activate();
-    if (outcome.kind === 'blacklisted') return this.refuseBlacklisted(agent.id);
-    this.phase = 'waiting';
-    if (outcome.kind === 'pending') this.send({ type: 'pending', agentId: agent.id, message: 'waiting for an admin to approve this agent' });
-    else this.send({ type: 'hold', agentId: agent.id, message: `on hold: the agent's address changed to ${this.remote}; an admin must re-approve it` });
-  }
-
-  private async onRegister(msg: Extract<AgentToServer, { type: 'register' }>): Promise<void> {
-    const opened = await this.deps.enrollment.open(msg);
-    if (!opened.ok) {
-      this.deps.warnings.warn('agent.registration-refused', this.remote, { reason: opened.reason });
-      this.done = true;
-      this.send({ type: 'error', code: 'registration-refused', message: opened.reason, fatal: true });
-      return this.socket.close(CloseCode.UNAUTHORISED, 'registration refused');
-    }
-    const existing = await this.deps.agents.findByPublicKey(opened.registration.publicKey);
-    if (existing?.state === 'blacklisted') return this.refuseBlacklisted(existing.id);
-    if (existing) {
-      this.done = true;
-      this.send({ type: 'error', code: 'already-registered', message: 'this key is enrolled: authenticate with it (hello, kind "key")', fatal: true });
-      return this.socket.close(CloseCode.UNAUTHORISED, 'already registered');
-    }
-    const agent = await this.deps.agents.register(opened.registration, this.remote);
-    this.authenticatedAs(agent.id);
-    this.phase = 'waiting';
-    this.logger.log({ event: 'agent.registered', agentId: agent.id, hostname: agent.hostname, remote: this.remote });
-    this.send({ type: 'pending', agentId: agent.id, message: 'registered: waiting for an admin to approve this agent' });
+  private refuseAuth({ close, reason, error, warning, announce }: HandshakeRefusal): void {
+    if (warning) this.deps.warnings.warn(warning.event, this.remote, warning.detail);
+    if (!announce) this.done = true;
+    if (error) this.send({ type: 'error', code: error.code, message: error.message, fatal: true });
+    if (announce) this.close(CloseCode[close], reason);
+    else this.socket.close(CloseCode[close], reason);
   }
 
   private authenticatedAs(agentId: number): void {
@@ -296,13 +251,6 @@ export class AgentLink {
     setFrameLimit(this.socket, MAX_FRAME_BYTES);
     this.deps.authenticated(this, agentId);
     this.logger.log({ event: 'agent.connected', agentId, remote: this.remote });
-  }
-
-  private refuseBlacklisted(agentId: number): void {
-    this.done = true;
-    this.deps.warnings.warn('agent.blacklisted-refused', this.remote, { agentId });
-    this.send({ type: 'error', code: 'blacklisted', message: 'this agent was rejected by an admin', fatal: true });
-    this.socket.close(CloseCode.BLACKLISTED, 'blacklisted');
   }
 
   private sendTargets(): void {

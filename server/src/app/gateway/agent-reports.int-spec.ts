@@ -5,6 +5,7 @@ import { LOCAL_TOKEN_FILE } from '../../infra/local-trust/local-trust.service';
 import { startTestServer, type TestServer } from '../../testing/test-server';
 import { TestClient } from '../../testing/ws-client';
 import { MonitoringService } from '../monitoring/monitoring.service';
+import { RetentionService } from '../retention/retention.service';
 import { AgentGateway } from './agent.gateway';
 
 const DAY = 86_400_000;
@@ -103,7 +104,7 @@ describe(`${AgentGateway.name}: an approved agent's reports are bounded to what 
     const recent = ++seq;
     expect(await deliver({ type: 'dropped', seq: recent, from: now - 5 * 3_600_000, to: now - 5 * 3_600_000 + 60_000, samples: 2 }, recent)).toBeNull();
     expect(await monitoring.gaps(agentId, now - 4 * DAY, now - 2 * DAY)).toHaveLength(1);
-    const result = await monitoring.enforceRetention(48);
+    const result = await server.app.get(RetentionService).enforceRetention(48);
     expect(result.droppedGaps).toBe(1);
     expect(await monitoring.gaps(agentId, now - 4 * DAY, now - 2 * DAY)).toEqual([]);
     // The one from five hours ago is within the 48 hours and stays.

@@ -103,7 +103,8 @@ describe(`${AgentGateway.name} (real server on port 0, real SQLite file, real ws
     ]);
 
     // The new agent reaches browsers as a layout (JSON), its cells as a binary delta of 16 bytes a cell.
-    const live = await browser.next((m) => m.type === 'layout' && m.agents.length === 1);
+    // The layout that shows it online: one from before its login (the previous test's agent going offline) may come first.
+    const live = await browser.next((m) => m.type === 'layout' && m.agents.length === 1 && m.agents[0].online);
     expect(live.agents[0]).toMatchObject({ id: welcome.agentId, hostname: 'test-agent', online: true, local: true });
     const first = await browser.next((m) => m.type === 'delta' && m.cells.length === 8);
     expect(first.cells).toEqual([welcome.agentId, targets[0].id, at, 412, welcome.agentId, targets[1].id, at + 2500, -1]);

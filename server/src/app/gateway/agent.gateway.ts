@@ -4,14 +4,12 @@ import { type OnGatewayConnection, WebSocketGateway } from '@nestjs/websockets';
 import { AGENT_WS_PATH, MAX_FRAME_BYTES, OFFLINE_AFTER_MS } from '@meshping/protocol';
 import { SERVER_CONFIG, type ServerConfig } from '../../infra/config/server-config';
 import { plainAddress } from '../../infra/net/client-address';
-import { TLS_INFO, type TlsInfo } from '../../infra/tls/tls-info';
 import { AGENT_SOCKET_LIMITS, ConnectionLimiter, type ConnectionSlot } from '../../infra/ws/connection-limiter';
 import { LogThrottle } from '../../infra/ws/log-throttle';
 import type { IncomingMessage } from 'node:http';
 import type { WebSocket } from 'ws';
-import { LocalTrustService } from '../../infra/local-trust/local-trust.service';
+import { AgentHandshakeService } from '../agents/agent-handshake.service';
 import { AgentsService } from '../agents/agents.service';
-import { EnrollmentService } from '../agents/enrollment.service';
 import { MonitoringService } from '../monitoring/monitoring.service';
 import { TargetsService, type TargetsChange } from '../targets/targets.service';
 import { AgentLink, CloseCode } from './agent-link';
@@ -42,11 +40,9 @@ export class AgentGateway implements OnGatewayConnection, OnModuleInit, OnModule
     private readonly agents: AgentsService,
     private readonly targets: TargetsService,
     private readonly monitoring: MonitoringService,
-    private readonly trust: LocalTrustService,
-    private readonly enrollment: EnrollmentService,
+    private readonly handshake: AgentHandshakeService,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(SERVER_CONFIG) private readonly config: ServerConfig,
-    @Inject(TLS_INFO) private readonly tls: TlsInfo,
   ) {}
 
   onModuleInit(): void {
@@ -116,10 +112,8 @@ export class AgentGateway implements OnGatewayConnection, OnModuleInit, OnModule
       agents: this.agents,
       targets: this.targets,
       monitoring: this.monitoring,
-      trust: this.trust,
-      enrollment: this.enrollment,
+      handshake: this.handshake,
       clock: this.clock,
-      fingerprint: this.tls.fingerprint,
       authenticated: (l, agentId) => {
         const previous = this.active.get(agentId);
         this.active.set(agentId, l);

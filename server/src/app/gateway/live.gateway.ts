@@ -1,30 +1,20 @@
 import { Inject, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { CLOCK, type Clock } from '@meshping/node-kit';
 import { type OnGatewayConnection, WebSocketGateway } from '@nestjs/websockets';
-import {
-  HEARTBEAT_INTERVAL_MS,
-  LIVE_PUSH_INTERVAL_MS,
-  LIVE_WS_PATH,
-  encodeLiveFrame,
-  MAX_BROWSER_FRAME_BYTES,
-  parseBrowserMessage,
-  type LiveLayout,
-} from '@meshping/protocol';
+import { HEARTBEAT_INTERVAL_MS, LIVE_PUSH_INTERVAL_MS, LIVE_WS_PATH, MAX_BROWSER_FRAME_BYTES, parseBrowserMessage } from '@meshping/protocol';
 import type { IncomingMessage } from 'node:http';
 import type { WebSocket } from 'ws';
 import { SessionStore } from '../access/session.store';
 import { handshakeUsers, SocketAuth } from '../access/socket-auth';
 import { UsersService } from '../users/users.service';
-import { AgentsService } from '../agents/agents.service';
-import { MonitoringService } from '../monitoring/monitoring.service';
-import { TargetsService } from '../targets/targets.service';
-import { SettingsService } from '../mesh/settings.service';
+import { LiveFeedService } from '../live/live-feed.service';
 
 /**
- * The browsers' live feed (docs/protocol.md): a binary snapshot on connect and on resync; then once
- * a second a JSON `layout` when agents, targets or thresholds changed, and a binary delta of the
- * cells that changed (16 bytes a cell, never the whole grid). Every message carries seq; a browser
- * that sees a gap sends `resync` and gets a new snapshot.
+ * The browsers' live socket (docs/protocol.md), transport only: the frames are LiveFeedService's.
+ * A binary snapshot on connect and on resync; then once a second a JSON `layout` when agents,
+ * targets or thresholds changed, and a binary delta of the cells that changed (16 bytes a cell,
+ * never the whole grid). Every message carries seq; a browser that sees a gap sends `resync` and
+ * gets a new snapshot. Here: who may connect and how many, liveness, and back-pressure.
  */
 const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
 /** Live sockets one user may hold at once (tabs, wall displays); more are closed with 4429. */
@@ -40,30 +30,22 @@ export class LiveGateway implements OnGatewayConnection, OnModuleInit, OnModuleD
   private readonly clients = new Set<WebSocket>();
   /** The signed-in user behind each socket, to close them when that user's sessions end. */
   private readonly owners = new WeakMap<WebSocket, { userId: number; sid: string }>();
-  private seq = 0;
   private timer?: NodeJS.Timeout;
   private liveness?: NodeJS.Timeout;
   /** Sockets that answered the last ping; the others are half-open and get terminated. */
   private readonly alive = new WeakSet<WebSocket>();
-  private layoutDue = false;
   /** Live sockets per user, counted from the upgrade to the close. */
   private readonly perUser = new Map<number, number>();
 
   constructor(
-    private readonly agents: AgentsService,
-    private readonly targets: TargetsService,
-    private readonly monitoring: MonitoringService,
+    private readonly feed: LiveFeedService,
     private readonly users: UsersService,
     private readonly sessions: SessionStore,
     private readonly socketAuth: SocketAuth,
-    private readonly settings: SettingsService,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
   onModuleInit(): void {
-    this.agents.changes$.subscribe(() => (this.layoutDue = true));
-    this.targets.changes$.subscribe(() => (this.layoutDue = true));
-    this.settings.changes$.subscribe(() => (this.layoutDue = true));
     this.users.sessionsRevoked$.subscribe((userId) => {
       for (const c of this.clients) if (this.owners.get(c)?.userId === userId) c.close(4401, 'session ended');
     });
@@ -111,7 +93,7 @@ export class LiveGateway implements OnGatewayConnection, OnModuleInit, OnModuleD
       if (resyncDue) return;
       resyncDue = setTimeout(() => {
         lastSnapshot = this.clock.now();
-        this.snapshot().then(
+        this.feed.snapshot().then(
           (s) => ((resyncDue = null), this.sendRaw(socket, s)),
           (err) => ((resyncDue = null), this.logger.error({ event: 'live.snapshot-failed', err })),
         );
@@ -119,7 +101,7 @@ export class LiveGateway implements OnGatewayConnection, OnModuleInit, OnModuleD
       resyncDue.unref();
     });
     try {
-      const snapshot = await this.snapshot();
+      const snapshot = await this.feed.snapshot();
       // Joined in the same turn as the snapshot is taken: the next delta (seq + 1) follows it.
       this.sendRaw(socket, snapshot);
       if (socket.readyState === socket.OPEN) this.clients.add(socket);
@@ -131,19 +113,15 @@ export class LiveGateway implements OnGatewayConnection, OnModuleInit, OnModuleD
 
   private async tick(): Promise<void> {
     try {
-      if (this.layoutDue) {
-        this.layoutDue = false;
-        const layout = await this.layout();
-        this.seq += 1;
-        const frame = JSON.stringify({ type: 'layout', seq: this.seq, layout });
+      const layout = this.feed.nextLayout();
+      if (layout) {
+        const frame = await layout;
         for (const c of this.clients) this.sendRaw(c, frame);
       }
       // With no browser connected the changes are only forgotten (a new one starts from a snapshot).
-      const cells = this.monitoring.drainChanges(this.clients.size === 0);
-      if (cells.length === 0) return;
-      this.seq += 1;
-      const frame = encodeLiveFrame('delta', this.seq, this.clock.now(), cells);
-      for (const c of this.clients) this.sendRaw(c, frame);
+      const delta = this.feed.nextDelta(this.clients.size > 0);
+      if (!delta) return;
+      for (const c of this.clients) this.sendRaw(c, delta);
     } catch (err) {
       this.logger.error({ event: 'live.push-failed', err });
     }
@@ -166,21 +144,6 @@ export class LiveGateway implements OnGatewayConnection, OnModuleInit, OnModuleD
         );
       }
     }
-  }
-
-  private async layout(): Promise<LiveLayout> {
-    const [agents, settings] = await Promise.all([this.agents.list(), this.settings.get()]);
-    return {
-      agents: agents.map(({ id, hostname, state, online, local }) => ({ id, hostname, state, online, local })),
-      targets: this.targets.views().map(({ id, address, name, group, latencyThresholdMs }) => ({ id, address, name, group, latencyThresholdMs })),
-      latencyThresholdMs: settings.latencyThresholdMs,
-    };
-  }
-
-  /** Taken between ticks, so the next delta (seq + 1) carries exactly what changed after it. */
-  private async snapshot(): Promise<Uint8Array> {
-    const layout = await this.layout();
-    return encodeLiveFrame('snapshot', this.seq, this.clock.now(), this.monitoring.snapshotCells(), layout);
   }
 
   /** A browser that cannot keep up (megabytes unsent) is dropped; it reconnects and gets a snapshot. */

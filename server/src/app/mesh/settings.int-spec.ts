@@ -93,10 +93,10 @@ describe(`${SettingsService.name}: settings never hold null or NaN`, () => {
   });
 
   it('retention itself refuses a retention that is not a whole number of hours in range, and deletes nothing', async () => {
-    const monitoring = server.app.get(MonitoringService);
+    const retention = server.app.get(RetentionService);
     const tables = await chunkTables();
     for (const hours of [Number.NaN, 0, -1, 0.5, Infinity, 8761]) {
-      await expect(monitoring.enforceRetention(hours)).rejects.toThrow(/refusing to enforce a retention of .* hours/);
+      await expect(retention.enforceRetention(hours)).rejects.toThrow(/refusing to enforce a retention of .* hours/);
     }
     expect(await chunkTables()).toBe(tables);
   });

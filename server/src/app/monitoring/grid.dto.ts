@@ -14,6 +14,6 @@ export class GridDto {
 }
 
 export class SampleDto {
-  @ApiProperty({ description: 'Probe time, epoch ms', example: 1764763200000 }) at!: number;
+  @ApiProperty({ description: 'Probe time, epoch ms', example: 1796299200000 }) at!: number;
   @ApiProperty({ description: 'RTT in µs; -1 no reply, -2 unresolved, -3 send error', example: 1045 }) rtt!: number;
 }

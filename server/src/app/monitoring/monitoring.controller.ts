@@ -1,19 +1,23 @@
 import { BadRequestException, Controller, Get, Inject, Param, ParseIntPipe, Query, Res } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBadRequestResponse, ApiExtraModels, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiProduces, ApiTags, getSchemaPath } from '@nestjs/swagger';
 import { CLOCK, type Clock } from '@meshping/node-kit';
 import type { Response } from 'express';
 import { AgentsService } from '../agents/agents.service';
+import { streamExport } from '../../infra/export/table-export';
+import { notAhead, resolveWindow } from '../../infra/validation/query-time';
 import { Access } from '../access/access.decorator';
 import { AccessArea } from '../access/access-area.decorator';
 import { TargetsService } from '../targets/targets.service';
 import { GridDto, SampleDto } from './grid.dto';
 import { MonitoringService } from './monitoring.service';
-import { MAX_WINDOW_MS, PairQueryDto, PairSeriesDto, PairSeriesQueryDto, PairStatsDto, PairWindowDto, QUERY_SKEW_MS } from './pair-query.dto';
+import { ExportedSampleDto, SAMPLE_COLUMNS, samplesIn } from './pair-export';
+import { MAX_WINDOW_MS, PairExportQueryDto, PairQueryDto, PairSeriesDto, PairSeriesQueryDto, PairStatsDto, PairWindowDto } from './pair-query.dto';
 
 const HOUR_MS = 3_600_000;
 
 @ApiTags('monitoring')
 @AccessArea('monitoring')
+@ApiExtraModels(ExportedSampleDto)
 @Controller()
 export class MonitoringController {
   constructor(
@@ -44,7 +48,7 @@ export class MonitoringController {
   ): Promise<SampleDto[]> {
     const now = this.clock.now();
     const since = query.since ?? now - HOUR_MS;
-    this.notAhead('since', since, now);
+    notAhead('since', since, now);
     // The same bound as a window: a month of raw samples is the most one answer holds.
     if (since < now - MAX_WINDOW_MS) throw new BadRequestException([`since must be at most ${MAX_WINDOW_MS / HOUR_MS} hours ago`]);
     const { at, rtt } = await this.monitoring.pairSince(agentId, targetId, since);
@@ -79,21 +83,37 @@ export class MonitoringController {
     return timed(res, () => this.monitoring.stats(agentId, targetId, from, to));
   }
 
-  /** The DTO bounds each time alone; these rules need the clock and each other. Messages name the field, like the DTO's. */
-  private window(query: PairWindowDto): { from: number; to: number } {
-    const now = this.clock.now();
-    const to = query.to ?? now;
-    const from = query.from ?? to - HOUR_MS;
-    this.notAhead('to', to, now);
-    if (from >= to) throw new BadRequestException(['from must be before to']);
-    if (to - from > MAX_WINDOW_MS) throw new BadRequestException([`from must be at most ${MAX_WINDOW_MS / HOUR_MS} hours before to`]);
-    return { from, to };
+  @Get('pairs/:agentId/:targetId/export')
+  @Access('viewer')
+  @ApiOperation({ operationId: 'exportPairSamples', summary: "Downloads one pair's raw samples over a window as CSV or JSON, streamed" })
+  @ApiProduces('text/csv', 'application/json')
+  @ApiOkResponse({
+    description:
+      "The pair's samples with from <= at < to, oldest first, as an attachment named meshping-<agent hostname>-<target address>-<from>-<to>.<format>. " +
+      'CSV: RFC 4180, header `at_iso,at_ms,rtt_us,status`, CRLF; JSON: an array of the same fields in camelCase. ' +
+      "Gaps (the agent's connection problems) are not rows: read them from `series` or `stats`. A read that fails midway cuts the connection (never a short file that looks whole).",
+    content: {
+      'text/csv': { schema: { type: 'string' }, example: 'at_iso,at_ms,rtt_us,status\r\n2026-12-03T12:00:05.000Z,1796299205000,1250,reply\r\n2026-12-03T12:00:10.000Z,1796299210000,,no_reply\r\n' },
+      'application/json': { schema: { type: 'array', items: { $ref: getSchemaPath(ExportedSampleDto) } } },
+    },
+  })
+  @ApiBadRequestResponse({ description: 'A bad id, from, to or format (the message names the field)' })
+  @ApiNotFoundResponse({ description: 'No agent or no target with that id' })
+  async exportSamples(
+    @Param('agentId', ParseIntPipe) agentId: number,
+    @Param('targetId', ParseIntPipe) targetId: number,
+    @Query() query: PairExportQueryDto,
+    @Res() res: Response,
+  ): Promise<void> {
+    const { from, to } = this.window(query);
+    const format = query.format ?? 'csv';
+    const { hostname, address, pages } = await this.monitoring.exportPair(agentId, targetId, from, to);
+    await streamExport(res, { what: 'pair-samples', format, fileName: `meshping-${hostname}-${address}-${from}-${to}`, columns: SAMPLE_COLUMNS, pages, rowsIn: samplesIn });
   }
 
-  private notAhead(field: string, at: number, now: number): void {
-    if (at > now + QUERY_SKEW_MS) {
-      throw new BadRequestException([`${field} must not be more than ${QUERY_SKEW_MS / 60_000} minutes ahead of the server's clock (now ${now})`]);
-    }
+  /** The DTO bounds each time alone; these rules need the clock and each other. */
+  private window(query: PairWindowDto): { from: number; to: number } {
+    return resolveWindow(query, this.clock.now(), MAX_WINDOW_MS);
   }
 }
 

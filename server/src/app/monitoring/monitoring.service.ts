@@ -1,15 +1,18 @@
-import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, NotFoundException, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { Interval } from '@nestjs/schedule';
 import { CLOCK, type Clock } from '@meshping/node-kit';
 import { BUFFER_WINDOW_MS, MAX_BUFFER_WINDOW_MS, MAX_SAMPLES_PER_INTERVAL, PROBE_INTERVAL_MS, type DroppedReport, type PairSeries, type PairStatsWindow, type ResultColumns } from '@meshping/protocol';
+import { Subject } from 'rxjs';
 import { AgentsService } from '../agents/agents.service';
-import { MAX_RETENTION_HOURS, MIN_RETENTION_HOURS } from '../mesh/settings.service';
 import { TargetsService } from '../targets/targets.service';
 import { downsample, pairStats } from './pair-stats';
-import { HOUR_MS, SamplesRepository } from './samples.repository';
+import { SamplesRepository } from './samples.repository';
 import { GapDetector, type Gap } from './storage/gap-detector';
 import { DensityCheck } from './storage/sample-density';
 import { SampleStore, type PairSamples, type SampleBatch } from './storage/sample-store';
+
+/** Samples are stored in one table per hour of this length (retention drops whole tables). */
+export { HOUR_MS } from './samples.repository';
 
 /** A batch refused as a whole; nothing of it was stored. */
 export class RejectedBatchError extends Error {
@@ -29,8 +32,9 @@ const GAPS_EVERY_MS = 30_000;
 
 
 /**
- * Ingest, the live cells and every read of samples: one pair's samples, series and statistics
- * (memory for the last hour, chunks on disk before), gaps, and retention of old data.
+ * Ingest (announcing the cells it changed to the live feed), the newest sample per cell and every
+ * read of samples: one pair's samples, series and statistics (memory for the last hour, chunks on
+ * disk before), gaps; and the deletions retention decides (retention/retention.service.ts).
  */
 @Injectable()
 export class MonitoringService implements OnModuleInit, OnApplicationShutdown {
@@ -40,6 +44,11 @@ export class MonitoringService implements OnModuleInit, OnApplicationShutdown {
   private approved = new Set<number>();
   private ready = false;
   private readonly density = new DensityCheck();
+  /**
+   * The cells (stable ids of agent/target pairs) that got new samples, after each commit and before
+   * the agents are acknowledged: one entry per new sample; the array is only valid during the call.
+   */
+  readonly cellsStored$ = new Subject<Int32Array>();
 
   constructor(
     private readonly samples: SamplesRepository,
@@ -49,6 +58,7 @@ export class MonitoringService implements OnModuleInit, OnApplicationShutdown {
   ) {
     this.store = new SampleStore(samples, () => clock.now(), COMMIT_DELAY_MS);
     this.gapDetector = new GapDetector(this.store.cache, samples);
+    this.store.onStored = (cells) => this.cellsStored$.next(cells);
   }
 
   async onModuleInit(): Promise<void> {
@@ -109,11 +119,11 @@ export class MonitoringService implements OnModuleInit, OnApplicationShutdown {
   }
 
   /**
-   * The newest sample of each cell that got samples since the previous call, flat like
-   * snapshotCells, in a buffer the next call reuses; one consumer. `discard`: nobody is watching.
+   * The newest sample of each of these cells (ids from cellsStored$) into `out`, 4 numbers a cell,
+   * flat like snapshotCells; returns how many numbers it wrote.
    */
-  drainChanges(discard = false): Float64Array {
-    return this.store.drainChanges(discard);
+  newestOf(cells: ArrayLike<number>, out: Float64Array): number {
+    return this.store.readNewest(cells, out);
   }
 
   pairSince(agentId: number, targetId: number, since: number): Promise<PairSamples> {
@@ -129,6 +139,18 @@ export class MonitoringService implements OnModuleInit, OnApplicationShutdown {
   async stats(agentId: number, targetId: number, from: number, to: number): Promise<PairStatsWindow> {
     const [samples, gaps] = await Promise.all([this.store.readPair(agentId, targetId, from, to), this.gaps(agentId, from, to)]);
     return { from, to, ...pairStats(samples), gaps };
+  }
+
+  /**
+   * One pair's samples with from <= at < to for an export, in time order, read page by page as the
+   * consumer takes them; with the names the file is called by. 404 for an agent or target that
+   * never existed (a deleted target's history stays exportable, as it stays stored).
+   */
+  async exportPair(agentId: number, targetId: number, from: number, to: number): Promise<{ hostname: string; address: string; pages: AsyncGenerator<PairSamples> }> {
+    const [agent, address] = await Promise.all([this.agents.findById(agentId), this.targets.addressOf(targetId)]);
+    if (!agent) throw new NotFoundException(`no agent with id ${agentId}`);
+    if (address === null) throw new NotFoundException(`no target with id ${targetId}`);
+    return { hostname: agent.hostname, address, pages: this.store.readPairPages(agentId, targetId, from, to) };
   }
 
   /** Recorded gaps (final: dropped by the agent, or never filled) and, for the recent part, silences not final yet. */
@@ -181,33 +203,36 @@ export class MonitoringService implements OnModuleInit, OnApplicationShutdown {
   }
 
   /**
-   * Drops the hour tables wholly older than the retention window and the gaps that ended before
-   * it, then gives free pages back to the file system, in small steps through the writer queue.
+   * Retention's hands (the policy is RetentionService's): reads stop serving samples before `from`
+   * (the cache may still hold a pair's older ones until its hour leaves it).
    */
-  async enforceRetention(hours: number): Promise<{ droppedHours: number; droppedGaps: number; freedPages: number }> {
-    // Defence in depth: a NaN here once made every hour table "older than the cutoff", the current one too.
-    if (!Number.isInteger(hours) || hours < MIN_RETENTION_HOURS || hours > MAX_RETENTION_HOURS) {
-      throw new RangeError(`refusing to enforce a retention of ${hours} hours (must be an integer ${MIN_RETENTION_HOURS}-${MAX_RETENTION_HOURS}); nothing was deleted`);
-    }
-    const cutoff = this.clock.now() - hours * HOUR_MS;
-    this.store.retainFrom = cutoff;
-    let droppedHours = 0;
-    for (const hour of await this.samples.chunkHours()) {
-      if ((hour + 1) * HOUR_MS > cutoff) break;
-      await this.store.enqueue(() => this.samples.dropHour(hour));
-      droppedHours++;
-    }
-    const droppedGaps = await this.store.enqueue(() => this.samples.deleteGapsBefore(cutoff));
-    let freedPages = 0;
-    for (let before = Infinity; ; ) {
-      const { freePages } = await this.samples.bytesOnDisk();
-      if (!freePages || freePages >= before) break; // done, or not in incremental mode
-      before = freePages;
-      const step = Math.min(freePages, 2_000); // ~8 MB per step keeps each pause short
-      await this.store.enqueue(() => this.samples.incrementalVacuum(step));
-      freedPages += step;
-    }
-    return { droppedHours, droppedGaps, freedPages };
+  hideBefore(from: number): void {
+    this.store.retainFrom = from;
+  }
+
+  /** The hours that have a chunks table, oldest first (epoch ms / HOUR_MS). */
+  storedHours(): Promise<number[]> {
+    return this.samples.chunkHours();
+  }
+
+  /** Drops one hour's table, through the writer queue (between ingest commits). */
+  dropHour(hour: number): Promise<void> {
+    return this.store.enqueue(() => this.samples.dropHour(hour));
+  }
+
+  /** Deletes the gaps that ended before `at`, through the writer queue; resolves with how many. */
+  deleteGapsBefore(at: number): Promise<number> {
+    return this.store.enqueue(() => this.samples.deleteGapsBefore(at));
+  }
+
+  /** Pages of the database file that are free (given back to the file system by vacuumPages). */
+  async freePages(): Promise<number> {
+    return (await this.samples.bytesOnDisk()).freePages;
+  }
+
+  /** Gives up to `pages` free pages back to the file system (incremental vacuum), through the writer queue. */
+  vacuumPages(pages: number): Promise<void> {
+    return this.store.enqueue(() => this.samples.incrementalVacuum(pages));
   }
 
   async storageFigures() {

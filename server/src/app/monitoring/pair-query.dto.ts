@@ -1,31 +1,15 @@
-import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsInt, Max, Min } from 'class-validator';
+import { IsIn, IsInt, Max, Min } from 'class-validator';
 import { OptionalNotNull } from '../../infra/validation/optional';
+import { EXPORT_FORMATS, type ExportFormat } from '../../infra/export/table-export';
+import { EARLIEST_QUERY_MS, LATEST_QUERY_MS, QueryTime, TIME_BOUNDS } from '../../infra/validation/query-time';
 
-/** No time in a query may be before this (2000-01-01T00:00:00Z): nothing was measured earlier. */
-export const EARLIEST_QUERY_MS = Date.UTC(2000, 0, 1);
-/** The latest time JavaScript can represent; the server also refuses times more than QUERY_SKEW_MS ahead of its clock. */
-export const LATEST_QUERY_MS = 8_640_000_000_000_000;
-/** How far ahead of the server's clock a client's `to` / `since` may be (its clock may run fast). */
-export const QUERY_SKEW_MS = 5 * 60_000;
+export { EARLIEST_QUERY_MS, LATEST_QUERY_MS, QUERY_SKEW_MS } from '../../infra/validation/query-time';
+
 const HOUR_MS = 3_600_000;
 /** The longest window one request may ask for (a month; retention bounds what is there). */
 export const MAX_WINDOW_MS = 31 * 24 * HOUR_MS;
-
-const TIME_BOUNDS = `Epoch ms, an integer from ${EARLIEST_QUERY_MS} (2000-01-01) to the server's clock + ${QUERY_SKEW_MS / 60_000} min`;
-
-/** An epoch-ms query parameter: an integer, not before 2000, not beyond what a Date can hold (400 naming the field). */
-function QueryTime(): PropertyDecorator {
-  return applyDecorators(
-    OptionalNotNull(),
-    Type(() => Number),
-    IsInt({ message: '$property must be an integer (epoch ms)' }),
-    Min(EARLIEST_QUERY_MS, { message: `$property must not be before 2000-01-01 (${EARLIEST_QUERY_MS} ms)` }),
-    Max(LATEST_QUERY_MS, { message: `$property must not be after ${LATEST_QUERY_MS} ms` }),
-  );
-}
 
 export class PairQueryDto {
   @ApiPropertyOptional({
@@ -66,9 +50,16 @@ export class PairSeriesQueryDto extends PairWindowDto {
   points?: number;
 }
 
+export class PairExportQueryDto extends PairWindowDto {
+  @ApiPropertyOptional({ enum: EXPORT_FORMATS, default: 'csv', nullable: false, description: 'csv: RFC 4180 with a header line, CRLF; json: an array of objects' })
+  @OptionalNotNull()
+  @IsIn(EXPORT_FORMATS, { message: `format must be one of: ${EXPORT_FORMATS.join(', ')}` })
+  format?: ExportFormat;
+}
+
 export class GapDto {
-  @ApiProperty({ description: 'Start, epoch ms', example: 1764763200000 }) from!: number;
-  @ApiProperty({ description: 'End (exclusive), epoch ms', example: 1764763500000 }) to!: number;
+  @ApiProperty({ description: 'Start, epoch ms', example: 1796299200000 }) from!: number;
+  @ApiProperty({ description: 'End (exclusive), epoch ms', example: 1796299500000 }) to!: number;
   @ApiProperty({
     enum: ['dropped', 'disconnected'],
     description: 'Why the agent delivered nothing: it had to drop results (its buffer was full), or it was disconnected and nothing was resent. Shown as "agent connection problem", never as "no reply".',
@@ -78,7 +69,7 @@ export class GapDto {
 }
 
 export class SeriesPointDto {
-  @ApiProperty({ description: 'Start of the span, epoch ms', example: 1764763200000 }) at!: number;
+  @ApiProperty({ description: 'Start of the span, epoch ms', example: 1796299200000 }) at!: number;
   @ApiProperty({ description: 'Samples in the span', example: 12 }) count!: number;
   @ApiProperty({ description: 'Probes without an echo reply', example: 1 }) noReply!: number;
   @ApiProperty({ description: 'Probes the agent could not make (unresolved, send error)' }) errors!: number;
@@ -88,16 +79,16 @@ export class SeriesPointDto {
 }
 
 export class PairSeriesDto {
-  @ApiProperty({ description: 'Start of the window, epoch ms', example: 1764676800000 }) from!: number;
-  @ApiProperty({ description: 'End of the window (exclusive), epoch ms', example: 1764763200000 }) to!: number;
+  @ApiProperty({ description: 'Start of the window, epoch ms', example: 1796212800000 }) from!: number;
+  @ApiProperty({ description: 'End of the window (exclusive), epoch ms', example: 1796299200000 }) to!: number;
   @ApiProperty({ description: 'Width of each point, ms', example: 240000 }) step!: number;
   @ApiProperty({ type: [SeriesPointDto], description: 'Spans with samples, in time order; spans without samples are left out' }) points!: SeriesPointDto[];
   @ApiProperty({ type: [GapDto], description: 'Spans in which the agent delivered nothing, in time order' }) gaps!: GapDto[];
 }
 
 export class PairStatsDto {
-  @ApiProperty({ description: 'Start of the window, epoch ms', example: 1764676800000 }) from!: number;
-  @ApiProperty({ description: 'End of the window (exclusive), epoch ms', example: 1764763200000 }) to!: number;
+  @ApiProperty({ description: 'Start of the window, epoch ms', example: 1796212800000 }) from!: number;
+  @ApiProperty({ description: 'End of the window (exclusive), epoch ms', example: 1796299200000 }) to!: number;
   @ApiProperty({ description: 'Samples in the window, whatever their outcome', example: 17280 }) count!: number;
   @ApiProperty({ description: 'Probes answered by an echo reply', example: 17251 }) replies!: number;
   @ApiProperty({ description: 'Probes without an echo reply within the 3-s timeout', example: 29 }) noReply!: number;

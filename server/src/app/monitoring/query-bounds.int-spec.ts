@@ -6,6 +6,8 @@ import { ApiClient } from '../../testing/api-client';
 import { startTestServer, type TestServer } from '../../testing/test-server';
 import { TestClient } from '../../testing/ws-client';
 import { MonitoringService } from './monitoring.service';
+import { SamplesRepository } from './samples.repository';
+import { encodeChunk, rttToValue } from './storage/sample-codec';
 
 const HOUR = 3_600_000;
 const YEAR = 365 * 24 * HOUR;
@@ -19,7 +21,8 @@ describe(`${MonitoringService.name}: every time in a query is bounded, and so is
   let target: number;
 
   beforeAll(async () => {
-    server = await startTestServer();
+    // Retention beyond the longest window, so a month of hour tables stays and is served.
+    server = await startTestServer({ MESHPING_RETENTION_HOURS: '800' });
     admin = new ApiClient(server.url);
     await admin.post('/api/auth/setup', { setupCode: server.setupCode(), username: 'admin', password: 'admin password 1' });
     agent = await TestClient.connect(`${server.url.replace('http', 'ws')}/agent`);
@@ -96,5 +99,25 @@ describe(`${MonitoringService.name}: every time in a query is bounded, and so is
     expect(gaps[0].to).toBeLessThanOrEqual(Date.now());
     expect(await monitoring.gaps(agentId, 8_639_997_321_600_000, 8_640_000_000_000_000)).toEqual([]);
     expect((await admin.get('/api/health')).status).toBe(200);
+  });
+
+  it('answers the longest window over more hour tables than SQLite joins in one statement (500)', async () => {
+    // One bucket in each of 600 hours before the last one: 600 tables (was a 500 "too many terms in compound SELECT").
+    const lastHour = Math.floor(Date.now() / HOUR) - 2;
+    const ats = Array.from({ length: 60 }, (_, k) => k * PROBE_INTERVAL_MS);
+    const rows = Array.from({ length: 600 }, (_, i) => {
+      const start = (lastHour - i) * HOUR;
+      return { hour: lastHour - i, agentId, targetId: target, bucket: 0, data: encodeChunk(start, ats.map((d) => start + d), ats.map(() => rttToValue(700)), 60) };
+    });
+    await server.app.get(SamplesRepository).writeChunks(rows);
+    const to = Date.now();
+    const from = to - 744 * HOUR;
+    const stats = await admin.get(`${pair()}/stats?from=${from}&to=${to}`);
+    expect([stats.status, stats.body.count]).toEqual([200, 600 * 60 + 24]);
+    const series = await admin.get(`${pair()}/series?from=${from}&to=${to}&points=744`);
+    expect(series.status).toBe(200);
+    expect(series.body.points.reduce((n: number, p: { count: number }) => n + p.count, 0)).toBe(600 * 60 + 24);
+    const samples = await admin.get(`${pair()}/samples?since=${to - 743 * HOUR}`);
+    expect([samples.status, samples.body.length]).toEqual([200, 600 * 60 + 24]);
   });
 });

@@ -8,6 +8,8 @@ import { BUCKET_MS, HOUR_MS } from './storage/sample-codec';
 export { BUCKET_MS, BUCKETS_PER_HOUR, HOUR_MS } from './storage/sample-codec';
 /** Chunk rows per INSERT statement (4 parameters each, well under SQLite's parameter limit). */
 const ROWS_PER_STATEMENT = 400;
+/** Hour tables per compound SELECT of one pair's chunks (SQLite allows 500 terms at most). */
+const HOURS_PER_STATEMENT = 250;
 
 export interface ChunkRow {
   hour: number;
@@ -124,10 +126,15 @@ export class SamplesRepository implements SampleSql {
   async readPairChunks(agentId: number, targetId: number, fromHour: number, toHour: number): Promise<StoredChunk[]> {
     await this.loadHours();
     const hours = [...this.hours].filter((h) => h >= fromHour && h <= toHour).sort((a, b) => a - b);
-    if (!hours.length) return [];
-    const sql = hours.map((h) => `SELECT ${h} AS hour, bucket, data FROM ${table(h)} WHERE agent_id = ? AND target_id = ?`).join(' UNION ALL ');
-    const rows: { hour: number; bucket: number; data: Buffer }[] = await this.db.query(sql, hours.flatMap(() => [agentId, targetId]));
-    return rows.map((r) => ({ agentId, targetId, start: r.hour * HOUR_MS + r.bucket * BUCKET_MS, data: r.data }));
+    const out: StoredChunk[] = [];
+    // SQLite refuses a compound SELECT of more than 500 terms (SQLITE_MAX_COMPOUND_SELECT): a month of hours is 744.
+    for (let i = 0; i < hours.length; i += HOURS_PER_STATEMENT) {
+      const part = hours.slice(i, i + HOURS_PER_STATEMENT);
+      const sql = part.map((h) => `SELECT ${h} AS hour, bucket, data FROM ${table(h)} WHERE agent_id = ? AND target_id = ?`).join(' UNION ALL ');
+      const rows: { hour: number; bucket: number; data: Buffer }[] = await this.db.query(sql, part.flatMap(() => [agentId, targetId]));
+      for (const r of rows) out.push({ agentId, targetId, start: r.hour * HOUR_MS + r.bucket * BUCKET_MS, data: r.data });
+    }
+    return out;
   }
 
   /** One page of an hour table in key order, buckets >= fromBucket (for warming the cache). */

@@ -1,14 +1,26 @@
-import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { Interval } from '@nestjs/schedule';
-import { SettingsService } from '../mesh/settings.service';
-import { MonitoringService } from '../monitoring/monitoring.service';
+import { CLOCK, type Clock } from '@meshping/node-kit';
+import { MAX_RETENTION_HOURS, MIN_RETENTION_HOURS, SettingsService } from '../mesh/settings.service';
+import { HOUR_MS, MonitoringService } from '../monitoring/monitoring.service';
 
 const EVERY_MS = 5 * 60_000;
+/** Free pages given back per step (~8 MB): each step is one short pause of the writer queue. */
+const VACUUM_STEP_PAGES = 2_000;
+
+export interface RetentionResult {
+  droppedHours: number;
+  droppedGaps: number;
+  freedPages: number;
+}
 
 /**
- * Enforces the retention setting: every 5 minutes, and at once when an admin changes it. Old data
- * goes as whole hour tables (a DROP, not row deletes) through the store's writer queue, between
- * ingest commits; the freed pages go back to the file system by incremental vacuum.
+ * The retention policy: every 5 minutes, and at once when an admin changes the setting, samples
+ * and gaps older than `retentionHours` go. Samples go as whole hour tables (a DROP, not row
+ * deletes), so data is kept between `retentionHours` and one hour more; gaps that ended before the
+ * cutoff are deleted; then the freed pages go back to the file system by incremental vacuum. What
+ * goes is decided here; the monitoring service carries it out through its one writer queue,
+ * between ingest commits.
  */
 @Injectable()
 export class RetentionService implements OnModuleInit {
@@ -18,6 +30,7 @@ export class RetentionService implements OnModuleInit {
   constructor(
     private readonly settings: SettingsService,
     private readonly monitoring: MonitoringService,
+    @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
   onModuleInit(): void {
@@ -31,11 +44,38 @@ export class RetentionService implements OnModuleInit {
     return this.tail;
   }
 
+  /** Deletes what is older than `hours` before now; refuses (RangeError, nothing deleted) anything but a valid setting. */
+  async enforceRetention(hours: number): Promise<RetentionResult> {
+    // Defence in depth: a NaN here once made every hour table "older than the cutoff", the current one too.
+    if (!Number.isInteger(hours) || hours < MIN_RETENTION_HOURS || hours > MAX_RETENTION_HOURS) {
+      throw new RangeError(`refusing to enforce a retention of ${hours} hours (must be an integer ${MIN_RETENTION_HOURS}-${MAX_RETENTION_HOURS}); nothing was deleted`);
+    }
+    const cutoff = this.clock.now() - hours * HOUR_MS;
+    this.monitoring.hideBefore(cutoff);
+    let droppedHours = 0;
+    for (const hour of await this.monitoring.storedHours()) {
+      if ((hour + 1) * HOUR_MS > cutoff) break; // only hours wholly before the cutoff
+      await this.monitoring.dropHour(hour);
+      droppedHours++;
+    }
+    const droppedGaps = await this.monitoring.deleteGapsBefore(cutoff);
+    let freedPages = 0;
+    for (let before = Infinity; ; ) {
+      const free = await this.monitoring.freePages();
+      if (!free || free >= before) break; // done, or not in incremental mode
+      before = free;
+      const step = Math.min(free, VACUUM_STEP_PAGES);
+      await this.monitoring.vacuumPages(step);
+      freedPages += step;
+    }
+    return { droppedHours, droppedGaps, freedPages };
+  }
+
   private async run(): Promise<void> {
     try {
       const { retentionHours } = await this.settings.get();
       const started = Date.now();
-      const result = await this.monitoring.enforceRetention(retentionHours);
+      const result = await this.enforceRetention(retentionHours);
       if (result.droppedHours || result.droppedGaps || result.freedPages) {
         this.logger.log({ event: 'retention.enforced', retentionHours, ...result, ms: Date.now() - started });
       }

@@ -50,6 +50,11 @@ export class TargetsRepository {
     return em.getRepository(TargetEntity).save(target);
   }
 
+  /** Live or deleted (a tombstone keeps its address and its history). */
+  findById(id: number): Promise<TargetEntity | null> {
+    return this.repo.findOne({ where: { id } });
+  }
+
   findLiveById(id: number, em: EntityManager = this.repo.manager): Promise<TargetEntity | null> {
     return em.getRepository(TargetEntity).findOne({ where: { id, deletedAt: IsNull() } });
   }

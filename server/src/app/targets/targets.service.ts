@@ -94,6 +94,11 @@ export class TargetsService implements OnApplicationBootstrap {
     return this.live.has(targetId);
   }
 
+  /** The address of a live or deleted target (history outlives deletion), or null when there never was one. */
+  async addressOf(targetId: number): Promise<string | null> {
+    return this.live.get(targetId)?.address ?? (await this.repository.findById(targetId))?.address ?? null;
+  }
+
   /** A target that existed and was deleted: late results for it are dropped, not refused. */
   wasDeleted(targetId: number): boolean {
     return this.tombstones.has(targetId);

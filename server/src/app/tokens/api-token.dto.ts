@@ -18,8 +18,9 @@ export class CreateTokenDto {
   name!: string;
 
   @ApiProperty({
-    type: 'array',
-    items: { type: 'string', enum: TOKEN_SCOPES },
+    enum: TOKEN_SCOPES,
+    enumName: 'TokenScope',
+    isArray: true,
     minItems: 1,
     maxItems: TOKEN_SCOPES.length,
     uniqueItems: true,
@@ -47,7 +48,7 @@ export type TokenState = (typeof TOKEN_STATES)[number];
 export class TokenDto {
   @ApiProperty() id!: number;
   @ApiProperty() name!: string;
-  @ApiProperty({ type: 'array', items: { type: 'string', enum: TOKEN_SCOPES } }) scopes!: TokenScope[];
+  @ApiProperty({ enum: TOKEN_SCOPES, enumName: 'TokenScope', isArray: true, description: 'What the token may do' }) scopes!: TokenScope[];
   @ApiProperty({ type: String, nullable: true, description: "The creator's username; null when that account was deleted (the token no longer works)" })
   createdBy!: string | null;
   @ApiProperty({ description: 'Epoch ms' }) createdAt!: number;
@@ -56,6 +57,7 @@ export class TokenDto {
   @ApiProperty({ type: Number, nullable: true, description: 'Epoch ms' }) revokedAt!: number | null;
   @ApiProperty({
     enum: TOKEN_STATES,
+    enumName: 'TokenState',
     description: "Whether it works now. creator-inactive: its creator's account is disabled or deleted (it works again if the account is enabled again)",
   })
   state!: TokenState;

@@ -11,8 +11,8 @@ export class UserDto {
   @ApiProperty({ type: String, nullable: true, example: 'alice@example.com', description: 'Where password-reset links are mailed' }) email!: string | null;
   @ApiProperty({ enum: ROLES, example: 'operator', description: 'admin: everything; operator: agents and targets; viewer: read only' }) role!: Role;
   @ApiProperty({ description: 'A disabled user cannot log in' }) disabled!: boolean;
-  @ApiProperty({ example: 1764763200000, description: 'Epoch ms' }) createdAt!: number;
-  @ApiProperty({ example: 1764763200000, description: 'Epoch ms of the last change' }) updatedAt!: number;
+  @ApiProperty({ example: 1796299200000, description: 'Epoch ms' }) createdAt!: number;
+  @ApiProperty({ example: 1796299200000, description: 'Epoch ms of the last change' }) updatedAt!: number;
 }
 
 export function toUserDto(u: UserEntity): UserDto {

@@ -53,11 +53,12 @@ export class SampleStore {
   private flushQueued = false;
   private lastJournalId = 0;
   private readonly writer = new ByteWriter(1 << 16);
-  /** Pairs with new samples since the last drainChanges (the live feed), without duplicates. */
-  private changed = new Int32Array(1024);
-  private changedCount = 0;
-  private isChanged = new Uint8Array(1024);
-  private drained = new Float64Array(4096);
+  /**
+   * Told of the pairs (the cache's pair indices: stable for the life of the process) that got new
+   * samples, after each commit and before its batches are acknowledged; the array holds one entry
+   * per new sample (a pair may repeat) and is only valid during the call.
+   */
+  onStored: ((pairs: Int32Array) => void) | null = null;
   private compacting: Promise<void> | null = null;
   /** The cache holds everything ingested since this time (what was on disk at start was loaded from here). */
   private completeSince = -Infinity;
@@ -166,48 +167,8 @@ export class SampleStore {
       }
     }
     this.stats.ingested += placed;
-    if (this.isChanged.length < cache.pairs) {
-      const next = new Uint8Array(cache.pairs * 2);
-      next.set(this.isChanged);
-      this.isChanged = next;
-    }
-    for (let i = 0; i < placed; i++) {
-      const p = pairs[i];
-      if (this.isChanged[p]) continue;
-      this.isChanged[p] = 1;
-      if (this.changedCount === this.changed.length) {
-        const next = new Int32Array(this.changed.length * 2);
-        next.set(this.changed);
-        this.changed = next;
-      }
-      this.changed[this.changedCount++] = p;
-    }
+    if (placed && this.onStored) this.onStored(pairs.subarray(0, placed));
     group.forEach((p, i) => p.resolve(added[i]));
-  }
-
-  /**
-   * The newest sample of every pair changed since the previous call, flat [agentId, targetId, at,
-   * rtt, ...], in a buffer reused by the next call (read it before then). `discard`: only forgets
-   * the changes (nobody to send them to).
-   */
-  drainChanges(discard = false): Float64Array {
-    const cache = this.cache;
-    const n = discard ? 0 : this.changedCount * 4;
-    if (this.drained.length < n) this.drained = new Float64Array(Math.max(n, this.drained.length * 2));
-    let o = 0;
-    for (let i = 0; i < this.changedCount; i++) {
-      const p = this.changed[i];
-      this.isChanged[p] = 0;
-      if (discard) continue;
-      const l = cache.latest(p);
-      if (!l) continue;
-      this.drained[o++] = cache.agentOf(p);
-      this.drained[o++] = cache.targetOf(p);
-      this.drained[o++] = l.at;
-      this.drained[o++] = valueToRtt(l.value);
-    }
-    this.changedCount = 0;
-    return this.drained.subarray(0, o);
   }
 
   /** Writes every closed bucket with new samples as chunks, then deletes the journal rows they cover. */
@@ -338,23 +299,76 @@ export class SampleStore {
     from = Math.max(from, this.retainFrom);
     if (from >= to) return out;
     const p = this.cache.pair(agentId, targetId, false);
-    const memoryFrom = p >= 0 ? Math.max(this.cache.coveredFrom(), this.completeSince) : Infinity;
-    if (from < memoryFrom) {
-      const diskTo = Math.min(to, memoryFrom);
-      const chunks = await this.sql.readPairChunks(agentId, targetId, Math.floor(from / HOUR_MS), Math.floor((diskTo - 1) / HOUR_MS));
-      for (const c of chunks) {
-        if (c.start + BUCKET_MS <= from || c.start >= diskTo) continue;
-        decodeChunk(c.start, c.data, (at, v) => {
-          if (at < from || at >= diskTo) return;
-          out.at.push(at);
-          out.rtt.push(valueToRtt(v));
-        });
-      }
-    }
+    const memoryFrom = this.memoryFrom(p);
+    if (from < memoryFrom) await this.readDisk(agentId, targetId, from, Math.min(to, memoryFrom), out);
     if (p >= 0 && to > memoryFrom) {
       this.cache.read(p, Math.max(from, memoryFrom), to, (at, v) => (out.at.push(at), out.rtt.push(valueToRtt(v))));
     }
     return out;
+  }
+
+  /**
+   * The newest sample of each of `pairs` into `out` (room for 4 numbers a pair), flat [agentId,
+   * targetId, at, rtt, ...]; pairs without one are left out. Returns how many numbers it wrote.
+   */
+  readNewest(pairs: ArrayLike<number>, out: Float64Array): number {
+    const cache = this.cache;
+    let o = 0;
+    for (let i = 0; i < pairs.length; i++) {
+      const p = pairs[i];
+      const l = cache.latest(p);
+      if (!l) continue;
+      out[o++] = cache.agentOf(p);
+      out[o++] = cache.targetOf(p);
+      out[o++] = l.at;
+      out[o++] = valueToRtt(l.value);
+    }
+    return o;
+  }
+
+  /**
+   * The same samples as readPair, as pages in time order: one query per `pageMs` of disk (aligned
+   * to multiples of it), then the part in memory. Nothing is read ahead of the consumer, so one who
+   * stops iterating (a client gone) stops the reads. The memory/disk boundary is looked up again
+   * for every page: what left the cache meanwhile is on disk.
+   */
+  async *readPairPages(agentId: number, targetId: number, from: number, to: number, pageMs = 6 * HOUR_MS): AsyncGenerator<PairSamples> {
+    for (let cursor = from; ; ) {
+      // Retention may have moved on while the consumer was busy: its hours may be gone.
+      cursor = Math.max(cursor, this.retainFrom);
+      if (cursor >= to) return;
+      const p = this.cache.pair(agentId, targetId, false);
+      const memoryFrom = this.memoryFrom(p);
+      const out: PairSamples = { at: [], rtt: [] };
+      if (cursor >= memoryFrom) {
+        this.cache.read(p, cursor, to, (at, v) => (out.at.push(at), out.rtt.push(valueToRtt(v))));
+        yield out;
+        return;
+      }
+      const end = Math.min(to, memoryFrom, (Math.floor(cursor / pageMs) + 1) * pageMs);
+      await this.readDisk(agentId, targetId, cursor, end, out);
+      yield out;
+      cursor = end;
+    }
+  }
+
+  /** Where the pair's samples in memory begin (Infinity: the pair has none there). */
+  private memoryFrom(p: number): number {
+    return p >= 0 ? Math.max(this.cache.coveredFrom(), this.completeSince) : Infinity;
+  }
+
+  /** Appends the pair's samples with from <= at < to from the chunks on disk, in time order (the query's UNION ALL promises no order). */
+  private async readDisk(agentId: number, targetId: number, from: number, to: number, out: PairSamples): Promise<void> {
+    const chunks = await this.sql.readPairChunks(agentId, targetId, Math.floor(from / HOUR_MS), Math.floor((to - 1) / HOUR_MS));
+    chunks.sort((a, b) => a.start - b.start);
+    for (const c of chunks) {
+      if (c.start + BUCKET_MS <= from || c.start >= to) continue;
+      decodeChunk(c.start, c.data, (at, v) => {
+        if (at < from || at >= to) return;
+        out.at.push(at);
+        out.rtt.push(valueToRtt(v));
+      });
+    }
   }
 
   /** The newest sample of every pair in memory, flat [agentId, targetId, at, rtt, ...]. */

@@ -11,6 +11,17 @@ import { AuditStore } from './audit.store';
   template: `
     <section class="card wide">
       <h1>Audit log</h1>
+      <div class="actions export" data-testid="audit-export">
+        <label class="inline-label">Export the last
+          <select #days aria-label="Days to export">
+            <option value="30">30 days</option>
+            <option value="90">90 days</option>
+            <option value="366">year</option>
+          </select>
+        </label>
+        <button type="button" (click)="export('csv', +days.value)">CSV</button>
+        <button type="button" (click)="export('json', +days.value)">JSON</button>
+      </div>
       @if (error()) {
         <p class="error" role="alert">{{ error() }}</p>
       }
@@ -38,7 +49,7 @@ import { AuditStore } from './audit.store';
       }
     </section>
   `,
-  styles: `.wide { max-width: none; } code { font-size: 0.75rem; }`,
+  styles: `.wide { max-width: none; } code { font-size: 0.75rem; } .export { align-items: center; margin-bottom: 0.75rem; } .inline-label { flex-direction: row; align-items: center; gap: 0.4rem; margin: 0; }`,
 })
 export class AuditComponent {
   private readonly store = inject(AuditStore);
@@ -52,5 +63,9 @@ export class AuditComponent {
 
   protected older(): void {
     void this.store.older();
+  }
+
+  protected export(format: 'csv' | 'json', days: number): void {
+    void this.store.export(format, days);
   }
 }

@@ -1,8 +1,10 @@
 import { afterNextRender, ChangeDetectionStrategy, Component, computed, DestroyRef, ElementRef, inject, input, linkedSignal, output, resource, signal } from '@angular/core';
-import { getPairSeries, getPairStats, type PairSeriesDto, type PairStatsDto } from '@meshping/api-client';
+import { exportPairSamples, getPairSeries, getPairStats, type PairSeriesDto, type PairStatsDto } from '@meshping/api-client';
 import { PROBE_INTERVAL_MS } from '@meshping/protocol';
 import type { EChartsCoreOption } from 'echarts/core';
 import { NgxEchartsDirective, provideEchartsCore } from 'ngx-echarts';
+import { apiErrorMessage } from '../../core/api-error';
+import { fileSafe, saveFile } from '../../core/download';
 import { GAP_COLOR, GAP_LABEL, lastText, ms, pairChartOptions, pointsFor } from './pair-series';
 import { LiveGridStore } from './live-grid.store';
 
@@ -26,11 +28,15 @@ const HOUR_MS = 3_600_000;
         <span class="range">
           <button type="button" [class.active]="hours() === 1" (click)="hours.set(1)">1 h</button>
           <button type="button" [class.active]="hours() === 24" (click)="hours.set(24)">24 h</button>
+          <button type="button" title="Download this window's samples as CSV" data-testid="pair-export-csv" (click)="download('csv')">CSV</button>
           <button type="button" aria-label="Close" (click)="closed.emit()">✕</button>
         </span>
       }
     </div>
     @let view = shown();
+    @if (downloadError()) {
+      <p class="error" role="alert">{{ downloadError() }}</p>
+    }
     @if (series.error() || stats.error()) {
       <p class="error">The history could not be loaded.</p>
     } @else if (!view) {
@@ -151,6 +157,23 @@ export class PairChartComponent {
       clearInterval(timer);
       observer?.disconnect();
     });
+  }
+
+  protected readonly downloadError = signal('');
+
+  /** The shown window's raw samples as a file (the server streams them; a 24 h window is ~17,280 rows). */
+  protected async download(format: 'csv' | 'json'): Promise<void> {
+    const request = this.request();
+    if (!request) return;
+    this.downloadError.set('');
+    try {
+      const data = await exportPairSamples({ path: request.path, query: { ...request.query, format }, parseAs: 'blob' });
+      const name = `meshping-${fileSafe(this.agentName() || String(this.agentId()))}-${fileSafe(this.targetName() || String(this.targetId()))}-${new Date(request.query.to).toISOString().slice(0, 16).replace(':', '')}.${format}`;
+      // parseAs 'blob': the body arrives as a Blob whatever the typed JSON shape says.
+      saveFile(data as unknown as Blob, name, format === 'csv' ? 'text/csv' : 'application/json');
+    } catch (err) {
+      this.downloadError.set(apiErrorMessage(err));
+    }
   }
 
   protected percent(value: number): string {
