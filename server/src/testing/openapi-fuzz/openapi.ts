@@ -11,6 +11,8 @@ export interface Schema {
   maximum?: number;
   minLength?: number;
   maxLength?: number;
+  minItems?: number;
+  maxItems?: number;
   example?: unknown;
   default?: unknown;
 }

@@ -97,7 +97,8 @@ export function fieldCases(doc: OpenApiDocument, valid: Record<string, unknown>,
   const put = (kind: string, label: string, value: unknown): BodyCase => ({ kind, label: `body.${field} = ${label}`, raw: json({ ...valid, [field]: value }) });
   const cases: BodyCase[] = [
     put('field-null', 'null', null),
-    put('field-wrong-type', '[] (array)', []),
+    // An array field's wrong type is a string; [] is a valid value of it (within minItems).
+    s.type === 'array' ? put('field-wrong-type', '"x" (string)', 'x') : put('field-wrong-type', '[] (array)', []),
     put('field-wrong-type', '{} (object)', { nested: { x: 1 } }),
     { kind: 'field-deep', label: `body.${field} = 10,000 nested arrays`, raw: Buffer.from(JSON.stringify({ ...valid, [field]: 0 }).replace(`"${field}":0`, `"${field}":${deepArray(10_000)}`)) },
   ];
@@ -118,6 +119,10 @@ export function fieldCases(doc: OpenApiDocument, valid: Record<string, unknown>,
     for (const literal of ['1e400', '-1e400', '9007199254740993', '-0']) {
       cases.push({ kind: 'field-number', label: `body.${field} = ${literal} (literal)`, raw: Buffer.from(JSON.stringify({ ...valid, [field]: 0 }).replace(`"${field}":0`, `"${field}":${literal}`)) });
     }
+  }
+  if (s.type === 'array') {
+    if ((s.minItems ?? 0) > 0) cases.push(put('field-items', '[] (fewer than minItems)', []));
+    if (s.maxItems !== undefined) cases.push(put('field-items', `${s.maxItems + 1} items (more than maxItems)`, Array.from({ length: s.maxItems + 1 }, (_, i) => (Array.isArray(valid[field]) ? (valid[field] as unknown[])[0] : undefined) ?? `x${i}`)));
   }
   if (s.type === 'boolean') cases.push(put('field-wrong-type', '"true" (string)', 'true'), put('field-wrong-type', '1', 1), put('field-wrong-type', '"false"', 'false'));
   cases.push({ kind: 'field-extra', label: `body + unknown field "${field}Extra"`, raw: json({ ...valid, [`${field}Extra`]: int(random, 0, 9) }) });
