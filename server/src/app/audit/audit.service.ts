@@ -1,9 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
 import { CLOCK, type Clock } from '@meshping/node-kit';
-import { And, Equal, LessThan, MoreThan, MoreThanOrEqual, type Repository } from 'typeorm';
 import type { Actor } from '../access/request-context';
-import { AuditEntity } from './audit.entity';
+import type { AuditEntity } from './audit.entity';
+import { AuditRepository } from './audit.repository';
 
 export interface AuditEvent {
   actor: Actor | null;
@@ -17,13 +16,12 @@ export interface AuditEvent {
 @Injectable()
 export class AuditService {
   constructor(
-    @InjectRepository(AuditEntity) private readonly repo: Repository<AuditEntity>,
+    private readonly repo: AuditRepository,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
   async record(event: AuditEvent): Promise<void> {
-    await this.repo.save(
-      this.repo.create({
+    await this.repo.append({
       at: this.clock.now(),
       actorId: event.actor?.id ?? null,
       actor: event.actor?.username ?? null,
@@ -31,13 +29,12 @@ export class AuditService {
       subject: event.subject ?? null,
       detail: event.detail ?? null,
       source: event.source ?? null,
-      }),
-    );
+    });
   }
 
   /** Newest first; `before` (an id) pages backwards. */
   list(limit: number, before?: number): Promise<AuditEntity[]> {
-    return this.repo.find({ where: before ? { id: LessThan(before) } : {}, order: { id: 'DESC' }, take: limit });
+    return this.repo.newest(limit, before);
   }
 
   /**
@@ -47,10 +44,7 @@ export class AuditService {
   async *pages(from: number, to: number, pageSize = 1_000): AsyncGenerator<AuditEntity[]> {
     let last: AuditEntity | null = null;
     for (;;) {
-      const where = last
-        ? [{ at: And(MoreThan(last.at), LessThan(to)) }, { at: Equal(last.at), id: MoreThan(last.id) }]
-        : { at: And(MoreThanOrEqual(from), LessThan(to)) };
-      const page = await this.repo.find({ where, order: { at: 'ASC', id: 'ASC' }, take: pageSize });
+      const page = await this.repo.oldestAfter(from, to, last, pageSize);
       if (page.length) yield page;
       if (page.length < pageSize) return;
       last = page[page.length - 1];
