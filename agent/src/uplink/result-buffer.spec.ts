@@ -128,6 +128,33 @@ describe(ResultBuffer.name, () => {
     expect(buffer.sealGapReport()).toBeNull();
   });
 
+  it('extends an acknowledged report while the outage\'s backlog is still being resent: results that age out during the resend join the same outage', () => {
+    const clock = fakeClock(10_000_000);
+    const buffer = new ResultBuffer(clock, { windowMs: 10_000, maxBytes: 16 * 1024 * 1024 });
+    buffer.add({ targetId: 1, at: 1, rtt: 10 });
+    buffer.seal();
+    clock.advance(6_000);
+    buffer.add({ targetId: 1, at: 2, rtt: 10 }); // still within the window when the first one goes
+    buffer.seal();
+    clock.advance(5_000);
+    buffer.expire(); // the first result ages out during the outage
+    buffer.beginResend(); // the link is back: the report and the backlog are resent, paced by acks
+    const first = buffer.pending().find((m) => m.type === 'dropped');
+    expect(first).toEqual({ type: 'dropped', seq: expect.any(Number), from: 1, to: 1, samples: 1 });
+    buffer.ack(first?.seq ?? -1); // the report is acknowledged before the rest of the backlog
+    clock.advance(6_000);
+    buffer.expire(); // the second result ages out while still waiting for its resend
+    const extension = JSON.parse(buffer.sealGapReport()?.frame ?? 'null');
+    expect(extension).toEqual({ type: 'dropped', seq: expect.any(Number), from: 1, to: 2, samples: 2, replaces: first?.seq });
+    // Once nothing of the outage is left unacknowledged, a later drop is another outage.
+    buffer.ack(extension.seq);
+    buffer.add({ targetId: 1, at: 3, rtt: 10 });
+    buffer.seal();
+    clock.advance(11_000);
+    buffer.expire();
+    expect(JSON.parse(buffer.sealGapReport()?.frame ?? 'null')).toEqual({ type: 'dropped', seq: expect.any(Number), from: 3, to: 3, samples: 1 });
+  });
+
   it('extends a report sealed while disconnected that never went out, instead of sealing a second', () => {
     const clock = fakeClock(10_000_000);
     const buffer = new ResultBuffer(clock, { windowMs: 10_000, maxBytes: 16 * 1024 * 1024 });

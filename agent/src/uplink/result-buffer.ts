@@ -102,6 +102,12 @@ export class ResultBuffer {
   private openReport: { seq: number; sent: boolean; outage: number } | null = null;
   /** The outage a restored span belongs to (the previous run's open report), until it is sealed. */
   private restoredOutage: number | null = null;
+  /**
+   * The outage's report once acknowledged, while the backlog it left is still being resent: results
+   * that age out of the window meanwhile belong to the same outage, so their report extends this one
+   * (`replaces`) rather than starting a second. Cleared when nothing older is left unacknowledged.
+   */
+  private ackedOutage: { outage: number; span: Span } | null = null;
   private resendQueue: number[] = [];
   private resendNext = 0;
   private readonly inFlight = new Set<number>();
@@ -178,7 +184,11 @@ export class ResultBuffer {
       outage = this.openReport.outage;
       this.forget(open);
       this.inFlight.delete(open.seq);
+    } else if (this.ackedOutage) {
+      span = union(this.ackedOutage.span, span);
+      outage = this.ackedOutage.outage;
     }
+    this.ackedOutage = null;
     const seq = this.nextSeq++;
     // An extension says which outage it supersedes: the server may hold the replaced report already.
     const report: DroppedReport = outage === null ? { type: 'dropped', seq, ...span } : { type: 'dropped', seq, ...span, replaces: outage };
@@ -190,12 +200,22 @@ export class ResultBuffer {
     return { seq: report.seq, frame };
   }
 
+  /** Whether any results frame is unacknowledged (stops at the first: usually the oldest entry). */
+  private holdsResults(): boolean {
+    for (const e of this.unacked.values()) if (e.kind === 'results') return true;
+    return false;
+  }
+
   ack(seq: number): void {
     const entry = this.unacked.get(seq);
     this.inFlight.delete(seq);
-    if (seq === this.openReport?.seq) this.openReport = null;
+    if (seq === this.openReport?.seq) {
+      if (entry) this.ackedOutage = { outage: this.openReport.outage, span: { from: entry.from, to: entry.to, samples: entry.samples } };
+      this.openReport = null;
+    }
     if (!entry) return;
     this.forget(entry);
+    if (this.ackedOutage && !this.holdsResults()) this.ackedOutage = null;
   }
 
   /** Drops results sealed longer ago than the window; returns how many samples went. */

@@ -277,7 +277,7 @@ export class AgentLink {
   private async onDropped(agentId: number, report: DroppedReport): Promise<void> {
     try {
       await this.deps.monitoring.recordDropped(agentId, report);
-      this.logger.warn({ event: 'agent.results-dropped', agentId, seq: report.seq, from: report.from, to: report.to, samples: report.samples });
+      this.logger.warn({ event: 'agent.results-dropped', agentId, seq: report.seq, from: report.from, to: report.to, samples: report.samples, ...(report.replaces === undefined ? {} : { replaces: report.replaces }) });
     } catch (err) {
       if (!(err instanceof RejectedBatchError)) {
         this.logger.error({ event: 'agent.dropped-failed', agentId, seq: report.seq, err });
