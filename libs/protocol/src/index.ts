@@ -5,6 +5,5 @@ export * from './lib/results-codec';
 export * from './lib/live-messages';
 export * from './lib/target-address';
 export * from './lib/passphrase';
-export * from './lib/pair-history';
 export * from './lib/display-name';
 export * from './lib/reconnect';

@@ -1,7 +1,8 @@
 import { Inject, Injectable, Logger, NotFoundException, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { Interval } from '@nestjs/schedule';
 import { CLOCK, type Clock } from '@meshping/node-kit';
-import { BUFFER_WINDOW_MS, MAX_BUFFER_WINDOW_MS, MAX_SAMPLES_PER_INTERVAL, PROBE_INTERVAL_MS, type DroppedReport, type PairSeries, type PairStatsWindow, type ResultColumns } from '@meshping/protocol';
+import { BUFFER_WINDOW_MS, MAX_BUFFER_WINDOW_MS, MAX_SAMPLES_PER_INTERVAL, PROBE_INTERVAL_MS, type DroppedReport, type ResultColumns } from '@meshping/protocol';
+import type { PairSeries, PairStatsWindow } from './pair-history';
 import { Subject } from 'rxjs';
 import { AgentsService } from '../agents/agents.service';
 import { TargetsService } from '../targets/targets.service';

@@ -1,4 +1,5 @@
-import { RttCode, type PairStats, type SeriesPoint } from '@meshping/protocol';
+import { RttCode } from '@meshping/protocol';
+import type { PairStats, SeriesPoint } from './pair-history';
 import type { PairSamples } from './storage/sample-store';
 
 /** Nearest-rank percentile of ascending values. */

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { GapReason } from '@meshping/protocol';
+import type { GapReason } from './pair-history';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 

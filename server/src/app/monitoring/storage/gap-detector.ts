@@ -1,4 +1,4 @@
-import type { PairGap } from '@meshping/protocol';
+import type { PairGap } from '../pair-history';
 import type { SampleSql } from '../samples.repository';
 import { RING_SLOTS, SLOT_MS, type HourCache } from './hour-cache';
 

@@ -1,4 +1,5 @@
-import { RttCode, type PairSeries, type SeriesPoint } from '@meshping/protocol';
+import type { PairSeriesDto as PairSeries, SeriesPointDto as SeriesPoint } from '@meshping/api-client';
+import { RttCode } from '@meshping/protocol';
 import { GAP_LABEL, lastText, ms, pairChartOptions, pointsFor } from './pair-series';
 
 const point = (at: number, avgUs: number | null, noReply = 0): SeriesPoint => ({

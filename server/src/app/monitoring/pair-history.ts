@@ -1,6 +1,6 @@
 /**
- * JSON of the per-pair history endpoints (`GET /api/pairs/:a/:t/series` and `/stats`), shared by
- * the server, which computes them, and the web app's hover chart. Times are epoch ms, RTTs µs.
+ * The per-pair history the server computes for `GET /api/pairs/:a/:t/series` and `/stats` (the DTO
+ * classes in pair-query.dto.ts document it; clients use the generated types). Times are epoch ms, RTTs µs.
  */
 
 /** Why an agent delivered nothing in [from, to): "agent connection problem", never "no reply". */
