@@ -176,25 +176,29 @@ const round = (v, d) => Math.round(v * 10 ** d) / 10 ** d;
 const fmt = (v) => Math.round(v).toLocaleString('en-US');
 
 export async function bundle(root) {
+  const result = {};
+  for (const [name, file] of [['daySim', 'day-sim'], ['simAgents', 'sim-agents']]) result[name] = await bundleScript(root, file);
+  return result;
+}
+
+/** tools/bench/<file>.ts bundled by esbuild (the server's sources, its tsconfig paths) into dist/bench/<file>.cjs, for a child process. */
+export async function bundleScript(root, file) {
   const { build } = await import('esbuild');
   const out = join(root, 'dist/bench');
   mkdirSync(out, { recursive: true });
-  const result = {};
-  for (const [name, file] of [['daySim', 'day-sim'], ['simAgents', 'sim-agents']]) {
-    result[name] = join(out, `${file}.cjs`);
-    await build({
-      entryPoints: [join(root, 'tools/bench', `${file}.ts`)],
-      bundle: true,
-      platform: 'node',
-      target: 'node20',
-      format: 'cjs',
-      outfile: result[name],
-      tsconfig: join(root, 'server/tsconfig.app.json'),
-      packages: 'external',
-      logLevel: 'error',
-    });
-  }
-  return result;
+  const outfile = join(out, `${file}.cjs`);
+  await build({
+    entryPoints: [join(root, 'tools/bench', `${file}.ts`)],
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    outfile,
+    tsconfig: join(root, 'server/tsconfig.app.json'),
+    packages: 'external',
+    logLevel: 'error',
+  });
+  return outfile;
 }
 
 export function run(cmd, args, env) {

@@ -11,6 +11,7 @@ import type { TlsInfo } from '../infra/tls/tls-info';
 import { DatabaseModule } from '../infra/database/database.module';
 import { AccessModule } from './access/access.module';
 import { AgentsModule } from './agents/agents.module';
+import { AlertsModule } from './alerts/alerts.module';
 import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
 import { GatewayModule } from './gateway/gateway.module';
@@ -52,6 +53,7 @@ export class AppModule {
         MonitoringModule,
         GatewayModule,
         MeshModule,
+        AlertsModule,
         RetentionModule,
         ...(webDir ? [ServeStaticModule.forRoot({ rootPath: webDir, exclude: ['/api/{*path}'] })] : []),
       ],

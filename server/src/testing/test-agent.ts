@@ -1,5 +1,8 @@
 import { enrollmentKey, generateAgentKeyPair, newNonce, registrationProof, seal, signChallenge, type AgentKeyPair } from '@meshping/node-kit';
 import { decodePassphrase, PROTOCOL_VERSION } from '@meshping/protocol';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { LOCAL_TOKEN_FILE } from '../infra/local-trust/local-trust.service';
 import { TestClient } from './ws-client';
 
 export const agentInfo = (hostname: string) => ({ hostname, version: '0.1.0', addresses: ['192.0.2.77'] });
@@ -42,4 +45,14 @@ export class TestAgent {
     link.send({ type: 'challenge-response', signature: signChallenge(this.keys.privateKeyPem, nonce, fingerprint) });
     return link;
   }
+}
+
+/** The server's local agent over a real WebSocket (trusted by the token in the data directory): the open link, its id and the target ids it was given. */
+export async function connectLocalAgent(serverUrl: string, dataDir: string, hostname = 'a1'): Promise<{ link: TestClient; agentId: number; targets: number[] }> {
+  const link = await TestClient.connect(`${serverUrl.replace('http', 'ws')}/agent`);
+  const token = readFileSync(join(dataDir, LOCAL_TOKEN_FILE), 'utf8');
+  link.send({ type: 'hello', protocol: PROTOCOL_VERSION, agent: { hostname, version: '0.1.0', addresses: [] }, auth: { kind: 'local-token', token } });
+  const { agentId } = await link.next((m) => m.type === 'welcome');
+  const targets = (await link.next((m) => m.type === 'targets')).targets.map((t: { id: number }) => t.id);
+  return { link, agentId, targets };
 }

@@ -34,6 +34,11 @@ export const appRoutes: Route[] = [
     loadComponent: () => import('./features/targets/targets.component').then((m) => m.TargetsComponent),
   },
   {
+    path: 'alerts',
+    canActivate: [signedIn()],
+    loadComponent: () => import('./features/alerts/alerts.component').then((m) => m.AlertsComponent),
+  },
+  {
     path: 'audit',
     canActivate: [signedIn('admin')],
     loadComponent: () => import('./features/audit/audit.component').then((m) => m.AuditComponent),

@@ -2,7 +2,7 @@
 
 import type { Client, Options as Options2, TDataShape } from './client';
 import { client } from './client.gen';
-import type { ApproveAgentData, ApproveAgentErrors, ApproveAgentResponses, ChangePasswordData, ChangePasswordErrors, ChangePasswordResponses, CompleteSetupData, CompleteSetupErrors, CompleteSetupResponses, CreateApiTokenData, CreateApiTokenErrors, CreateApiTokenResponses, CreateTargetData, CreateTargetErrors, CreateTargetResponses, CreateUserData, CreateUserErrors, CreateUserResponses, DeleteAgentData, DeleteAgentErrors, DeleteAgentResponses, DeleteTargetData, DeleteTargetErrors, DeleteTargetResponses, DeleteUserData, DeleteUserErrors, DeleteUserResponses, ExportAuditLogData, ExportAuditLogErrors, ExportAuditLogResponses, ExportPairSamplesData, ExportPairSamplesErrors, ExportPairSamplesResponses, GetEnrollmentData, GetEnrollmentErrors, GetEnrollmentResponses, GetGridData, GetGridErrors, GetGridResponses, GetHealthData, GetHealthResponses, GetMetricsData, GetMetricsErrors, GetMetricsResponses, GetPairSeriesData, GetPairSeriesErrors, GetPairSeriesResponses, GetPairStatsData, GetPairStatsErrors, GetPairStatsResponses, GetSessionData, GetSessionErrors, GetSessionResponses, GetSettingsData, GetSettingsErrors, GetSettingsResponses, GetSetupStatusData, GetSetupStatusResponses, IssuePasswordResetLinkData, IssuePasswordResetLinkErrors, IssuePasswordResetLinkResponses, ListAgentsData, ListAgentsErrors, ListAgentsResponses, ListApiTokensData, ListApiTokensErrors, ListApiTokensResponses, ListAuditEntriesData, ListAuditEntriesErrors, ListAuditEntriesResponses, ListPairSamplesData, ListPairSamplesErrors, ListPairSamplesResponses, ListTargetsData, ListTargetsErrors, ListTargetsResponses, ListUsersData, ListUsersErrors, ListUsersResponses, LoginData, LoginErrors, LoginResponses, LogoutData, LogoutErrors, LogoutResponses, RegisterSelfTargetData, RegisterSelfTargetErrors, RegisterSelfTargetResponses, RejectAgentData, RejectAgentErrors, RejectAgentResponses, ResetPasswordData, ResetPasswordErrors, ResetPasswordResponses, RevokeApiTokenData, RevokeApiTokenErrors, RevokeApiTokenResponses, RotateEnrollmentData, RotateEnrollmentErrors, RotateEnrollmentResponses, UpdateSettingsData, UpdateSettingsErrors, UpdateSettingsResponses, UpdateTargetData, UpdateTargetErrors, UpdateTargetResponses, UpdateUserData, UpdateUserErrors, UpdateUserResponses, WakeAgentData, WakeAgentErrors, WakeAgentResponses } from './types.gen';
+import type { ApproveAgentData, ApproveAgentErrors, ApproveAgentResponses, ChangePasswordData, ChangePasswordErrors, ChangePasswordResponses, CompleteSetupData, CompleteSetupErrors, CompleteSetupResponses, CreateAlertRuleData, CreateAlertRuleErrors, CreateAlertRuleResponses, CreateApiTokenData, CreateApiTokenErrors, CreateApiTokenResponses, CreateTargetData, CreateTargetErrors, CreateTargetResponses, CreateUserData, CreateUserErrors, CreateUserResponses, DeleteAgentData, DeleteAgentErrors, DeleteAgentResponses, DeleteAlertRuleData, DeleteAlertRuleErrors, DeleteAlertRuleResponses, DeleteTargetData, DeleteTargetErrors, DeleteTargetResponses, DeleteUserData, DeleteUserErrors, DeleteUserResponses, ExportAuditLogData, ExportAuditLogErrors, ExportAuditLogResponses, ExportPairSamplesData, ExportPairSamplesErrors, ExportPairSamplesResponses, GetEnrollmentData, GetEnrollmentErrors, GetEnrollmentResponses, GetGridData, GetGridErrors, GetGridResponses, GetHealthData, GetHealthResponses, GetIncidentData, GetIncidentErrors, GetIncidentResponses, GetMetricsData, GetMetricsErrors, GetMetricsResponses, GetPairSeriesData, GetPairSeriesErrors, GetPairSeriesResponses, GetPairStatsData, GetPairStatsErrors, GetPairStatsResponses, GetSessionData, GetSessionErrors, GetSessionResponses, GetSettingsData, GetSettingsErrors, GetSettingsResponses, GetSetupStatusData, GetSetupStatusResponses, IssuePasswordResetLinkData, IssuePasswordResetLinkErrors, IssuePasswordResetLinkResponses, ListAgentsData, ListAgentsErrors, ListAgentsResponses, ListAlertRulesData, ListAlertRulesErrors, ListAlertRulesResponses, ListApiTokensData, ListApiTokensErrors, ListApiTokensResponses, ListAuditEntriesData, ListAuditEntriesErrors, ListAuditEntriesResponses, ListIncidentsData, ListIncidentsErrors, ListIncidentsResponses, ListPairSamplesData, ListPairSamplesErrors, ListPairSamplesResponses, ListTargetsData, ListTargetsErrors, ListTargetsResponses, ListUsersData, ListUsersErrors, ListUsersResponses, LoginData, LoginErrors, LoginResponses, LogoutData, LogoutErrors, LogoutResponses, RegisterSelfTargetData, RegisterSelfTargetErrors, RegisterSelfTargetResponses, RejectAgentData, RejectAgentErrors, RejectAgentResponses, ResetPasswordData, ResetPasswordErrors, ResetPasswordResponses, RevokeApiTokenData, RevokeApiTokenErrors, RevokeApiTokenResponses, RotateEnrollmentData, RotateEnrollmentErrors, RotateEnrollmentResponses, UpdateAgentData, UpdateAgentErrors, UpdateAgentResponses, UpdateAlertRuleData, UpdateAlertRuleErrors, UpdateAlertRuleResponses, UpdateSettingsData, UpdateSettingsErrors, UpdateSettingsResponses, UpdateTargetData, UpdateTargetErrors, UpdateTargetResponses, UpdateUserData, UpdateUserErrors, UpdateUserResponses, WakeAgentData, WakeAgentErrors, WakeAgentResponses } from './types.gen';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -310,6 +310,46 @@ export const listAgents = <ThrowOnError extends boolean = true>(options?: Option
 });
 
 /**
+ * Delete an agent and its stored results
+ */
+export const deleteAgent = <ThrowOnError extends boolean = true>(options: Options<DeleteAgentData, ThrowOnError>) => (options.client ?? client).delete<DeleteAgentResponses, DeleteAgentErrors, ThrowOnError, 'data'>({
+    responseStyle: 'data',
+    security: [
+        {
+            in: 'cookie',
+            name: '__Host-meshping',
+            type: 'apiKey'
+        },
+        { name: 'X-XSRF-TOKEN', type: 'apiKey' },
+        { scheme: 'bearer', type: 'http' }
+    ],
+    url: '/api/agents/{id}',
+    ...options
+});
+
+/**
+ * Change an agent's group
+ */
+export const updateAgent = <ThrowOnError extends boolean = true>(options: Options<UpdateAgentData, ThrowOnError>) => (options.client ?? client).patch<UpdateAgentResponses, UpdateAgentErrors, ThrowOnError, 'data'>({
+    responseStyle: 'data',
+    security: [
+        {
+            in: 'cookie',
+            name: '__Host-meshping',
+            type: 'apiKey'
+        },
+        { name: 'X-XSRF-TOKEN', type: 'apiKey' },
+        { scheme: 'bearer', type: 'http' }
+    ],
+    url: '/api/agents/{id}',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
  * Approve a pending or held agent (optionally only from one address)
  */
 export const approveAgent = <ThrowOnError extends boolean = true>(options: Options<ApproveAgentData, ThrowOnError>) => (options.client ?? client).post<ApproveAgentResponses, ApproveAgentErrors, ThrowOnError, 'data'>({
@@ -369,24 +409,6 @@ export const wakeAgent = <ThrowOnError extends boolean = true>(options: Options<
         'Content-Type': 'application/json',
         ...options.headers
     }
-});
-
-/**
- * Delete an agent and its stored results
- */
-export const deleteAgent = <ThrowOnError extends boolean = true>(options: Options<DeleteAgentData, ThrowOnError>) => (options.client ?? client).delete<DeleteAgentResponses, DeleteAgentErrors, ThrowOnError, 'data'>({
-    responseStyle: 'data',
-    security: [
-        {
-            in: 'cookie',
-            name: '__Host-meshping',
-            type: 'apiKey'
-        },
-        { name: 'X-XSRF-TOKEN', type: 'apiKey' },
-        { scheme: 'bearer', type: 'http' }
-    ],
-    url: '/api/agents/{id}',
-    ...options
 });
 
 /**
@@ -639,4 +661,120 @@ export const updateSettings = <ThrowOnError extends boolean = true>(options: Opt
         'Content-Type': 'application/json',
         ...options.headers
     }
+});
+
+/**
+ * The alert rules
+ */
+export const listAlertRules = <ThrowOnError extends boolean = true>(options?: Options<ListAlertRulesData, ThrowOnError>) => (options?.client ?? client).get<ListAlertRulesResponses, ListAlertRulesErrors, ThrowOnError, 'data'>({
+    responseStyle: 'data',
+    security: [
+        {
+            in: 'cookie',
+            name: '__Host-meshping',
+            type: 'apiKey'
+        },
+        { name: 'X-XSRF-TOKEN', type: 'apiKey' },
+        { scheme: 'bearer', type: 'http' }
+    ],
+    url: '/api/alert-rules',
+    ...options
+});
+
+/**
+ * Add an alert rule (audited)
+ */
+export const createAlertRule = <ThrowOnError extends boolean = true>(options: Options<CreateAlertRuleData, ThrowOnError>) => (options.client ?? client).post<CreateAlertRuleResponses, CreateAlertRuleErrors, ThrowOnError, 'data'>({
+    responseStyle: 'data',
+    security: [
+        {
+            in: 'cookie',
+            name: '__Host-meshping',
+            type: 'apiKey'
+        },
+        { name: 'X-XSRF-TOKEN', type: 'apiKey' },
+        { scheme: 'bearer', type: 'http' }
+    ],
+    url: '/api/alert-rules',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Delete an alert rule (audited); its open incidents resolve unless another rule keeps them
+ */
+export const deleteAlertRule = <ThrowOnError extends boolean = true>(options: Options<DeleteAlertRuleData, ThrowOnError>) => (options.client ?? client).delete<DeleteAlertRuleResponses, DeleteAlertRuleErrors, ThrowOnError, 'data'>({
+    responseStyle: 'data',
+    security: [
+        {
+            in: 'cookie',
+            name: '__Host-meshping',
+            type: 'apiKey'
+        },
+        { name: 'X-XSRF-TOKEN', type: 'apiKey' },
+        { scheme: 'bearer', type: 'http' }
+    ],
+    url: '/api/alert-rules/{id}',
+    ...options
+});
+
+/**
+ * Change an alert rule (audited)
+ */
+export const updateAlertRule = <ThrowOnError extends boolean = true>(options: Options<UpdateAlertRuleData, ThrowOnError>) => (options.client ?? client).patch<UpdateAlertRuleResponses, UpdateAlertRuleErrors, ThrowOnError, 'data'>({
+    responseStyle: 'data',
+    security: [
+        {
+            in: 'cookie',
+            name: '__Host-meshping',
+            type: 'apiKey'
+        },
+        { name: 'X-XSRF-TOKEN', type: 'apiKey' },
+        { scheme: 'bearer', type: 'http' }
+    ],
+    url: '/api/alert-rules/{id}',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Incidents, newest first, one per cause
+ */
+export const listIncidents = <ThrowOnError extends boolean = true>(options?: Options<ListIncidentsData, ThrowOnError>) => (options?.client ?? client).get<ListIncidentsResponses, ListIncidentsErrors, ThrowOnError, 'data'>({
+    responseStyle: 'data',
+    security: [
+        {
+            in: 'cookie',
+            name: '__Host-meshping',
+            type: 'apiKey'
+        },
+        { name: 'X-XSRF-TOKEN', type: 'apiKey' },
+        { scheme: 'bearer', type: 'http' }
+    ],
+    url: '/api/incidents',
+    ...options
+});
+
+/**
+ * One incident with the pairs it covers
+ */
+export const getIncident = <ThrowOnError extends boolean = true>(options: Options<GetIncidentData, ThrowOnError>) => (options.client ?? client).get<GetIncidentResponses, GetIncidentErrors, ThrowOnError, 'data'>({
+    responseStyle: 'data',
+    security: [
+        {
+            in: 'cookie',
+            name: '__Host-meshping',
+            type: 'apiKey'
+        },
+        { name: 'X-XSRF-TOKEN', type: 'apiKey' },
+        { scheme: 'bearer', type: 'http' }
+    ],
+    url: '/api/incidents/{id}',
+    ...options
 });

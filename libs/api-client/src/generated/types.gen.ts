@@ -217,6 +217,8 @@ export const TokenScope = {
     TARGETS_WRITE: 'targets:write',
     TARGETS_REGISTER: 'targets:register',
     MONITORING_READ: 'monitoring:read',
+    ALERTS_READ: 'alerts:read',
+    ALERTS_WRITE: 'alerts:write',
     SETTINGS_READ: 'settings:read',
     SETTINGS_WRITE: 'settings:write',
     AUDIT_READ: 'audit:read',
@@ -282,7 +284,7 @@ export type CreateTokenDto = {
      */
     name: string;
     /**
-     * What the token may do (each at most once). A write scope includes the read scope of its area. agents:read = GET /api/agents; agents:write = approve, reject, wake and delete agents (and agents:read); never the join passphrase; targets:read = GET /api/targets; targets:write = add, edit and delete targets (and targets:read); targets:register = PUT /api/targets/self only: a host adds itself as a target; monitoring:read = the grid and a pair's samples, series and stats; settings:read = GET /api/settings; settings:write = PATCH /api/settings (and settings:read); audit:read = GET /api/audit; metrics:read = GET /api/metrics only (Prometheus)
+     * What the token may do (each at most once). A write scope includes the read scope of its area. agents:read = GET /api/agents; agents:write = approve, reject, wake, group and delete agents (and agents:read); never the join passphrase; targets:read = GET /api/targets; targets:write = add, edit and delete targets (and targets:read); targets:register = PUT /api/targets/self only: a host adds itself as a target; monitoring:read = the grid and a pair's samples, series and stats; alerts:read = alert rules and incidents; alerts:write = add, edit and delete alert rules (and alerts:read); settings:read = GET /api/settings; settings:write = PATCH /api/settings (and settings:read); audit:read = GET /api/audit; metrics:read = GET /api/metrics only (Prometheus)
      */
     scopes: Array<TokenScope>;
     /**
@@ -350,6 +352,10 @@ export type AgentDto = {
      */
     local: boolean;
     /**
+     * Its group; an agent group and a target group of the same name are one site (block incidents)
+     */
+    group: string | null;
+    /**
      * Agent software version
      */
     version: string;
@@ -365,6 +371,13 @@ export type AgentDto = {
      * Epoch ms of the last sign of life
      */
     lastSeenAt: number | null;
+};
+
+export type UpdateAgentDto = {
+    /**
+     * Its group; trimmed, blank or null = none. No control or format characters
+     */
+    group?: string | null;
 };
 
 export type ApproveDto = {
@@ -694,6 +707,283 @@ export type UpdateSettingsDto = {
      * Replaces the allow list ([] = every address not denied). CIDR ranges (IPv4 or IPv6, at most 64); they apply to IP-address targets when one is added or edited (not to hostnames, which agents resolve, nor to targets made from agents)
      */
     targetAllowRanges?: Array<string>;
+};
+
+export const RuleMetric = {
+    LOSS_PERCENT: 'loss_percent',
+    CONSECUTIVE_LOST: 'consecutive_lost',
+    LATENCY_PERCENTILE: 'latency_percentile',
+    AGENT_SILENT: 'agent_silent'
+} as const;
+
+export type RuleMetric = typeof RuleMetric[keyof typeof RuleMetric];
+
+export const RuleScope = {
+    ALL: 'all',
+    PAIR: 'pair',
+    TARGET: 'target',
+    AGENT: 'agent',
+    GROUP: 'group'
+} as const;
+
+export type RuleScope = typeof RuleScope[keyof typeof RuleScope];
+
+export const Severity = { CRITICAL: 'critical', WARNING: 'warning' } as const;
+
+export type Severity = typeof Severity[keyof typeof Severity];
+
+export type AlertRuleDto = {
+    id: number;
+    name: string;
+    enabled: boolean;
+    metric: RuleMetric;
+    threshold: number | null;
+    percentile: number | null;
+    windowSeconds: number | null;
+    scope: RuleScope;
+    agentId: number | null;
+    targetId: number | null;
+    agentGroup: string | null;
+    targetGroup: string | null;
+    /**
+     * Agents that must agree before a target is down; null: a majority
+     */
+    quorum: number | null;
+    /**
+     * Also open incidents for single paths no larger cause explains
+     */
+    paths: boolean;
+    /**
+     * Bad evaluations in a row (one every 5 s) before it fires
+     */
+    fireAfter: number;
+    /**
+     * Good evaluations in a row before it resolves
+     */
+    resolveAfter: number;
+    severity: Severity;
+};
+
+export type CreateAlertRuleDto = {
+    /**
+     * Unique; no control or format characters
+     */
+    name: string;
+    enabled?: boolean;
+    /**
+     * loss_percent: lost samples over the window (threshold in %); consecutive_lost: no-replies in a row (threshold: how many); latency_percentile: the window's percentile RTT over threshold ms (null: each target's own latency threshold); agent_silent: an agent disconnected threshold seconds ago
+     */
+    metric: RuleMetric;
+    /**
+     * loss_percent 0.1-100; consecutive_lost 1-1000 (integer); latency_percentile 0.1-4000 ms or null; agent_silent 0-86400 s (integer)
+     */
+    threshold?: number | null;
+    /**
+     * latency_percentile only; default 95
+     */
+    percentile?: number | null;
+    /**
+     * loss_percent and latency_percentile only (required for them)
+     */
+    windowSeconds?: number | null;
+    /**
+     * pair: agentId and targetId; target: targetId; agent: agentId; group: agentGroup and/or targetGroup
+     */
+    scope?: RuleScope;
+    agentId?: number | null;
+    targetId?: number | null;
+    agentGroup?: string | null;
+    targetGroup?: string | null;
+    /**
+     * Agents that must agree before a target is down; null: a majority of those that probe it
+     */
+    quorum?: number | null;
+    /**
+     * Also open incidents for single paths (agent -> target) no larger cause explains; always on for scope pair
+     */
+    paths?: boolean;
+    /**
+     * Bad evaluations in a row (one every 5 s) before it fires
+     */
+    fireAfter?: number;
+    /**
+     * Good evaluations in a row before it resolves
+     */
+    resolveAfter?: number;
+    severity?: Severity;
+};
+
+export type UpdateAlertRuleDto = {
+    /**
+     * Unique; no control or format characters
+     */
+    name?: string;
+    enabled?: boolean;
+    /**
+     * loss_percent: lost samples over the window (threshold in %); consecutive_lost: no-replies in a row (threshold: how many); latency_percentile: the window's percentile RTT over threshold ms (null: each target's own latency threshold); agent_silent: an agent disconnected threshold seconds ago
+     */
+    metric?: RuleMetric;
+    /**
+     * loss_percent 0.1-100; consecutive_lost 1-1000 (integer); latency_percentile 0.1-4000 ms or null; agent_silent 0-86400 s (integer)
+     */
+    threshold?: number | null;
+    /**
+     * latency_percentile only; default 95
+     */
+    percentile?: number | null;
+    /**
+     * loss_percent and latency_percentile only (required for them)
+     */
+    windowSeconds?: number | null;
+    /**
+     * pair: agentId and targetId; target: targetId; agent: agentId; group: agentGroup and/or targetGroup
+     */
+    scope?: RuleScope;
+    agentId?: number | null;
+    targetId?: number | null;
+    agentGroup?: string | null;
+    targetGroup?: string | null;
+    /**
+     * Agents that must agree before a target is down; null: a majority of those that probe it
+     */
+    quorum?: number | null;
+    /**
+     * Also open incidents for single paths (agent -> target) no larger cause explains; always on for scope pair
+     */
+    paths?: boolean;
+    /**
+     * Bad evaluations in a row (one every 5 s) before it fires
+     */
+    fireAfter?: number;
+    /**
+     * Good evaluations in a row before it resolves
+     */
+    resolveAfter?: number;
+    severity?: Severity;
+};
+
+export const IncidentState = { OPEN: 'open', RESOLVED: 'resolved' } as const;
+
+export type IncidentState = typeof IncidentState[keyof typeof IncidentState];
+
+export const IncidentKind = {
+    SILENT: 'silent',
+    AGENT: 'agent',
+    BLOCK: 'block',
+    TARGET: 'target',
+    PATH: 'path'
+} as const;
+
+export type IncidentKind = typeof IncidentKind[keyof typeof IncidentKind];
+
+export type IncidentSitesDto = {
+    /**
+     * Agent groups (sites) on the losing side
+     */
+    agents: Array<string>;
+    /**
+     * The lost targets' groups (a target without one: #id)
+     */
+    targets: Array<string>;
+};
+
+export type IncidentDto = {
+    id: number;
+    /**
+     * The cause: target:<id>, agent:<id>, block:<sites>, path:<agent>:<target>, silent:<agent>. At most one open incident per cause
+     */
+    causeKey: string;
+    /**
+     * silent: an agent disconnected; agent: one agent's whole row bad; block: agents of some sites lose targets others reach; target: a target bad for a quorum of agents; path: one agent -> target
+     */
+    kind: IncidentKind;
+    state: IncidentState;
+    severity: Severity;
+    title: string;
+    /**
+     * The rules that fired for it
+     */
+    ruleIds: Array<number>;
+    agentIds: Array<number>;
+    targetIds: Array<number>;
+    sites: IncidentSitesDto | null;
+    /**
+     * How many pairs (agent -> target) it covers
+     */
+    pairCount: number;
+    /**
+     * silent: epoch ms the agent was last heard from
+     */
+    since: number | null;
+    /**
+     * Epoch ms
+     */
+    openedAt: number;
+    /**
+     * Epoch ms of the last change
+     */
+    updatedAt: number;
+    /**
+     * Epoch ms
+     */
+    resolvedAt: number | null;
+    /**
+     * Times what it covers changed while open
+     */
+    updates: number;
+};
+
+export type IncidentDetailDto = {
+    id: number;
+    /**
+     * The cause: target:<id>, agent:<id>, block:<sites>, path:<agent>:<target>, silent:<agent>. At most one open incident per cause
+     */
+    causeKey: string;
+    /**
+     * silent: an agent disconnected; agent: one agent's whole row bad; block: agents of some sites lose targets others reach; target: a target bad for a quorum of agents; path: one agent -> target
+     */
+    kind: IncidentKind;
+    state: IncidentState;
+    severity: Severity;
+    title: string;
+    /**
+     * The rules that fired for it
+     */
+    ruleIds: Array<number>;
+    agentIds: Array<number>;
+    targetIds: Array<number>;
+    sites: IncidentSitesDto | null;
+    /**
+     * How many pairs (agent -> target) it covers
+     */
+    pairCount: number;
+    /**
+     * silent: epoch ms the agent was last heard from
+     */
+    since: number | null;
+    /**
+     * Epoch ms
+     */
+    openedAt: number;
+    /**
+     * Epoch ms of the last change
+     */
+    updatedAt: number;
+    /**
+     * Epoch ms
+     */
+    resolvedAt: number | null;
+    /**
+     * Times what it covers changed while open
+     */
+    updates: number;
+    /**
+     * The pairs it covers as [agentId, targetId], at most 5,000 (pairCount has them all)
+     */
+    pairs: Array<[
+        number,
+        number
+    ]>;
 };
 
 export type ErrorResponse = {
@@ -1388,6 +1678,91 @@ export type ListAgentsResponses = {
 
 export type ListAgentsResponse = ListAgentsResponses[keyof ListAgentsResponses];
 
+export type DeleteAgentData = {
+    body?: never;
+    path: {
+        id: number;
+    };
+    query?: never;
+    url: '/api/agents/{id}';
+};
+
+export type DeleteAgentErrors = {
+    /**
+     * A parameter or a body field is missing or invalid: `message` names each one
+     */
+    400: ErrorResponse;
+    /**
+     * No valid session
+     *
+     * Or an API token that is unknown, revoked or expired, or whose creator is disabled or deleted
+     */
+    401: ErrorResponse;
+    /**
+     * Needs the operator role (or higher)
+     *
+     * Or an API token without scope agents:write, or whose creator no longer has the operator role
+     */
+    403: ErrorResponse;
+    404: ErrorResponse;
+};
+
+export type DeleteAgentError = DeleteAgentErrors[keyof DeleteAgentErrors];
+
+export type DeleteAgentResponses = {
+    /**
+     * Deleted and disconnected; it may register again with the passphrase
+     */
+    204: void;
+};
+
+export type DeleteAgentResponse = DeleteAgentResponses[keyof DeleteAgentResponses];
+
+export type UpdateAgentData = {
+    body: UpdateAgentDto;
+    path: {
+        id: number;
+    };
+    query?: never;
+    url: '/api/agents/{id}';
+};
+
+export type UpdateAgentErrors = {
+    /**
+     * A parameter or a body field is missing or invalid: `message` names each one
+     */
+    400: ErrorResponse;
+    /**
+     * No valid session
+     *
+     * Or an API token that is unknown, revoked or expired, or whose creator is disabled or deleted
+     */
+    401: ErrorResponse;
+    /**
+     * Needs the operator role (or higher)
+     *
+     * Or an API token without scope agents:write, or whose creator no longer has the operator role
+     */
+    403: ErrorResponse;
+    404: ErrorResponse;
+    /**
+     * The body is larger than 100 KiB
+     */
+    413: ErrorResponse;
+    /**
+     * The body is not application/json
+     */
+    415: ErrorResponse;
+};
+
+export type UpdateAgentError = UpdateAgentErrors[keyof UpdateAgentErrors];
+
+export type UpdateAgentResponses = {
+    200: AgentDto;
+};
+
+export type UpdateAgentResponse = UpdateAgentResponses[keyof UpdateAgentResponses];
+
 export type ApproveAgentData = {
     body: ApproveDto;
     path: {
@@ -1525,46 +1900,6 @@ export type WakeAgentResponses = {
      */
     202: unknown;
 };
-
-export type DeleteAgentData = {
-    body?: never;
-    path: {
-        id: number;
-    };
-    query?: never;
-    url: '/api/agents/{id}';
-};
-
-export type DeleteAgentErrors = {
-    /**
-     * A parameter or a body field is missing or invalid: `message` names each one
-     */
-    400: ErrorResponse;
-    /**
-     * No valid session
-     *
-     * Or an API token that is unknown, revoked or expired, or whose creator is disabled or deleted
-     */
-    401: ErrorResponse;
-    /**
-     * Needs the operator role (or higher)
-     *
-     * Or an API token without scope agents:write, or whose creator no longer has the operator role
-     */
-    403: ErrorResponse;
-    404: ErrorResponse;
-};
-
-export type DeleteAgentError = DeleteAgentErrors[keyof DeleteAgentErrors];
-
-export type DeleteAgentResponses = {
-    /**
-     * Deleted and disconnected; it may register again with the passphrase
-     */
-    204: void;
-};
-
-export type DeleteAgentResponse = DeleteAgentResponses[keyof DeleteAgentResponses];
 
 export type GetEnrollmentData = {
     body?: never;
@@ -2152,3 +2487,247 @@ export type UpdateSettingsResponses = {
 };
 
 export type UpdateSettingsResponse = UpdateSettingsResponses[keyof UpdateSettingsResponses];
+
+export type ListAlertRulesData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/alert-rules';
+};
+
+export type ListAlertRulesErrors = {
+    /**
+     * No valid session
+     *
+     * Or an API token that is unknown, revoked or expired, or whose creator is disabled or deleted
+     */
+    401: ErrorResponse;
+    /**
+     * Needs the viewer role (or higher)
+     *
+     * Or an API token without scope alerts:read or alerts:write, or whose creator no longer has the viewer role
+     */
+    403: ErrorResponse;
+};
+
+export type ListAlertRulesError = ListAlertRulesErrors[keyof ListAlertRulesErrors];
+
+export type ListAlertRulesResponses = {
+    200: Array<AlertRuleDto>;
+};
+
+export type ListAlertRulesResponse = ListAlertRulesResponses[keyof ListAlertRulesResponses];
+
+export type CreateAlertRuleData = {
+    body: CreateAlertRuleDto;
+    path?: never;
+    query?: never;
+    url: '/api/alert-rules';
+};
+
+export type CreateAlertRuleErrors = {
+    /**
+     * A parameter or a body field is missing or invalid: `message` names each one
+     */
+    400: ErrorResponse;
+    /**
+     * No valid session
+     *
+     * Or an API token that is unknown, revoked or expired, or whose creator is disabled or deleted
+     */
+    401: ErrorResponse;
+    /**
+     * Needs the operator role (or higher)
+     *
+     * Or an API token without scope alerts:write, or whose creator no longer has the operator role
+     */
+    403: ErrorResponse;
+    /**
+     * The name is taken, there are 100 rules, or the enabled rules would use more than 8 windows
+     */
+    409: ErrorResponse;
+    /**
+     * The body is larger than 100 KiB
+     */
+    413: ErrorResponse;
+    /**
+     * The body is not application/json
+     */
+    415: ErrorResponse;
+};
+
+export type CreateAlertRuleError = CreateAlertRuleErrors[keyof CreateAlertRuleErrors];
+
+export type CreateAlertRuleResponses = {
+    /**
+     * Evaluated from the next probe interval on
+     */
+    201: AlertRuleDto;
+};
+
+export type CreateAlertRuleResponse = CreateAlertRuleResponses[keyof CreateAlertRuleResponses];
+
+export type DeleteAlertRuleData = {
+    body?: never;
+    path: {
+        id: number;
+    };
+    query?: never;
+    url: '/api/alert-rules/{id}';
+};
+
+export type DeleteAlertRuleErrors = {
+    /**
+     * A parameter or a body field is missing or invalid: `message` names each one
+     */
+    400: ErrorResponse;
+    /**
+     * No valid session
+     *
+     * Or an API token that is unknown, revoked or expired, or whose creator is disabled or deleted
+     */
+    401: ErrorResponse;
+    /**
+     * Needs the operator role (or higher)
+     *
+     * Or an API token without scope alerts:write, or whose creator no longer has the operator role
+     */
+    403: ErrorResponse;
+    404: ErrorResponse;
+};
+
+export type DeleteAlertRuleError = DeleteAlertRuleErrors[keyof DeleteAlertRuleErrors];
+
+export type DeleteAlertRuleResponses = {
+    204: void;
+};
+
+export type DeleteAlertRuleResponse = DeleteAlertRuleResponses[keyof DeleteAlertRuleResponses];
+
+export type UpdateAlertRuleData = {
+    body: UpdateAlertRuleDto;
+    path: {
+        id: number;
+    };
+    query?: never;
+    url: '/api/alert-rules/{id}';
+};
+
+export type UpdateAlertRuleErrors = {
+    /**
+     * A parameter or a body field is missing or invalid: `message` names each one
+     */
+    400: ErrorResponse;
+    /**
+     * No valid session
+     *
+     * Or an API token that is unknown, revoked or expired, or whose creator is disabled or deleted
+     */
+    401: ErrorResponse;
+    /**
+     * Needs the operator role (or higher)
+     *
+     * Or an API token without scope alerts:write, or whose creator no longer has the operator role
+     */
+    403: ErrorResponse;
+    404: ErrorResponse;
+    /**
+     * The name is taken, or the enabled rules would use more than 8 windows
+     */
+    409: ErrorResponse;
+    /**
+     * The body is larger than 100 KiB
+     */
+    413: ErrorResponse;
+    /**
+     * The body is not application/json
+     */
+    415: ErrorResponse;
+};
+
+export type UpdateAlertRuleError = UpdateAlertRuleErrors[keyof UpdateAlertRuleErrors];
+
+export type UpdateAlertRuleResponses = {
+    200: AlertRuleDto;
+};
+
+export type UpdateAlertRuleResponse = UpdateAlertRuleResponses[keyof UpdateAlertRuleResponses];
+
+export type ListIncidentsData = {
+    body?: never;
+    path?: never;
+    query?: {
+        state?: IncidentState;
+        kind?: IncidentKind;
+        /**
+         * Only incidents with a smaller id (the next page: the last id of this one)
+         */
+        before?: number;
+        limit?: number;
+    };
+    url: '/api/incidents';
+};
+
+export type ListIncidentsErrors = {
+    /**
+     * A parameter or a body field is missing or invalid: `message` names each one
+     */
+    400: ErrorResponse;
+    /**
+     * No valid session
+     *
+     * Or an API token that is unknown, revoked or expired, or whose creator is disabled or deleted
+     */
+    401: ErrorResponse;
+    /**
+     * Needs the viewer role (or higher)
+     *
+     * Or an API token without scope alerts:read or alerts:write, or whose creator no longer has the viewer role
+     */
+    403: ErrorResponse;
+};
+
+export type ListIncidentsError = ListIncidentsErrors[keyof ListIncidentsErrors];
+
+export type ListIncidentsResponses = {
+    200: Array<IncidentDto>;
+};
+
+export type ListIncidentsResponse = ListIncidentsResponses[keyof ListIncidentsResponses];
+
+export type GetIncidentData = {
+    body?: never;
+    path: {
+        id: number;
+    };
+    query?: never;
+    url: '/api/incidents/{id}';
+};
+
+export type GetIncidentErrors = {
+    /**
+     * A parameter or a body field is missing or invalid: `message` names each one
+     */
+    400: ErrorResponse;
+    /**
+     * No valid session
+     *
+     * Or an API token that is unknown, revoked or expired, or whose creator is disabled or deleted
+     */
+    401: ErrorResponse;
+    /**
+     * Needs the viewer role (or higher)
+     *
+     * Or an API token without scope alerts:read or alerts:write, or whose creator no longer has the viewer role
+     */
+    403: ErrorResponse;
+    404: ErrorResponse;
+};
+
+export type GetIncidentError = GetIncidentErrors[keyof GetIncidentErrors];
+
+export type GetIncidentResponses = {
+    200: IncidentDetailDto;
+};
+
+export type GetIncidentResponse = GetIncidentResponses[keyof GetIncidentResponses];

@@ -46,6 +46,13 @@ describe(`${AccessGuard.name}: every route in the OpenAPI document (real server,
     const byOp = Object.fromEntries(operations.filter((o) => o.tokenScopes).map((o) => [`${o.method.toUpperCase()} ${o.path}`, o.tokenScopes?.join(' ')]));
     expect(byOp).toEqual({
       'GET /api/agents': 'agents:read agents:write',
+      'PATCH /api/agents/1': 'agents:write',
+      'GET /api/alert-rules': 'alerts:read alerts:write',
+      'POST /api/alert-rules': 'alerts:write',
+      'PATCH /api/alert-rules/1': 'alerts:write',
+      'DELETE /api/alert-rules/1': 'alerts:write',
+      'GET /api/incidents': 'alerts:read alerts:write',
+      'GET /api/incidents/1': 'alerts:read alerts:write',
       'POST /api/agents/1/approve': 'agents:write',
       'POST /api/agents/1/reject': 'agents:write',
       'POST /api/agents/1/wake': 'agents:write',

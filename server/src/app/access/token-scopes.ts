@@ -5,17 +5,19 @@ import type { Role } from './roles';
  * needs `<area>:read` or `<area>:write` (write implies read), anything else `<area>:write`. Users,
  * tokens and sign-in belong to no area: a token never manages accounts or mints tokens.
  */
-export const TOKEN_AREAS = ['agents', 'targets', 'monitoring', 'settings', 'audit', 'metrics'] as const;
+export const TOKEN_AREAS = ['agents', 'targets', 'monitoring', 'alerts', 'settings', 'audit', 'metrics'] as const;
 export type TokenArea = (typeof TOKEN_AREAS)[number];
 
 /** Every scope a token may hold, with what it opens (the list docs/operations.md and the OpenAPI document show). */
 export const SCOPE_MEANINGS = {
   'agents:read': 'GET /api/agents',
-  'agents:write': 'approve, reject, wake and delete agents (and agents:read); never the join passphrase',
+  'agents:write': 'approve, reject, wake, group and delete agents (and agents:read); never the join passphrase',
   'targets:read': 'GET /api/targets',
   'targets:write': 'add, edit and delete targets (and targets:read)',
   'targets:register': 'PUT /api/targets/self only: a host adds itself as a target',
   'monitoring:read': 'the grid and a pair\'s samples, series and stats',
+  'alerts:read': 'alert rules and incidents',
+  'alerts:write': 'add, edit and delete alert rules (and alerts:read)',
   'settings:read': 'GET /api/settings',
   'settings:write': 'PATCH /api/settings (and settings:read)',
   'audit:read': 'GET /api/audit',

@@ -33,6 +33,10 @@ export class AgentEntity {
   @Column({ name: 'is_local', type: 'boolean', default: false })
   isLocal!: boolean;
 
+  /** Its group (until sites exist, an agent group and a target group of the same name are one site). */
+  @Column({ name: 'group_name', type: 'text', nullable: true })
+  group!: string | null;
+
   @Column({ name: 'last_seen_at', type: 'integer', nullable: true })
   lastSeenAt!: number | null;
 

@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, ParseIntPipe, Post } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, ParseIntPipe, Patch, Post } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiConflictResponse, ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { normaliseMac } from '@meshping/protocol';
 import { Transform } from 'class-transformer';
@@ -8,7 +8,7 @@ import { OptionalNotNull } from '../../infra/validation/optional';
 import { Access } from '../access/access.decorator';
 import { AccessArea, SessionOnly } from '../access/access-area.decorator';
 import { Caller } from '../access/request-context';
-import { AgentDto } from './agent.dto';
+import { AgentDto, UpdateAgentDto } from './agent.dto';
 import { AgentsService } from './agents.service';
 import { EnrollmentService } from './enrollment.service';
 
@@ -55,6 +55,16 @@ export class AgentsController {
   @ApiOkResponse({ type: [AgentDto], description: 'Every known agent with its state and connection' })
   list(): Promise<AgentDto[]> {
     return this.agents.list();
+  }
+
+  @Patch('agents/:id')
+  @ApiOperation({ operationId: 'updateAgent', summary: "Change an agent's group" })
+  @Access('operator')
+  @ApiOkResponse({ type: AgentDto })
+  @ApiNotFoundResponse()
+  async update(@Param('id', ParseIntPipe) id: number, @Body() dto: UpdateAgentDto, @Caller() caller: Caller): Promise<AgentDto> {
+    const agent = await this.agents.view(id);
+    return this.agents.setGroup(id, dto.group === undefined ? agent.group : dto.group, caller.actor, caller.source);
   }
 
   @Post('agents/:id/approve')

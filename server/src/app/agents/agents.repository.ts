@@ -64,6 +64,10 @@ export class AgentsRepository implements BeforeApplicationShutdown {
     return this.repo.save(this.repo.create(fields));
   }
 
+  async setGroup(id: number, group: string | null): Promise<void> {
+    await this.repo.update({ id }, { group });
+  }
+
   async delete(id: number): Promise<void> {
     await this.repo.delete({ id });
   }

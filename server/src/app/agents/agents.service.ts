@@ -10,6 +10,7 @@ import { AgentsRepository, type AgentLogin } from './agents.repository';
 export type { AgentLogin } from './agents.repository';
 
 export interface AgentView extends LiveAgent {
+  group: string | null;
   version: string;
   addresses: string[];
   ip: string | null;
@@ -68,6 +69,7 @@ export class AgentsService {
           ip,
           approvedAt: now,
           lastSeenAt: now,
+          group: null,
         });
     if (!existing) await this.audit.record({ actor: null, action: 'agent.local-approved', subject: `agent:${agent.id}`, detail: { hostname: agent.hostname }, source: ip });
     this.markConnected(agent.id);
@@ -97,6 +99,7 @@ export class AgentsService {
       hostname: registration.hostname,
       version: registration.version,
       addresses: registration.addresses,
+      group: null,
       publicKey: registration.publicKey,
       state: 'pending',
       isLocal: false,
@@ -162,6 +165,26 @@ export class AgentsService {
     this.changes$.next();
   }
 
+  async exists(id: number): Promise<boolean> {
+    return (await this.repository.findById(id)) !== null;
+  }
+
+  async view(id: number): Promise<AgentView> {
+    return this.toView(await this.get(id));
+  }
+
+  /** Puts an agent in a group (null: none); audited. */
+  async setGroup(id: number, group: string | null, actor: Actor, source: string | null): Promise<AgentView> {
+    const agent = await this.get(id);
+    const changed = (agent.group ?? null) !== group;
+    if (changed) await this.repository.setGroup(id, group);
+    // Audited even when nothing changed: every write someone makes is on record.
+    await this.audit.record({ actor, action: 'agent.updated', subject: `agent:${id}`, detail: { hostname: agent.hostname, group: { from: agent.group ?? null, to: group } }, source });
+    agent.group = group;
+    if (changed) this.changes$.next();
+    return this.toView(agent);
+  }
+
   /**
    * Asks a connected, approved agent to send a Wake-on-LAN magic packet on its segment; audited.
    * The gateway delivers it (wakeRequests$); the agent logs what it sent.
@@ -210,6 +233,7 @@ export class AgentsService {
       state: a.state,
       online: this.connected.has(a.id),
       local: a.isLocal,
+      group: a.group ?? null,
       version: a.version,
       addresses: a.addresses,
       ip: a.ip,

@@ -35,7 +35,7 @@ export class LiveFeedService implements OnModuleInit {
     this.agents.changes$.subscribe(() => (this.layoutDue = true));
     this.targets.changes$.subscribe(() => (this.layoutDue = true));
     this.settings.changes$.subscribe(() => (this.layoutDue = true));
-    this.monitoring.cellsStored$.subscribe((cells) => this.changed.mark(cells));
+    this.monitoring.samplesStored$.subscribe(({ pairs }) => this.changed.mark(pairs));
   }
 
   /** The next `layout` frame (JSON) when agents, targets or thresholds changed since the last one; null at once when nothing did. */

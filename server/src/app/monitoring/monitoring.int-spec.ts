@@ -9,7 +9,8 @@ import { ApiClient } from '../../testing/api-client';
 import { ManualClock } from '../../testing/manual-clock';
 import { readStoredSamples } from '../../testing/stored-samples';
 import { startTestServer, type TestServer } from '../../testing/test-server';
-import { TestClient } from '../../testing/ws-client';
+import { connectLocalAgent } from '../../testing/test-agent';
+import type { TestClient } from '../../testing/ws-client';
 import { RetentionService } from '../retention/retention.service';
 import { MonitoringService } from './monitoring.service';
 import { BUCKET_MS, HOUR_MS } from './samples.repository';
@@ -38,11 +39,7 @@ describe(`${MonitoringService.name} (real server, real SQLite file)`, () => {
     await server.app.close();
   };
   const connect = async () => {
-    agent = await TestClient.connect(`${server.url.replace('http', 'ws')}/agent`);
-    const token = readFileSync(join(dataDir, LOCAL_TOKEN_FILE), 'utf8');
-    agent.send({ type: 'hello', protocol: PROTOCOL_VERSION, agent: { hostname: 'a1', version: '0.1.0', addresses: [] }, auth: { kind: 'local-token', token } });
-    agentId = (await agent.next((m) => m.type === 'welcome')).agentId;
-    targets = (await agent.next((m) => m.type === 'targets')).targets.map((t: { id: number }) => t.id);
+    ({ link: agent, agentId, targets } = await connectLocalAgent(server.url, dataDir, 'a1'));
   };
   const send = async (samples: Sample[]) => {
     const s = seq++;

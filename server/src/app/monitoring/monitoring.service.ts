@@ -10,7 +10,7 @@ import { downsample, pairStats } from './pair-stats';
 import { SamplesRepository } from './samples.repository';
 import { GapDetector, type Gap } from './storage/gap-detector';
 import { DensityCheck } from './storage/sample-density';
-import { SampleStore, type PairSamples, type SampleBatch } from './storage/sample-store';
+import { SampleStore, type PairSamples, type SampleBatch, type StoredSamples } from './storage/sample-store';
 
 /** Samples are stored in one table per hour of this length (retention drops whole tables). */
 export { HOUR_MS } from './samples.repository';
@@ -46,10 +46,10 @@ export class MonitoringService implements OnModuleInit, OnApplicationShutdown {
   private ready = false;
   private readonly density = new DensityCheck();
   /**
-   * The cells (stable ids of agent/target pairs) that got new samples, after each commit and before
-   * the agents are acknowledged: one entry per new sample; the array is only valid during the call.
+   * The samples of each commit, before the agents are acknowledged, by cell (the stable id of an
+   * agent/target pair): one entry per new sample; the arrays are only valid during the call.
    */
-  readonly cellsStored$ = new Subject<Int32Array>();
+  readonly samplesStored$ = new Subject<StoredSamples>();
 
   constructor(
     private readonly samples: SamplesRepository,
@@ -59,7 +59,7 @@ export class MonitoringService implements OnModuleInit, OnApplicationShutdown {
   ) {
     this.store = new SampleStore(samples, () => clock.now(), COMMIT_DELAY_MS);
     this.gapDetector = new GapDetector(this.store.cache, samples);
-    this.store.onStored = (cells) => this.cellsStored$.next(cells);
+    this.store.onStored = (stored) => this.samplesStored$.next(stored);
   }
 
   async onModuleInit(): Promise<void> {
@@ -114,13 +114,23 @@ export class MonitoringService implements OnModuleInit, OnApplicationShutdown {
     await this.store.enqueue(() => this.samples.recordDroppedReport(agentId, report.from, report.to + 1, report.samples, report.replaces ?? report.seq));
   }
 
+  /** An agent's cells by target id (-1: none yet); undefined when it has none. Read-only, valid until the next ingest. */
+  cellRow(agentId: number): ArrayLike<number> | undefined {
+    return this.store.cache.pairRow(agentId);
+  }
+
+  /** The target of a cell. */
+  targetOfCell(cell: number): number {
+    return this.store.cache.targetOf(cell);
+  }
+
   /** The newest sample of every cell (pair), flat [agentId, targetId, at, rtt, ...] (see CELL_STRIDE). */
   snapshotCells(): number[] {
     return this.store.latestCells();
   }
 
   /**
-   * The newest sample of each of these cells (ids from cellsStored$) into `out`, 4 numbers a cell,
+   * The newest sample of each of these cells (ids from samplesStored$) into `out`, 4 numbers a cell,
    * flat like snapshotCells; returns how many numbers it wrote.
    */
   newestOf(cells: ArrayLike<number>, out: Float64Array): number {

@@ -1,10 +1,11 @@
 import { Module } from '@nestjs/common';
+import { AlertsModule } from '../alerts/alerts.module';
 import { MeshModule } from '../mesh/mesh.module';
 import { MonitoringModule } from '../monitoring/monitoring.module';
 import { RetentionService } from './retention.service';
 
 @Module({
-  imports: [MeshModule, MonitoringModule],
+  imports: [MeshModule, MonitoringModule, AlertsModule],
   providers: [RetentionService],
   exports: [RetentionService],
 })

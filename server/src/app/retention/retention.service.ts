@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { Interval } from '@nestjs/schedule';
 import { CLOCK, type Clock } from '@meshping/node-kit';
+import { IncidentsService } from '../alerts/incidents.service';
 import { MAX_RETENTION_HOURS, MIN_RETENTION_HOURS, SettingsService } from '../mesh/settings.service';
 import { HOUR_MS, MonitoringService } from '../monitoring/monitoring.service';
 
@@ -11,12 +12,13 @@ const VACUUM_STEP_PAGES = 2_000;
 export interface RetentionResult {
   droppedHours: number;
   droppedGaps: number;
+  droppedIncidents: number;
   freedPages: number;
 }
 
 /**
  * The retention policy: every 5 minutes, and at once when an admin changes the setting, samples
- * and gaps older than `retentionHours` go. Samples go as whole hour tables (a DROP, not row
+ * and gaps older than `retentionHours` go, and incidents resolved before then. Samples go as whole hour tables (a DROP, not row
  * deletes), so data is kept between `retentionHours` and one hour more; gaps that ended before the
  * cutoff are deleted; then the freed pages go back to the file system by incremental vacuum. What
  * goes is decided here; the monitoring service carries it out through its one writer queue,
@@ -30,6 +32,7 @@ export class RetentionService implements OnModuleInit {
   constructor(
     private readonly settings: SettingsService,
     private readonly monitoring: MonitoringService,
+    private readonly incidents: IncidentsService,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
@@ -59,6 +62,8 @@ export class RetentionService implements OnModuleInit {
       droppedHours++;
     }
     const droppedGaps = await this.monitoring.deleteGapsBefore(cutoff);
+    // Incidents are kept as long as the samples they were about.
+    const droppedIncidents = await this.incidents.deleteResolvedBefore(cutoff);
     let freedPages = 0;
     for (let before = Infinity; ; ) {
       const free = await this.monitoring.freePages();
@@ -68,7 +73,7 @@ export class RetentionService implements OnModuleInit {
       await this.monitoring.vacuumPages(step);
       freedPages += step;
     }
-    return { droppedHours, droppedGaps, freedPages };
+    return { droppedHours, droppedGaps, droppedIncidents, freedPages };
   }
 
   private async run(): Promise<void> {
@@ -76,7 +81,7 @@ export class RetentionService implements OnModuleInit {
       const { retentionHours } = await this.settings.get();
       const started = Date.now();
       const result = await this.enforceRetention(retentionHours);
-      if (result.droppedHours || result.droppedGaps || result.freedPages) {
+      if (result.droppedHours || result.droppedGaps || result.droppedIncidents || result.freedPages) {
         this.logger.log({ event: 'retention.enforced', retentionHours, ...result, ms: Date.now() - started });
       }
     } catch (err) {

@@ -105,6 +105,11 @@ export class HourCache {
     return p;
   }
 
+  /** An agent's pair indices by target id (NONE: no pair); undefined when it has none. */
+  pairRow(agentId: number): Int32Array | undefined {
+    return this.pairsByAgent.get(agentId);
+  }
+
   agentOf(p: number): number {
     return this.pairAgent[p];
   }

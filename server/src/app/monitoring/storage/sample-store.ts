@@ -13,6 +13,13 @@ const PAIRS_PER_SLICE = 1_000;
 export const COMPACT_GRACE_MS = 30_000;
 const PAGE = 5_000;
 
+/** Samples as they were committed, column-wise: pair index, probe time (epoch ms), RTT (µs or a negative RttCode). */
+export interface StoredSamples {
+  pairs: Int32Array;
+  at: Float64Array;
+  rtt: Int32Array;
+}
+
 export interface PairSamples {
   at: number[];
   rtt: number[];
@@ -54,11 +61,11 @@ export class SampleStore {
   private lastJournalId = 0;
   private readonly writer = new ByteWriter(1 << 16);
   /**
-   * Told of the pairs (the cache's pair indices: stable for the life of the process) that got new
-   * samples, after each commit and before its batches are acknowledged; the array holds one entry
-   * per new sample (a pair may repeat) and is only valid during the call.
+   * Told of the samples stored, after each commit and before its batches are acknowledged: one
+   * entry per new sample in each column (a pair, the cache's index stable for the life of the
+   * process, may repeat); the arrays are only valid during the call.
    */
-  onStored: ((pairs: Int32Array) => void) | null = null;
+  onStored: ((stored: StoredSamples) => void) | null = null;
   private compacting: Promise<void> | null = null;
   /** The cache holds everything ingested since this time (what was on disk at start was loaded from here). */
   private completeSince = -Infinity;
@@ -167,7 +174,7 @@ export class SampleStore {
       }
     }
     this.stats.ingested += placed;
-    if (placed && this.onStored) this.onStored(pairs.subarray(0, placed));
+    if (placed && this.onStored) this.onStored({ pairs: pairs.subarray(0, placed), at: ats.subarray(0, placed), rtt: rtts.subarray(0, placed) });
     group.forEach((p, i) => p.resolve(added[i]));
   }
 

@@ -11,6 +11,7 @@ import { LatencyThresholds1764464400000 } from './1764464400000-latency-threshol
 import { CanonicalTargets1764550000000 } from './1764550000000-canonical-targets';
 import { DroppedReportKey1764720000000 } from './1764720000000-dropped-report-key';
 import { TokenScopes1764806400000 } from './1764806400000-token-scopes';
+import { Alerts1764892800000 } from './1764892800000-alerts';
 
 export const MIGRATIONS = [
   InitialSchema1763769600000,
@@ -24,4 +25,5 @@ export const MIGRATIONS = [
   CanonicalTargets1764550000000,
   DroppedReportKey1764720000000,
   TokenScopes1764806400000,
+  Alerts1764892800000,
 ];

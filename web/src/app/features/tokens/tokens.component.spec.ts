@@ -1,5 +1,5 @@
 import { TestBed } from '@angular/core/testing';
-import type { CreatedTokenDto, TokenDto } from '@meshping/api-client';
+import { TokenScope, type CreatedTokenDto, type TokenDto } from '@meshping/api-client';
 import { FakeApi } from '../../../testing/fake-api';
 import { TokensComponent } from './tokens.component';
 
@@ -40,7 +40,7 @@ describe(TokensComponent.name, () => {
     expect(row.textContent).toContain('targets:read');
     expect(row.textContent).toContain('active');
     expect(row.textContent).toContain('never');
-    expect(el.querySelectorAll('[data-testid^="scope-"]').length).toBe(10);
+    expect(el.querySelectorAll('[data-testid^="scope-"]').length).toBe(Object.values(TokenScope).length);
   });
 
   it('creates a token with the chosen scopes and expiry, shows its secret once, and forgets it on Done', async () => {

@@ -12,6 +12,8 @@ const SCOPE_HELP: Record<TokenScope, string> = {
   'targets:write': 'add, edit and delete targets',
   'targets:register': 'a host adds itself as a target (PUT /api/targets/self) only',
   'monitoring:read': 'the grid, and a pair’s samples, series, stats and export',
+  'alerts:read': 'alert rules and incidents',
+  'alerts:write': 'add, edit and delete alert rules',
   'settings:read': 'read settings',
   'settings:write': 'change settings',
   'audit:read': 'read and export the audit log',

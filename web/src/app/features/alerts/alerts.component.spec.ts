@@ -1,0 +1,122 @@
+import { TestBed } from '@angular/core/testing';
+import type { AlertRuleDto, IncidentDto } from '@meshping/api-client';
+import { AuthStore } from '../../core/auth.store';
+import { FakeApi } from '../../../testing/fake-api';
+import { AlertsComponent, describeRule } from './alerts.component';
+
+const unreachable: AlertRuleDto = {
+  id: 1,
+  name: 'Unreachable',
+  enabled: true,
+  metric: 'consecutive_lost',
+  threshold: 3,
+  percentile: null,
+  windowSeconds: null,
+  scope: 'all',
+  agentId: null,
+  targetId: null,
+  agentGroup: null,
+  targetGroup: null,
+  quorum: null,
+  paths: false,
+  fireAfter: 2,
+  resolveAfter: 3,
+  severity: 'critical',
+};
+
+const block: IncidentDto = {
+  id: 7,
+  causeKey: 'block:site:a,site:b',
+  kind: 'block',
+  state: 'open',
+  severity: 'critical',
+  title: 'Sites a → b: 100 paths unreachable',
+  ruleIds: [1],
+  agentIds: [1, 2],
+  targetIds: [11, 12],
+  sites: { agents: ['a'], targets: ['b'] },
+  pairCount: 100,
+  since: null,
+  openedAt: 1_796_299_200_000,
+  updatedAt: 1_796_299_200_000,
+  resolvedAt: null,
+  updates: 0,
+};
+
+describe(AlertsComponent.name, () => {
+  let api: FakeApi;
+
+  beforeEach(() => {
+    api = new FakeApi();
+  });
+  afterEach(() => api.verify());
+
+  const open = async (operator: boolean) => {
+    jest.spyOn(TestBed.inject(AuthStore), 'can').mockReturnValue(operator);
+    const fixture = TestBed.createComponent(AlertsComponent);
+    await api.settle();
+    api.expectOne((r) => r.method === 'GET' && r.path === '/api/incidents?state=open&limit=500').flush([block]);
+    api.expectOne((r) => r.method === 'GET' && r.path === '/api/incidents?limit=100').flush([block]);
+    api.expectOne((r) => r.method === 'GET' && r.path === '/api/alert-rules').flush([unreachable]);
+    await api.settle();
+    await fixture.whenStable();
+    fixture.detectChanges();
+    return { fixture, el: fixture.nativeElement as HTMLElement };
+  };
+
+  it('shows the open incidents by cause and the rules in words; a viewer cannot change them', async () => {
+    const { fixture, el } = await open(false);
+    expect(el.querySelector('[data-testid="incident-block:site:a,site:b"]')?.textContent).toContain('Sites a → b: 100 paths unreachable');
+    expect(el.querySelector('[data-testid="rule-Unreachable"]')?.textContent).toContain('3 no-replies in a row, every pair');
+    expect(el.querySelector('[data-testid="add-rule"]')).toBeNull();
+    expect((el.querySelector('[data-testid="rule-Unreachable"] input[type="checkbox"]') as HTMLInputElement).disabled).toBe(true);
+    fixture.destroy();
+  });
+
+  it('adds a rule for a group of agents as the form says', async () => {
+    const { fixture, el } = await open(true);
+    const form = el.querySelector('[data-testid="add-rule"]') as HTMLFormElement;
+    const set = (name: string, value: string) => {
+      const input = form.querySelector(`[formcontrolname="${name}"]`) as HTMLInputElement | HTMLSelectElement;
+      input.value = value;
+      input.dispatchEvent(new Event(input.tagName === 'SELECT' ? 'change' : 'input'));
+    };
+    set('name', ' Tokyo lossy ');
+    set('metric', 'loss_percent');
+    fixture.detectChanges();
+    set('threshold', '5');
+    set('windowSeconds', '600');
+    set('agentGroup', 'tokyo');
+    fixture.detectChanges();
+    (form.querySelector('button[type="submit"]') as HTMLButtonElement).click();
+    await api.settle();
+    const create = api.expectOne((r) => r.method === 'POST' && r.path === '/api/alert-rules');
+    expect(create.body).toEqual({
+      name: 'Tokyo lossy',
+      metric: 'loss_percent',
+      threshold: 5,
+      windowSeconds: 600,
+      percentile: null,
+      scope: 'group',
+      agentGroup: 'tokyo',
+      targetGroup: null,
+      fireAfter: 2,
+      resolveAfter: 3,
+      severity: 'warning',
+      paths: false,
+    });
+    create.flush({ ...unreachable, id: 5, name: 'Tokyo lossy' }, 201);
+    await api.settle();
+    await api.settle();
+    api.expectOne((r) => r.method === 'GET' && r.path === '/api/alert-rules').flush([unreachable]);
+    await api.settle();
+    fixture.destroy();
+  });
+
+  it('words every kind of condition', () => {
+    expect(describeRule({ ...unreachable, metric: 'latency_percentile', threshold: null, percentile: 95, windowSeconds: 300, scope: 'target', targetId: 4 })).toBe(
+      "p95 RTT over the target's threshold over 300 s, target 4",
+    );
+    expect(describeRule({ ...unreachable, metric: 'agent_silent', threshold: 60, scope: 'group', agentGroup: 'tokyo' })).toBe('silent for 60 s, agents in tokyo');
+  });
+});

@@ -1,0 +1,208 @@
+import { DatePipe } from '@angular/common';
+import { ChangeDetectionStrategy, Component, inject, type OnDestroy } from '@angular/core';
+import { NonNullableFormBuilder, ReactiveFormsModule, Validators } from '@angular/forms';
+import type { AlertRuleDto, CreateAlertRuleDto, IncidentDto } from '@meshping/api-client';
+import { AuthStore } from '../../core/auth.store';
+import { AlertsStore } from './alerts.store';
+
+type Metric = CreateAlertRuleDto['metric'];
+
+/** A rule's condition in words, as the list shows it. */
+export function describeRule(r: AlertRuleDto): string {
+  const watch =
+    r.scope === 'all' ? 'every pair'
+    : r.scope === 'pair' ? `agent ${r.agentId} → target ${r.targetId}`
+    : r.scope === 'target' ? `target ${r.targetId}`
+    : r.scope === 'agent' ? `agent ${r.agentId}`
+    : [r.agentGroup && `agents in ${r.agentGroup}`, r.targetGroup && `targets in ${r.targetGroup}`].filter(Boolean).join(' to ');
+  const cond =
+    r.metric === 'loss_percent' ? `≥ ${r.threshold} % lost over ${r.windowSeconds} s`
+    : r.metric === 'consecutive_lost' ? `${r.threshold} no-replies in a row`
+    : r.metric === 'latency_percentile' ? `p${r.percentile} RTT over ${r.threshold === null ? "the target's threshold" : `${r.threshold} ms`} over ${r.windowSeconds} s`
+    : `silent for ${r.threshold} s`;
+  return `${cond}, ${watch}`;
+}
+
+const THRESHOLD_HINT: Record<Metric, string> = { consecutive_lost: 'count', loss_percent: '%', latency_percentile: "ms (blank: target's)", agent_silent: 'seconds' };
+
+const KIND_LABEL: Record<IncidentDto['kind'], string> = { silent: 'agent silent', agent: 'agent problem', block: 'block', target: 'target', path: 'path' };
+
+/** Incidents (open, then recent) and the alert rules; operators and admins change rules. */
+@Component({
+  selector: 'mp-alerts',
+  changeDetection: ChangeDetectionStrategy.OnPush,
+  imports: [ReactiveFormsModule, DatePipe],
+  providers: [AlertsStore],
+  template: `
+    <section class="card wide">
+      <h1>Alerts</h1>
+      @if (store.error()) {
+        <p class="error" role="alert">{{ store.error() }}</p>
+      }
+      <h2>Open incidents</h2>
+      <table class="list cards" data-testid="open-incidents">
+        <thead><tr><th>Severity</th><th>Incident</th><th>Kind</th><th>Since</th><th>Paths</th></tr></thead>
+        <tbody>
+          @for (i of store.open(); track i.id) {
+            <tr [attr.data-testid]="'incident-' + i.causeKey">
+              <td data-label="Severity"><span class="sev" [class]="i.severity">{{ i.severity }}</span></td>
+              <td data-label="Incident">{{ i.title }}</td>
+              <td data-label="Kind">{{ kind(i) }}</td>
+              <td data-label="Since">{{ i.openedAt | date: 'medium' }}</td>
+              <td data-label="Paths">{{ i.pairCount }}</td>
+            </tr>
+          } @empty {
+            <tr><td colspan="5" class="note">Nothing is wrong right now.</td></tr>
+          }
+        </tbody>
+      </table>
+
+      <h2>Recent</h2>
+      <table class="list cards" data-testid="recent-incidents">
+        <thead><tr><th>Incident</th><th>Kind</th><th>Opened</th><th>Resolved</th></tr></thead>
+        <tbody>
+          @for (i of store.recent(); track i.id) {
+            <tr>
+              <td data-label="Incident">{{ i.title }}</td>
+              <td data-label="Kind">{{ kind(i) }}</td>
+              <td data-label="Opened">{{ i.openedAt | date: 'medium' }}</td>
+              <td data-label="Resolved">{{ i.resolvedAt ? (i.resolvedAt | date: 'medium') : 'open' }}</td>
+            </tr>
+          } @empty {
+            <tr><td colspan="4" class="note">No incidents yet.</td></tr>
+          }
+        </tbody>
+      </table>
+      @if (store.more()) {
+        <button type="button" (click)="store.older()">Older incidents</button>
+      }
+
+      <h2>Rules</h2>
+      <p class="note">Evaluated every 5 s. One incident per cause: a target down for a quorum of its agents, an agent's own problem, a block between sites, a silent agent.</p>
+      <table class="list cards" data-testid="alert-rules">
+        <thead><tr><th>On</th><th>Name</th><th>Condition</th><th>Fires / resolves after</th><th>Severity</th><th></th></tr></thead>
+        <tbody>
+          @for (r of store.rules(); track r.id) {
+            <tr [attr.data-testid]="'rule-' + r.name">
+              <td data-label="On"><input type="checkbox" [checked]="r.enabled" [disabled]="!canEdit" (change)="store.update(r.id, { enabled: $any($event.target).checked })" [attr.aria-label]="'Enable ' + r.name" /></td>
+              <td data-label="Name">{{ r.name }}</td>
+              <td data-label="Condition">{{ describe(r) }}</td>
+              <td data-label="Fires / resolves after">{{ r.fireAfter * 5 }} s / {{ r.resolveAfter * 5 }} s</td>
+              <td data-label="Severity">{{ r.severity }}</td>
+              <td>
+                @if (canEdit) {
+                  <button type="button" class="danger" (click)="remove(r)">Delete</button>
+                }
+              </td>
+            </tr>
+          }
+        </tbody>
+      </table>
+
+      @if (canEdit) {
+        <h2>Add a rule</h2>
+        <form [formGroup]="form" (ngSubmit)="add()" class="rule-form" data-testid="add-rule">
+          <label>Name <input formControlName="name" /></label>
+          <label>Condition
+            <select formControlName="metric">
+              <option value="consecutive_lost">no-replies in a row</option>
+              <option value="loss_percent">loss % over a window</option>
+              <option value="latency_percentile">latency percentile over a window</option>
+              <option value="agent_silent">agent silent (seconds)</option>
+            </select>
+          </label>
+          <label>Threshold <input formControlName="threshold" inputmode="decimal" [placeholder]="thresholdHint()" /></label>
+          @if (windowed()) {
+            <label>Window (s) <input formControlName="windowSeconds" inputmode="numeric" /></label>
+          }
+          @if (form.controls.metric.value === 'latency_percentile') {
+            <label>Percentile <input formControlName="percentile" inputmode="decimal" /></label>
+          }
+          <label>Agent group <input formControlName="agentGroup" placeholder="all" /></label>
+          <label>Target group <input formControlName="targetGroup" placeholder="all" /></label>
+          <label>Fire after (evaluations) <input formControlName="fireAfter" inputmode="numeric" /></label>
+          <label>Resolve after <input formControlName="resolveAfter" inputmode="numeric" /></label>
+          <label>Severity
+            <select formControlName="severity"><option value="warning">warning</option><option value="critical">critical</option></select>
+          </label>
+          <label class="check"><input type="checkbox" formControlName="paths" /> also single paths</label>
+          <button type="submit" [disabled]="form.invalid">Add rule</button>
+        </form>
+      }
+    </section>
+  `,
+  styles: `
+    .wide { max-width: none; }
+    h2 { font-size: 1rem; margin: 1.25rem 0 0.5rem; }
+    .sev { font-weight: 600; text-transform: uppercase; font-size: 0.75rem; }
+    .sev.critical { color: var(--mp-red); }
+    .sev.warning { color: var(--mp-yellow-text, var(--mp-text)); }
+    .rule-form { display: grid; grid-template-columns: repeat(auto-fill, minmax(12rem, 1fr)); gap: 0.5rem 1rem; align-items: end; }
+    .rule-form .check { flex-direction: row; align-items: center; gap: 0.4rem; }
+  `,
+})
+export class AlertsComponent implements OnDestroy {
+  protected readonly store = inject(AlertsStore);
+  protected readonly canEdit = inject(AuthStore).can('operator');
+  protected readonly form = inject(NonNullableFormBuilder).group({
+    name: ['', [Validators.required, Validators.maxLength(80)]],
+    metric: ['consecutive_lost' as Metric],
+    threshold: ['3'],
+    windowSeconds: ['300'],
+    percentile: ['95'],
+    agentGroup: [''],
+    targetGroup: [''],
+    fireAfter: [2, [Validators.required, Validators.min(1), Validators.max(720)]],
+    resolveAfter: [3, [Validators.required, Validators.min(1), Validators.max(720)]],
+    severity: ['warning' as 'warning' | 'critical'],
+    paths: [false],
+  });
+
+  constructor() {
+    void this.store.load();
+  }
+
+  ngOnDestroy(): void {
+    this.store.stop();
+  }
+
+  protected describe = describeRule;
+
+  protected kind(i: IncidentDto): string {
+    return KIND_LABEL[i.kind];
+  }
+
+  protected windowed(): boolean {
+    const m = this.form.controls.metric.value;
+    return m === 'loss_percent' || m === 'latency_percentile';
+  }
+
+  protected thresholdHint(): string {
+    return THRESHOLD_HINT[this.form.controls.metric.value];
+  }
+
+  protected async add(): Promise<void> {
+    const v = this.form.getRawValue();
+    const num = (s: string) => (s.trim() === '' ? null : Number(s));
+    const group = v.agentGroup.trim() !== '' || v.targetGroup.trim() !== '';
+    const rule: CreateAlertRuleDto = {
+      name: v.name.trim(),
+      metric: v.metric,
+      threshold: num(v.threshold),
+      windowSeconds: this.windowed() ? num(v.windowSeconds) : null,
+      percentile: v.metric === 'latency_percentile' ? num(v.percentile) : null,
+      scope: group ? 'group' : 'all',
+      agentGroup: v.agentGroup.trim() || null,
+      targetGroup: v.targetGroup.trim() || null,
+      fireAfter: Number(v.fireAfter),
+      resolveAfter: Number(v.resolveAfter),
+      severity: v.severity,
+      paths: v.metric === 'agent_silent' ? false : v.paths,
+    };
+    if (await this.store.create(rule)) this.form.controls.name.reset('');
+  }
+
+  protected remove(r: AlertRuleDto): void {
+    if (confirm(`Delete the rule "${r.name}"? Its open incidents resolve unless another rule keeps them.`)) void this.store.remove(r.id);
+  }
+}

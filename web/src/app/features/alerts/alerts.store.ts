@@ -1,0 +1,82 @@
+import { Injectable, signal } from '@angular/core';
+import { createAlertRule, deleteAlertRule, listAlertRules, listIncidents, updateAlertRule, type AlertRuleDto, type CreateAlertRuleDto, type IncidentDto, type UpdateAlertRuleDto } from '@meshping/api-client';
+import { apiErrorMessage } from '../../core/api-error';
+
+const PAGE = 100;
+const REFRESH_MS = 10_000;
+
+/** The alerts screen's state: open incidents, recent ones (newest first, paged), and the rules. */
+@Injectable()
+export class AlertsStore {
+  readonly open = signal<IncidentDto[]>([]);
+  readonly recent = signal<IncidentDto[]>([]);
+  readonly more = signal(false);
+  readonly rules = signal<AlertRuleDto[]>([]);
+  readonly error = signal('');
+  private timer: ReturnType<typeof setInterval> | null = null;
+
+  async load(): Promise<void> {
+    await Promise.all([this.loadIncidents(), this.loadRules()]);
+    this.timer ??= setInterval(() => void this.loadIncidents(), REFRESH_MS);
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  async older(): Promise<void> {
+    const last = this.recent().at(-1);
+    if (!last) return;
+    await this.run(async () => {
+      const page = await listIncidents({ query: { limit: PAGE, before: last.id } });
+      this.recent.update((list) => [...list, ...page]);
+      this.more.set(page.length === PAGE);
+    });
+  }
+
+  create(rule: CreateAlertRuleDto): Promise<boolean> {
+    return this.run(async () => {
+      await createAlertRule({ body: rule });
+      await this.loadRules();
+    });
+  }
+
+  update(id: number, change: UpdateAlertRuleDto): Promise<boolean> {
+    return this.run(async () => {
+      await updateAlertRule({ path: { id }, body: change });
+      await this.loadRules();
+    });
+  }
+
+  remove(id: number): Promise<boolean> {
+    return this.run(async () => {
+      await deleteAlertRule({ path: { id } });
+      await this.loadRules();
+    });
+  }
+
+  private loadIncidents(): Promise<boolean> {
+    return this.run(async () => {
+      const [open, recent] = await Promise.all([listIncidents({ query: { state: 'open', limit: 500 } }), listIncidents({ query: { limit: PAGE } })]);
+      this.open.set(open);
+      this.recent.set(recent);
+      this.more.set(recent.length === PAGE);
+    });
+  }
+
+  private loadRules(): Promise<boolean> {
+    return this.run(async () => this.rules.set(await listAlertRules()));
+  }
+
+  private async run(task: () => Promise<void>): Promise<boolean> {
+    try {
+      await task();
+      this.error.set('');
+      return true;
+    } catch (err) {
+      this.error.set(apiErrorMessage(err));
+      return false;
+    }
+  }
+}
