@@ -1,8 +1,7 @@
-import { encodeResults, PROBE_INTERVAL_MS, PROTOCOL_VERSION, RttCode, type Sample } from '@meshping/protocol';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { encodeResults, PROBE_INTERVAL_MS, RttCode, type Sample } from '@meshping/protocol';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LOCAL_TOKEN_FILE } from '../../infra/local-trust/local-trust.service';
 import { ApiClient } from '../../testing/api-client';
 import { ManualClock } from '../../testing/manual-clock';
 import { startTestServer, type TestServer } from '../../testing/test-server';

@@ -1,10 +1,9 @@
-import { encodeResults, OFFLINE_AFTER_MS, PROBE_INTERVAL_MS, PROTOCOL_VERSION, RttCode, type Sample } from '@meshping/protocol';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { encodeResults, OFFLINE_AFTER_MS, PROBE_INTERVAL_MS, RttCode, type Sample } from '@meshping/protocol';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Database, OPEN_READONLY } from 'sqlite3';
 import { DATABASE_FILE } from '../../infra/database/database.module';
-import { LOCAL_TOKEN_FILE } from '../../infra/local-trust/local-trust.service';
 import { ApiClient } from '../../testing/api-client';
 import { ManualClock } from '../../testing/manual-clock';
 import { readStoredSamples } from '../../testing/stored-samples';
