@@ -73,7 +73,7 @@ export class AlertEngineService implements OnModuleInit {
       targets: this.targets.views().map(({ id, group }) => ({ id, group })),
       pairRow: (agentId) => this.monitoring.cellRow(agentId),
     };
-    const transitions = this.engine.evaluate(this.clock.now(), mesh);
+    const transitions = await this.engine.evaluateInSlices(this.clock.now(), mesh, () => new Promise<void>((resolve) => setImmediate(resolve)));
     if (transitions.length === 0) return;
     await this.incidents.record(transitions, this.rules, agents, this.targets.views());
     for (const t of transitions) this.transitions$.next(t);

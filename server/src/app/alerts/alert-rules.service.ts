@@ -10,7 +10,7 @@ import type { CreateAlertRuleDto, UpdateAlertRuleDto } from './alert-rule.dto';
 import { AlertRulesRepository } from './alert-rules.repository';
 import { channelOf } from './engine/rule-evaluator';
 
-/** Distinct windows (and latency thresholds) the enabled rules may use: each costs 28 bytes a pair. */
+/** Distinct windows (and latency thresholds) the enabled rules may use: each costs 32 bytes a pair. */
 export const MAX_WINDOW_CHANNELS = 8;
 
 /**

@@ -157,6 +157,29 @@ describe(AlertEngine.name, () => {
     expect(out[0].ruleIds).toEqual([LATENCY]);
   });
 
+  it('decides the same in steps, with the event loop running between them, as all at once', async () => {
+    const site = (i: number) => 'abcde'[Math.floor((i - 1) / 60)];
+    const steady = engineWith(rules());
+    const sliced = engineWith(rules());
+    const mesh = new SimMesh(steady, { agents: 300, targets: 300, agentGroup: site, targetGroup: site }, T0);
+    mesh.rtt = (a, t) => (t === 5 || a === 77 || (site(a) === 'b' && site(t) === 'd') ? null : 1_000);
+    let pauses = 0;
+    const pause = () => new Promise<void>((resolve) => (pauses++, setImmediate(resolve)));
+    for (let round = 0; round < 12; round++) {
+      const at = mesh.now;
+      const before = mesh.transitions.length;
+      mesh.step(); // counts into `steady` and evaluates it all at once
+      const pairs = Int32Array.from({ length: 300 * 300 }, (_, i) => i);
+      const rtt = Int32Array.from(pairs, (i) => (mesh.rtt(Math.floor(i / 300) + 1, (i % 300) + 1) === null ? -1 : 1_000));
+      sliced.add(pairs, new Float64Array(pairs.length).fill(at), rtt, mesh.targetOf, at + 1_000);
+      const inSteps = await sliced.evaluateInSlices(at + 2_000, mesh, pause);
+      expect(inSteps.map((t) => [t.type, t.key, t.ruleIds])).toEqual(mesh.transitions.slice(before).map((t) => [t.type, t.key, t.ruleIds]));
+    }
+    expect(kinds(mesh.transitions).sort()).toEqual(['opened agent:77', 'opened block:site:b,site:d', 'opened target:5']);
+    // Verdicts in slices of 200 rows and one step per localisation pass, for each of the 3 pair rules.
+    expect(pauses).toBeGreaterThan(12 * 3 * 4);
+  });
+
   describe('on a 50 x 50 mesh of five sites', () => {
     // Agents and targets 1-10 are site a, 11-20 site b, ... 41-50 site e (a host is both an agent and a target).
     const site = (i: number) => 'abcde'[Math.floor((i - 1) / 10)];

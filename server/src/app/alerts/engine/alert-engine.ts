@@ -1,5 +1,5 @@
 import type { AlertRule } from '../alert-rule';
-import { IncidentTracker, type Transition } from './incident-tracker';
+import { IncidentTracker, type RuleResult, type Transition } from './incident-tracker';
 import type { Cause } from './localise';
 import { PairWindows, type ChannelSpec } from './pair-windows';
 import { channelOf, RuleEvaluator, type MeshView } from './rule-evaluator';
@@ -53,6 +53,33 @@ export class AlertEngine {
   evaluate(now: number, mesh: MeshView): Transition[] {
     const started = performance.now();
     const results = this.rules.map((rule) => ({ rule, causes: this.evaluator.evaluate(rule, mesh, now) }));
+    return this.track(now, results, started);
+  }
+
+  /**
+   * The same evaluation in steps, `pause` between them (a few ms of work each at 1,000 x 1,000: a
+   * slice of a rule's verdicts, or one localisation pass), so that ingest and browsers are served in
+   * between. Samples counted meanwhile are seen by the rows not judged yet.
+   */
+  async evaluateInSlices(now: number, mesh: MeshView, pause: () => Promise<void>): Promise<Transition[]> {
+    const started = performance.now();
+    const results: RuleResult[] = [];
+    for (const rule of this.rules) {
+      const steps = this.evaluator.evaluateSteps(rule, mesh, now);
+      for (;;) {
+        await pause();
+        const next = steps.next();
+        if (next.done) {
+          results.push({ rule, causes: next.value });
+          break;
+        }
+      }
+    }
+    await pause();
+    return this.track(now, results, started);
+  }
+
+  private track(now: number, results: RuleResult[], started: number): Transition[] {
     const transitions = this.tracker.tick(now, results);
     this.lastEvaluationMs = performance.now() - started;
     return transitions;

@@ -59,7 +59,24 @@ export interface LocaliseOptions {
   paths: boolean;
 }
 
+/** All of localiseSteps at once. */
 export function localise(v: Verdicts, options: LocaliseOptions): Cause[] {
+  return drain(localiseSteps(v, options));
+}
+
+/** Runs a stepwise computation to its end. */
+export function drain<T>(steps: Generator<void, T>): T {
+  for (;;) {
+    const next = steps.next();
+    if (next.done) return next.value;
+  }
+}
+
+/**
+ * localise(), one pass over the matrix per step (it yields between them), so that a caller can let
+ * the event loop run in between: at 1,000 x 1,000 a pass is a few ms.
+ */
+export function* localiseSteps(v: Verdicts, options: LocaliseOptions): Generator<void, Cause[]> {
   const A = v.agents.length;
   const T = v.targets.length;
   const state = v.state;
@@ -92,6 +109,8 @@ export function localise(v: Verdicts, options: LocaliseOptions): Cause[] {
       }
     }
   }
+
+  yield;
 
   // 1. Agent problems.
   const flagged = new Uint8Array(A);
@@ -142,8 +161,12 @@ export function localise(v: Verdicts, options: LocaliseOptions): Cause[] {
     }
   }
 
+  yield;
+
   // 2. Blocks between named agent groups and targets.
   if (G >= 2) causes.push(...blocks(v, { groupNames, groupOf, gEval, gBad, flagged, explained }));
+
+  yield;
 
   // 3. Targets down by quorum, over what is left.
   for (let t = 0; t < T; t++) {
@@ -169,6 +192,7 @@ export function localise(v: Verdicts, options: LocaliseOptions): Cause[] {
 
   // 4. Single paths.
   if (options.paths) {
+    yield;
     let left = MAX_PATHS;
     for (let i = 0; i < A * T && left > 0; i++) {
       if (state[i] !== BAD || explained[i]) continue;
@@ -231,12 +255,22 @@ function blocks(v: Verdicts, b: BlockInput): Cause[] {
   if (edges.length === 0) return [];
   const groupMembers: number[][] = Array.from({ length: G }, () => []);
   for (let a = 0; a < A; a++) if (b.groupOf[a] >= 0 && !b.flagged[a]) groupMembers[b.groupOf[a]].push(a);
-  const components = new Map<string, { nodes: Set<string>; agentSites: Set<string>; targetSites: Set<string>; agents: Set<number>; targets: Set<number>; pairs: [number, number][]; cells: number[] }>();
-  const count = new Map<object, number>();
+  interface Component {
+    nodes: Set<string>;
+    agentSites: Set<string>;
+    targetSites: Set<string>;
+    /** Marks by row and column index (typed arrays: a cut-off site is 100,000s of pairs). */
+    agents: Uint8Array;
+    targets: Uint8Array;
+    pairs: [number, number][];
+    pairCount: number;
+    cells: number[];
+  }
+  const components = new Map<string, Component>();
   for (const { g, t } of edges) {
     const root = find(`site:${b.groupNames[g]}`);
     let c = components.get(root);
-    if (!c) components.set(root, (c = { nodes: new Set(), agentSites: new Set(), targetSites: new Set(), agents: new Set(), targets: new Set(), pairs: [], cells: [] }));
+    if (!c) components.set(root, (c = { nodes: new Set(), agentSites: new Set(), targetSites: new Set(), agents: new Uint8Array(A), targets: new Uint8Array(T), pairs: [], pairCount: 0, cells: [] }));
     c.nodes.add(`site:${b.groupNames[g]}`).add(siteOfTarget(t));
     c.agentSites.add(b.groupNames[g]);
     c.targetSites.add(v.targets[t].group ?? `#${v.targets[t].id}`);
@@ -244,17 +278,17 @@ function blocks(v: Verdicts, b: BlockInput): Cause[] {
       const i = a * T + t;
       if (v.state[i] !== BAD || b.explained[i]) continue;
       b.explained[i] = 1;
-      c.agents.add(v.agents[a].id);
-      c.targets.add(v.targets[t].id);
+      c.agents[a] = 1;
+      c.targets[t] = 1;
       if (c.cells.length < 2) c.cells.push(i);
       if (c.pairs.length < MAX_CAUSE_PAIRS) c.pairs.push([v.agents[a].id, v.targets[t].id]);
-      count.set(c, (count.get(c) ?? 0) + 1);
+      c.pairCount++;
     }
   }
+  const ids = (marks: Uint8Array, members: readonly Member[]) => members.filter((_, k) => marks[k]).map((m) => m.id).sort((x, y) => x - y);
   const out: Cause[] = [];
   for (const c of components.values()) {
-    const pairCount = count.get(c) ?? 0;
-    if (pairCount < 2) {
+    if (c.pairCount < 2) {
       // One pair is no block: give it back to the later steps.
       for (const i of c.cells) b.explained[i] = 0;
       continue;
@@ -262,11 +296,11 @@ function blocks(v: Verdicts, b: BlockInput): Cause[] {
     out.push({
       kind: 'block',
       key: `block:${[...c.nodes].sort().join(',')}`,
-      agentIds: [...c.agents].sort((x, y) => x - y),
-      targetIds: [...c.targets].sort((x, y) => x - y),
+      agentIds: ids(c.agents, v.agents),
+      targetIds: ids(c.targets, v.targets),
       sites: { agents: [...c.agentSites].sort(), targets: [...c.targetSites].sort() },
       pairs: c.pairs,
-      pairCount,
+      pairCount: c.pairCount,
     });
   }
   return out;

@@ -1,7 +1,10 @@
 import { CELL_STALE_AFTER_MS, PROBE_INTERVAL_MS } from '@meshping/protocol';
 import type { AlertRule } from '../alert-rule';
-import { BAD, GOOD, localise, NO_DATA, type Cause, type Member } from './localise';
+import { BAD, drain, GOOD, localiseSteps, NO_DATA, type Cause, type Member } from './localise';
 import type { ChannelSpec, PairWindows } from './pair-windows';
+
+/** Verdict rows per step: at 1,000 targets a row is ~20 µs of work, so a step is a few ms. */
+const ROWS_PER_STEP = 200;
 
 /** An agent as the engine sees it: approved ones only. */
 export interface EngineAgent extends Member {
@@ -54,6 +57,11 @@ export class RuleEvaluator {
 
   /** The causes one rule finds at `now`: agents silent, or the localised bad pairs. */
   evaluate(rule: AlertRule, mesh: MeshView, now: number): Cause[] {
+    return drain(this.evaluateSteps(rule, mesh, now));
+  }
+
+  /** evaluate(), yielding every ROWS_PER_STEP rows of verdicts and between localisation's passes. */
+  *evaluateSteps(rule: AlertRule, mesh: MeshView, now: number): Generator<void, Cause[]> {
     const agents = selectAgents(rule, mesh.agents);
     if (rule.metric === 'agent_silent') return silent(rule, agents, now);
     // A silent agent has no say about targets: its silence is its own incident.
@@ -66,13 +74,15 @@ export class RuleEvaluator {
     const state = this.state.subarray(0, A * T);
     const judge = this.judge(rule, now);
     for (let a = 0; a < A; a++) {
+      if (a > 0 && a % ROWS_PER_STEP === 0) yield;
       const row = mesh.pairRow(rows[a].id);
       for (let t = 0, i = a * T; t < T; t++, i++) {
         const p = row && cols[t].id < row.length ? row[cols[t].id] : -1;
         state[i] = p < 0 ? NO_DATA : judge(p);
       }
     }
-    return localise({ agents: rows, targets: cols, state }, { quorum: rule.quorum, paths: rule.paths || rule.scope === 'pair' });
+    yield;
+    return yield* localiseSteps({ agents: rows, targets: cols, state }, { quorum: rule.quorum, paths: rule.paths || rule.scope === 'pair' });
   }
 
   private judge(rule: AlertRule, now: number): (p: number) => number {
