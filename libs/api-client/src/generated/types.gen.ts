@@ -790,9 +790,21 @@ export type CreateAlertRuleDto = {
      * pair: agentId and targetId; target: targetId; agent: agentId; group: agentGroup and/or targetGroup
      */
     scope?: RuleScope;
+    /**
+     * scope pair or agent: the agent
+     */
     agentId?: number | null;
+    /**
+     * scope pair or target: the target
+     */
     targetId?: number | null;
+    /**
+     * scope group: the agents of this group; blank = none
+     */
     agentGroup?: string | null;
+    /**
+     * scope group: the targets of this group; blank = none
+     */
     targetGroup?: string | null;
     /**
      * Agents that must agree before a target is down; null: a majority of those that probe it
@@ -839,9 +851,21 @@ export type UpdateAlertRuleDto = {
      * pair: agentId and targetId; target: targetId; agent: agentId; group: agentGroup and/or targetGroup
      */
     scope?: RuleScope;
+    /**
+     * scope pair or agent: the agent
+     */
     agentId?: number | null;
+    /**
+     * scope pair or target: the target
+     */
     targetId?: number | null;
+    /**
+     * scope group: the agents of this group; blank = none
+     */
     agentGroup?: string | null;
+    /**
+     * scope group: the targets of this group; blank = none
+     */
     targetGroup?: string | null;
     /**
      * Agents that must agree before a target is down; null: a majority of those that probe it
