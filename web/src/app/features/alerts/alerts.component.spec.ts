@@ -118,5 +118,6 @@ describe(AlertsComponent.name, () => {
       "p95 RTT over the target's threshold over 300 s, target 4",
     );
     expect(describeRule({ ...unreachable, metric: 'agent_silent', threshold: 60, scope: 'group', agentGroup: 'tokyo' })).toBe('silent for 60 s, agents in tokyo');
+    expect(describeRule({ ...unreachable, metric: 'agent_silent', threshold: 60 })).toBe('silent for 60 s, every agent');
   });
 });

@@ -10,7 +10,7 @@ type Metric = CreateAlertRuleDto['metric'];
 /** A rule's condition in words, as the list shows it. */
 export function describeRule(r: AlertRuleDto): string {
   const watch =
-    r.scope === 'all' ? 'every pair'
+    r.scope === 'all' ? (r.metric === 'agent_silent' ? 'every agent' : 'every pair')
     : r.scope === 'pair' ? `agent ${r.agentId} → target ${r.targetId}`
     : r.scope === 'target' ? `target ${r.targetId}`
     : r.scope === 'agent' ? `agent ${r.agentId}`
@@ -80,14 +80,14 @@ const KIND_LABEL: Record<IncidentDto['kind'], string> = { silent: 'agent silent'
       <h2>Rules</h2>
       <p class="note">Evaluated every 5 s. One incident per cause: a target down for a quorum of its agents, an agent's own problem, a block between sites, a silent agent.</p>
       <table class="list cards" data-testid="alert-rules">
-        <thead><tr><th>On</th><th>Name</th><th>Condition</th><th>Fires / resolves after</th><th>Severity</th><th></th></tr></thead>
+        <thead><tr><th>On</th><th>Name</th><th>Condition</th><th>Fire / resolve</th><th>Severity</th><th></th></tr></thead>
         <tbody>
           @for (r of store.rules(); track r.id) {
             <tr [attr.data-testid]="'rule-' + r.name">
               <td data-label="On"><input type="checkbox" [checked]="r.enabled" [disabled]="!canEdit" (change)="store.update(r.id, { enabled: $any($event.target).checked })" [attr.aria-label]="'Enable ' + r.name" /></td>
               <td data-label="Name">{{ r.name }}</td>
               <td data-label="Condition">{{ describe(r) }}</td>
-              <td data-label="Fires / resolves after">{{ r.fireAfter * 5 }} s / {{ r.resolveAfter * 5 }} s</td>
+              <td data-label="Fire / resolve">after {{ r.fireAfter * 5 }} s / {{ r.resolveAfter * 5 }} s</td>
               <td data-label="Severity">{{ r.severity }}</td>
               <td>
                 @if (canEdit) {
