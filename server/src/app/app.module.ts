@@ -20,6 +20,7 @@ import { EventLoopWatchdog } from './health/event-loop-watchdog';
 import { HealthController } from './health/health.controller';
 import { MetricsController } from './health/metrics.controller';
 import { MonitoringModule } from './monitoring/monitoring.module';
+import { NotificationsModule } from './notifications/notifications.module';
 import { MeshModule } from './mesh/mesh.module';
 import { RetentionModule } from './retention/retention.module';
 import { TargetsModule } from './targets/targets.module';
@@ -54,6 +55,7 @@ export class AppModule {
         GatewayModule,
         MeshModule,
         AlertsModule,
+        NotificationsModule,
         RetentionModule,
         ...(webDir ? [ServeStaticModule.forRoot({ rootPath: webDir, exclude: ['/api/{*path}'] })] : []),
       ],

@@ -1010,6 +1010,129 @@ export type IncidentDetailDto = {
     ]>;
 };
 
+export const ChannelKind = {
+    WEBHOOK: 'webhook',
+    SLACK: 'slack',
+    ALERTMANAGER: 'alertmanager',
+    EMAIL: 'email'
+} as const;
+
+export type ChannelKind = typeof ChannelKind[keyof typeof ChannelKind];
+
+export type ChannelDto = {
+    id: number;
+    name: string;
+    kind: ChannelKind;
+    enabled: boolean;
+    /**
+     * Incidents of this severity or worse are sent
+     */
+    minSeverity: Severity;
+    /**
+     * The receiver's scheme, host and port only: the URL (it often holds a token) is never shown again
+     */
+    urlHint: string | null;
+    /**
+     * webhook: bodies are signed (X-Meshping-Signature); the secret is never shown again
+     */
+    signed: boolean;
+    emailTo: Array<string>;
+    /**
+     * Epoch ms
+     */
+    createdAt: number;
+};
+
+export type CreateChannelDto = {
+    name: string;
+    /**
+     * webhook: signed JSON; slack: a Slack-compatible incoming webhook; alertmanager: the base URL of a Prometheus Alertmanager (POST /api/v2/alerts); email: through MESHPING_SMTP_URL
+     */
+    kind: ChannelKind;
+    enabled?: boolean;
+    minSeverity?: Severity;
+    /**
+     * http(s) URL of the receiver (not for email). Write-only: never returned
+     */
+    url?: string;
+    /**
+     * webhook: HMAC-SHA256 key for X-Meshping-Signature (sha256=<hex> of the body); null: unsigned. Write-only: never returned
+     */
+    secret?: {
+        [key: string]: unknown;
+    } | null;
+    /**
+     * email: recipients
+     */
+    emailTo?: Array<string>;
+};
+
+export type UpdateChannelDto = {
+    name?: string;
+    /**
+     * webhook: signed JSON; slack: a Slack-compatible incoming webhook; alertmanager: the base URL of a Prometheus Alertmanager (POST /api/v2/alerts); email: through MESHPING_SMTP_URL
+     */
+    kind?: ChannelKind;
+    enabled?: boolean;
+    minSeverity?: Severity;
+    /**
+     * http(s) URL of the receiver (not for email). Write-only: never returned
+     */
+    url?: string;
+    /**
+     * webhook: HMAC-SHA256 key for X-Meshping-Signature (sha256=<hex> of the body); null: unsigned. Write-only: never returned
+     */
+    secret?: {
+        [key: string]: unknown;
+    } | null;
+    /**
+     * email: recipients
+     */
+    emailTo?: Array<string>;
+};
+
+export const DeliveryEvent = {
+    OPENED: 'opened',
+    UPDATED: 'updated',
+    RESOLVED: 'resolved',
+    TEST: 'test'
+} as const;
+
+export type DeliveryEvent = typeof DeliveryEvent[keyof typeof DeliveryEvent];
+
+/**
+ * pending: will be (re)tried at nextAttemptAt; failed: given up after 24 h
+ */
+export const DeliveryState = {
+    PENDING: 'pending',
+    DELIVERED: 'delivered',
+    FAILED: 'failed'
+} as const;
+
+/**
+ * pending: will be (re)tried at nextAttemptAt; failed: given up after 24 h
+ */
+export type DeliveryState = typeof DeliveryState[keyof typeof DeliveryState];
+
+export type DeliveryDto = {
+    id: number;
+    channelId: number;
+    /**
+     * null for a test
+     */
+    incidentId: number | null;
+    event: DeliveryEvent;
+    /**
+     * pending: will be (re)tried at nextAttemptAt; failed: given up after 24 h
+     */
+    state: DeliveryState;
+    attempts: number;
+    nextAttemptAt: number | null;
+    lastError: string | null;
+    createdAt: number;
+    deliveredAt: number | null;
+};
+
 export type ErrorResponse = {
     /**
      * The HTTP status again
@@ -2755,3 +2878,247 @@ export type GetIncidentResponses = {
 };
 
 export type GetIncidentResponse = GetIncidentResponses[keyof GetIncidentResponses];
+
+export type ListNotificationChannelsData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/notification-channels';
+};
+
+export type ListNotificationChannelsErrors = {
+    /**
+     * No valid session
+     *
+     * Or an API token that is unknown, revoked or expired, or whose creator is disabled or deleted
+     */
+    401: ErrorResponse;
+    /**
+     * Needs the operator role (or higher)
+     *
+     * Or an API token without scope alerts:read or alerts:write, or whose creator no longer has the operator role
+     */
+    403: ErrorResponse;
+};
+
+export type ListNotificationChannelsError = ListNotificationChannelsErrors[keyof ListNotificationChannelsErrors];
+
+export type ListNotificationChannelsResponses = {
+    200: Array<ChannelDto>;
+};
+
+export type ListNotificationChannelsResponse = ListNotificationChannelsResponses[keyof ListNotificationChannelsResponses];
+
+export type CreateNotificationChannelData = {
+    body: CreateChannelDto;
+    path?: never;
+    query?: never;
+    url: '/api/notification-channels';
+};
+
+export type CreateNotificationChannelErrors = {
+    /**
+     * A parameter or a body field is missing or invalid: `message` names each one
+     */
+    400: ErrorResponse;
+    /**
+     * No valid session
+     *
+     * Or an API token that is unknown, revoked or expired, or whose creator is disabled or deleted
+     */
+    401: ErrorResponse;
+    /**
+     * Needs the admin role (or higher)
+     *
+     * Or an API token without scope alerts:write, or whose creator no longer has the admin role
+     */
+    403: ErrorResponse;
+    /**
+     * The name is taken
+     */
+    409: ErrorResponse;
+    /**
+     * The body is larger than 100 KiB
+     */
+    413: ErrorResponse;
+    /**
+     * The body is not application/json
+     */
+    415: ErrorResponse;
+};
+
+export type CreateNotificationChannelError = CreateNotificationChannelErrors[keyof CreateNotificationChannelErrors];
+
+export type CreateNotificationChannelResponses = {
+    201: ChannelDto;
+};
+
+export type CreateNotificationChannelResponse = CreateNotificationChannelResponses[keyof CreateNotificationChannelResponses];
+
+export type DeleteNotificationChannelData = {
+    body?: never;
+    path: {
+        id: number;
+    };
+    query?: never;
+    url: '/api/notification-channels/{id}';
+};
+
+export type DeleteNotificationChannelErrors = {
+    /**
+     * A parameter or a body field is missing or invalid: `message` names each one
+     */
+    400: ErrorResponse;
+    /**
+     * No valid session
+     *
+     * Or an API token that is unknown, revoked or expired, or whose creator is disabled or deleted
+     */
+    401: ErrorResponse;
+    /**
+     * Needs the admin role (or higher)
+     *
+     * Or an API token without scope alerts:write, or whose creator no longer has the admin role
+     */
+    403: ErrorResponse;
+    404: ErrorResponse;
+};
+
+export type DeleteNotificationChannelError = DeleteNotificationChannelErrors[keyof DeleteNotificationChannelErrors];
+
+export type DeleteNotificationChannelResponses = {
+    204: void;
+};
+
+export type DeleteNotificationChannelResponse = DeleteNotificationChannelResponses[keyof DeleteNotificationChannelResponses];
+
+export type UpdateNotificationChannelData = {
+    body: UpdateChannelDto;
+    path: {
+        id: number;
+    };
+    query?: never;
+    url: '/api/notification-channels/{id}';
+};
+
+export type UpdateNotificationChannelErrors = {
+    /**
+     * A parameter or a body field is missing or invalid: `message` names each one
+     */
+    400: ErrorResponse;
+    /**
+     * No valid session
+     *
+     * Or an API token that is unknown, revoked or expired, or whose creator is disabled or deleted
+     */
+    401: ErrorResponse;
+    /**
+     * Needs the admin role (or higher)
+     *
+     * Or an API token without scope alerts:write, or whose creator no longer has the admin role
+     */
+    403: ErrorResponse;
+    404: ErrorResponse;
+    /**
+     * The name is taken
+     */
+    409: ErrorResponse;
+    /**
+     * The body is larger than 100 KiB
+     */
+    413: ErrorResponse;
+    /**
+     * The body is not application/json
+     */
+    415: ErrorResponse;
+};
+
+export type UpdateNotificationChannelError = UpdateNotificationChannelErrors[keyof UpdateNotificationChannelErrors];
+
+export type UpdateNotificationChannelResponses = {
+    200: ChannelDto;
+};
+
+export type UpdateNotificationChannelResponse = UpdateNotificationChannelResponses[keyof UpdateNotificationChannelResponses];
+
+export type TestNotificationChannelData = {
+    body?: never;
+    path: {
+        id: number;
+    };
+    query?: never;
+    url: '/api/notification-channels/{id}/test';
+};
+
+export type TestNotificationChannelErrors = {
+    /**
+     * A parameter or a body field is missing or invalid: `message` names each one
+     */
+    400: ErrorResponse;
+    /**
+     * No valid session
+     *
+     * Or an API token that is unknown, revoked or expired, or whose creator is disabled or deleted
+     */
+    401: ErrorResponse;
+    /**
+     * Needs the admin role (or higher)
+     *
+     * Or an API token without scope alerts:write, or whose creator no longer has the admin role
+     */
+    403: ErrorResponse;
+    404: ErrorResponse;
+};
+
+export type TestNotificationChannelError = TestNotificationChannelErrors[keyof TestNotificationChannelErrors];
+
+export type TestNotificationChannelResponses = {
+    /**
+     * The test delivery after its one attempt: delivered, or failed with the reason (a test is not retried)
+     */
+    200: DeliveryDto;
+};
+
+export type TestNotificationChannelResponse = TestNotificationChannelResponses[keyof TestNotificationChannelResponses];
+
+export type ListNotificationDeliveriesData = {
+    body?: never;
+    path?: never;
+    query?: {
+        channelId?: number;
+        state?: DeliveryState;
+        /**
+         * Only deliveries with a smaller id (the next page)
+         */
+        before?: number;
+        limit?: number;
+    };
+    url: '/api/notification-deliveries';
+};
+
+export type ListNotificationDeliveriesErrors = {
+    /**
+     * A parameter or a body field is missing or invalid: `message` names each one
+     */
+    400: ErrorResponse;
+    /**
+     * No valid session
+     *
+     * Or an API token that is unknown, revoked or expired, or whose creator is disabled or deleted
+     */
+    401: ErrorResponse;
+    /**
+     * Needs the operator role (or higher)
+     *
+     * Or an API token without scope alerts:read or alerts:write, or whose creator no longer has the operator role
+     */
+    403: ErrorResponse;
+};
+
+export type ListNotificationDeliveriesError = ListNotificationDeliveriesErrors[keyof ListNotificationDeliveriesErrors];
+
+export type ListNotificationDeliveriesResponses = {
+    200: Array<DeliveryDto>;
+};
+
+export type ListNotificationDeliveriesResponse = ListNotificationDeliveriesResponses[keyof ListNotificationDeliveriesResponses];

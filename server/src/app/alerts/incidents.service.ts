@@ -1,4 +1,5 @@
 import { Injectable, Logger, NotFoundException } from '@nestjs/common';
+import { Subject } from 'rxjs';
 import type { AgentView } from '../agents/agents.service';
 import type { TargetView } from '../targets/target-view';
 import type { AlertRule, Severity } from './alert-rule';
@@ -7,6 +8,12 @@ import type { Cause, CauseKind } from './engine/localise';
 import type { IncidentEntity, IncidentState } from './incident.entity';
 import { incidentTitle, type Names } from './incident-title';
 import { IncidentsRepository } from './incidents.repository';
+
+/** An incident as stored right after it opened, changed or resolved. */
+export interface IncidentEvent {
+  type: 'opened' | 'updated' | 'resolved';
+  incident: IncidentEntity;
+}
 
 export interface IncidentQuery {
   state?: IncidentState;
@@ -19,6 +26,8 @@ export interface IncidentQuery {
 @Injectable()
 export class IncidentsService {
   private readonly logger = new Logger(IncidentsService.name);
+  /** Each stored transition, for whoever tells people (notifications). */
+  readonly events$ = new Subject<IncidentEvent>();
 
   constructor(private readonly repository: IncidentsRepository) {}
 
@@ -72,13 +81,18 @@ export class IncidentsService {
       if (t.type === 'opened' && !open) {
         const created = await this.repository.insert({ causeKey: t.key, state: 'open', openedAt: t.at, resolvedAt: null, updates: 0, ...fields });
         this.logger.log({ event: 'incident.opened', id: created.id, key: t.key, title: fields.title, pairs: fields.pairCount });
+        this.events$.next({ type: 'opened', incident: created });
       } else if (open && t.type !== 'resolved') {
-        await this.repository.update(open.id, { ...fields, updates: open.updates + 1 });
+        const updated = { ...open, ...fields, updates: open.updates + 1 };
+        await this.repository.update(open.id, { ...fields, updates: updated.updates });
         this.logger.log({ event: 'incident.updated', id: open.id, key: t.key, title: fields.title, pairs: fields.pairCount });
+        this.events$.next({ type: 'updated', incident: updated });
       } else if (open) {
         // Resolved: what it covered stays as it was last seen bad.
-        await this.repository.update(open.id, { state: 'resolved', resolvedAt: t.at, updatedAt: t.at, ruleIds: t.ruleIds });
+        const resolved = { state: 'resolved' as const, resolvedAt: t.at, updatedAt: t.at, ruleIds: t.ruleIds };
+        await this.repository.update(open.id, resolved);
         this.logger.log({ event: 'incident.resolved', id: open.id, key: t.key, title: open.title, openMs: t.at - open.openedAt });
+        this.events$.next({ type: 'resolved', incident: { ...open, ...resolved } });
       }
     }
   }

@@ -1,11 +1,12 @@
 import { Module } from '@nestjs/common';
 import { AlertsModule } from '../alerts/alerts.module';
+import { NotificationsModule } from '../notifications/notifications.module';
 import { MeshModule } from '../mesh/mesh.module';
 import { MonitoringModule } from '../monitoring/monitoring.module';
 import { RetentionService } from './retention.service';
 
 @Module({
-  imports: [MeshModule, MonitoringModule, AlertsModule],
+  imports: [MeshModule, MonitoringModule, AlertsModule, NotificationsModule],
   providers: [RetentionService],
   exports: [RetentionService],
 })

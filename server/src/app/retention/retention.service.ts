@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { Interval } from '@nestjs/schedule';
 import { CLOCK, type Clock } from '@meshping/node-kit';
 import { IncidentsService } from '../alerts/incidents.service';
+import { NotificationsService } from '../notifications/notifications.service';
 import { MAX_RETENTION_HOURS, MIN_RETENTION_HOURS, SettingsService } from '../mesh/settings.service';
 import { HOUR_MS, MonitoringService } from '../monitoring/monitoring.service';
 
@@ -13,12 +14,13 @@ export interface RetentionResult {
   droppedHours: number;
   droppedGaps: number;
   droppedIncidents: number;
+  droppedDeliveries: number;
   freedPages: number;
 }
 
 /**
  * The retention policy: every 5 minutes, and at once when an admin changes the setting, samples
- * and gaps older than `retentionHours` go, and incidents resolved before then. Samples go as whole hour tables (a DROP, not row
+ * and gaps older than `retentionHours` go, and incidents resolved before then with their notification deliveries. Samples go as whole hour tables (a DROP, not row
  * deletes), so data is kept between `retentionHours` and one hour more; gaps that ended before the
  * cutoff are deleted; then the freed pages go back to the file system by incremental vacuum. What
  * goes is decided here; the monitoring service carries it out through its one writer queue,
@@ -33,6 +35,7 @@ export class RetentionService implements OnModuleInit {
     private readonly settings: SettingsService,
     private readonly monitoring: MonitoringService,
     private readonly incidents: IncidentsService,
+    private readonly notifications: NotificationsService,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
@@ -64,6 +67,7 @@ export class RetentionService implements OnModuleInit {
     const droppedGaps = await this.monitoring.deleteGapsBefore(cutoff);
     // Incidents are kept as long as the samples they were about.
     const droppedIncidents = await this.incidents.deleteResolvedBefore(cutoff);
+    const droppedDeliveries = await this.notifications.deleteDeliveriesBefore(cutoff);
     let freedPages = 0;
     for (let before = Infinity; ; ) {
       const free = await this.monitoring.freePages();
@@ -73,7 +77,7 @@ export class RetentionService implements OnModuleInit {
       await this.monitoring.vacuumPages(step);
       freedPages += step;
     }
-    return { droppedHours, droppedGaps, droppedIncidents, freedPages };
+    return { droppedHours, droppedGaps, droppedIncidents, droppedDeliveries, freedPages };
   }
 
   private async run(): Promise<void> {
@@ -81,7 +85,7 @@ export class RetentionService implements OnModuleInit {
       const { retentionHours } = await this.settings.get();
       const started = Date.now();
       const result = await this.enforceRetention(retentionHours);
-      if (result.droppedHours || result.droppedGaps || result.droppedIncidents || result.freedPages) {
+      if (result.droppedHours || result.droppedGaps || result.droppedIncidents || result.droppedDeliveries || result.freedPages) {
         this.logger.log({ event: 'retention.enforced', retentionHours, ...result, ms: Date.now() - started });
       }
     } catch (err) {

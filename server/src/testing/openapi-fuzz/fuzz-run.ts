@@ -10,6 +10,9 @@ import { send, type FuzzRequest } from './send';
 import { type Hints, type Random } from './values';
 import { verdict } from './verdict';
 
+/** A notification receiver URL for the fuzzer: loopback, where nothing listens. */
+const LOOPBACK_RECEIVER = 'http://127.0.0.1:9/fuzz';
+
 export interface Finding {
   role: RoleName;
   request: FuzzRequest;
@@ -152,6 +155,9 @@ export class FuzzRun {
       this.links.push(link);
       return { path: { id: String(agentId) } };
     }
+    if (op.path.startsWith('/api/alert-rules/{id}')) return { path: { id: String((await created('/api/alert-rules', { name: `fixture ${n}`, metric: 'consecutive_lost', threshold: 5 })).id) } };
+    // Receivers on loopback only (port 9: nothing listens, a send fails at once): test traffic never leaves the machine.
+    if (op.path.startsWith('/api/notification-channels/{id}')) return { path: { id: String((await created('/api/notification-channels', { name: `fixture ${n}`, kind: 'webhook', url: LOOPBACK_RECEIVER })).id) } };
     if (op.path.startsWith('/api/pairs/')) return { path: { agentId: String(this.o.pair.agentId), targetId: String(this.o.pair.targetId) } };
     if (op.path === '/api/auth/reset') {
       const user = await created('/api/users', { username: `fixture-${n}`, password: 'fixture password', role: 'viewer' });
@@ -182,6 +188,10 @@ export class FuzzRun {
         case 'SelfRegisterDto.address': return random() < 0.5 ? `192.0.2.${1 + (n % 250)}` : `fuzz-${n}.example`;
         case 'CreateTokenDto.name': return `fuzz ${n}`;
         case 'CreateTokenDto.scopes': return [...TOKEN_SCOPES].sort(() => random() - 0.5).slice(0, 1 + Math.floor(random() * 3));
+        case 'CreateChannelDto.url':
+        case 'UpdateChannelDto.url': return LOOPBACK_RECEIVER;
+        case 'CreateChannelDto.name':
+        case 'CreateAlertRuleDto.name': return `fuzz ${n}`;
         case 'WakeDto.mac': return '00:11:22:aa:bb:cc';
         case 'WakeDto.broadcast': return '192.0.2.255';
         case 'ApproveDto.ip': return '127.0.0.1';

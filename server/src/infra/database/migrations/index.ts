@@ -12,6 +12,7 @@ import { CanonicalTargets1764550000000 } from './1764550000000-canonical-targets
 import { DroppedReportKey1764720000000 } from './1764720000000-dropped-report-key';
 import { TokenScopes1764806400000 } from './1764806400000-token-scopes';
 import { Alerts1764892800000 } from './1764892800000-alerts';
+import { Notifications1764979200000 } from './1764979200000-notifications';
 
 export const MIGRATIONS = [
   InitialSchema1763769600000,
@@ -26,4 +27,5 @@ export const MIGRATIONS = [
   DroppedReportKey1764720000000,
   TokenScopes1764806400000,
   Alerts1764892800000,
+  Notifications1764979200000,
 ];

@@ -1,0 +1,39 @@
+import type { MigrationInterface, QueryRunner } from 'typeorm';
+
+/** Notification channels (webhook, Slack-compatible, Alertmanager, email) and their delivery log (issue 15). */
+export class Notifications1764979200000 implements MigrationInterface {
+  name = 'Notifications1764979200000';
+
+  async up(q: QueryRunner): Promise<void> {
+    await q.query(`CREATE TABLE notification_channels (
+      id INTEGER PRIMARY KEY AUTOINCREMENT,
+      name TEXT NOT NULL UNIQUE,
+      kind TEXT NOT NULL,
+      enabled BOOLEAN NOT NULL,
+      min_severity TEXT NOT NULL,
+      url_sealed TEXT,
+      secret_sealed TEXT,
+      url_hint TEXT,
+      email_to TEXT NOT NULL,
+      created_at INTEGER NOT NULL)`);
+    await q.query(`CREATE TABLE notification_deliveries (
+      id INTEGER PRIMARY KEY AUTOINCREMENT,
+      channel_id INTEGER NOT NULL REFERENCES notification_channels (id) ON DELETE CASCADE,
+      incident_id INTEGER,
+      event TEXT NOT NULL,
+      payload TEXT NOT NULL,
+      state TEXT NOT NULL,
+      attempts INTEGER NOT NULL,
+      next_attempt_at INTEGER,
+      last_error TEXT,
+      created_at INTEGER NOT NULL,
+      delivered_at INTEGER)`);
+    await q.query('CREATE INDEX notification_deliveries_due ON notification_deliveries (state, next_attempt_at)');
+    await q.query('CREATE INDEX notification_deliveries_channel ON notification_deliveries (channel_id, id)');
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    await q.query('DROP TABLE notification_deliveries');
+    await q.query('DROP TABLE notification_channels');
+  }
+}
