@@ -1058,9 +1058,7 @@ export type CreateChannelDto = {
     /**
      * webhook: HMAC-SHA256 key for X-Meshping-Signature (sha256=<hex> of the body); null: unsigned. Write-only: never returned
      */
-    secret?: {
-        [key: string]: unknown;
-    } | null;
+    secret?: string | null;
     /**
      * email: recipients
      */
@@ -1082,9 +1080,7 @@ export type UpdateChannelDto = {
     /**
      * webhook: HMAC-SHA256 key for X-Meshping-Signature (sha256=<hex> of the body); null: unsigned. Write-only: never returned
      */
-    secret?: {
-        [key: string]: unknown;
-    } | null;
+    secret?: string | null;
     /**
      * email: recipients
      */

@@ -52,7 +52,7 @@ export class CreateChannelDto {
   @MaxLength(2048)
   url?: string;
 
-  @ApiPropertyOptional({ minLength: 16, maxLength: 256, nullable: true, description: 'webhook: HMAC-SHA256 key for X-Meshping-Signature (sha256=<hex> of the body); null: unsigned. Write-only: never returned' })
+  @ApiPropertyOptional({ type: String, minLength: 16, maxLength: 256, nullable: true, description: 'webhook: HMAC-SHA256 key for X-Meshping-Signature (sha256=<hex> of the body); null: unsigned. Write-only: never returned' })
   @ValidateIf((_o, v) => v !== undefined && v !== null)
   @IsString()
   @MinLength(16)

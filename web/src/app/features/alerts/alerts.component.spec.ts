@@ -58,6 +58,10 @@ describe(AlertsComponent.name, () => {
     api.expectOne((r) => r.method === 'GET' && r.path === '/api/incidents?state=open&limit=500').flush([block]);
     api.expectOne((r) => r.method === 'GET' && r.path === '/api/incidents?limit=100').flush([block]);
     api.expectOne((r) => r.method === 'GET' && r.path === '/api/alert-rules').flush([unreachable]);
+    if (operator) {
+      api.expectOne((r) => r.method === 'GET' && r.path === '/api/notification-channels').flush([]);
+      api.expectOne((r) => r.method === 'GET' && r.path === '/api/notification-deliveries?limit=20').flush([]);
+    }
     await api.settle();
     await fixture.whenStable();
     fixture.detectChanges();
@@ -110,6 +114,44 @@ describe(AlertsComponent.name, () => {
     await api.settle();
     api.expectOne((r) => r.method === 'GET' && r.path === '/api/alert-rules').flush([unreachable]);
     await api.settle();
+    fixture.destroy();
+  });
+
+  it('adds a signed webhook channel, and tells how its test went', async () => {
+    const { fixture, el } = await open(true);
+    const form = el.querySelector('[data-testid="add-channel"]') as HTMLFormElement;
+    const set = (name: string, value: string) => {
+      const input = form.querySelector(`[formcontrolname="${name}"]`) as HTMLInputElement;
+      input.value = value;
+      input.dispatchEvent(new Event('input'));
+    };
+    set('name', 'ops');
+    set('url', ' https://hooks.example/x ');
+    set('secret', 'sixteen or more chars');
+    fixture.detectChanges();
+    (form.querySelector('button[type="submit"]') as HTMLButtonElement).click();
+    await api.settle();
+    const create = api.expectOne((r) => r.method === 'POST' && r.path === '/api/notification-channels');
+    expect(create.body).toEqual({ name: 'ops', kind: 'webhook', minSeverity: 'warning', url: 'https://hooks.example/x', secret: 'sixteen or more chars' });
+    const channel = { id: 3, name: 'ops', kind: 'webhook', enabled: true, minSeverity: 'warning', urlHint: 'https://hooks.example/…', signed: true, emailTo: [], createdAt: 1 };
+    create.flush(channel, 201);
+    await api.settle();
+    await api.settle();
+    api.expectOne((r) => r.path === '/api/notification-channels').flush([channel]);
+    api.expectOne((r) => r.path === '/api/notification-deliveries?limit=20').flush([]);
+    await api.settle();
+    fixture.detectChanges();
+    expect(el.querySelector('[data-testid="channel-ops"]')?.textContent).toContain('https://hooks.example/…');
+    (el.querySelector('[data-testid="channel-ops"] button') as HTMLButtonElement).click();
+    await api.settle();
+    api.expectOne((r) => r.method === 'POST' && r.path === '/api/notification-channels/3/test').flush({ id: 9, channelId: 3, incidentId: null, event: 'test', state: 'failed', attempts: 1, nextAttemptAt: null, lastError: 'HTTP 404', createdAt: 2, deliveredAt: null });
+    await api.settle();
+    await api.settle();
+    api.expectOne((r) => r.path === '/api/notification-channels').flush([channel]);
+    api.expectOne((r) => r.path === '/api/notification-deliveries?limit=20').flush([]);
+    await api.settle();
+    fixture.detectChanges();
+    expect(el.querySelector('[data-testid="test-result"]')?.textContent).toBe('Test to "ops" failed: HTTP 404.');
     fixture.destroy();
   });
 

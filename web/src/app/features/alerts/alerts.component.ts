@@ -1,7 +1,7 @@
 import { DatePipe } from '@angular/common';
 import { ChangeDetectionStrategy, Component, inject, type OnDestroy } from '@angular/core';
 import { NonNullableFormBuilder, ReactiveFormsModule, Validators } from '@angular/forms';
-import type { AlertRuleDto, CreateAlertRuleDto, IncidentDto } from '@meshping/api-client';
+import type { AlertRuleDto, ChannelDto, CreateAlertRuleDto, CreateChannelDto, IncidentDto } from '@meshping/api-client';
 import { AuthStore } from '../../core/auth.store';
 import { AlertsStore } from './alerts.store';
 
@@ -128,6 +128,78 @@ const KIND_LABEL: Record<IncidentDto['kind'], string> = { silent: 'agent silent'
           <label class="check"><input type="checkbox" formControlName="paths" /> also single paths</label>
           <button type="submit" [disabled]="form.invalid">Add rule</button>
         </form>
+
+        <h2>Notifications</h2>
+        <p class="note">Incidents are sent to these channels as they open, change and resolve; a failed delivery is retried for a day.</p>
+        @if (store.tested()) {
+          <p class="note" role="status" data-testid="test-result">{{ store.tested() }}</p>
+        }
+        <table class="list cards" data-testid="channels">
+          <thead><tr><th>Name</th><th>Kind</th><th>Sends to</th><th>From severity</th><th></th></tr></thead>
+          <tbody>
+            @for (c of store.channels(); track c.id) {
+              <tr [attr.data-testid]="'channel-' + c.name">
+                <td data-label="Name">{{ c.name }}</td>
+                <td data-label="Kind">{{ c.kind }}{{ c.signed ? ' (signed)' : '' }}</td>
+                <td data-label="Sends to">{{ c.kind === 'email' ? c.emailTo.join(', ') : c.urlHint }}</td>
+                <td data-label="From severity">{{ c.minSeverity }}</td>
+                <td>
+                  @if (isAdmin) {
+                    <div class="actions">
+                      <button type="button" (click)="store.test(c)">Send test</button>
+                      <button type="button" class="danger" (click)="removeChannel(c)">Delete</button>
+                    </div>
+                  }
+                </td>
+              </tr>
+            } @empty {
+              <tr><td colspan="5" class="note">No channels: incidents are only shown here.</td></tr>
+            }
+          </tbody>
+        </table>
+        @if (isAdmin) {
+          <form [formGroup]="channel" (ngSubmit)="addChannel()" class="rule-form" data-testid="add-channel">
+            <label>Name <input formControlName="name" /></label>
+            <label>Kind
+              <select formControlName="kind">
+                <option value="webhook">webhook (signed JSON)</option>
+                <option value="slack">Slack-compatible webhook</option>
+                <option value="alertmanager">Alertmanager</option>
+                <option value="email">email</option>
+              </select>
+            </label>
+            @if (channel.controls.kind.value === 'email') {
+              <label>To (comma-separated) <input formControlName="emailTo" /></label>
+            } @else {
+              <label>URL <input formControlName="url" placeholder="https://…" autocomplete="off" /></label>
+            }
+            @if (channel.controls.kind.value === 'webhook') {
+              <label>Signing secret <input formControlName="secret" type="password" autocomplete="new-password" placeholder="optional, 16+ characters" /></label>
+            }
+            <label>From severity
+              <select formControlName="minSeverity"><option value="warning">warning</option><option value="critical">critical</option></select>
+            </label>
+            <button type="submit" [disabled]="channel.invalid">Add channel</button>
+          </form>
+        }
+        <h2>Recent deliveries</h2>
+        <table class="list cards" data-testid="deliveries">
+          <thead><tr><th>When</th><th>Channel</th><th>Event</th><th>State</th><th>Attempts</th><th>Last error</th></tr></thead>
+          <tbody>
+            @for (d of store.deliveries(); track d.id) {
+              <tr>
+                <td data-label="When">{{ d.createdAt | date: 'medium' }}</td>
+                <td data-label="Channel">{{ channelName(d.channelId) }}</td>
+                <td data-label="Event">{{ d.event }}</td>
+                <td data-label="State">{{ d.state }}</td>
+                <td data-label="Attempts">{{ d.attempts }}</td>
+                <td data-label="Last error">{{ d.lastError ?? '' }}</td>
+              </tr>
+            } @empty {
+              <tr><td colspan="6" class="note">Nothing sent yet.</td></tr>
+            }
+          </tbody>
+        </table>
       }
     </section>
   `,
@@ -143,7 +215,9 @@ const KIND_LABEL: Record<IncidentDto['kind'], string> = { silent: 'agent silent'
 })
 export class AlertsComponent implements OnDestroy {
   protected readonly store = inject(AlertsStore);
-  protected readonly canEdit = inject(AuthStore).can('operator');
+  private readonly auth = inject(AuthStore);
+  protected readonly canEdit = this.auth.can('operator');
+  protected readonly isAdmin = this.auth.can('admin');
   protected readonly form = inject(NonNullableFormBuilder).group({
     name: ['', [Validators.required, Validators.maxLength(80)]],
     metric: ['consecutive_lost' as Metric],
@@ -158,8 +232,37 @@ export class AlertsComponent implements OnDestroy {
     paths: [false],
   });
 
+  protected readonly channel = inject(NonNullableFormBuilder).group({
+    name: ['', [Validators.required, Validators.maxLength(80)]],
+    kind: ['webhook' as CreateChannelDto['kind']],
+    url: [''],
+    secret: [''],
+    emailTo: [''],
+    minSeverity: ['warning' as 'warning' | 'critical'],
+  });
+
   constructor() {
-    void this.store.load();
+    void this.store.load(this.canEdit);
+  }
+
+  protected channelName(id: number): string {
+    return this.store.channels().find((c) => c.id === id)?.name ?? `#${id}`;
+  }
+
+  protected async addChannel(): Promise<void> {
+    const v = this.channel.getRawValue();
+    const body: CreateChannelDto = {
+      name: v.name.trim(),
+      kind: v.kind,
+      minSeverity: v.minSeverity,
+      ...(v.kind === 'email' ? { emailTo: v.emailTo.split(',').map((a) => a.trim()).filter(Boolean) } : { url: v.url.trim() }),
+      ...(v.kind === 'webhook' && v.secret ? { secret: v.secret } : {}),
+    };
+    if (await this.store.addChannel(body)) this.channel.reset({ name: '', kind: v.kind, url: '', secret: '', emailTo: '', minSeverity: v.minSeverity });
+  }
+
+  protected removeChannel(c: ChannelDto): void {
+    if (confirm(`Delete the channel "${c.name}" and its delivery log?`)) void this.store.removeChannel(c.id);
   }
 
   ngOnDestroy(): void {

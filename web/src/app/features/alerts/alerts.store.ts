@@ -1,5 +1,23 @@
 import { Injectable, signal } from '@angular/core';
-import { createAlertRule, deleteAlertRule, listAlertRules, listIncidents, updateAlertRule, type AlertRuleDto, type CreateAlertRuleDto, type IncidentDto, type UpdateAlertRuleDto } from '@meshping/api-client';
+import {
+  createAlertRule,
+  createNotificationChannel,
+  deleteAlertRule,
+  deleteNotificationChannel,
+  listAlertRules,
+  listIncidents,
+  listNotificationChannels,
+  listNotificationDeliveries,
+  testNotificationChannel,
+  updateAlertRule,
+  type AlertRuleDto,
+  type ChannelDto,
+  type CreateAlertRuleDto,
+  type CreateChannelDto,
+  type DeliveryDto,
+  type IncidentDto,
+  type UpdateAlertRuleDto,
+} from '@meshping/api-client';
 import { apiErrorMessage } from '../../core/api-error';
 
 const PAGE = 100;
@@ -12,11 +30,16 @@ export class AlertsStore {
   readonly recent = signal<IncidentDto[]>([]);
   readonly more = signal(false);
   readonly rules = signal<AlertRuleDto[]>([]);
+  /** Channels and deliveries: operators and admins only (the server refuses viewers). */
+  readonly channels = signal<ChannelDto[]>([]);
+  readonly deliveries = signal<DeliveryDto[]>([]);
+  /** The last test's outcome, in words. */
+  readonly tested = signal('');
   readonly error = signal('');
   private timer: ReturnType<typeof setInterval> | null = null;
 
-  async load(): Promise<void> {
-    await Promise.all([this.loadIncidents(), this.loadRules()]);
+  async load(withChannels = false): Promise<void> {
+    await Promise.all([this.loadIncidents(), this.loadRules(), ...(withChannels ? [this.loadChannels()] : [])]);
     this.timer ??= setInterval(() => void this.loadIncidents(), REFRESH_MS);
   }
 
@@ -53,6 +76,36 @@ export class AlertsStore {
     return this.run(async () => {
       await deleteAlertRule({ path: { id } });
       await this.loadRules();
+    });
+  }
+
+  addChannel(channel: CreateChannelDto): Promise<boolean> {
+    return this.run(async () => {
+      await createNotificationChannel({ body: channel });
+      await this.loadChannels();
+    });
+  }
+
+  removeChannel(id: number): Promise<boolean> {
+    return this.run(async () => {
+      await deleteNotificationChannel({ path: { id } });
+      await this.loadChannels();
+    });
+  }
+
+  test(channel: ChannelDto): Promise<boolean> {
+    return this.run(async () => {
+      const d = await testNotificationChannel({ path: { id: channel.id } });
+      this.tested.set(d.state === 'delivered' ? `Test sent to "${channel.name}".` : `Test to "${channel.name}" failed: ${d.lastError ?? 'unknown error'}.`);
+      await this.loadChannels();
+    });
+  }
+
+  private loadChannels(): Promise<boolean> {
+    return this.run(async () => {
+      const [channels, deliveries] = await Promise.all([listNotificationChannels(), listNotificationDeliveries({ query: { limit: 20 } })]);
+      this.channels.set(channels);
+      this.deliveries.set(deliveries);
     });
   }
 
