@@ -85,7 +85,9 @@ describe('agent buffer across a server outage (built server + agent, real ICMP, 
 
     const s = status();
     const reports = new Map<number, { from: number; to: number; samples: number }>();
-    for (const m of proxy.fromAgent) if (m.type === 'dropped') reports.set(m.seq as number, m as never);
+    // One outage, one record: a report that extends an earlier one (`replaces`) carries the whole
+    // span and count and replaces it, as the server does; it is never added to it.
+    for (const m of proxy.fromAgent) if (m.type === 'dropped') reports.set((m.replaces ?? m.seq) as number, m as never);
     const reported = [...reports.values()].reduce((n, r) => n + r.samples, 0);
     expect(s.buffer.dropped).toBeGreaterThan(0);
     expect(reported).toBe(s.buffer.dropped);
