@@ -2,7 +2,7 @@
 
 import type { Client, Options as Options2, TDataShape } from './client';
 import { client } from './client.gen';
-import type { ApproveAgentData, ApproveAgentErrors, ApproveAgentResponses, ChangePasswordData, ChangePasswordErrors, ChangePasswordResponses, CompleteSetupData, CompleteSetupErrors, CompleteSetupResponses, CreateAlertRuleData, CreateAlertRuleErrors, CreateAlertRuleResponses, CreateApiTokenData, CreateApiTokenErrors, CreateApiTokenResponses, CreateNotificationChannelData, CreateNotificationChannelErrors, CreateNotificationChannelResponses, CreateTargetData, CreateTargetErrors, CreateTargetResponses, CreateUserData, CreateUserErrors, CreateUserResponses, DeleteAgentData, DeleteAgentErrors, DeleteAgentResponses, DeleteAlertRuleData, DeleteAlertRuleErrors, DeleteAlertRuleResponses, DeleteNotificationChannelData, DeleteNotificationChannelErrors, DeleteNotificationChannelResponses, DeleteTargetData, DeleteTargetErrors, DeleteTargetResponses, DeleteUserData, DeleteUserErrors, DeleteUserResponses, ExportAuditLogData, ExportAuditLogErrors, ExportAuditLogResponses, ExportPairSamplesData, ExportPairSamplesErrors, ExportPairSamplesResponses, GetEnrollmentData, GetEnrollmentErrors, GetEnrollmentResponses, GetGridData, GetGridErrors, GetGridResponses, GetHealthData, GetHealthResponses, GetIncidentData, GetIncidentErrors, GetIncidentResponses, GetMetricsData, GetMetricsErrors, GetMetricsResponses, GetPairSeriesData, GetPairSeriesErrors, GetPairSeriesResponses, GetPairStatsData, GetPairStatsErrors, GetPairStatsResponses, GetSessionData, GetSessionErrors, GetSessionResponses, GetSettingsData, GetSettingsErrors, GetSettingsResponses, GetSetupStatusData, GetSetupStatusResponses, IssuePasswordResetLinkData, IssuePasswordResetLinkErrors, IssuePasswordResetLinkResponses, ListAgentsData, ListAgentsErrors, ListAgentsResponses, ListAlertRulesData, ListAlertRulesErrors, ListAlertRulesResponses, ListApiTokensData, ListApiTokensErrors, ListApiTokensResponses, ListAuditEntriesData, ListAuditEntriesErrors, ListAuditEntriesResponses, ListIncidentsData, ListIncidentsErrors, ListIncidentsResponses, ListNotificationChannelsData, ListNotificationChannelsErrors, ListNotificationChannelsResponses, ListNotificationDeliveriesData, ListNotificationDeliveriesErrors, ListNotificationDeliveriesResponses, ListPairSamplesData, ListPairSamplesErrors, ListPairSamplesResponses, ListTargetsData, ListTargetsErrors, ListTargetsResponses, ListUsersData, ListUsersErrors, ListUsersResponses, LoginData, LoginErrors, LoginResponses, LogoutData, LogoutErrors, LogoutResponses, RegisterSelfTargetData, RegisterSelfTargetErrors, RegisterSelfTargetResponses, RejectAgentData, RejectAgentErrors, RejectAgentResponses, ResetPasswordData, ResetPasswordErrors, ResetPasswordResponses, RevokeApiTokenData, RevokeApiTokenErrors, RevokeApiTokenResponses, RotateEnrollmentData, RotateEnrollmentErrors, RotateEnrollmentResponses, TestNotificationChannelData, TestNotificationChannelErrors, TestNotificationChannelResponses, UpdateAgentData, UpdateAgentErrors, UpdateAgentResponses, UpdateAlertRuleData, UpdateAlertRuleErrors, UpdateAlertRuleResponses, UpdateNotificationChannelData, UpdateNotificationChannelErrors, UpdateNotificationChannelResponses, UpdateSettingsData, UpdateSettingsErrors, UpdateSettingsResponses, UpdateTargetData, UpdateTargetErrors, UpdateTargetResponses, UpdateUserData, UpdateUserErrors, UpdateUserResponses, WakeAgentData, WakeAgentErrors, WakeAgentResponses } from './types.gen';
+import type { ApproveAgentData, ApproveAgentErrors, ApproveAgentResponses, ChangePasswordData, ChangePasswordErrors, ChangePasswordResponses, CompleteSetupData, CompleteSetupErrors, CompleteSetupResponses, CreateAlertRuleData, CreateAlertRuleErrors, CreateAlertRuleResponses, CreateApiTokenData, CreateApiTokenErrors, CreateApiTokenResponses, CreateMaintenanceWindowData, CreateMaintenanceWindowErrors, CreateMaintenanceWindowResponses, CreateNotificationChannelData, CreateNotificationChannelErrors, CreateNotificationChannelResponses, CreateTargetData, CreateTargetErrors, CreateTargetResponses, CreateUserData, CreateUserErrors, CreateUserResponses, DeleteAgentData, DeleteAgentErrors, DeleteAgentResponses, DeleteAlertRuleData, DeleteAlertRuleErrors, DeleteAlertRuleResponses, DeleteNotificationChannelData, DeleteNotificationChannelErrors, DeleteNotificationChannelResponses, DeleteTargetData, DeleteTargetErrors, DeleteTargetResponses, DeleteUserData, DeleteUserErrors, DeleteUserResponses, EndMaintenanceWindowData, EndMaintenanceWindowErrors, EndMaintenanceWindowResponses, ExportAuditLogData, ExportAuditLogErrors, ExportAuditLogResponses, ExportPairSamplesData, ExportPairSamplesErrors, ExportPairSamplesResponses, GetEnrollmentData, GetEnrollmentErrors, GetEnrollmentResponses, GetGridData, GetGridErrors, GetGridResponses, GetHealthData, GetHealthResponses, GetIncidentData, GetIncidentErrors, GetIncidentResponses, GetMetricsData, GetMetricsErrors, GetMetricsResponses, GetPairSeriesData, GetPairSeriesErrors, GetPairSeriesResponses, GetPairStatsData, GetPairStatsErrors, GetPairStatsResponses, GetSessionData, GetSessionErrors, GetSessionResponses, GetSettingsData, GetSettingsErrors, GetSettingsResponses, GetSetupStatusData, GetSetupStatusResponses, IssuePasswordResetLinkData, IssuePasswordResetLinkErrors, IssuePasswordResetLinkResponses, ListAgentsData, ListAgentsErrors, ListAgentsResponses, ListAlertRulesData, ListAlertRulesErrors, ListAlertRulesResponses, ListApiTokensData, ListApiTokensErrors, ListApiTokensResponses, ListAuditEntriesData, ListAuditEntriesErrors, ListAuditEntriesResponses, ListIncidentsData, ListIncidentsErrors, ListIncidentsResponses, ListMaintenanceWindowsData, ListMaintenanceWindowsErrors, ListMaintenanceWindowsResponses, ListNotificationChannelsData, ListNotificationChannelsErrors, ListNotificationChannelsResponses, ListNotificationDeliveriesData, ListNotificationDeliveriesErrors, ListNotificationDeliveriesResponses, ListPairSamplesData, ListPairSamplesErrors, ListPairSamplesResponses, ListTargetsData, ListTargetsErrors, ListTargetsResponses, ListUsersData, ListUsersErrors, ListUsersResponses, LoginData, LoginErrors, LoginResponses, LogoutData, LogoutErrors, LogoutResponses, RegisterSelfTargetData, RegisterSelfTargetErrors, RegisterSelfTargetResponses, RejectAgentData, RejectAgentErrors, RejectAgentResponses, ResetPasswordData, ResetPasswordErrors, ResetPasswordResponses, RevokeApiTokenData, RevokeApiTokenErrors, RevokeApiTokenResponses, RotateEnrollmentData, RotateEnrollmentErrors, RotateEnrollmentResponses, TestNotificationChannelData, TestNotificationChannelErrors, TestNotificationChannelResponses, UpdateAgentData, UpdateAgentErrors, UpdateAgentResponses, UpdateAlertRuleData, UpdateAlertRuleErrors, UpdateAlertRuleResponses, UpdateNotificationChannelData, UpdateNotificationChannelErrors, UpdateNotificationChannelResponses, UpdateSettingsData, UpdateSettingsErrors, UpdateSettingsResponses, UpdateTargetData, UpdateTargetErrors, UpdateTargetResponses, UpdateUserData, UpdateUserErrors, UpdateUserResponses, WakeAgentData, WakeAgentErrors, WakeAgentResponses } from './types.gen';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -874,6 +874,64 @@ export const testNotificationChannel = <ThrowOnError extends boolean = true>(opt
         { scheme: 'bearer', type: 'http' }
     ],
     url: '/api/notification-channels/{id}/test',
+    ...options
+});
+
+/**
+ * Maintenance windows, latest first (during one, incidents open but nobody is told)
+ */
+export const listMaintenanceWindows = <ThrowOnError extends boolean = true>(options?: Options<ListMaintenanceWindowsData, ThrowOnError>) => (options?.client ?? client).get<ListMaintenanceWindowsResponses, ListMaintenanceWindowsErrors, ThrowOnError, 'data'>({
+    responseStyle: 'data',
+    security: [
+        {
+            in: 'cookie',
+            name: '__Host-meshping',
+            type: 'apiKey'
+        },
+        { name: 'X-XSRF-TOKEN', type: 'apiKey' },
+        { scheme: 'bearer', type: 'http' }
+    ],
+    url: '/api/maintenance-windows',
+    ...options
+});
+
+/**
+ * Start a maintenance window now or schedule one, for an agent, a target or a group (audited)
+ */
+export const createMaintenanceWindow = <ThrowOnError extends boolean = true>(options: Options<CreateMaintenanceWindowData, ThrowOnError>) => (options.client ?? client).post<CreateMaintenanceWindowResponses, CreateMaintenanceWindowErrors, ThrowOnError, 'data'>({
+    responseStyle: 'data',
+    security: [
+        {
+            in: 'cookie',
+            name: '__Host-meshping',
+            type: 'apiKey'
+        },
+        { name: 'X-XSRF-TOKEN', type: 'apiKey' },
+        { scheme: 'bearer', type: 'http' }
+    ],
+    url: '/api/maintenance-windows',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * End a maintenance window now (one not started yet is deleted; audited)
+ */
+export const endMaintenanceWindow = <ThrowOnError extends boolean = true>(options: Options<EndMaintenanceWindowData, ThrowOnError>) => (options.client ?? client).delete<EndMaintenanceWindowResponses, EndMaintenanceWindowErrors, ThrowOnError, 'data'>({
+    responseStyle: 'data',
+    security: [
+        {
+            in: 'cookie',
+            name: '__Host-meshping',
+            type: 'apiKey'
+        },
+        { name: 'X-XSRF-TOKEN', type: 'apiKey' },
+        { scheme: 'bearer', type: 'http' }
+    ],
+    url: '/api/maintenance-windows/{id}',
     ...options
 });
 

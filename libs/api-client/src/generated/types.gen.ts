@@ -955,6 +955,10 @@ export type IncidentDto = {
      * Times what it covers changed while open
      */
     updates: number;
+    /**
+     * Its opening was told to the notification channels; false while a maintenance window covered it (its resolution is then not told either)
+     */
+    notified: boolean;
 };
 
 export type IncidentDetailDto = {
@@ -1001,6 +1005,10 @@ export type IncidentDetailDto = {
      * Times what it covers changed while open
      */
     updates: number;
+    /**
+     * Its opening was told to the notification channels; false while a maintenance window covered it (its resolution is then not told either)
+     */
+    notified: boolean;
     /**
      * The pairs it covers as [agentId, targetId], at most 5,000 (pairCount has them all)
      */
@@ -1127,6 +1135,59 @@ export type DeliveryDto = {
     lastError: string | null;
     createdAt: number;
     deliveredAt: number | null;
+};
+
+export type MaintenanceWindowDto = {
+    id: number;
+    reason: string;
+    agentId: number | null;
+    targetId: number | null;
+    agentGroup: string | null;
+    targetGroup: string | null;
+    /**
+     * Epoch ms
+     */
+    startsAt: number;
+    /**
+     * Epoch ms (exclusive)
+     */
+    endsAt: number;
+    /**
+     * Who made it
+     */
+    createdBy: string | null;
+    /**
+     * Running now
+     */
+    active: boolean;
+};
+
+export type CreateMaintenanceWindowDto = {
+    reason: string;
+    /**
+     * Covers this agent (exactly one of agentId, targetId, agentGroup, targetGroup)
+     */
+    agentId?: number | null;
+    /**
+     * Covers this target
+     */
+    targetId?: number | null;
+    /**
+     * Covers the agents of this group
+     */
+    agentGroup?: string | null;
+    /**
+     * Covers the targets of this group
+     */
+    targetGroup?: string | null;
+    /**
+     * Epoch ms; default now (ad hoc)
+     */
+    startsAt?: number;
+    /**
+     * Epoch ms (exclusive): after startsAt and now, at most 30 days after startsAt
+     */
+    endsAt: number;
 };
 
 export type ErrorResponse = {
@@ -3076,6 +3137,127 @@ export type TestNotificationChannelResponses = {
 };
 
 export type TestNotificationChannelResponse = TestNotificationChannelResponses[keyof TestNotificationChannelResponses];
+
+export type ListMaintenanceWindowsData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * true: only windows running now or later; false or left out: all kept
+         */
+        current?: boolean;
+    };
+    url: '/api/maintenance-windows';
+};
+
+export type ListMaintenanceWindowsErrors = {
+    /**
+     * A parameter or a body field is missing or invalid: `message` names each one
+     */
+    400: ErrorResponse;
+    /**
+     * No valid session
+     *
+     * Or an API token that is unknown, revoked or expired, or whose creator is disabled or deleted
+     */
+    401: ErrorResponse;
+    /**
+     * Needs the viewer role (or higher)
+     *
+     * Or an API token without scope alerts:read or alerts:write, or whose creator no longer has the viewer role
+     */
+    403: ErrorResponse;
+};
+
+export type ListMaintenanceWindowsError = ListMaintenanceWindowsErrors[keyof ListMaintenanceWindowsErrors];
+
+export type ListMaintenanceWindowsResponses = {
+    200: Array<MaintenanceWindowDto>;
+};
+
+export type ListMaintenanceWindowsResponse = ListMaintenanceWindowsResponses[keyof ListMaintenanceWindowsResponses];
+
+export type CreateMaintenanceWindowData = {
+    body: CreateMaintenanceWindowDto;
+    path?: never;
+    query?: never;
+    url: '/api/maintenance-windows';
+};
+
+export type CreateMaintenanceWindowErrors = {
+    /**
+     * A parameter or a body field is missing or invalid: `message` names each one
+     */
+    400: ErrorResponse;
+    /**
+     * No valid session
+     *
+     * Or an API token that is unknown, revoked or expired, or whose creator is disabled or deleted
+     */
+    401: ErrorResponse;
+    /**
+     * Needs the operator role (or higher)
+     *
+     * Or an API token without scope alerts:write, or whose creator no longer has the operator role
+     */
+    403: ErrorResponse;
+    /**
+     * The body is larger than 100 KiB
+     */
+    413: ErrorResponse;
+    /**
+     * The body is not application/json
+     */
+    415: ErrorResponse;
+};
+
+export type CreateMaintenanceWindowError = CreateMaintenanceWindowErrors[keyof CreateMaintenanceWindowErrors];
+
+export type CreateMaintenanceWindowResponses = {
+    201: MaintenanceWindowDto;
+};
+
+export type CreateMaintenanceWindowResponse = CreateMaintenanceWindowResponses[keyof CreateMaintenanceWindowResponses];
+
+export type EndMaintenanceWindowData = {
+    body?: never;
+    path: {
+        id: number;
+    };
+    query?: never;
+    url: '/api/maintenance-windows/{id}';
+};
+
+export type EndMaintenanceWindowErrors = {
+    /**
+     * A parameter or a body field is missing or invalid: `message` names each one
+     */
+    400: ErrorResponse;
+    /**
+     * No valid session
+     *
+     * Or an API token that is unknown, revoked or expired, or whose creator is disabled or deleted
+     */
+    401: ErrorResponse;
+    /**
+     * Needs the operator role (or higher)
+     *
+     * Or an API token without scope alerts:write, or whose creator no longer has the operator role
+     */
+    403: ErrorResponse;
+    404: ErrorResponse;
+};
+
+export type EndMaintenanceWindowError = EndMaintenanceWindowErrors[keyof EndMaintenanceWindowErrors];
+
+export type EndMaintenanceWindowResponses = {
+    /**
+     * Ended: incidents still open are told within 5 s
+     */
+    204: void;
+};
+
+export type EndMaintenanceWindowResponse = EndMaintenanceWindowResponses[keyof EndMaintenanceWindowResponses];
 
 export type ListNotificationDeliveriesData = {
     body?: never;

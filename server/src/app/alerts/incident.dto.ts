@@ -38,6 +38,8 @@ export class IncidentDto {
   @ApiProperty({ description: 'Epoch ms of the last change' }) updatedAt!: number;
   @ApiProperty({ type: Number, nullable: true, description: 'Epoch ms' }) resolvedAt!: number | null;
   @ApiProperty({ description: 'Times what it covers changed while open' }) updates!: number;
+  @ApiProperty({ description: 'Its opening was told to the notification channels; false while a maintenance window covered it (its resolution is then not told either)' })
+  notified!: boolean;
 }
 
 export class IncidentDetailDto extends IncidentDto {

@@ -59,6 +59,10 @@ export class IncidentEntity {
   @Column({ name: 'resolved_at', type: 'integer', nullable: true })
   resolvedAt!: number | null;
 
+  /** Whether its opening was told (false while a maintenance window covers it): its resolution is told only then. */
+  @Column({ type: 'boolean', default: false })
+  notified!: boolean;
+
   /** How many times what it covers changed while open. */
   @Column({ type: 'integer' })
   updates!: number;

@@ -79,7 +79,7 @@ export class IncidentsService {
       };
       const open = await this.repository.findOpenByKey(t.key);
       if (t.type === 'opened' && !open) {
-        const created = await this.repository.insert({ causeKey: t.key, state: 'open', openedAt: t.at, resolvedAt: null, updates: 0, ...fields });
+        const created = await this.repository.insert({ causeKey: t.key, state: 'open', openedAt: t.at, resolvedAt: null, updates: 0, notified: false, ...fields });
         this.logger.log({ event: 'incident.opened', id: created.id, key: t.key, title: fields.title, pairs: fields.pairCount });
         this.events$.next({ type: 'opened', incident: created });
       } else if (open && t.type !== 'resolved') {
@@ -95,6 +95,16 @@ export class IncidentsService {
         this.events$.next({ type: 'resolved', incident: { ...open, ...resolved } });
       }
     }
+  }
+
+  /** Its opening was told (notifications): its changes and resolution are told too from now on. */
+  async markNotified(id: number): Promise<void> {
+    await this.repository.update(id, { notified: true });
+  }
+
+  /** Open incidents whose opening nobody was told yet (a maintenance window covered them). */
+  async openUnnotified(): Promise<IncidentEntity[]> {
+    return (await this.repository.findOpen()).filter((i) => !i.notified);
   }
 
   /** Retention: resolved incidents that ended before `at` go, as samples do. */

@@ -4,13 +4,18 @@ import { Access } from '../access/access.decorator';
 import { AccessArea } from '../access/access-area.decorator';
 import { Caller } from '../access/request-context';
 import { ChannelDto, CreateChannelDto, DeliveryDto, DeliveryQueryDto, UpdateChannelDto } from './notification.dto';
+import { CreateMaintenanceWindowDto, MaintenanceQueryDto, MaintenanceWindowDto } from './maintenance.dto';
+import { MaintenanceService } from './maintenance.service';
 import { NotificationsService } from './notifications.service';
 
 @ApiTags('alerts')
 @AccessArea('alerts')
 @Controller()
 export class NotificationsController {
-  constructor(private readonly notifications: NotificationsService) {}
+  constructor(
+    private readonly notifications: NotificationsService,
+    private readonly maintenance: MaintenanceService,
+  ) {}
 
   @Get('notification-channels')
   @ApiOperation({ operationId: 'listNotificationChannels', summary: 'Where incidents are sent (URLs and secrets are never shown)' })
@@ -57,6 +62,32 @@ export class NotificationsController {
   @ApiNotFoundResponse()
   test(@Param('id', ParseIntPipe) id: number, @Caller() caller: Caller): Promise<DeliveryDto> {
     return this.notifications.test(id, caller.actor, caller.source);
+  }
+
+  @Get('maintenance-windows')
+  @ApiOperation({ operationId: 'listMaintenanceWindows', summary: 'Maintenance windows, latest first (during one, incidents open but nobody is told)' })
+  @Access('viewer')
+  @ApiOkResponse({ type: [MaintenanceWindowDto] })
+  listMaintenance(@Query() query: MaintenanceQueryDto): Promise<MaintenanceWindowDto[]> {
+    return this.maintenance.list(query.current ?? false);
+  }
+
+  @Post('maintenance-windows')
+  @ApiOperation({ operationId: 'createMaintenanceWindow', summary: 'Start a maintenance window now or schedule one, for an agent, a target or a group (audited)' })
+  @Access('operator')
+  @ApiCreatedResponse({ type: MaintenanceWindowDto })
+  createMaintenance(@Body() dto: CreateMaintenanceWindowDto, @Caller() caller: Caller): Promise<MaintenanceWindowDto> {
+    return this.maintenance.create(dto, caller.actor, caller.source);
+  }
+
+  @Delete('maintenance-windows/:id')
+  @ApiOperation({ operationId: 'endMaintenanceWindow', summary: 'End a maintenance window now (one not started yet is deleted; audited)' })
+  @Access('operator')
+  @HttpCode(204)
+  @ApiNoContentResponse({ description: 'Ended: incidents still open are told within 5 s' })
+  @ApiNotFoundResponse()
+  async endMaintenance(@Param('id', ParseIntPipe) id: number, @Caller() caller: Caller): Promise<void> {
+    await this.maintenance.end(id, caller.actor, caller.source);
   }
 
   @Get('notification-deliveries')

@@ -134,6 +134,50 @@ describe(`${NotificationsService.name} (real server, real SQLite file, a real HT
     expect((await admin.get('/api/notification-channels')).body).toEqual([]);
   });
 
+  it('during a maintenance window the incident opens and is shown, nobody is told; when the window ends while it is open, they are', async () => {
+    await admin.post('/api/notification-channels', { name: 'hook', kind: 'webhook', url: `${receiver.url}/hook` });
+    ({ link: agent, targets } = await connectLocalAgent(server.url, dataDir));
+    const window = await admin.post('/api/maintenance-windows', { reason: 'router swap', targetId: targets[1], endsAt: clock.now() + 3_600_000 });
+    expect(window.status).toBe(201);
+    expect(window.body).toMatchObject({ reason: 'router swap', targetId: targets[1], agentId: null, active: true, createdBy: 'admin' });
+
+    for (let i = 0; i < 3; i++) await round(1_000);
+    for (let i = 0; i < 6; i++) await round(RttCode.NO_REPLY);
+    await notifier().tellLate();
+    await settle();
+    const open = (await admin.get('/api/incidents?state=open')).body;
+    expect(open).toEqual([expect.objectContaining({ causeKey: `target:${targets[1]}`, notified: false })]);
+    expect(receiver.got).toEqual([]);
+
+    expect((await admin.delete(`/api/maintenance-windows/${window.body.id}`)).status).toBe(204);
+    expect((await admin.get('/api/maintenance-windows?current=true')).body).toEqual([]);
+    await notifier().tellLate();
+    await settle();
+    expect(receiver.got.map((r) => JSON.parse(r.body).event)).toEqual(['opened']);
+    expect((await admin.get('/api/incidents?state=open')).body[0].notified).toBe(true);
+    const audit = ((await admin.get('/api/audit?limit=20')).body as { action: string }[]).map((e) => e.action);
+    expect(audit).toEqual(expect.arrayContaining(['maintenance.created', 'maintenance.ended']));
+  });
+
+  it('refuses maintenance windows that do not say what they cover or when', async () => {
+    const now = clock.now();
+    const cases: [Record<string, unknown>, string][] = [
+      [{ reason: 'x', endsAt: now + 60_000 }, 'exactly one of agentId, targetId, agentGroup, targetGroup'],
+      [{ reason: 'x', agentGroup: 'a', targetGroup: 'b', endsAt: now + 60_000 }, 'exactly one of'],
+      [{ reason: 'x', agentGroup: 'a', startsAt: now - 120_000, endsAt: now - 1 }, 'endsAt must be in the future'],
+      [{ reason: 'x', agentGroup: 'a', startsAt: now + 120_000, endsAt: now + 60_000 }, 'endsAt must be after startsAt'],
+      [{ reason: 'x', agentGroup: 'a', endsAt: now + 31 * 86_400_000 }, 'at most 30 days'],
+      [{ reason: 'x', targetId: 999, endsAt: now + 60_000 }, 'targetId names no target (999)'],
+      [{ reason: '', agentGroup: 'a', endsAt: now + 60_000 }, 'reason must be longer than or equal to 1 characters'],
+    ];
+    for (const [body, message] of cases) {
+      const res = await admin.post('/api/maintenance-windows', body);
+      expect({ body, status: res.status }).toEqual({ body, status: 400 });
+      expect([res.body.message].flat().join(' | ')).toContain(message);
+    }
+    expect((await admin.get('/api/maintenance-windows')).body).toEqual([]);
+  });
+
   it('tells every channel when an incident opens and resolves; a receiver that is down gets it, in order, once it is back', async () => {
     const hook = (await admin.post('/api/notification-channels', { name: 'hook', kind: 'webhook', url: `${receiver.url}/hook` })).body;
     await admin.post('/api/notification-channels', { name: 'chat', kind: 'slack', url: `${receiver.url}/slack` });

@@ -12,6 +12,7 @@ import { AuditService } from '../audit/audit.service';
 import { IncidentsService, type IncidentEvent } from '../alerts/incidents.service';
 import type { ChannelDto, CreateChannelDto, UpdateChannelDto } from './notification.dto';
 import type { DeliveryEvent, NotificationChannelEntity, NotificationDeliveryEntity } from './notification.entities';
+import { MaintenanceService } from './maintenance.service';
 import { NotificationsRepository, type NewChannel } from './notifications.repository';
 import { endpoint, formatMessage, retryDelayMs, type IncidentFacts } from './payloads';
 
@@ -42,6 +43,7 @@ export class NotificationsService implements OnModuleInit, OnApplicationShutdown
   constructor(
     private readonly repository: NotificationsRepository,
     private readonly incidents: IncidentsService,
+    private readonly maintenance: MaintenanceService,
     private readonly mailer: MailerService,
     private readonly audit: AuditService,
     @Inject(SERVER_CONFIG) private readonly config: ServerConfig,
@@ -140,7 +142,43 @@ export class NotificationsService implements OnModuleInit, OnApplicationShutdown
     for (let i = 0; i < due.length; i += CONCURRENCY) await Promise.all(due.slice(i, i + CONCURRENCY).map((d) => this.attempt(d)));
   }
 
+  /**
+   * An incident event becomes deliveries, unless a maintenance window covers the incident when it
+   * opens: then nobody is told, now or when it changes or resolves, unless it is still open when the
+   * window ends (tellLate).
+   */
   private async enqueue({ type, incident }: IncidentEvent): Promise<void> {
+    if (type === 'opened') {
+      if ((await this.maintenance.coverage())(incident)) {
+        this.logger.log({ event: 'notify.in-maintenance', incident: incident.id, title: incident.title });
+        return;
+      }
+      await this.incidents.markNotified(incident.id);
+    } else if (!incident.notified) {
+      return;
+    }
+    await this.send(type, incident);
+  }
+
+  /** Open incidents nobody was told of because of maintenance that has ended since: told now. */
+  @Interval(5_000)
+  async tellLate(): Promise<void> {
+    if (this.stopped) return;
+    try {
+      const waiting = await this.incidents.openUnnotified();
+      if (waiting.length === 0) return;
+      const covered = await this.maintenance.coverage();
+      for (const incident of waiting) {
+        if (covered(incident)) continue;
+        await this.incidents.markNotified(incident.id);
+        await this.send('opened', incident);
+      }
+    } catch (err) {
+      this.logger.error({ event: 'notify.late-failed', err });
+    }
+  }
+
+  private async send(type: DeliveryEvent, incident: IncidentFacts): Promise<void> {
     const now = this.clock.now();
     let queued = 0;
     for (const channel of await this.repository.allChannels()) {
@@ -172,7 +210,7 @@ export class NotificationsService implements OnModuleInit, OnApplicationShutdown
     this.inFlight.add(d.id);
     try {
       const channel = await this.repository.channel(d.channelId);
-      const error = channel ? await this.send(channel, d) : 'the channel was deleted';
+      const error = channel ? await this.post(channel, d) : 'the channel was deleted';
       const now = this.clock.now();
       const attempts = d.attempts + 1;
       if (error === null) {
@@ -189,7 +227,7 @@ export class NotificationsService implements OnModuleInit, OnApplicationShutdown
   }
 
   /** Null when delivered; otherwise what went wrong, in words. */
-  private async send(channel: NotificationChannelEntity, d: NotificationDeliveryEntity): Promise<string | null> {
+  private async post(channel: NotificationChannelEntity, d: NotificationDeliveryEntity): Promise<string | null> {
     try {
       if (channel.kind === 'email') {
         if (!this.mailer.enabled) return 'no SMTP server is configured (MESHPING_SMTP_URL)';

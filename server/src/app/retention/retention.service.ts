@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { Interval } from '@nestjs/schedule';
 import { CLOCK, type Clock } from '@meshping/node-kit';
 import { IncidentsService } from '../alerts/incidents.service';
+import { MaintenanceService } from '../notifications/maintenance.service';
 import { NotificationsService } from '../notifications/notifications.service';
 import { MAX_RETENTION_HOURS, MIN_RETENTION_HOURS, SettingsService } from '../mesh/settings.service';
 import { HOUR_MS, MonitoringService } from '../monitoring/monitoring.service';
@@ -36,6 +37,7 @@ export class RetentionService implements OnModuleInit {
     private readonly monitoring: MonitoringService,
     private readonly incidents: IncidentsService,
     private readonly notifications: NotificationsService,
+    private readonly maintenance: MaintenanceService,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
@@ -68,6 +70,7 @@ export class RetentionService implements OnModuleInit {
     // Incidents are kept as long as the samples they were about.
     const droppedIncidents = await this.incidents.deleteResolvedBefore(cutoff);
     const droppedDeliveries = await this.notifications.deleteDeliveriesBefore(cutoff);
+    await this.maintenance.deleteEndedBefore(cutoff);
     let freedPages = 0;
     for (let before = Infinity; ; ) {
       const free = await this.monitoring.freePages();

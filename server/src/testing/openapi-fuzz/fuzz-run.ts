@@ -158,6 +158,7 @@ export class FuzzRun {
     if (op.path.startsWith('/api/alert-rules/{id}')) return { path: { id: String((await created('/api/alert-rules', { name: `fixture ${n}`, metric: 'consecutive_lost', threshold: 5 })).id) } };
     // Receivers on loopback only (port 9: nothing listens, a send fails at once): test traffic never leaves the machine.
     if (op.path.startsWith('/api/notification-channels/{id}')) return { path: { id: String((await created('/api/notification-channels', { name: `fixture ${n}`, kind: 'webhook', url: LOOPBACK_RECEIVER })).id) } };
+    if (op.path.startsWith('/api/maintenance-windows/{id}')) return { path: { id: String((await created('/api/maintenance-windows', { reason: `fixture ${n}`, agentGroup: `fixture-${n}`, endsAt: Date.now() + 3_600_000 })).id) } };
     if (op.path.startsWith('/api/pairs/')) return { path: { agentId: String(this.o.pair.agentId), targetId: String(this.o.pair.targetId) } };
     if (op.path === '/api/auth/reset') {
       const user = await created('/api/users', { username: `fixture-${n}`, password: 'fixture password', role: 'viewer' });
@@ -198,6 +199,8 @@ export class FuzzRun {
         case 'query.since':
         case 'query.from': return Date.now() - 3_600_000;
         case 'query.to': return Date.now();
+        case 'CreateMaintenanceWindowDto.endsAt': return Date.now() + 3_600_000;
+        case 'CreateMaintenanceWindowDto.startsAt': return Date.now();
         default: return undefined;
       }
     };

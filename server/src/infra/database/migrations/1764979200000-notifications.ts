@@ -1,6 +1,10 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
-/** Notification channels (webhook, Slack-compatible, Alertmanager, email) and their delivery log (issue 15). */
+/**
+ * Notification channels (webhook, Slack-compatible, Alertmanager, email), their delivery log, and
+ * maintenance windows, during which incidents open but nobody is told (issue 15). An incident
+ * remembers whether its opening was told (`notified`), so that its resolution is told only then.
+ */
 export class Notifications1764979200000 implements MigrationInterface {
   name = 'Notifications1764979200000';
 
@@ -30,9 +34,24 @@ export class Notifications1764979200000 implements MigrationInterface {
       delivered_at INTEGER)`);
     await q.query('CREATE INDEX notification_deliveries_due ON notification_deliveries (state, next_attempt_at)');
     await q.query('CREATE INDEX notification_deliveries_channel ON notification_deliveries (channel_id, id)');
+    await q.query(`CREATE TABLE maintenance_windows (
+      id INTEGER PRIMARY KEY AUTOINCREMENT,
+      reason TEXT NOT NULL,
+      agent_id INTEGER,
+      target_id INTEGER,
+      agent_group TEXT,
+      target_group TEXT,
+      starts_at INTEGER NOT NULL,
+      ends_at INTEGER NOT NULL,
+      created_by TEXT,
+      created_at INTEGER NOT NULL)`);
+    await q.query('CREATE INDEX maintenance_windows_ends ON maintenance_windows (ends_at)');
+    await q.query('ALTER TABLE incidents ADD COLUMN notified BOOLEAN NOT NULL DEFAULT 0');
   }
 
   async down(q: QueryRunner): Promise<void> {
+    await q.query('ALTER TABLE incidents DROP COLUMN notified');
+    await q.query('DROP TABLE maintenance_windows');
     await q.query('DROP TABLE notification_deliveries');
     await q.query('DROP TABLE notification_channels');
   }

@@ -41,6 +41,7 @@ const block: IncidentDto = {
   updatedAt: 1_796_299_200_000,
   resolvedAt: null,
   updates: 0,
+  notified: false,
 };
 
 describe(AlertsComponent.name, () => {
@@ -58,6 +59,7 @@ describe(AlertsComponent.name, () => {
     api.expectOne((r) => r.method === 'GET' && r.path === '/api/incidents?state=open&limit=500').flush([block]);
     api.expectOne((r) => r.method === 'GET' && r.path === '/api/incidents?limit=100').flush([block]);
     api.expectOne((r) => r.method === 'GET' && r.path === '/api/alert-rules').flush([unreachable]);
+    api.expectOne((r) => r.method === 'GET' && r.path === '/api/maintenance-windows?current=true').flush([]);
     if (operator) {
       api.expectOne((r) => r.method === 'GET' && r.path === '/api/notification-channels').flush([]);
       api.expectOne((r) => r.method === 'GET' && r.path === '/api/notification-deliveries?limit=20').flush([]);
@@ -71,6 +73,7 @@ describe(AlertsComponent.name, () => {
   it('shows the open incidents by cause and the rules in words; a viewer cannot change them', async () => {
     const { fixture, el } = await open(false);
     expect(el.querySelector('[data-testid="incident-block:site:a,site:b"]')?.textContent).toContain('Sites a → b: 100 paths unreachable');
+    expect(el.querySelector('[data-testid="incident-block:site:a,site:b"] .maint')?.textContent).toBe('maintenance');
     expect(el.querySelector('[data-testid="rule-Unreachable"]')?.textContent).toContain('3 no-replies in a row, every pair');
     expect(el.querySelector('[data-testid="add-rule"]')).toBeNull();
     expect((el.querySelector('[data-testid="rule-Unreachable"] input[type="checkbox"]') as HTMLInputElement).disabled).toBe(true);

@@ -1,7 +1,7 @@
 import { DatePipe } from '@angular/common';
 import { ChangeDetectionStrategy, Component, inject, type OnDestroy } from '@angular/core';
 import { NonNullableFormBuilder, ReactiveFormsModule, Validators } from '@angular/forms';
-import type { AlertRuleDto, ChannelDto, CreateAlertRuleDto, CreateChannelDto, IncidentDto } from '@meshping/api-client';
+import type { AlertRuleDto, ChannelDto, CreateAlertRuleDto, CreateChannelDto, IncidentDto, MaintenanceWindowDto } from '@meshping/api-client';
 import { AuthStore } from '../../core/auth.store';
 import { AlertsStore } from './alerts.store';
 
@@ -46,7 +46,7 @@ const KIND_LABEL: Record<IncidentDto['kind'], string> = { silent: 'agent silent'
           @for (i of store.open(); track i.id) {
             <tr [attr.data-testid]="'incident-' + i.causeKey">
               <td data-label="Severity"><span class="sev" [class]="i.severity">{{ i.severity }}</span></td>
-              <td data-label="Incident">{{ i.title }}</td>
+              <td data-label="Incident">{{ i.title }}@if (!i.notified) { <span class="maint" title="A maintenance window covers it: nobody was told">maintenance</span> }</td>
               <td data-label="Kind">{{ kind(i) }}</td>
               <td data-label="Since">{{ i.openedAt | date: 'medium' }}</td>
               <td data-label="Paths">{{ i.pairCount }}</td>
@@ -75,6 +75,44 @@ const KIND_LABEL: Record<IncidentDto['kind'], string> = { silent: 'agent silent'
       </table>
       @if (store.more()) {
         <button type="button" (click)="store.older()">Older incidents</button>
+      }
+
+      <h2>Maintenance</h2>
+      <table class="list cards" data-testid="maintenance">
+        <thead><tr><th>Covers</th><th>Reason</th><th>From</th><th>Until</th><th></th></tr></thead>
+        <tbody>
+          @for (w of store.maintenance(); track w.id) {
+            <tr>
+              <td data-label="Covers">{{ covers(w) }}</td>
+              <td data-label="Reason">{{ w.reason }}</td>
+              <td data-label="From">{{ w.startsAt | date: 'medium' }}</td>
+              <td data-label="Until">{{ w.endsAt | date: 'medium' }}</td>
+              <td>
+                @if (canEdit) {
+                  <button type="button" (click)="store.endMaintenance(w.id)">End now</button>
+                }
+              </td>
+            </tr>
+          } @empty {
+            <tr><td colspan="5" class="note">No maintenance now or planned.</td></tr>
+          }
+        </tbody>
+      </table>
+      @if (canEdit) {
+        <form [formGroup]="window" (ngSubmit)="startMaintenance()" class="rule-form" data-testid="add-maintenance">
+          <label>Covers
+            <select formControlName="kind">
+              <option value="agentGroup">agent group</option>
+              <option value="targetGroup">target group</option>
+              <option value="agentId">agent id</option>
+              <option value="targetId">target id</option>
+            </select>
+          </label>
+          <label>Which <input formControlName="value" /></label>
+          <label>Reason <input formControlName="reason" /></label>
+          <label>For (minutes) <input formControlName="minutes" inputmode="numeric" /></label>
+          <button type="submit" [disabled]="window.invalid">Start maintenance</button>
+        </form>
       }
 
       <h2>Rules</h2>
@@ -209,6 +247,7 @@ const KIND_LABEL: Record<IncidentDto['kind'], string> = { silent: 'agent silent'
     .sev { font-weight: 600; text-transform: uppercase; font-size: 0.75rem; }
     .sev.critical { color: var(--mp-red); }
     .sev.warning { color: var(--mp-yellow-text, var(--mp-text)); }
+    .maint { margin-left: 0.5rem; font-size: 0.75rem; border: 1px solid var(--mp-border); border-radius: 4px; padding: 0 0.3rem; }
     .rule-form { display: grid; grid-template-columns: repeat(auto-fill, minmax(12rem, 1fr)); gap: 0.5rem 1rem; align-items: end; }
     .rule-form .check { flex-direction: row; align-items: center; gap: 0.4rem; }
   `,
@@ -241,8 +280,25 @@ export class AlertsComponent implements OnDestroy {
     minSeverity: ['warning' as 'warning' | 'critical'],
   });
 
+  protected readonly window = inject(NonNullableFormBuilder).group({
+    kind: ['agentGroup' as 'agentGroup' | 'targetGroup' | 'agentId' | 'targetId'],
+    value: ['', Validators.required],
+    reason: ['', [Validators.required, Validators.maxLength(200)]],
+    minutes: [60, [Validators.required, Validators.min(1), Validators.max(30 * 24 * 60)]],
+  });
+
   constructor() {
     void this.store.load(this.canEdit);
+  }
+
+  protected covers(w: MaintenanceWindowDto): string {
+    return w.agentId !== null ? `agent ${w.agentId}` : w.targetId !== null ? `target ${w.targetId}` : w.agentGroup !== null ? `agents in ${w.agentGroup}` : `targets in ${w.targetGroup}`;
+  }
+
+  protected async startMaintenance(): Promise<void> {
+    const v = this.window.getRawValue();
+    const value = v.kind === 'agentId' || v.kind === 'targetId' ? Number(v.value) : v.value.trim();
+    if (await this.store.startMaintenance({ reason: v.reason.trim(), [v.kind]: value, endsAt: Date.now() + Number(v.minutes) * 60_000 })) this.window.reset({ kind: v.kind, value: '', reason: '', minutes: 60 });
   }
 
   protected channelName(id: number): string {

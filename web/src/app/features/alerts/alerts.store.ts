@@ -1,11 +1,14 @@
 import { Injectable, signal } from '@angular/core';
 import {
   createAlertRule,
+  createMaintenanceWindow,
   createNotificationChannel,
   deleteAlertRule,
   deleteNotificationChannel,
+  endMaintenanceWindow,
   listAlertRules,
   listIncidents,
+  listMaintenanceWindows,
   listNotificationChannels,
   listNotificationDeliveries,
   testNotificationChannel,
@@ -14,8 +17,10 @@ import {
   type ChannelDto,
   type CreateAlertRuleDto,
   type CreateChannelDto,
+  type CreateMaintenanceWindowDto,
   type DeliveryDto,
   type IncidentDto,
+  type MaintenanceWindowDto,
   type UpdateAlertRuleDto,
 } from '@meshping/api-client';
 import { apiErrorMessage } from '../../core/api-error';
@@ -33,13 +38,14 @@ export class AlertsStore {
   /** Channels and deliveries: operators and admins only (the server refuses viewers). */
   readonly channels = signal<ChannelDto[]>([]);
   readonly deliveries = signal<DeliveryDto[]>([]);
+  readonly maintenance = signal<MaintenanceWindowDto[]>([]);
   /** The last test's outcome, in words. */
   readonly tested = signal('');
   readonly error = signal('');
   private timer: ReturnType<typeof setInterval> | null = null;
 
   async load(withChannels = false): Promise<void> {
-    await Promise.all([this.loadIncidents(), this.loadRules(), ...(withChannels ? [this.loadChannels()] : [])]);
+    await Promise.all([this.loadIncidents(), this.loadRules(), this.loadMaintenance(), ...(withChannels ? [this.loadChannels()] : [])]);
     this.timer ??= setInterval(() => void this.loadIncidents(), REFRESH_MS);
   }
 
@@ -99,6 +105,24 @@ export class AlertsStore {
       this.tested.set(d.state === 'delivered' ? `Test sent to "${channel.name}".` : `Test to "${channel.name}" failed: ${d.lastError ?? 'unknown error'}.`);
       await this.loadChannels();
     });
+  }
+
+  startMaintenance(window: CreateMaintenanceWindowDto): Promise<boolean> {
+    return this.run(async () => {
+      await createMaintenanceWindow({ body: window });
+      await this.loadMaintenance();
+    });
+  }
+
+  endMaintenance(id: number): Promise<boolean> {
+    return this.run(async () => {
+      await endMaintenanceWindow({ path: { id } });
+      await this.loadMaintenance();
+    });
+  }
+
+  private loadMaintenance(): Promise<boolean> {
+    return this.run(async () => this.maintenance.set(await listMaintenanceWindows({ query: { current: true } })));
   }
 
   private loadChannels(): Promise<boolean> {
