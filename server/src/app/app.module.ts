@@ -1,6 +1,7 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_INTERCEPTOR } from '@nestjs/core';
 import { ScheduleModule } from '@nestjs/schedule';
+import { TerminusModule } from '@nestjs/terminus';
 import { ServeStaticModule } from '@nestjs/serve-static';
 import { systemClock, type Clock } from '@meshping/node-kit';
 import { existsSync } from 'node:fs';
@@ -43,6 +44,7 @@ export class AppModule {
         ConfigModule.forRoot(config, clock, tls),
         DatabaseModule,
         ScheduleModule.forRoot(),
+        TerminusModule.forRoot({ logger: false }),
         AuditModule,
         UsersModule,
         AuthModule,

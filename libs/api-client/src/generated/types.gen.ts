@@ -4,12 +4,46 @@ export type ClientOptions = {
     baseUrl: string;
 };
 
+export type CheckDto = {
+    status: 'up' | 'down';
+    /**
+     * Why it is down
+     */
+    message?: string;
+    /**
+     * ingest: how long the oldest result not yet committed has waited (ms)
+     */
+    waitingMs?: number;
+};
+
 export type HealthDto = {
     status: 'ok';
     /**
      * The database answered a query
      */
     database: boolean;
+};
+
+export type HealthCheckDto = {
+    /**
+     * ok: every check is up
+     */
+    status: 'ok' | 'error';
+    /**
+     * The checks that are up, with their details
+     */
+    info: {
+        [key: string]: CheckDto;
+    };
+    /**
+     * The checks that are down, with why
+     */
+    error: {
+        [key: string]: CheckDto;
+    };
+    details: {
+        [key: string]: CheckDto;
+    };
 };
 
 export type ExportedAuditEntryDto = {
@@ -1220,6 +1254,44 @@ export type GetHealthResponses = {
 };
 
 export type GetHealthResponse = GetHealthResponses[keyof GetHealthResponses];
+
+export type GetLivenessData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/health/live';
+};
+
+export type GetLivenessResponses = {
+    200: HealthCheckDto;
+};
+
+export type GetLivenessResponse = GetLivenessResponses[keyof GetLivenessResponses];
+
+export type GetReadinessData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/health/ready';
+};
+
+export type GetReadinessErrors = {
+    /**
+     * Not ready: `message` says which check is down and why (the error answer, with the checks in `checks`)
+     */
+    503: ErrorResponse;
+};
+
+export type GetReadinessError = GetReadinessErrors[keyof GetReadinessErrors];
+
+export type GetReadinessResponses = {
+    /**
+     * Ready
+     */
+    200: HealthCheckDto;
+};
+
+export type GetReadinessResponse = GetReadinessResponses[keyof GetReadinessResponses];
 
 export type GetMetricsData = {
     body?: never;

@@ -5,7 +5,7 @@ import { AccessGuard } from './access.guard';
 
 const UNSAFE = new Set(['post', 'put', 'patch', 'delete']);
 /** Routes open without a session: logging in, first-run setup, password reset, health. */
-const PUBLIC = ['POST /api/auth/login', 'GET /api/auth/setup', 'POST /api/auth/setup', 'POST /api/auth/reset', 'GET /api/health'];
+const PUBLIC = ['POST /api/auth/login', 'GET /api/auth/setup', 'POST /api/auth/setup', 'POST /api/auth/reset', 'GET /api/health', 'GET /api/health/live', 'GET /api/health/ready'];
 
 describe(`${AccessGuard.name}: every route in the OpenAPI document (real server, real SQLite)`, () => {
   let server: TestServer;

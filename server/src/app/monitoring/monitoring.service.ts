@@ -114,6 +114,11 @@ export class MonitoringService implements OnModuleInit, OnApplicationShutdown {
     await this.store.enqueue(() => this.samples.recordDroppedReport(agentId, report.from, report.to + 1, report.samples, report.replaces ?? report.seq));
   }
 
+  /** The ingest path's state for readiness: recovered and accepting, and how long the oldest uncommitted batch has waited. */
+  ingestState(): { accepting: boolean; waitingMs: number } {
+    return { accepting: this.ready, waitingMs: this.store.waitingMs() };
+  }
+
   /** An agent's cells by target id (-1: none yet); undefined when it has none. Read-only, valid until the next ingest. */
   cellRow(agentId: number): ArrayLike<number> | undefined {
     return this.store.cache.pairRow(agentId);

@@ -74,6 +74,8 @@ export class SampleStore {
 
   private lingerTimer: NodeJS.Timeout | null = null;
   private pendingSamples = 0;
+  /** When the oldest batch still waiting for its commit arrived (null: none waits). */
+  private waitingSince: number | null = null;
 
   /**
    * `commitDelayMs`: a group commit waits this long for more batches after the first one (each
@@ -85,6 +87,11 @@ export class SampleStore {
     private readonly now: () => number,
     private readonly commitDelayMs = 0,
   ) {}
+
+  /** How long the oldest batch not yet committed has waited (0: none waits): a stuck writer shows here. */
+  waitingMs(): number {
+    return this.waitingSince === null ? 0 : this.now() - this.waitingSince;
+  }
 
   /** Runs a write after every write queued before it. */
   enqueue<T>(task: () => Promise<T>): Promise<T> {
@@ -98,6 +105,7 @@ export class SampleStore {
     return new Promise<number>((resolve, reject) => {
       this.pending.push({ agentId, batch, resolve, reject });
       this.pendingSamples += batch.target.length;
+      this.waitingSince ??= this.now();
       if (this.lingerTimer && this.pendingSamples >= MAX_GROUP_SAMPLES) this.flushNow();
       if (this.flushQueued) return;
       this.flushQueued = true;
@@ -124,6 +132,7 @@ export class SampleStore {
       size += p.batch.target.length;
     }
     this.pendingSamples -= size;
+    this.waitingSince = this.pending.length ? this.now() : null;
     if (this.pending.length && !this.flushQueued) {
       this.flushQueued = true;
       void this.enqueue(() => this.flush());
