@@ -2,27 +2,14 @@
 // pair's samples every 5 s, written as the server writes them (chunk rows through SamplesRepository,
 // after the server's migrations). Bundled by esbuild and run as a child process; prints one JSON line.
 import { PROBE_INTERVAL_MS, RttCode } from '@meshping/protocol';
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { DataSource } from 'typeorm';
-import { BUCKET_MS, HOUR_MS, SamplesRepository, type ChunkRow } from '../../server/src/app/monitoring/samples.repository';
+import { BUCKET_MS, HOUR_MS, type ChunkRow } from '../../server/src/app/monitoring/samples.repository';
 import { encodeChunk, rttToValue } from '../../server/src/app/monitoring/storage/sample-codec';
-import { MIGRATIONS } from '../../server/src/infra/database/migrations';
+import { openSeedDatabase } from './seed-db';
 
 const { dataDir, hours, end } = JSON.parse(process.env['EXPORT_SEED'] as string) as { dataDir: string; hours: number; end: number };
 
 async function main(): Promise<void> {
-  mkdirSync(dataDir, { recursive: true });
-  const db = new DataSource({
-    type: 'sqlite',
-    database: join(dataDir, 'meshping.sqlite'),
-    enableWAL: true,
-    migrations: MIGRATIONS,
-    migrationsRun: true,
-  });
-  await db.initialize();
-  const repo = new SamplesRepository(db);
-  await repo.ensureIncrementalVacuum();
+  const { db, samples: repo, close } = await openSeedDatabase(dataDir);
   await db.query("INSERT INTO agents (hostname, version, addresses, state, is_local) VALUES ('bench-agent', '0.1.0', '[]', 'approved', 0)");
   // Whole hours ending at the hour before `end` (older than what the server's hour cache loads).
   const to = Math.floor(end / HOUR_MS) * HOUR_MS - HOUR_MS;
@@ -45,8 +32,7 @@ async function main(): Promise<void> {
     }
   }
   await repo.writeChunks(rows);
-  await db.query('PRAGMA wal_checkpoint(TRUNCATE)');
-  await db.destroy();
+  await close();
   process.stdout.write(JSON.stringify({ samples, from, to }) + '\n');
 }
 

@@ -5,21 +5,14 @@
 // filling up (it holds the last hour by design: ~2 MB a minute at L1), not a leak. Bundled by esbuild
 // and run as a child process; prints one JSON line.
 import { PROBE_INTERVAL_MS, RttCode } from '@meshping/protocol';
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { DataSource } from 'typeorm';
-import { BUCKET_MS, HOUR_MS, SamplesRepository, type ChunkRow } from '../../server/src/app/monitoring/samples.repository';
+import { BUCKET_MS, HOUR_MS, type ChunkRow } from '../../server/src/app/monitoring/samples.repository';
 import { ByteWriter, encodeChunk, rttToValue } from '../../server/src/app/monitoring/storage/sample-codec';
-import { MIGRATIONS } from '../../server/src/infra/database/migrations';
+import { openSeedDatabase } from './seed-db';
 
 const { dataDir, agents, targets, end } = JSON.parse(process.env['SOAK_SEED'] as string) as { dataDir: string; agents: number; targets: number; end: number };
 
 async function main(): Promise<void> {
-  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  const db = new DataSource({ type: 'sqlite', database: join(dataDir, 'meshping.sqlite'), enableWAL: true, migrations: MIGRATIONS, migrationsRun: true });
-  await db.initialize();
-  const repo = new SamplesRepository(db);
-  await repo.ensureIncrementalVacuum();
+  const { samples: repo, close } = await openSeedDatabase(dataDir);
   // The closed buckets of the hour before `end` (the open one is the server's to fill).
   const to = Math.floor(end / BUCKET_MS) * BUCKET_MS;
   const from = to - HOUR_MS - BUCKET_MS;
@@ -49,8 +42,7 @@ async function main(): Promise<void> {
     }
   }
   await repo.writeChunks(rows);
-  await db.query('PRAGMA wal_checkpoint(TRUNCATE)');
-  await db.destroy();
+  await close();
   process.stdout.write(JSON.stringify({ samples, from, to }) + '\n');
 }
 

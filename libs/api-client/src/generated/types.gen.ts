@@ -3338,7 +3338,7 @@ export type ListNotificationDeliveriesData = {
         channelId?: number;
         state?: DeliveryState;
         /**
-         * Only deliveries with a smaller id (the next page)
+         * Only deliveries with a smaller id (the next page: the last id of this one)
          */
         before?: number;
         limit?: number;

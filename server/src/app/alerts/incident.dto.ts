@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsIn, IsInt, Max, Min } from 'class-validator';
+import { IsIn } from 'class-validator';
 import { OptionalNotNull } from '../../infra/validation/optional';
+import { PageBefore, PageLimit } from '../../infra/validation/paging';
 import { SEVERITIES, type Severity } from './alert-rule';
 import type { CauseKind } from './engine/localise';
 import type { IncidentEntity, IncidentState } from './incident.entity';
@@ -62,20 +62,10 @@ export class IncidentQueryDto {
   @IsIn(INCIDENT_KINDS)
   kind?: CauseKind;
 
-  @ApiPropertyOptional({ type: 'integer', minimum: 1, nullable: false, description: 'Only incidents with a smaller id (the next page: the last id of this one)' })
-  @OptionalNotNull()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(2 ** 31 - 1)
+  @PageBefore('incidents')
   before?: number;
 
-  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: MAX_INCIDENT_PAGE, default: 100, nullable: false })
-  @OptionalNotNull()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(MAX_INCIDENT_PAGE)
+  @PageLimit(MAX_INCIDENT_PAGE)
   limit?: number;
 }
 

@@ -3,6 +3,7 @@ import { Transform, Type } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsBoolean, IsEmail, IsIn, IsInt, IsString, IsUrl, Max, MaxLength, Min, MinLength, ValidateIf } from 'class-validator';
 import { IsDisplayName } from '../../infra/validation/display-name';
 import { OptionalNotNull } from '../../infra/validation/optional';
+import { PageBefore, PageLimit } from '../../infra/validation/paging';
 import { SEVERITIES, type Severity } from '../alerts/alert-rule';
 import { CHANNEL_KINDS, DELIVERY_EVENTS, DELIVERY_STATES, type ChannelKind, type DeliveryEvent, type DeliveryState } from './notification.entities';
 
@@ -97,19 +98,9 @@ export class DeliveryQueryDto {
   @IsIn(DELIVERY_STATES)
   state?: DeliveryState;
 
-  @ApiPropertyOptional({ type: 'integer', minimum: 1, nullable: false, description: 'Only deliveries with a smaller id (the next page)' })
-  @OptionalNotNull()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(2 ** 31 - 1)
+  @PageBefore('deliveries')
   before?: number;
 
-  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: MAX_DELIVERY_PAGE, default: 100, nullable: false })
-  @OptionalNotNull()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(MAX_DELIVERY_PAGE)
+  @PageLimit(MAX_DELIVERY_PAGE)
   limit?: number;
 }

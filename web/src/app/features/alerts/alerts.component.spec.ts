@@ -44,6 +44,13 @@ const block: IncidentDto = {
   notified: false,
 };
 
+/** Types into a form's control (an input, or a select) as a person would. */
+function fill(form: HTMLElement, name: string, value: string): void {
+  const input = form.querySelector(`[formcontrolname="${name}"]`) as HTMLInputElement | HTMLSelectElement;
+  input.value = value;
+  input.dispatchEvent(new Event(input.tagName === 'SELECT' ? 'change' : 'input'));
+}
+
 describe(AlertsComponent.name, () => {
   let api: FakeApi;
 
@@ -83,11 +90,7 @@ describe(AlertsComponent.name, () => {
   it('adds a rule for a group of agents as the form says', async () => {
     const { fixture, el } = await open(true);
     const form = el.querySelector('[data-testid="add-rule"]') as HTMLFormElement;
-    const set = (name: string, value: string) => {
-      const input = form.querySelector(`[formcontrolname="${name}"]`) as HTMLInputElement | HTMLSelectElement;
-      input.value = value;
-      input.dispatchEvent(new Event(input.tagName === 'SELECT' ? 'change' : 'input'));
-    };
+    const set = (name: string, value: string) => fill(form, name, value);
     set('name', ' Tokyo lossy ');
     set('metric', 'loss_percent');
     fixture.detectChanges();
@@ -123,11 +126,7 @@ describe(AlertsComponent.name, () => {
   it('adds a signed webhook channel, and tells how its test went', async () => {
     const { fixture, el } = await open(true);
     const form = el.querySelector('[data-testid="add-channel"]') as HTMLFormElement;
-    const set = (name: string, value: string) => {
-      const input = form.querySelector(`[formcontrolname="${name}"]`) as HTMLInputElement;
-      input.value = value;
-      input.dispatchEvent(new Event('input'));
-    };
+    const set = (name: string, value: string) => fill(form, name, value);
     set('name', 'ops');
     set('url', ' https://hooks.example/x ');
     set('secret', 'sixteen or more chars');
