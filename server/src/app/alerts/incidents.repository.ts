@@ -47,6 +47,12 @@ export class IncidentsRepository {
     await this.repo.update({ id }, fields);
   }
 
+  /** Open incidents by kind. */
+  async openByKind(): Promise<Map<string, number>> {
+    const rows: { kind: string; n: number }[] = await this.repo.createQueryBuilder('i').select('i.kind', 'kind').addSelect('COUNT(*)', 'n').where("i.state = 'open'").groupBy('i.kind').getRawMany();
+    return new Map(rows.map((r) => [r.kind, Number(r.n)]));
+  }
+
   /** Deletes resolved incidents that ended before `at` (retention); resolves with how many. */
   async deleteResolvedBefore(at: number): Promise<number> {
     const result = await this.repo.delete({ state: 'resolved', resolvedAt: LessThan(at) });

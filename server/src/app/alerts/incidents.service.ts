@@ -97,6 +97,11 @@ export class IncidentsService {
     }
   }
 
+  /** Open incidents by kind (for /metrics). */
+  openByKind(): Promise<Map<string, number>> {
+    return this.repository.openByKind();
+  }
+
   /** Its opening was told (notifications): its changes and resolution are told too from now on. */
   async markNotified(id: number): Promise<void> {
     await this.repository.update(id, { notified: true });

@@ -3,7 +3,11 @@ import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import { Access } from '../access/access.decorator';
 import { AccessArea } from '../access/access-area.decorator';
+import { AlertEngineService } from '../alerts/alert-engine.service';
+import { INCIDENT_KINDS } from '../alerts/incident.dto';
+import { IncidentsService } from '../alerts/incidents.service';
 import { MonitoringService } from '../monitoring/monitoring.service';
+import { NotificationsService } from '../notifications/notifications.service';
 import { EventLoopWatchdog, STALL_BUCKETS, STALL_THRESHOLD_MS } from './event-loop-watchdog';
 
 const WINDOW_MS = 10_000;
@@ -25,6 +29,9 @@ export class MetricsController implements OnModuleDestroy {
   constructor(
     private readonly monitoring: MonitoringService,
     private readonly watchdog: EventLoopWatchdog,
+    private readonly alerts: AlertEngineService,
+    private readonly incidents: IncidentsService,
+    private readonly notifications: NotificationsService,
   ) {
     this.histogram.enable();
     this.timer = setInterval(() => this.rotate(), WINDOW_MS);
@@ -72,8 +79,29 @@ export class MetricsController implements OnModuleDestroy {
       seen.add(base);
       out.push(`${name} ${value}`);
     }
-    out.push(...this.stallLines());
+    out.push(...this.stallLines(), ...(await this.alertLines()));
     return out.join('\n') + '\n';
+  }
+
+  /** Open incidents by kind, notification deliveries, and what the rule engine costs. */
+  private async alertLines(): Promise<string[]> {
+    const open = await this.incidents.openByKind();
+    const engine = this.alerts.figures();
+    const sent = this.notifications.counts;
+    return [
+      '# HELP meshping_incidents_open Open incidents, by kind (silent, agent, block, target, path)',
+      '# TYPE meshping_incidents_open gauge',
+      ...INCIDENT_KINDS.map((k) => `meshping_incidents_open{kind="${k}"} ${open.get(k) ?? 0}`),
+      '# HELP meshping_notifications_total Notification delivery attempts since start, by outcome (retried: failed and to be tried again; failed: given up)',
+      '# TYPE meshping_notifications_total counter',
+      ...(['delivered', 'retried', 'failed'] as const).map((o) => `meshping_notifications_total{outcome="${o}"} ${sent[o]}`),
+      '# HELP meshping_alert_evaluation_seconds How long the last evaluation of the alert rules took (wall time, the event loop running between its steps)',
+      '# TYPE meshping_alert_evaluation_seconds gauge',
+      `meshping_alert_evaluation_seconds ${engine.lastEvaluationMs / 1000}`,
+      '# HELP meshping_alert_window_bytes Memory of the alert rules\' per-pair windows',
+      '# TYPE meshping_alert_window_bytes gauge',
+      `meshping_alert_window_bytes ${engine.windowBytes}`,
+    ];
   }
 
   /** Stalls over the watchdog's threshold: a counter and a histogram of their durations. */

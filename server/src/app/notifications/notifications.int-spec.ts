@@ -155,6 +155,15 @@ describe(`${NotificationsService.name} (real server, real SQLite file, a real HT
     await settle();
     expect(receiver.got.map((r) => JSON.parse(r.body).event)).toEqual(['opened']);
     expect((await admin.get('/api/incidents?state=open')).body[0].notified).toBe(true);
+
+    // What a Prometheus scrape sees of it.
+    const token = (await admin.post('/api/tokens', { name: 'scraper', scopes: ['metrics:read'] })).body.token;
+    const metrics = await new ApiClient(server.url).send<string>('GET', '/api/metrics', undefined, { authorization: `Bearer ${token}` });
+    expect(metrics.status).toBe(200);
+    expect(metrics.body).toContain('meshping_incidents_open{kind="target"} 1\n');
+    expect(metrics.body).toContain('meshping_incidents_open{kind="silent"} 0\n');
+    expect(metrics.body).toContain('meshping_notifications_total{outcome="delivered"} 1\n');
+    expect(metrics.body).toMatch(/^meshping_alert_window_bytes [1-9]\d*$/m);
     const audit = ((await admin.get('/api/audit?limit=20')).body as { action: string }[]).map((e) => e.action);
     expect(audit).toEqual(expect.arrayContaining(['maintenance.created', 'maintenance.ended']));
   });

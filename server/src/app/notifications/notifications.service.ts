@@ -39,6 +39,8 @@ export class NotificationsService implements OnModuleInit, OnApplicationShutdown
   private readonly inFlight = new Set<number>();
   private round: Promise<void> | null = null;
   private stopped = false;
+  /** Since start, for /metrics: attempts delivered, failed (to be retried), given up. */
+  readonly counts = { delivered: 0, retried: 0, failed: 0 };
 
   constructor(
     private readonly repository: NotificationsRepository,
@@ -215,11 +217,13 @@ export class NotificationsService implements OnModuleInit, OnApplicationShutdown
       const attempts = d.attempts + 1;
       if (error === null) {
         await this.repository.updateDelivery(d.id, { state: 'delivered', attempts, nextAttemptAt: null, lastError: null, deliveredAt: now });
+        this.counts.delivered++;
         this.logger.log({ event: 'notify.delivered', delivery: d.id, channel: d.channelId, incident: d.incidentId, kind: d.event, attempts });
         return;
       }
       const giveUp = !channel || d.event === 'test' || now - d.createdAt >= GIVE_UP_AFTER_MS;
       await this.repository.updateDelivery(d.id, { state: giveUp ? 'failed' : 'pending', attempts, nextAttemptAt: giveUp ? null : now + retryDelayMs(attempts), lastError: error });
+      this.counts[giveUp ? 'failed' : 'retried']++;
       this.logger.warn({ event: giveUp ? 'notify.failed' : 'notify.retry', delivery: d.id, channel: d.channelId, attempts, error });
     } finally {
       this.inFlight.delete(d.id);
