@@ -206,6 +206,10 @@ describe('Meshping in Chromium: setup, live grid, users and roles', () => {
       }],
       ['registration', '/registration', (p) => p.getByTestId('agent-command').waitFor()],
       ['targets', '/targets', (p) => p.getByTestId('target-127.0.0.3').waitFor()],
+      ['alerts', '/alerts', async (p) => {
+        await p.getByTestId('alert-rules').getByText('Unreachable').waitFor();
+        await p.getByTestId('channels').waitFor();
+      }],
       ['users', '/users', (p) => p.getByTestId('user-admin').waitFor()],
       ['audit', '/audit', (p) => p.getByTestId('audit').getByText('target.created').first().waitFor()],
       ['tokens', '/tokens', (p) => p.getByTestId('create-token').getByText('monitoring:read').waitFor()],

@@ -5,13 +5,14 @@ import { AGENT_STATES, type AgentState } from '@meshping/protocol';
 import { AuthStore } from '../../core/auth.store';
 import { AgentsStore, type Agent } from './agents.store';
 
-/** Agents by state: approve, reject (blacklist), re-approve from hold, delete. */
+/** Agents by state: approve, reject (blacklist), re-approve from hold, delete, and their groups (sites). */
 @Component({
   selector: 'mp-agents',
   changeDetection: ChangeDetectionStrategy.OnPush,
   imports: [DatePipe, RouterLink],
   providers: [AgentsStore],
   templateUrl: './agents.component.html',
+  styles: `.group { width: 8rem; }`,
 })
 export class AgentsComponent {
   protected readonly store = inject(AgentsStore);

@@ -1,5 +1,5 @@
 import { computed, DestroyRef, inject, Injectable, signal } from '@angular/core';
-import { approveAgent, deleteAgent, listAgents, rejectAgent, type AgentDto } from '@meshping/api-client';
+import { approveAgent, deleteAgent, listAgents, rejectAgent, updateAgent, type AgentDto } from '@meshping/api-client';
 import type { AgentState } from '@meshping/protocol';
 import { apiErrorMessage } from '../../core/api-error';
 
@@ -40,6 +40,11 @@ export class AgentsStore {
 
   reject(agent: Agent): Promise<void> {
     return this.run(() => rejectAgent({ path: { id: agent.id } }));
+  }
+
+  /** Puts the agent in a group (blank: none); an agent group and a target group of the same name are one site. */
+  setGroup(agent: Agent, group: string): Promise<void> {
+    return this.run(() => updateAgent({ path: { id: agent.id }, body: { group: group.trim() || null } }));
   }
 
   remove(agent: Agent): Promise<void> {
