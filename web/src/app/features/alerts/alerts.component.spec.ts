@@ -59,6 +59,15 @@ describe(AlertsComponent.name, () => {
   });
   afterEach(() => api.verify());
 
+  /** After a change the screen reloads its channels and the delivery log: answer both. */
+  const reloadChannels = async (channels: unknown[]) => {
+    await api.settle();
+    await api.settle();
+    api.expectOne((r) => r.path === '/api/notification-channels').flush(channels);
+    api.expectOne((r) => r.path === '/api/notification-deliveries?limit=20').flush([]);
+    await api.settle();
+  };
+
   const open = async (operator: boolean) => {
     jest.spyOn(TestBed.inject(AuthStore), 'can').mockReturnValue(operator);
     const fixture = TestBed.createComponent(AlertsComponent);
@@ -137,21 +146,13 @@ describe(AlertsComponent.name, () => {
     expect(create.body).toEqual({ name: 'ops', kind: 'webhook', minSeverity: 'warning', url: 'https://hooks.example/x', secret: 'sixteen or more chars' });
     const channel = { id: 3, name: 'ops', kind: 'webhook', enabled: true, minSeverity: 'warning', urlHint: 'https://hooks.example/…', signed: true, emailTo: [], createdAt: 1 };
     create.flush(channel, 201);
-    await api.settle();
-    await api.settle();
-    api.expectOne((r) => r.path === '/api/notification-channels').flush([channel]);
-    api.expectOne((r) => r.path === '/api/notification-deliveries?limit=20').flush([]);
-    await api.settle();
+    await reloadChannels([channel]);
     fixture.detectChanges();
     expect(el.querySelector('[data-testid="channel-ops"]')?.textContent).toContain('https://hooks.example/…');
     (el.querySelector('[data-testid="channel-ops"] button') as HTMLButtonElement).click();
     await api.settle();
     api.expectOne((r) => r.method === 'POST' && r.path === '/api/notification-channels/3/test').flush({ id: 9, channelId: 3, incidentId: null, event: 'test', state: 'failed', attempts: 1, nextAttemptAt: null, lastError: 'HTTP 404', createdAt: 2, deliveredAt: null });
-    await api.settle();
-    await api.settle();
-    api.expectOne((r) => r.path === '/api/notification-channels').flush([channel]);
-    api.expectOne((r) => r.path === '/api/notification-deliveries?limit=20').flush([]);
-    await api.settle();
+    await reloadChannels([channel]);
     fixture.detectChanges();
     expect(el.querySelector('[data-testid="test-result"]')?.textContent).toBe('Test to "ops" failed: HTTP 404.');
     fixture.destroy();
