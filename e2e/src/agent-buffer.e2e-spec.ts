@@ -73,7 +73,7 @@ describe('agent buffer across a server outage (built server + agent, real ICMP, 
     await sleep(2_000);
   }
 
-  it('drops exactly the oldest results when the outage outlasts the buffer window, and reports them', async () => {
+  it('drops the oldest results never sent when the outage outlasts the buffer window, and reports exactly those', async () => {
     const windowSeconds = 10;
     await start(windowSeconds);
     const downAt = Date.now();

@@ -183,7 +183,10 @@ export class AgentRuntime implements OnApplicationShutdown {
     }
     if (!this.uplink.connected) return;
     // Live results go out at once; the backlog follows in bounded steps, paced by acks.
-    if (live) this.uplink.sendFrame(live.frame);
+    if (live) {
+      this.uplink.sendFrame(live.frame);
+      this.buffer.sent(live.seq);
+    }
     const gap = this.buffer.sealGapReport();
     if (gap) this.uplink.sendFrame(gap.frame);
     this.uplink.pumpBacklog();

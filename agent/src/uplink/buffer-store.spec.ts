@@ -13,9 +13,16 @@ describe('buffer store (unacknowledged results kept across a planned restart)', 
 
   it('writes the frames and the dropped span (0600), and hands them back once', () => {
     const frame = encodeResultsFrame(5, [{ targetId: 1, at: 1_000, rtt: 12 }]);
-    expect(saveBuffer(dir, { results: [{ sealedAt: 900, frame }], gap: { from: 1, to: 2, samples: 3 } }, SERVER, 1_234)).toBe(1);
+    expect(saveBuffer(dir, { results: [{ sealedAt: 900, frame }, { sealedAt: 950, frame, sent: true }], gap: { from: 1, to: 2, samples: 3 } }, SERVER, 1_234)).toBe(2);
     expect(statSync(bufferFilePath(dir)).mode & 0o777).toBe(0o600);
-    expect(takeSavedBuffer(dir, SERVER)).toEqual({ results: [{ sealedAt: 900, frame: new Uint8Array(frame) }], gap: { from: 1, to: 2, samples: 3 } });
+    // A frame that went out (and may be stored) stays marked so: the next run keeps it past the window.
+    expect(takeSavedBuffer(dir, SERVER)).toEqual({
+      results: [
+        { sealedAt: 900, frame: new Uint8Array(frame) },
+        { sealedAt: 950, frame: new Uint8Array(frame), sent: true },
+      ],
+      gap: { from: 1, to: 2, samples: 3 },
+    });
     expect(existsSync(bufferFilePath(dir))).toBe(false);
     expect(takeSavedBuffer(dir, SERVER)).toBeNull();
   });

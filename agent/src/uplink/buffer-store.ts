@@ -16,7 +16,8 @@ interface Saved {
   savedAt: number;
   /** The server the results were measured for: target ids are that server's. */
   server: string;
-  results: { sealedAt: number; frame: string }[];
+  /** `sent` (optional: files from before lack it): the frame went out once and may be stored already. */
+  results: { sealedAt: number; frame: string; sent?: boolean }[];
   gap: BufferSnapshot['gap'];
   /** Optional (files from before lack it): the outage the span's report belongs to. */
   replaces?: number;
@@ -37,7 +38,7 @@ export function saveBuffer(stateDir: string, snapshot: BufferSnapshot, server: s
     format: FORMAT,
     savedAt: now,
     server,
-    results: snapshot.results.map((r) => ({ sealedAt: r.sealedAt, frame: Buffer.from(r.frame).toString('base64') })),
+    results: snapshot.results.map((r) => ({ sealedAt: r.sealedAt, frame: Buffer.from(r.frame).toString('base64'), ...(r.sent ? { sent: true } : {}) })),
     gap: snapshot.gap,
     replaces: snapshot.replaces,
   };
@@ -67,7 +68,8 @@ export function takeSavedBuffer(stateDir: string, server: string): BufferSnapsho
     return {
       results: saved.results.map((r) => {
         if (!Number.isFinite(r?.sealedAt) || typeof r.frame !== 'string') throw new Error('a results entry is malformed');
-        return { sealedAt: r.sealedAt, frame: new Uint8Array(Buffer.from(r.frame, 'base64')) };
+        const frame = new Uint8Array(Buffer.from(r.frame, 'base64'));
+        return r.sent === true ? { sealedAt: r.sealedAt, frame, sent: true } : { sealedAt: r.sealedAt, frame };
       }),
       gap,
       // A malformed one is left out: the span is still reported, only perhaps not as a replacement.

@@ -55,6 +55,46 @@ describe(ResultBuffer.name, () => {
     expect(buffer.pending()).toEqual([]);
   });
 
+  it('never drops by the window a frame that went out unacknowledged (the server may hold it): it is resent first on the next link, and the report counts only frames never sent', () => {
+    const clock = fakeClock(10_000_000);
+    const buffer = new ResultBuffer(clock, { windowMs: 10_000, maxBytes: 16 * 1024 * 1024 });
+    buffer.add({ targetId: 1, at: 100, rtt: 10 });
+    const inDoubt = buffer.seal();
+    buffer.sent(inDoubt?.seq ?? -1); // written to the socket; the link dies before its ack
+    clock.advance(1_000);
+    buffer.add({ targetId: 1, at: 200, rtt: 10 });
+    buffer.add({ targetId: 2, at: 201, rtt: 10 });
+    buffer.seal(); // sealed while the link is down: never sent
+    clock.advance(30_000); // both are far past the window
+    expect(buffer.expire()).toBe(2);
+    expect(buffer.droppedSamples).toBe(2);
+    expect(buffer.pending().map((m) => [m.type, m.seq])).toEqual([['results', inDoubt?.seq]]);
+    buffer.beginResend();
+    const report = decode(buffer.nextResend());
+    expect(report).toEqual({ type: 'dropped', seq: expect.any(Number), from: 200, to: 201, samples: 2 });
+    // The frame in doubt goes again, byte for byte; the server stores it or knows it as a duplicate.
+    expect(buffer.nextResend()).toEqual(inDoubt?.frame);
+    clock.advance(60_000);
+    expect(buffer.expire()).toBe(0);
+    buffer.ack(inDoubt?.seq ?? -1);
+    buffer.ack(report.seq);
+    expect(buffer.settled()).toBe(true);
+    expect(buffer.droppedSamples).toBe(2);
+  });
+
+  it('still drops a frame in doubt at the memory bound (the bound is hard), oldest first', () => {
+    const clock = fakeClock(10_000_000);
+    const buffer = new ResultBuffer(clock, { windowMs: 10_000, maxBytes: 16 * 1024 * 1024 });
+    for (const t of targets(50, 1_000)) buffer.add(t);
+    const first = buffer.seal();
+    buffer.sent(first?.seq ?? -1);
+    for (const t of targets(50, 2_000)) buffer.add(t);
+    buffer.seal();
+    buffer.setLimits({ windowMs: 10_000, maxBytes: buffer.bytes() - 1 });
+    expect(buffer.droppedBy).toEqual({ window: 0, memory: 50 });
+    expect(buffer.pending().map((m) => m.seq)).toEqual([1]);
+  });
+
   it('holds at most maxBytes of frames: the oldest results go first and are counted in one gap', () => {
     const clock = fakeClock(10_000_000);
     const buffer = new ResultBuffer(clock, { windowMs: BUFFER_WINDOW_MS, maxBytes: 3_000 });
@@ -240,10 +280,12 @@ describe(ResultBuffer.name, () => {
     before.expire(); // dropped, reported, not acknowledged
     expect(before.sealGapReport()).not.toBeNull();
     before.add({ targetId: 2, at: 200, rtt: 20 });
-    before.seal();
+    const inDoubt = before.seal();
+    before.sent(inDoubt?.seq ?? -1); // went out, never acknowledged
     before.add({ targetId: 3, at: 300, rtt: -1 }); // never sealed
     const snapshot = before.snapshot();
     expect(snapshot.gap).toEqual({ from: 100, to: 100, samples: 1 });
+    expect(snapshot.results.map((r) => r.sent ?? false)).toEqual([true, false]);
     const first = before.pending().find((m) => m.type === 'dropped');
     expect(snapshot.replaces).toBe(first?.seq);
 
@@ -258,8 +300,9 @@ describe(ResultBuffer.name, () => {
     ]);
     // The first run's report may be recorded already: this one replaces it.
     expect(decode(after.sealGapReport()?.frame)).toMatchObject({ type: 'dropped', from: 100, to: 100, samples: 1, replaces: first?.seq });
-    // The window counts from when the first run sealed them.
+    // The window counts from when the first run sealed them; the frame the first run sent is still in doubt.
     clock.advance(60_001);
-    expect(after.expire()).toBe(2);
+    expect(after.expire()).toBe(1);
+    expect(after.pending().flatMap((m) => (m.type === 'results' ? decodeResults(m) : []))).toEqual([{ targetId: 2, at: 200, rtt: 20 }]);
   });
 });

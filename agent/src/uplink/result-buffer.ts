@@ -39,8 +39,11 @@ interface Span {
 
 /** What a stopping agent leaves in its state dir for the next start (buffer-store.ts). */
 export interface BufferSnapshot {
-  /** Unacknowledged results frames, oldest first, with when each was sealed (the window counts from there). */
-  results: { sealedAt: number; frame: Uint8Array }[];
+  /**
+   * Unacknowledged results frames, oldest first, with when each was sealed (the window counts from
+   * there) and whether it was ever sent (then the server may hold it: kept past the window, see ResultBuffer).
+   */
+  results: { sealedAt: number; frame: Uint8Array; sent?: boolean }[];
   /** Dropped results not yet acknowledged as reported (one span: the next report covers them). */
   gap: Span | null;
   /**
@@ -61,6 +64,11 @@ interface Entry {
   from: number;
   to: number;
   sealedAt: number;
+  /**
+   * Written to a socket at least once: the server may have stored it (its ack lost with the link).
+   * Such a frame is not dropped by the window, only by an ack or the memory bound (see the class).
+   */
+  sent?: boolean;
 }
 
 /**
@@ -81,6 +89,14 @@ interface Entry {
  * The server may have recorded a replaced report (only its ack was lost): the replacement names the
  * outage's first report (`replaces`, its seq, the same for every later extension), and the server
  * replaces that record rather than adding to it, so the outage's results are counted once.
+ *
+ * The count is exact: the window drops only frames never sent. A frame written to a socket and not
+ * acknowledged is in doubt (the server may have stored it in the moment the link died, its ack
+ * lost), so it is kept past the window and resent on the next connection, where the server stores
+ * it or recognises it as a duplicate; reporting it dropped would count results the server holds.
+ * In-doubt frames are few (what the link carried between its last ack and the agent noticing it
+ * dead, at most the silent-server bound); the memory bound still drops them, oldest first, and
+ * only then may a report count a result the server has.
  *
  * After a reconnect the backlog is resent oldest first, MAX_BACKLOG_IN_FLIGHT frames at a time
  * (each ack lets the next one go), while newly sealed batches go out at once.
@@ -162,6 +178,12 @@ export class ResultBuffer {
     return this.unacked.has(seq) ? { seq, frame } : null;
   }
 
+  /** The frame `seq` went out on the link: from now on the server may hold it. */
+  sent(seq: number): void {
+    const entry = this.unacked.get(seq);
+    if (entry) entry.sent = true;
+  }
+
   /**
    * Seals what was dropped since the last report into a `dropped` message (kept until acked), for
    * the caller to send now: a new report, or the unacknowledged one replaced by a report covering
@@ -218,13 +240,16 @@ export class ResultBuffer {
     if (this.ackedOutage && !this.holdsResults()) this.ackedOutage = null;
   }
 
-  /** Drops results sealed longer ago than the window; returns how many samples went. */
+  /**
+   * Drops results sealed longer ago than the window and never sent; returns how many samples went.
+   * A frame that was sent stays until acknowledged (the server may hold it; see the class).
+   */
   expire(): number {
     const limit = this.clock.now() - this.limits.windowMs;
     let dropped = 0;
     for (const entry of this.unacked.values()) {
       if (entry.sealedAt >= limit) break;
-      if (entry.kind === 'results') dropped += this.drop(entry, 'window');
+      if (entry.kind === 'results' && !entry.sent) dropped += this.drop(entry, 'window');
     }
     return dropped;
   }
@@ -250,6 +275,7 @@ export class ResultBuffer {
       const entry = this.unacked.get(this.resendQueue[this.resendNext++]);
       if (!entry) continue; // acked or dropped meanwhile
       this.inFlight.add(entry.seq);
+      entry.sent = true;
       if (entry.seq === this.openReport?.seq) this.openReport.sent = true;
       return entry.frame;
     }
@@ -298,7 +324,9 @@ export class ResultBuffer {
     }
     let gap = this.gap;
     for (const e of this.unacked.values()) if (e.kind === 'dropped') gap = union(gap, e);
-    const results = [...this.unacked.values()].filter((e) => e.kind === 'results').map((e) => ({ sealedAt: e.sealedAt, frame: e.frame as Uint8Array }));
+    const results = [...this.unacked.values()]
+      .filter((e) => e.kind === 'results')
+      .map((e) => ({ sealedAt: e.sealedAt, frame: e.frame as Uint8Array, ...(e.sent ? { sent: true } : {}) }));
     // The open report may be recorded already: the next run's report must replace it, not add to it.
     const outage = this.openReport && this.unacked.has(this.openReport.seq) ? this.openReport.outage : this.restoredOutage;
     return outage === null ? { results, gap } : { results, gap, replaces: outage };
@@ -310,7 +338,7 @@ export class ResultBuffer {
    * sealed; its drops are reported with the next report.
    */
   restore(snapshot: BufferSnapshot): void {
-    for (const { sealedAt, frame } of snapshot.results) {
+    for (const { sealedAt, frame, sent } of snapshot.results) {
       const parsed = parseResultsFrame(frame);
       if (!parsed.ok) throw new Error(`saved results frame: ${parsed.error}`);
       const samples = decodeResults(parsed.value);
@@ -318,7 +346,7 @@ export class ResultBuffer {
       const seq = this.nextSeq++;
       const encoded = encodeResultsFrame(seq, samples);
       const span = samples.reduce((g, x) => union(g, { from: x.at, to: x.at, samples: 1 }), null as Span | null) as Span;
-      this.unacked.set(seq, { seq, kind: 'results', frame: encoded, ...span, sealedAt });
+      this.unacked.set(seq, { seq, kind: 'results', frame: encoded, ...span, sealedAt, ...(sent ? { sent: true } : {}) });
       this.heldBytes += encoded.byteLength;
       this.heldSamples += samples.length;
       this.restoredSamples += samples.length;
