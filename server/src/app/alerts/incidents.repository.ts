@@ -47,6 +47,12 @@ export class IncidentsRepository {
     await this.repo.update({ id }, fields);
   }
 
+  /** Sets `notified` if it is not set yet; true for the one caller that set it (an atomic claim). */
+  async claimNotified(id: number): Promise<boolean> {
+    const result = await this.repo.createQueryBuilder().update().set({ notified: true }).where('id = :id AND notified = :no', { id, no: false }).execute();
+    return (result.affected ?? 0) > 0;
+  }
+
   /** Open incidents by kind. */
   async openByKind(): Promise<Map<string, number>> {
     const rows: { kind: string; n: number }[] = await this.repo.createQueryBuilder('i').select('i.kind', 'kind').addSelect('COUNT(*)', 'n').where("i.state = 'open'").groupBy('i.kind').getRawMany();

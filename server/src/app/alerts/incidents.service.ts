@@ -102,9 +102,12 @@ export class IncidentsService {
     return this.repository.openByKind();
   }
 
-  /** Its opening was told (notifications): its changes and resolution are told too from now on. */
-  async markNotified(id: number): Promise<void> {
-    await this.repository.update(id, { notified: true });
+  /**
+   * Its opening is to be told (notifications): its changes and resolution are told too from now on.
+   * True for the one caller that claims it (the opening and the late sweep may race), false if told already.
+   */
+  claimNotified(id: number): Promise<boolean> {
+    return this.repository.claimNotified(id);
   }
 
   /** Open incidents whose opening nobody was told yet (a maintenance window covered them). */

@@ -12,6 +12,7 @@ import { connectLocalAgent } from '../../testing/test-agent';
 import { startTestServer, type TestServer } from '../../testing/test-server';
 import type { TestClient } from '../../testing/ws-client';
 import { AlertEngineService } from '../alerts/alert-engine.service';
+import { IncidentsService } from '../alerts/incidents.service';
 import { NotificationsService } from './notifications.service';
 
 interface Received {
@@ -166,6 +167,28 @@ describe(`${NotificationsService.name} (real server, real SQLite file, a real HT
     expect(metrics.body).toMatch(/^meshping_alert_window_bytes [1-9]\d*$/m);
     const audit = ((await admin.get('/api/audit?limit=20')).body as { action: string }[]).map((e) => e.action);
     expect(audit).toEqual(expect.arrayContaining(['maintenance.created', 'maintenance.ended']));
+  });
+
+  it('tells an opening once when the late sweep runs while the opening is being handled', async () => {
+    await admin.post('/api/notification-channels', { name: 'hook', kind: 'webhook', url: `${receiver.url}/hook` });
+    ({ link: agent, targets } = await connectLocalAgent(server.url, dataDir));
+    // The sweep (every 5 s) happens to run the moment the incident is stored, before its opening is handled.
+    const sweeps: Promise<void>[] = [];
+    const tap = server.app.get(IncidentsService).events$.subscribe((e) => {
+      if (e.type === 'opened') sweeps.push(notifier().tellLate(), notifier().tellLate());
+    });
+    try {
+      for (let i = 0; i < 3; i++) await round(1_000);
+      for (let i = 0; i < 6; i++) await round(RttCode.NO_REPLY);
+      await Promise.all(sweeps);
+      await notifier().tellLate();
+      await settle();
+    } finally {
+      tap.unsubscribe();
+    }
+    expect(sweeps.length).toBe(2);
+    expect(receiver.got.map((r) => JSON.parse(r.body).event)).toEqual(['opened']);
+    expect((await admin.get('/api/notification-deliveries')).body).toEqual([expect.objectContaining({ event: 'opened', state: 'delivered' })]);
   });
 
   it('refuses maintenance windows that do not say what they cover or when', async () => {

@@ -38,6 +38,8 @@ export class NotificationsService implements OnModuleInit, OnApplicationShutdown
   private readonly key: Buffer;
   private readonly inFlight = new Set<number>();
   private round: Promise<void> | null = null;
+  /** Incident events, handled one after the other. */
+  private enqueued: Promise<void> = Promise.resolve();
   private stopped = false;
   /** Since start, for /metrics: attempts delivered, failed (to be retried), given up. */
   readonly counts = { delivered: 0, retried: 0, failed: 0 };
@@ -55,7 +57,10 @@ export class NotificationsService implements OnModuleInit, OnApplicationShutdown
   }
 
   onModuleInit(): void {
-    this.incidents.events$.subscribe((e) => void this.enqueue(e).catch((err: unknown) => this.logger.error({ event: 'notify.enqueue-failed', err })));
+    // In order: an incident's resolution is never queued before its opening.
+    this.incidents.events$.subscribe((e) => {
+      this.enqueued = this.enqueued.then(() => this.enqueue(e)).catch((err: unknown) => this.logger.error({ event: 'notify.enqueue-failed', err }));
+    });
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -155,7 +160,8 @@ export class NotificationsService implements OnModuleInit, OnApplicationShutdown
         this.logger.log({ event: 'notify.in-maintenance', incident: incident.id, title: incident.title });
         return;
       }
-      await this.incidents.markNotified(incident.id);
+      // The late sweep may have told it meanwhile (it saw it open, not yet told): told once.
+      if (!(await this.incidents.claimNotified(incident.id))) return;
     } else if (!incident.notified) {
       return;
     }
@@ -171,8 +177,7 @@ export class NotificationsService implements OnModuleInit, OnApplicationShutdown
       if (waiting.length === 0) return;
       const covered = await this.maintenance.coverage();
       for (const incident of waiting) {
-        if (covered(incident)) continue;
-        await this.incidents.markNotified(incident.id);
+        if (covered(incident) || !(await this.incidents.claimNotified(incident.id))) continue;
         await this.send('opened', incident);
       }
     } catch (err) {
