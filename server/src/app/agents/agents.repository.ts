@@ -85,9 +85,18 @@ export class AgentsRepository implements BeforeApplicationShutdown {
       const rows = [...this.touched];
       this.touched.clear();
       this.touchWrite = null;
-      const at = Math.max(...rows.map(([, t]) => t));
+      // Each row its own time (a link noticed dead was last seen a minute ago, not now): one CASE per statement.
       for (let i = 0; i < rows.length; i += 500) {
-        await this.repo.update({ id: In(rows.slice(i, i + 500).map(([rowId]) => rowId)) }, { lastSeenAt: at });
+        const chunk = rows.slice(i, i + 500);
+        const params: Record<string, number> = {};
+        const cases = chunk.map(([rowId, t], k) => ((params[`i${k}`] = rowId), (params[`t${k}`] = t), `WHEN :i${k} THEN :t${k}`)).join(' ');
+        await this.repo
+          .createQueryBuilder()
+          .update()
+          .set({ lastSeenAt: () => `CASE id ${cases} END` })
+          .where({ id: In(chunk.map(([rowId]) => rowId)) })
+          .setParameters(params)
+          .execute();
       }
     });
     return this.touchWrite;

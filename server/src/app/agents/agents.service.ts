@@ -202,9 +202,10 @@ export class AgentsService {
     this.changes$.next();
   }
 
-  async disconnected(agentId: number): Promise<void> {
+  /** Its link closed; `lastHeardAt`: the link's last sign of life (its last seen, and what "silent since" says). */
+  async disconnected(agentId: number, lastHeardAt: number): Promise<void> {
     this.connected.delete(agentId);
-    await this.repository.touch(agentId, this.clock.now());
+    await this.repository.touch(agentId, lastHeardAt);
     this.changes$.next();
   }
 

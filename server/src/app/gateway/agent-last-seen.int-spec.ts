@@ -50,4 +50,27 @@ describe(`${AgentGateway.name}: lastSeenAt of connected agents (real server over
     expect((waitingLater?.lastSeenAt ?? 0) > (waiting?.lastSeenAt ?? 0)).toBe(true);
     expect(moved.closed).toBeNull();
   });
+
+  it('says a link the server found dead was last seen when it was last heard from, not when the server noticed', async () => {
+    const probe = new TestAgent(server.url, 'probe-silent', undefined, server.fingerprint as string);
+    const { link, agentId } = await probe.register(passphrase, '127.0.0.4');
+    links.push(link);
+    await admin.post(`/api/agents/${agentId}/approve`);
+    await link.next((m) => m.type === 'welcome');
+    // The agent falls silent: it reads nothing more, so it answers no ping (a cut cable, a frozen host).
+    const silentFrom = Date.now();
+    link.socket.pause();
+    let gone: Awaited<ReturnType<typeof lastSeenAt>>;
+    for (;;) {
+      gone = await lastSeenAt(agentId);
+      if (!gone?.online) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const noticedAt = Date.now();
+    // Noticed after 1.5 s of silence (2 s timeout less its margin) ...
+    expect(noticedAt - silentFrom).toBeGreaterThanOrEqual(1_000);
+    // ... and last seen before the silence began (its last pong or frame), which "agent silent since" quotes.
+    expect(gone?.lastSeenAt).toBeLessThanOrEqual(silentFrom + 50);
+    expect(gone?.lastSeenAt).toBeGreaterThanOrEqual(silentFrom - 1_000);
+  });
 });

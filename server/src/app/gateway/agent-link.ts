@@ -325,7 +325,8 @@ export class AgentLink {
     if (this.agentId === null) return;
     if (!this.deps.closed(this, this.agentId)) return; // a newer link of this agent is active
     this.logger.log({ event: 'agent.disconnected', agentId: this.agentId });
-    await this.deps.agents.disconnected(this.agentId);
+    // A dead link is noticed up to a minute after the agent fell silent: it was last seen then, not now.
+    await this.deps.agents.disconnected(this.agentId, this.lastActivity);
   }
 
   private failed(err: unknown): void {
