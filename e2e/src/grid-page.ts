@@ -80,8 +80,12 @@ export class GridPage {
     return { x: box.x + w + col * cell + cell / 2, y: box.y + h + row * cell + cell / 2 };
   }
 
-  /** The RGB the canvas shows near the top-left corner of the cell in view row `row`, column `col`. */
-  async pixel(row: number, col: number): Promise<number[]> {
+  /**
+   * The RGB the canvas shows near the top-left corner of the cell in view row `row`, column `col`:
+   * 3 px in (the cell's colour), or on its edge (1 px in: where an incident's outline is drawn).
+   */
+  async pixel(row: number, col: number, where: 'inside' | 'edge' = 'inside'): Promise<number[]> {
+    const inset = where === 'edge' ? 1 : 3;
     const attr = async (name: string) => Number(await this.grid.getAttribute(name));
     const [w, h, cell] = [await attr('data-header-width'), await attr('data-header-height'), await attr('data-cell-size')];
     await this.page.waitForFunction(() => new Promise((ok) => requestAnimationFrame(() => ok(true))));
@@ -91,7 +95,7 @@ export class GridPage {
         const scale = canvas.width / canvas.clientWidth;
         return [...(canvas.getContext('2d')?.getImageData(Math.round(x * scale), Math.round(y * scale), 1, 1).data ?? [])].slice(0, 3);
       },
-      [w + col * cell + 3, h + row * cell + 3],
+      [w + col * cell + inset, h + row * cell + inset],
     );
   }
 

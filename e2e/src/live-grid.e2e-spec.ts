@@ -157,6 +157,27 @@ describe('Meshping in Chromium: setup, live grid, users and roles', () => {
     await grid.filter('');
     await page.getByTestId('grid-summary').getByText(/1 slow or unanswered/).waitFor();
     await shot('live-grid-red');
+
+    // The default "Unreachable" rule opens an incident for it (3 no-replies in a row): the grid names
+    // it above the cells, outlines the cell, and the pair's line links to it on the Alerts screen.
+    const banner = page.getByTestId('grid-incidents');
+    await banner.getByText(/1 open incident/).waitFor({ timeout: 45_000 });
+    await banner.getByRole('link', { name: /nobody home .*unreachable for 1 agent/ }).waitFor();
+    await grid.focusCell(local, 'nobody home');
+    const link = page.getByTestId('cell-incident');
+    await link.waitFor();
+    expect(await link.textContent()).toMatch(/nobody home .*unreachable for 1 agent/);
+    await grid.filter('nobody home');
+    const [ir, , ib] = await grid.pixel(0, 0, 'edge');
+    expect(ir > 120 && ib > 140).toBe(true); // the incident's purple outline, not the cell's red
+    await grid.filter('');
+    await shot('live-grid-incident');
+    await link.click();
+    await page.waitForURL(/\/alerts\?incident=\d+$/);
+    const row = page.getByTestId('open-incidents').locator('tr.focused');
+    await row.getByText(/nobody home .*unreachable for 1 agent/).waitFor();
+    expect(await row.count()).toBe(1);
+    await shot('alerts-incident-linked');
   });
 
   it("colours a reply over the target's own threshold yellow, and the global threshold is set on the settings screen", async () => {

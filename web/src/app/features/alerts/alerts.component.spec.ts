@@ -68,9 +68,10 @@ describe(AlertsComponent.name, () => {
     await api.settle();
   };
 
-  const open = async (operator: boolean) => {
+  const open = async (operator: boolean, incident?: string) => {
     jest.spyOn(TestBed.inject(AuthStore), 'can').mockReturnValue(operator);
     const fixture = TestBed.createComponent(AlertsComponent);
+    if (incident !== undefined) fixture.componentRef.setInput('incident', incident);
     await api.settle();
     api.expectOne((r) => r.method === 'GET' && r.path === '/api/incidents?state=open&limit=500').flush([block]);
     api.expectOne((r) => r.method === 'GET' && r.path === '/api/incidents?limit=100').flush([block]);
@@ -93,6 +94,19 @@ describe(AlertsComponent.name, () => {
     expect(el.querySelector('[data-testid="rule-Unreachable"]')?.textContent).toContain('3 no-replies in a row, every pair');
     expect(el.querySelector('[data-testid="add-rule"]')).toBeNull();
     expect((el.querySelector('[data-testid="rule-Unreachable"] input[type="checkbox"]') as HTMLInputElement).disabled).toBe(true);
+    fixture.destroy();
+  });
+
+  it('highlights the incident a grid link names (?incident=<id>) and scrolls to it', async () => {
+    const scrolled = jest.fn();
+    const original = Element.prototype.scrollIntoView; // jsdom has none
+    Element.prototype.scrollIntoView = scrolled;
+    const { fixture, el } = await open(false, String(block.id)).finally(() => (Element.prototype.scrollIntoView = original));
+    const focused = el.querySelectorAll('[data-testid="open-incidents"] tr.focused');
+    expect(focused.length).toBe(1);
+    expect(focused[0].id).toBe(`incident-${block.id}`);
+    expect(el.querySelectorAll('[data-testid="recent-incidents"] tr.focused').length).toBe(1);
+    expect(scrolled).toHaveBeenCalledTimes(1);
     fixture.destroy();
   });
 

@@ -1,5 +1,5 @@
 import { DatePipe } from '@angular/common';
-import { ChangeDetectionStrategy, Component, inject, type OnDestroy } from '@angular/core';
+import { afterRenderEffect, ChangeDetectionStrategy, Component, computed, inject, input, type OnDestroy } from '@angular/core';
 import { NonNullableFormBuilder, ReactiveFormsModule, Validators } from '@angular/forms';
 import type { AlertRuleDto, ChannelDto, CreateAlertRuleDto, CreateChannelDto, IncidentDto, MaintenanceWindowDto } from '@meshping/api-client';
 import { AuthStore } from '../../core/auth.store';
@@ -44,7 +44,7 @@ const KIND_LABEL: Record<IncidentDto['kind'], string> = { silent: 'agent silent'
         <thead><tr><th>Severity</th><th>Incident</th><th>Kind</th><th>Since</th><th>Paths</th></tr></thead>
         <tbody>
           @for (i of store.open(); track i.id) {
-            <tr [attr.data-testid]="'incident-' + i.causeKey">
+            <tr [attr.data-testid]="'incident-' + i.causeKey" [id]="'incident-' + i.id" [class.focused]="i.id === focused()">
               <td data-label="Severity"><span class="sev" [class]="i.severity">{{ i.severity }}</span></td>
               <td data-label="Incident">{{ i.title }}@if (!i.notified) { <span class="maint" title="A maintenance window covers it: nobody was told">maintenance</span> }</td>
               <td data-label="Kind">{{ kind(i) }}</td>
@@ -62,7 +62,7 @@ const KIND_LABEL: Record<IncidentDto['kind'], string> = { silent: 'agent silent'
         <thead><tr><th>Incident</th><th>Kind</th><th>Opened</th><th>Resolved</th></tr></thead>
         <tbody>
           @for (i of store.recent(); track i.id) {
-            <tr>
+            <tr [attr.data-incident]="i.id" [class.focused]="i.id === focused()">
               <td data-label="Incident">{{ i.title }}</td>
               <td data-label="Kind">{{ kind(i) }}</td>
               <td data-label="Opened">{{ i.openedAt | date: 'medium' }}</td>
@@ -247,6 +247,8 @@ const KIND_LABEL: Record<IncidentDto['kind'], string> = { silent: 'agent silent'
     .sev { font-weight: 600; text-transform: uppercase; font-size: 0.75rem; }
     .sev.critical { color: var(--mp-red); }
     .sev.warning { color: var(--mp-yellow-text, var(--mp-text)); }
+    tr.focused td { background: color-mix(in srgb, var(--mp-incident) 14%, transparent); }
+    tr.focused td:first-child { box-shadow: inset 3px 0 0 var(--mp-incident); }
     .maint { margin-left: 0.5rem; font-size: 0.75rem; border: 1px solid var(--mp-border); border-radius: 4px; padding: 0 0.3rem; }
     .rule-form { display: grid; grid-template-columns: repeat(auto-fill, minmax(12rem, 1fr)); gap: 0.5rem 1rem; align-items: end; }
     .rule-form .check { flex-direction: row; align-items: center; gap: 0.4rem; }
@@ -287,8 +289,24 @@ export class AlertsComponent implements OnDestroy {
     minutes: [60, [Validators.required, Validators.min(1), Validators.max(30 * 24 * 60)]],
   });
 
+  /** ?incident=<id> (a link from the grid): that incident is highlighted and scrolled to once it is shown. */
+  readonly incident = input<string>();
+  protected readonly focused = computed(() => Number(this.incident()) || null);
+  private scrolledTo: number | null = null;
+
   constructor() {
     void this.store.load(this.canEdit);
+    afterRenderEffect(() => {
+      const id = this.focused();
+      this.store.open();
+      this.store.recent();
+      if (id === null || id === this.scrolledTo) return;
+      // Open, or resolved since the link was followed (then only in Recent).
+      const row = document.getElementById(`incident-${id}`) ?? document.querySelector(`[data-incident="${id}"]`);
+      if (!row) return;
+      row.scrollIntoView({ block: 'center' });
+      this.scrolledTo = id;
+    });
   }
 
   protected covers(w: MaintenanceWindowDto): string {

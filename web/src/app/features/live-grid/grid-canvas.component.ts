@@ -134,15 +134,18 @@ export class GridCanvasComponent {
       const cell = this.store.cellSize();
       const size = this.size();
       const theme = this.theme();
+      const incidents = this.store.incidents();
       if (!this.ready() || !this.renderer || size.width === 0) return;
-      this.draw(view, cell, theme);
+      const marksChanged = incidents !== this.renderer.incidents;
+      this.renderer.incidents = incidents;
+      this.draw(view, cell, theme, marksChanged);
     });
   }
 
   private readonly destroyRef = inject(DestroyRef);
   private drawnTheme = -1;
 
-  private draw(view: GridView, cell: number, theme: number): void {
+  private draw(view: GridView, cell: number, theme: number, marksChanged = false): void {
     const r = this.renderer as GridRenderer;
     const s = this.scrollerRef().nativeElement;
     const resized = s.clientWidth !== r.viewport.width || s.clientHeight !== r.viewport.height;
@@ -156,7 +159,7 @@ export class GridCanvasComponent {
       r.setView(view);
       this.drawnView = view;
       r.drawAll();
-    } else if (cell !== this.drawnCell || resized) {
+    } else if (cell !== this.drawnCell || resized || marksChanged) {
       r.drawAll(); // a resized canvas starts blank: headers too
     } else {
       r.drawUpdate();
@@ -316,6 +319,7 @@ export class GridCanvasComponent {
       muted: v('--mp-muted', '#6c757d'),
       border: v('--mp-border', '#dee2e6'),
       focus: v('--mp-focus', '#1c7ed6'),
+      incident: v('--mp-incident', '#9c36b5'),
     };
   }
 }

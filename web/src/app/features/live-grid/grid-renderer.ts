@@ -1,3 +1,4 @@
+import { IncidentMarks } from './grid-incidents';
 import { Cell, type GridModel } from './grid-model';
 import { agentMark, targetLabel, type GridView } from './grid-view';
 
@@ -13,6 +14,8 @@ export interface Palette {
   muted: string;
   border: string;
   focus: string;
+  /** The outline of cells an open incident covers. */
+  incident: string;
 }
 
 export interface Viewport {
@@ -55,6 +58,8 @@ export class GridRenderer {
   private view: GridView = { layout: -1, rows: new Int32Array(0), cols: new Int32Array(0), rowPos: new Int32Array(0), colPos: new Int32Array(0) };
   private vp: Viewport = { width: 0, height: 0, dpr: 1, scrollX: 0, scrollY: 0, cell: 14 };
   focus: Hit | null = null;
+  /** Open incidents: their cells get an outline (the next draw shows a change). */
+  incidents: IncidentMarks = IncidentMarks.NONE;
 
   constructor(
     private readonly canvas: HTMLCanvasElement,
@@ -195,6 +200,7 @@ export class GridRenderer {
         for (let r = r0; r <= r1; r++) ctx.fillRect(x0, y0 + (r - r0) * cell - gap, (c1 - c0) * cell, gap);
       }
       if (cell >= 12) this.drawShapes(c0, c1, r0, r1, x0, y0);
+      if (cell >= 4) this.drawIncidents(c0, c1, r0, r1, x0, y0);
     }
     if (this.focus) {
       const rect = this.cellRect(this.focus);
@@ -249,6 +255,44 @@ export class GridRenderer {
     ctx.stroke(slow);
     ctx.strokeStyle = 'rgba(0,0,0,0.45)';
     ctx.stroke(none);
+  }
+
+  /**
+   * An outline around each run of cells in a row that an open incident covers (a silent agent: its
+   * whole row), so the cause reads as a line or a block, not as scattered cells.
+   */
+  private drawIncidents(c0: number, c1: number, r0: number, r1: number, x0: number, y0: number): void {
+    const marks = this.incidents;
+    if (marks.list.length === 0) return;
+    const { cell } = this.vp;
+    const { agents, targets } = this.model;
+    const { rows, cols } = this.view;
+    const gap = cell >= 12 ? 2 : 1;
+    const line = cell >= 12 ? 2 : 1;
+    const path = new Path2D();
+    const outline = (from: number, to: number, y: number) =>
+      path.rect(x0 + (from - c0) * cell + line / 2, y + line / 2, (to - from) * cell - gap - line, cell - gap - line);
+    for (let r = r0; r < r1; r++) {
+      const agentId = agents[rows[r]].id;
+      if (!marks.touches(agentId)) continue;
+      const y = y0 + (r - r0) * cell;
+      if (marks.row(agentId)) {
+        outline(c0, c1, y);
+        continue;
+      }
+      let run = -1;
+      for (let c = c0; c <= c1; c++) {
+        const covered = c < c1 && marks.at(agentId, targets[cols[c]].id) !== null;
+        if (covered && run < 0) run = c;
+        else if (!covered && run >= 0) {
+          outline(run, c, y);
+          run = -1;
+        }
+      }
+    }
+    this.ctx.lineWidth = line;
+    this.ctx.strokeStyle = this.palette.incident;
+    this.ctx.stroke(path);
   }
 
   private drawHeaders(): void {

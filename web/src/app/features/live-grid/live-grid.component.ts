@@ -1,4 +1,5 @@
 import { ChangeDetectionStrategy, Component, computed, inject, signal } from '@angular/core';
+import { RouterLink } from '@angular/router';
 import { LiveSocketService } from '../../core/live-socket.service';
 import { GridCanvasComponent, type CellPointer } from './grid-canvas.component';
 import type { ViewOptions } from './grid-view';
@@ -35,7 +36,7 @@ const CHOICES: Choice[] = [
 @Component({
   selector: 'mp-live-grid',
   changeDetection: ChangeDetectionStrategy.OnPush,
-  imports: [PairChartComponent, GridCanvasComponent],
+  imports: [PairChartComponent, GridCanvasComponent, RouterLink],
   providers: [LiveSocketService, LiveGridStore, LiveGridFeed],
   templateUrl: './live-grid.component.html',
   styleUrl: './live-grid.component.scss',

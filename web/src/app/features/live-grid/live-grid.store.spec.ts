@@ -91,4 +91,14 @@ describe(LiveGridStore.name, () => {
     expect(store.describe(epsilon, store.model.indexOfTarget(10))?.text).toBe('epsilon → router: no data (agent offline)');
     expect(store.describe(gamma, store.model.indexOfTarget(11))?.text).toBe('gamma → 192.0.2.11: no data yet');
   });
+
+  it('names the open incident that covers a cell', () => {
+    const alpha = store.model.indexOfAgent(2);
+    expect(store.describe(alpha, store.model.indexOfTarget(11))?.incident).toBeNull();
+    const down = { id: 9, kind: 'target' as const, severity: 'critical' as const, title: 'Target 192.0.2.11 unreachable for 2 agents', agentIds: [2, 3], targetIds: [11], openedAt: now };
+    store.setIncidents([down]);
+    expect(store.describe(alpha, store.model.indexOfTarget(11))?.incident).toBe(down);
+    expect(store.describe(alpha, store.model.indexOfTarget(10))?.incident).toBeNull();
+    expect(store.incidents().list).toEqual([down]);
+  });
 });

@@ -1,5 +1,6 @@
 import { computed, Injectable, signal } from '@angular/core';
 import { RttCode, type LiveAgent, type LiveTarget, type ServerToBrowser } from '@meshping/protocol';
+import { IncidentMarks, type GridIncident } from './grid-incidents';
 import { GridModel, type ApplyResult, type CellStatus } from './grid-model';
 import { agentMark, computeView, DEFAULT_VIEW, targetGroups, targetLabel, type GridView, type ViewOptions } from './grid-view';
 
@@ -16,6 +17,8 @@ export interface CellInfo {
   status: CellStatus;
   /** "far → 192.0.2.1: 12.40 ms, over the 10 ms threshold" */
   text: string;
+  /** The open incident that covers this pair, if any. */
+  incident: GridIncident | null;
 }
 
 /** Same layout, same rows and columns in the same order. */
@@ -38,6 +41,8 @@ export class LiveGridStore {
   /** Bumped on every applied message and clock tick: the renderer draws the dirty cells. */
   readonly frame = signal(0);
   readonly options = signal<ViewOptions>(DEFAULT_VIEW);
+  /** Open incidents and the cells they cover (polled: LiveGridFeed). */
+  readonly incidents = signal<IncidentMarks>(IncidentMarks.NONE);
   /** Zoom the user chose (cell size in CSS pixels); null = fit the grid's size. */
   private readonly zoom = signal<number | null>(null);
   /** Cell size in CSS pixels: large cells for a small mesh, small ones for a big one, until the user zooms. */
@@ -94,6 +99,10 @@ export class LiveGridStore {
     this.options.update((o) => ({ ...o, ...patch }));
   }
 
+  setIncidents(open: readonly GridIncident[]): void {
+    this.incidents.set(new IncidentMarks(open));
+  }
+
   setCellSize(px: number): void {
     this.zoom.set(px);
   }
@@ -113,6 +122,7 @@ export class LiveGridStore {
     else if (status === 'unknown') what = mark ? `no data (agent ${mark})` : model.rtt[i] < 0 ? formatRtt(model.rtt[i]) : 'no recent data';
     else if (status === 'down') what = 'no reply';
     else what = `${formatRtt(model.rtt[i])}, ${STATUS_WORDS[status]} the ${threshold} ms threshold`;
-    return { agent, target, status, text: `${agent.hostname} → ${targetLabel(target)}: ${what}` };
+    const incident = this.incidents().at(agent.id, target.id);
+    return { agent, target, status, text: `${agent.hostname} → ${targetLabel(target)}: ${what}`, incident };
   }
 }
