@@ -41,8 +41,9 @@ interface Tracked {
 
 /**
  * Hysteresis and "one incident per cause": per (rule, cause) a streak of bad and good evaluations;
- * a cause's incident is open while at least one rule has fired for it (fireAfter bad evaluations in
- * a row, until resolveAfter good ones). Several rules naming the same cause (a target down is both
+ * a cause's incident opens once a rule has fired for it (fireAfter bad evaluations in a row) and is
+ * open while at least one rule has fired for it (until resolveAfter good ones); a rule naming a cause
+ * whose incident is open joins it at once. Several rules naming the same cause (a target down is both
  * unreachable and lossy) share its one incident. A block is matched to a tracked block that shares
  * a site with it, so that a partition seen a little differently from one evaluation to the next
  * stays one incident.
@@ -77,7 +78,10 @@ export class IncidentTracker {
         if (seen.get(key)?.has(rule.id)) continue; // a rule names a cause once per evaluation
         s.bad++;
         s.good = 0;
-        if (!s.fired && s.bad >= rule.fireAfter) s.fired = true;
+        // fireAfter guards the opening; a rule that names an incident already open joins it at once,
+        // so that the cause stays one incident while any rule still sees it bad (a dead target's loss
+        // outlasts its "unreachable" and would otherwise reopen it as a second incident).
+        if (!s.fired && (s.bad >= rule.fireAfter || t.open)) s.fired = true;
         (seen.get(key) ?? seen.set(key, new Set()).get(key))?.add(rule.id);
       }
     }
