@@ -49,6 +49,19 @@ describe(AlertEngine.name, () => {
     expect(after[0].ruleIds).toEqual([UNREACHABLE, LOSS]);
   });
 
+  it("judges a window only once it holds half of what it can: an outage in a young pair's first minute is one incident, not a loss incident after it", () => {
+    const engine = engineWith(rules());
+    const mesh = new SimMesh(engine, { agents: 3, targets: 2 }, T0);
+    mesh.run(2); // the pairs are 10 s old
+    mesh.rtt = (_a, t) => (t === 1 ? null : 1_000);
+    const outage = mesh.run(4);
+    mesh.rtt = () => 1_000;
+    const after = mesh.run(HOUR_ROUNDS / 4);
+    // (Judged from 15 samples on, 4 lost of 16 was "25 % lost over 5 min" once the outage had resolved.)
+    expect(kinds([...outage, ...after])).toEqual(['opened target:1', 'resolved target:1']);
+    expect(after[0].ruleIds).toEqual([UNREACHABLE]);
+  });
+
   it('holds one incident through flapping, and hysteresis decides how long it stays open', () => {
     // A target down 30 s, up 30 s, for three hours.
     const flap = (engine: AlertEngine) => {
