@@ -14,9 +14,9 @@ export interface FamilyValue {
 const NO_LABELS: Labels = {};
 
 /**
- * A metric family whose lines are read from figures kept elsewhere (typed arrays, the watchdog's
- * counts) when the registry is scraped. prom-client's own Histogram would need observe() per sample,
- * with a label lookup each time; its registry only asks a metric for get() (docs/architecture.md).
+ * A metric family in prom-client's registry whose lines are read, at each scrape, from figures kept
+ * elsewhere (the watchdog's stall counts): prom-client's Histogram only takes observe(), and its
+ * registry only asks a metric for get().
  */
 export class CollectedFamily {
   readonly aggregator = 'sum';

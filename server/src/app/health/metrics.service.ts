@@ -16,7 +16,7 @@ import { EventLoopDelayWindows } from './event-loop-delay';
 import { EventLoopWatchdog, STALL_BUCKETS, STALL_THRESHOLD_MS } from './event-loop-watchdog';
 import { CollectedFamily, leLabels, pushHistogram, type FamilyValue } from './metric-family';
 import { PAIR_SERIES_CAP } from './pair-tally';
-import { registerProbeFamilies, type ProbeLabels } from './probe-families';
+import { ProbeExposition } from './probe-exposition';
 import { ProbeMetrics } from './probe-metrics';
 import { processRegistry } from './process-metrics';
 
@@ -25,7 +25,6 @@ interface ScrapeInputs {
   storage: Awaited<ReturnType<MonitoringService['storageFigures']>>;
   openIncidents: Map<string, number>;
   agents: AgentView[];
-  labels: ProbeLabels;
 }
 
 type Value = (inputs: ScrapeInputs) => number;
@@ -42,6 +41,7 @@ export class MetricsService implements OnModuleInit, OnModuleDestroy {
   /** Made at start, so the GC observer sees the collections before the first scrape. */
   private readonly process = processRegistry();
   readonly probes: ProbeMetrics;
+  private readonly exposition: ProbeExposition;
   private readonly delay = new EventLoopDelayWindows();
   private readonly subscriptions: Subscription[] = [];
   private inputs: ScrapeInputs | null = null;
@@ -67,7 +67,7 @@ export class MetricsService implements OnModuleInit, OnModuleDestroy {
     this.registerStorage();
     this.registerEventLoop();
     this.registerAgentsAndAlerts();
-    registerProbeFamilies(this.registry, this.probes, () => this.read().labels);
+    this.exposition = new ProbeExposition(this.probes);
     new Gauge({ name: 'meshping_build_info', help: 'Always 1: the server version and the Node.js version that runs it', labelNames: ['version', 'node'], registers: [this.registry] }).set(
       { version: SERVER_VERSION, node: process.version },
       1,
@@ -92,12 +92,18 @@ export class MetricsService implements OnModuleInit, OnModuleDestroy {
     return this.registry.contentType;
   }
 
-  /** The exposition text: the inputs fetched once, then every family (this app's and the process's) rendered from them. */
+  /**
+   * The exposition text: the inputs fetched once, then prom-client's families (this app's and the
+   * process's) rendered from them, then the probe series (ProbeExposition, in slices between which
+   * the event loop runs).
+   */
   async scrape(): Promise<string> {
     const [storage, openIncidents, agents] = await Promise.all([this.monitoring.storageFigures(), this.incidents.openByKind(), this.agents.list()]);
-    this.inputs = { storage, openIncidents, agents, labels: { targets: this.targets.views(), agents } };
+    const labels = { targets: this.targets.views(), agents };
+    this.inputs = { storage, openIncidents, agents };
     this.probes.tick(this.clock.now());
-    return Registry.merge([this.process, this.registry]).metrics();
+    const registered = await Registry.merge([this.process, this.registry]).metrics();
+    return registered + (await this.exposition.render(labels, () => new Promise<void>((resolve) => setImmediate(resolve))));
   }
 
   private read(): ScrapeInputs {

@@ -1,6 +1,5 @@
 import { RttCode } from '@meshping/protocol';
-import { Registry } from 'prom-client';
-import { registerProbeFamilies, type ProbeLabels } from './probe-families';
+import { ProbeExposition, type ProbeLabels } from './probe-exposition';
 import { ProbeMetrics } from './probe-metrics';
 import { RTT_BUCKETS_SECONDS, rttBucket } from './rtt-tally';
 
@@ -23,11 +22,10 @@ function setup(pairCap: number | null = null) {
       { id: 4, hostname: 'probe-b' },
     ],
   };
-  const registry = new Registry();
-  registerProbeFamilies(registry, metrics, () => labels);
+  const exposition = new ProbeExposition(metrics);
   const add = (samples: [agent: number, target: number, rtt: number][], now = T0) =>
     metrics.add(Int32Array.from(samples, ([a, t]) => pair(a, t)), Int32Array.from(samples, ([, , r]) => r), now);
-  const scrape = () => registry.metrics();
+  const scrape = () => exposition.render(labels, async () => undefined);
   return { metrics, add, scrape, capped, setLabels: (l: ProbeLabels) => (labels = l) };
 }
 
@@ -109,6 +107,16 @@ describe(ProbeMetrics.name, () => {
     expect(text).not.toContain('target_id="1"');
     expect(text).not.toContain('agent_id="3"');
     expect(value(text, `meshping_target_rtt_seconds_count{${T2}}`)).toBe(2);
+  });
+
+  it('escapes label values, and follows a rename', async () => {
+    const { add, scrape, setLabels } = setup();
+    add([[3, 1, 200]]);
+    expect(value(await scrape(), `meshping_target_requests_total{${T1}}`)).toBe(1);
+    setLabels({ targets: [{ id: 1, address: '10.0.0.1', name: 'rack "7"\\b\nx' }], agents: [] });
+    const text = await scrape();
+    expect(value(text, 'meshping_target_requests_total{target_id="1",target="10.0.0.1",target_name="rack \\"7\\"\\\\b\\nx"}')).toBe(1);
+    expect(text).not.toContain('target_name="gw"');
   });
 
   it('has no per-pair series unless asked for', async () => {
