@@ -95,7 +95,7 @@ async function renderMs(metrics: ProbeMetrics): Promise<{ ms: number; sliceMaxMs
   await exposition.render(labels, pause); // warm-up
   const times: number[] = [];
   const slices: number[] = [];
-  let text = '';
+  let text = Buffer.alloc(0);
   for (let i = 0; i < 5; i++) {
     sliceMax = 0;
     const started = (sliceStart = performance.now());
@@ -105,7 +105,7 @@ async function renderMs(metrics: ProbeMetrics): Promise<{ ms: number; sliceMaxMs
     slices.push(sliceMax);
   }
   const median = (a: number[]) => a.sort((x, y) => x - y)[2];
-  return { ms: median(times), sliceMaxMs: median(slices), bytes: text.length, lines: text.split('\n').length };
+  return { ms: median(times), sliceMaxMs: median(slices), bytes: text.length, lines: text.toString().split('\n').length };
 }
 
 async function main(): Promise<void> {

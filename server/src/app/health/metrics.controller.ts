@@ -19,7 +19,7 @@ export class MetricsController {
   @Header('Content-Type', Registry.PROMETHEUS_CONTENT_TYPE)
   @ApiOkResponse({ description: 'Prometheus text exposition format', schema: { type: 'string' } })
   async metrics(): Promise<StreamableFile> {
-    // As bytes: Express would rewrite a string's Content-Type (charset first), which Prometheus parses either way but prom-client's is this.
-    return new StreamableFile(Buffer.from(await this.service.scrape()));
+    // Bytes (Express would also rewrite a string's Content-Type, charset first; prom-client's is this one).
+    return new StreamableFile(await this.service.scrape());
   }
 }

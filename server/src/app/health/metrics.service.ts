@@ -97,13 +97,14 @@ export class MetricsService implements OnModuleInit, OnModuleDestroy {
    * process's) rendered from them, then the probe series (ProbeExposition, in slices between which
    * the event loop runs).
    */
-  async scrape(): Promise<string> {
+  async scrape(): Promise<Buffer> {
     const [storage, openIncidents, agents] = await Promise.all([this.monitoring.storageFigures(), this.incidents.openByKind(), this.agents.list()]);
     const labels = { targets: this.targets.views(), agents };
     this.inputs = { storage, openIncidents, agents };
     this.probes.tick(this.clock.now());
     const registered = await Registry.merge([this.process, this.registry]).metrics();
-    return registered + (await this.exposition.render(labels, () => new Promise<void>((resolve) => setImmediate(resolve))));
+    const probes = await this.exposition.render(labels, () => new Promise<void>((resolve) => setImmediate(resolve)));
+    return Buffer.concat([Buffer.from(registered), probes]);
   }
 
   private read(): ScrapeInputs {

@@ -25,7 +25,7 @@ function setup(pairCap: number | null = null) {
   const exposition = new ProbeExposition(metrics);
   const add = (samples: [agent: number, target: number, rtt: number][], now = T0) =>
     metrics.add(Int32Array.from(samples, ([a, t]) => pair(a, t)), Int32Array.from(samples, ([, , r]) => r), now);
-  const scrape = () => exposition.render(labels, async () => undefined);
+  const scrape = async () => (await exposition.render(labels, async () => undefined)).toString();
   return { metrics, add, scrape, capped, setLabels: (l: ProbeLabels) => (labels = l) };
 }
 
