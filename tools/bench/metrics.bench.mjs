@@ -72,6 +72,7 @@ export default async function metricsBench({ root, tmp, log }) {
       load: loadavg()[0],
     };
     log(JSON.stringify(r));
+    log(`stall per interval (ms): ${stalls.map((x) => Math.round(x)).join(' ')}; scrape times (ms): ${times.map((x) => Math.round(x)).join(' ')}`);
     const figures = {
       'metrics.scrape_ms_l1': r2(r.scrapeMsMax),
       'metrics.scrape_p50_ms_l1': r2(r.scrapeMsP50),
@@ -90,7 +91,7 @@ ${WARMUP_S}-s warm-up, then ${SCRAPES} scrapes ${EVERY_MS / 1000} s apart. Defau
 | figure | value | goal |
 |---|---|---|
 | scrape time, slowest of ${SCRAPES} (request to last byte) | **${r2(r.scrapeMsMax)} ms** (median ${r2(r.scrapeMsP50)} ms; the cold first one ${r2(r.coldMs)} ms) | < ${GOALS.scrapeMs} ms (${met(r.scrapeMsMax < GOALS.scrapeMs)}) |
-| longest event-loop stall while scraping (\`nodejs_eventloop_lag_max_seconds\` at each scrape: since the previous one read it) | **${r2(r.stallMaxMs)} ms** (median ${r2(r.stallP50Ms)} ms; the 10 s before the first scrape, ingest alone: ${r2(r.ingestOnlyStallMs)} ms) | <= ${GOALS.stallMs} ms (${met(r.stallMaxMs <= GOALS.stallMs)}) |
+| longest event-loop stall while scraping (\`nodejs_eventloop_lag_max_seconds\` at each scrape: the longest since the previous one read it, ingest and all) | **${r2(r.stallMaxMs)} ms** (median of the ${SCRAPES} intervals ${r2(r.stallP50Ms)} ms; each: ${stalls.map((x) => Math.round(x)).join(', ')} ms; the 10 s before the first scrape, ingest alone: ${r2(r.ingestOnlyStallMs)} ms) | <= ${GOALS.stallMs} ms (${met(r.stallMaxMs <= GOALS.stallMs)}) |
 | the exposition | ${fmt(r.series)} series, ${r2(r.bytes / 2 ** 20)} MiB | |
 | replies counted in \`meshping_target_rtt_seconds_count\` / samples ingested since start | ${fmt(r.repliesCounted)} / ${fmt(r.ingested)} (0.5 % of the simulated probes get no reply) | |
 
