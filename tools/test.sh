@@ -12,17 +12,21 @@ jest_ran=0
 trap 'status=$?; if [ $jest_ran -eq 0 ] && [ $status -ne 0 ]; then echo "A step before the tests failed: see above."; echo "Tests: 0 passed, 1 failed"; fi' EXIT
 
 # Debian packages: Chromium for the browser tests, curl for the shipped deploy script's test,
-# iputils ping as the reference of the agent's ICMP accuracy test.
+# iputils ping as the reference of the agent's ICMP accuracy test, prometheus (promtool and the server
+# itself) for the /metrics test that a real Prometheus scrapes.
 missing=()
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 command -v curl >/dev/null || missing+=(curl)
 command -v ping >/dev/null || missing+=(iputils-ping)
+command -v promtool >/dev/null || missing+=(prometheus)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" -eq 0 ]; then
     echo "Installing Debian packages: ${missing[*]}"
     # -o DPkg::Lock::Timeout: wait for another apt/dpkg run to finish rather than fail on its lock.
     DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y --no-install-recommends "${missing[@]}" >/dev/null \
       || { apt-get -o DPkg::Lock::Timeout=600 update >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y --no-install-recommends "${missing[@]}" >/dev/null; }
+    # Installing prometheus starts its service where systemd runs; the test starts a Prometheus of its own.
+    if [[ " ${missing[*]} " == *" prometheus "* ]]; then systemctl disable --now prometheus 2>/dev/null || true; fi
   else
     echo "The tests need these Debian packages: ${missing[*]}. Install them: sudo apt-get install -y ${missing[*]}" >&2
     exit 1

@@ -34,7 +34,8 @@ export function record({ name, title, figures, markdown, command }) {
   doc.runs[name] = { date, machine };
   const section = `<!-- bench:${name}:start -->\n## ${title}\n\nMeasured ${date} by \`${command}\` on ${machineLine}.\n\n${markdown.trim()}\n<!-- bench:${name}:end -->`;
   const re = new RegExp(`<!-- bench:${name}:start -->[\\s\\S]*?<!-- bench:${name}:end -->`);
-  md = re.test(md) ? md.replace(re, section) : `${md.trimEnd()}\n\n${section}\n`;
+  // A function, not the string: a section may hold "$`" or "$&", which replace() would expand.
+  md = re.test(md) ? md.replace(re, () => section) : `${md.trimEnd()}\n\n${section}\n`;
   writeFileSync(jsonPath, `${JSON.stringify(doc, null, 2)}\n`);
   writeFileSync(mdPath, md);
 }

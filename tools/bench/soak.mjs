@@ -15,11 +15,11 @@
 // A full-length run writes soak.rss_drift_percent and soak.max_stall_ms into docs/benchmarks.json and
 // a section into docs/benchmarks.md; a shorter one (SOAK_MINUTES=1 while developing) only prints
 // them, unless SOAK_RECORD=1.
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
-import { Api, bundle, bundleScript, forkSims, run, startServer } from './ingest.bench.mjs';
+import { L1, startSeededL1 } from './l1-load.mjs';
 import { record, root } from './record.mjs';
 
 const MINUTES = Number(process.env.SOAK_MINUTES ?? 10);
@@ -27,51 +27,22 @@ const FULL_MINUTES = 10;
 const WARMUP_S = 60;
 const SCRAPE_S = 15;
 const WINDOW_S = Math.min(8 * 60, 0.8 * MINUTES * 60);
-const AGENTS = 100;
-const TARGETS = 1000;
+const { agents: AGENTS, targets: TARGETS } = L1;
 const GOALS = { driftPercent: 5, stallMs: 50 };
 const log = (m) => console.log(`[soak ${new Date().toISOString().slice(11, 19)}] ${m}`);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-/** Runs tools/bench/soak-seed.ts (bundled by esbuild) into `dataDir`. */
-async function seed(dataDir) {
-  const outfile = await bundleScript(root, 'soak-seed');
-  const started = Date.now();
-  const out = await run(process.execPath, [outfile], { SOAK_SEED: JSON.stringify({ dataDir, agents: AGENTS, targets: TARGETS, end: Date.now() }) });
-  return { ...JSON.parse(out), seconds: Math.round((Date.now() - started) / 1000) };
-}
-
 async function main() {
   if (!(MINUTES > 0)) throw new Error(`SOAK_MINUTES must be a positive number, not "${process.env.SOAK_MINUTES}"`);
-  const main = join(root, 'dist/server/main.js');
-  if (!existsSync(main)) throw new Error('dist/server/main.js is missing: npm run build first');
   const tmp = mkdtempSync(join(tmpdir(), 'meshping-soak-'));
-  const targets = Array.from({ length: TARGETS }, (_, i) => `10.${(i >> 8) & 255}.${i & 255}.1`).join(',');
   // Steady state from the start: the last hour of every pair on disk, so the server's hour cache
-  // starts full (tools/bench/soak-seed.ts says why).
-  const seeded = await seed(join(tmp, 'data'));
-  log(`seeded the last hour: ${seeded.samples.toLocaleString('en')} samples of ${AGENTS * TARGETS} pairs in ${seeded.seconds} s`);
-  const server = await startServer(main, { MESHPING_DATA_DIR: join(tmp, 'data'), MESHPING_INITIAL_TARGETS: targets, MESHPING_LOG_LEVEL: 'warn' });
+  // starts full (tools/bench/soak-seed.ts says why), and L1 streaming.
+  const { server, api, token, sim, stop } = await startSeededL1({ root, dir: tmp, log, password: 'soak password 1', tokenName: 'soak scraper', prefix: 'soak' }).catch((err) => {
+    rmSync(tmp, { recursive: true, force: true });
+    throw err;
+  });
   let browser = null;
-  let sims = [];
   try {
-    const api = new Api(server.url);
-    await api.post('/api/auth/setup', { setupCode: server.setupCode(), username: 'admin', password: 'soak password 1' });
-    const { passphrase } = (await api.get('/api/enrollment')).body;
-    const token = (await api.post('/api/tokens', { name: 'soak scraper', scopes: ['metrics:read'] })).body.token;
-
-    // L1, as the ingest benchmark: one process of 100 agents, each flushing a fifth of its targets every second.
-    log(`registering ${AGENTS} simulated agents`);
-    const bundles = await bundle(root);
-    sims = await forkSims(bundles.simAgents, 1);
-    const [sim] = sims;
-    sim.send({ type: 'register', url: server.url, passphrase, count: AGENTS, prefix: 'soak' });
-    for (const id of (await sim.next('registered')).agentIds) await api.post(`/api/agents/${id}/approve`, {});
-    sim.send({ type: 'await-approval' });
-    await sim.next('ready');
-    sim.send({ type: 'start' });
-    await sim.next('started');
-
     // A browser on the live grid, signed in as the admin, for the whole run.
     browser = await chromium.launch({
       executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
@@ -148,9 +119,8 @@ async function main() {
       log(`a ${MINUTES}-minute run: not recorded (SOAK_RECORD=1 records it anyway)`);
     }
   } finally {
-    for (const sim of sims) sim.child.kill();
     await browser?.close();
-    await server.stop();
+    await stop();
     rmSync(tmp, { recursive: true, force: true });
   }
 }

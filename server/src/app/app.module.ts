@@ -20,6 +20,7 @@ import { ActivityInterceptor } from './health/activity.interceptor';
 import { EventLoopWatchdog } from './health/event-loop-watchdog';
 import { HealthController } from './health/health.controller';
 import { MetricsController } from './health/metrics.controller';
+import { MetricsService } from './health/metrics.service';
 import { MonitoringModule } from './monitoring/monitoring.module';
 import { NotificationsModule } from './notifications/notifications.module';
 import { MeshModule } from './mesh/mesh.module';
@@ -62,7 +63,7 @@ export class AppModule {
         ...(webDir ? [ServeStaticModule.forRoot({ rootPath: webDir, exclude: ['/api/{*path}'] })] : []),
       ],
       controllers: [HealthController, MetricsController],
-      providers: [EventLoopWatchdog, { provide: APP_INTERCEPTOR, useClass: ActivityInterceptor }],
+      providers: [EventLoopWatchdog, MetricsService, { provide: APP_INTERCEPTOR, useClass: ActivityInterceptor }],
     };
   }
 }

@@ -124,6 +124,11 @@ export class MonitoringService implements OnModuleInit, OnApplicationShutdown {
     return this.store.cache.pairRow(agentId);
   }
 
+  /** The agent of a cell. */
+  agentOfCell(cell: number): number {
+    return this.store.cache.agentOf(cell);
+  }
+
   /** The target of a cell. */
   targetOfCell(cell: number): number {
     return this.store.cache.targetOf(cell);

@@ -10,6 +10,7 @@ describe('server configuration', () => {
       MESHPING_SESSION_IDLE_MINUTES: 30,
       MESHPING_SESSION_MAX_MINUTES: 720,
       MESHPING_INITIAL_TARGETS: ['127.0.0.1', '::1'],
+      MESHPING_METRICS_PAIR_SERIES: false,
     });
   });
 
@@ -30,6 +31,7 @@ describe('server configuration', () => {
     [{ MESHPING_TLS_CERT: '/etc/cert.pem' }, 'set both MESHPING_TLS_CERT and MESHPING_TLS_KEY'],
     [{ MESHPING_INITIAL_TARGETS: '127.0.0.1,1.2.3.999' }, 'MESHPING_INITIAL_TARGETS.1: not an IP address or hostname'],
     [{ MESHPING_CORS_ORIGINS: 'not a url' }, 'MESHPING_CORS_ORIGINS'],
+    [{ MESHPING_METRICS_PAIR_SERIES: 'yes' }, 'MESHPING_METRICS_PAIR_SERIES'],
   ])('refuses %j, naming the variable', (env, message) => {
     expect(() => loadServerConfig(env)).toThrow(ConfigError);
     expect(() => loadServerConfig(env)).toThrow(message);

@@ -50,6 +50,11 @@ export const serverConfigSchema = z.object({
     )
     .transform((targets) => [...new Set(targets)])
     .default(['127.0.0.1', '::1']),
+  /**
+   * /metrics also has series per (agent, target) pair: 3 a pair, for at most 10,000 pairs (PAIR_SERIES_CAP);
+   * the pairs over it are counted in meshping_pair_series_refused and logged once (docs/operations.md).
+   */
+  MESHPING_METRICS_PAIR_SERIES: bool.default(false),
   /** The built web app; by default the folder beside the built server (dist/web/browser). */
   MESHPING_WEB_DIR: z.string().optional(),
 }).refine((c) => !!c.MESHPING_TLS_CERT === !!c.MESHPING_TLS_KEY, {

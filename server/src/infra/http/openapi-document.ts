@@ -3,6 +3,7 @@ import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swag
 import type { OperationObject, ResponsesObject, SchemaObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
 import { PROTOCOL_VERSION } from '@meshping/protocol';
 import { BODY_LIMIT_BYTES } from './body-parsing';
+import { SERVER_VERSION } from '../build-info';
 
 const UNSAFE = new Set(['post', 'put', 'patch', 'delete']);
 const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const;
@@ -87,7 +88,7 @@ export function buildOpenApi(app: INestApplication): OpenAPIObject {
         'x-meshping-access. Times are epoch milliseconds (UTC); round-trip times are microseconds (fields ending in Us) ' +
         'unless the name says Ms. Every error answers an ErrorResponse.',
     )
-    .setVersion('0.1.0')
+    .setVersion(SERVER_VERSION)
     .addCookieAuth('__Host-meshping', {
       type: 'apiKey',
       in: 'cookie',
