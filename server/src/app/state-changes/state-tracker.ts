@@ -157,7 +157,7 @@ export class StateTracker {
       const p = pairs[i];
       if (p >= this.cap || !(this.flags[p] & SEEN)) this.init(p);
       const t = at[i];
-      if (t <= this.newestAt[p]) continue; // not newer than what the cell shows (NaN: none yet)
+      if (t < this.newestAt[p]) continue; // older than what the cell shows (NaN: none yet; the same sample again judges the same)
       this.newestAt[p] = t;
       this.newestRtt[p] = rtt[i];
       if (!this.counted(p)) continue;
