@@ -7,29 +7,29 @@ import { SettingsService } from '../mesh/settings.service';
 import { MonitoringService } from '../monitoring/monitoring.service';
 import { TargetsService } from '../targets/targets.service';
 import { StateChangesRepository, type StateChangeFilter, type StateChangeRow } from './state-changes.repository';
+import { JudgeQueue } from './judge-queue';
 import { StateTracker } from './state-tracker';
-
-/** Pairs judged per step of a sweep (~2 ms at 1,000 x 1,000), between which ingest and browsers are served. */
-const SWEEP_SLICE = 100_000;
 
 export interface StateChangeFigures {
   pairs: number;
   trackerBytes: number;
   written: number;
   lastSweepMs: number;
+  sweptCells: number;
 }
 
 /**
  * Runs the state tracker in the server: every committed batch of samples is judged as it is stored
  * (a few typed-array reads per sample), every second a sweep turns grey what went stale or lost its
- * agent, and the transitions are written in batched INSERTs inside one transaction per batch, one
- * write at a time, in the order they happened. At start it restores each subject's last logged
+ * agent (only the rows that can have changed), both in steps of at most 8 ms (JudgeQueue); the
+ * transitions are written in batched INSERTs inside one transaction per batch, one write at a time, in the order they happened. At start it restores each subject's last logged
  * state and records no silence for OFFLINE_AFTER_MS, while agents reconnect (docs/operations.md).
  */
 @Injectable()
 export class StateChangesService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(StateChangesService.name);
   private readonly tracker: StateTracker;
+  private readonly queue: JudgeQueue;
   private writing: Promise<void> = Promise.resolve();
   private sweeping: Promise<void> | null = null;
   private ready = false;
@@ -52,6 +52,12 @@ export class StateChangesService implements OnApplicationBootstrap, OnApplicatio
       targetOf: (p) => monitoring.targetOfCell(p),
       newest: (p) => monitoring.newestOfCell(p),
     });
+    this.queue = new JudgeQueue(this.tracker, {
+      now: () => this.clock.now(),
+      pause: () => new Promise<void>((resolve) => setImmediate(resolve)),
+      settled: () => this.write(),
+      failed: (err) => this.logger.error({ event: 'state-changes.judge-failed', err }),
+    });
   }
 
   /** After the targets service has loaded the targets (its own bootstrap), before the server listens. */
@@ -60,12 +66,7 @@ export class StateChangesService implements OnApplicationBootstrap, OnApplicatio
     const known = await this.repository.lastStates();
     this.tracker.restore(known, this.clock.now() + OFFLINE_AFTER_MS);
     await Promise.all([this.updateAgents(), this.updateTargets()]);
-    this.monitoring.samplesStored$.subscribe(({ pairs, at, rtt }) => {
-      const now = this.clock.now();
-      this.tracker.add(pairs, at, rtt, now);
-      this.tracker.settle(now);
-      this.write();
-    });
+    this.monitoring.samplesStored$.subscribe(({ pairs, at, rtt }) => this.queue.stored(pairs, at, rtt, this.clock.now()));
     this.agents.changes$.subscribe(() => this.whileRunning(this.updateAgents()));
     this.targets.changes$.subscribe(() => this.whileRunning(this.updateTargets()));
     this.settings.changes$.subscribe(() => this.whileRunning(this.updateTargets()));
@@ -75,6 +76,7 @@ export class StateChangesService implements OnApplicationBootstrap, OnApplicatio
 
   async onApplicationShutdown(): Promise<void> {
     this.ready = false;
+    await this.queue.idle();
     await this.writing;
   }
 
@@ -82,16 +84,17 @@ export class StateChangesService implements OnApplicationBootstrap, OnApplicatio
   @Interval(LIVE_PUSH_INTERVAL_MS)
   sweep(): Promise<void> {
     if (!this.ready) return Promise.resolve();
-    this.sweeping ??= this.sweepInSlices()
+    this.sweeping ??= this.sweepInSteps()
       .catch((err: unknown) => this.logger.error({ event: 'state-changes.sweep-failed', err }))
       .finally(() => (this.sweeping = null));
     return this.sweeping;
   }
 
-  /** Resolves when every transition recorded so far is written. */
-  flush(): Promise<void> {
+  /** Resolves when every batch stored so far is judged and what it changed is written. */
+  async flush(): Promise<void> {
+    await this.queue.idle();
     this.write();
-    return this.writing;
+    await this.writing;
   }
 
   list(filter: StateChangeFilter): Promise<StateChangeRow[]> {
@@ -108,16 +111,12 @@ export class StateChangesService implements OnApplicationBootstrap, OnApplicatio
   }
 
   figures(): StateChangeFigures {
-    return { pairs: this.monitoring.cellCount(), trackerBytes: this.tracker.bytes(), written: this.written, lastSweepMs: this.lastSweepMs };
+    return { pairs: this.monitoring.cellCount(), trackerBytes: this.tracker.bytes(), written: this.written, lastSweepMs: this.lastSweepMs, sweptCells: this.tracker.sweptCells };
   }
 
-  private async sweepInSlices(): Promise<void> {
+  private async sweepInSteps(): Promise<void> {
     const started = performance.now();
-    for (let from = 0, count = Infinity; from < count; from += SWEEP_SLICE) {
-      count = this.tracker.sweep(from, from + SWEEP_SLICE, this.clock.now());
-      if (from + SWEEP_SLICE < count) await new Promise<void>((resolve) => setImmediate(resolve));
-    }
-    this.tracker.settle(this.clock.now());
+    await this.queue.sweep();
     this.lastSweepMs = performance.now() - started;
     await this.flush();
   }
@@ -146,11 +145,13 @@ export class StateChangesService implements OnApplicationBootstrap, OnApplicatio
     this.tracker.setAgents(this.tracked.map(({ id }) => ({ id, online: this.agents.isConnected(id) })), this.clock.now());
     this.tracked = (await this.agents.list()).filter((a) => a.state === 'approved' || a.state === 'hold');
     this.tracker.setAgents(this.tracked.map(({ id }) => ({ id, online: this.agents.isConnected(id) })), this.clock.now());
+    this.tracker.reserve(this.tracked.length * this.targets.views().length);
   }
 
   private async updateTargets(): Promise<void> {
     const { latencyThresholdMs } = await this.settings.get();
     const targets = this.targets.views().map(({ id, latencyThresholdMs: ms }) => ({ id, thresholdUs: ms === null ? null : ms * 1000 }));
     this.tracker.setTargets(targets, latencyThresholdMs * 1000);
+    this.tracker.reserve(this.tracked.length * targets.length);
   }
 }

@@ -92,7 +92,7 @@ describe(StateTracker.name, () => {
     clock.advance(PROBE_INTERVAL_MS - 500);
   };
   const sweep = () => {
-    tracker.sweep(0, mesh.count(), clock.now());
+    tracker.sweep(clock.now());
     tracker.settle(clock.now());
   };
 
@@ -210,4 +210,55 @@ describe(StateTracker.name, () => {
     sweep();
     expect(lines(tracker.out, t0).some((l) => l.includes('>2') || l.startsWith('target 2'))).toBe(false);
   });
+
+  it('sweeps only the rows that can have changed: a row whose cells are all fresh costs nothing, a disconnection one row', () => {
+    start(3, 4);
+    round(() => 900);
+    sweep(); // every row once (new cells)
+    tracker.out.drain();
+    const swept = () => {
+      const before = tracker.sweptCells;
+      sweep();
+      return tracker.sweptCells - before;
+    };
+    expect(swept()).toBe(0);
+    // Agents 1 and 3 report every round; agent 2 falls silent: its row alone is looked at, once it may be stale.
+    for (let i = 0; i < 3; i++) round((a) => (a === 2 ? NaN : 900));
+    expect(swept()).toBe(4);
+    expect(lines(tracker.out, t0).filter((l) => l.includes('2>'))).toEqual([1, 2, 3, 4].map((t) => `pair 2>${t} up->silent @${CELL_STALE_AFTER_MS}`));
+    expect(swept()).toBe(0);
+    connect(3, (id) => id !== 3);
+    expect(swept()).toBe(4);
+    expect(tracker.lineState(Kind.AGENT, 3)).toBe(SILENT);
+  });
+
+  it('judges a batch and sweeps in steps against a deadline, with the same result as at once', () => {
+    const run = (sliced: boolean) => {
+      clock = new StillClock();
+      start(20, 500);
+      const pairs = Int32Array.from({ length: mesh.count() }, (_, p) => p);
+      const at = new Float64Array(pairs.length).fill(clock.now());
+      const rtt = Int32Array.from(pairs, (p) => (p % 7 === 0 ? RttCode.NO_REPLY : p % 5 === 0 ? 150_000 : 900));
+      clock.advance(500);
+      const steps = [];
+      for (let from = 0; from < pairs.length; ) {
+        from = tracker.judge(pairs, at, rtt, clock.now(), from, sliced ? -Infinity : Infinity);
+        steps.push(from);
+      }
+      tracker.settle(clock.now());
+      clock.advance(CELL_STALE_AFTER_MS + 1);
+      connect(20, (id) => id !== 5);
+      const sweepNow = clock.now();
+      while (!tracker.sweep(sweepNow, sliced ? -Infinity : Infinity)) clock.advance(1); // a sweep keeps its start time
+      tracker.settle(clock.now());
+      return { steps: steps.length, log: lines(tracker.out, t0) };
+    };
+    const atOnce = run(false);
+    const inSteps = run(true);
+    expect(atOnce.steps).toBe(1);
+    expect(inSteps.steps).toBe(Math.ceil(10_000 / 4096));
+    expect(inSteps.log).toEqual(atOnce.log);
+    expect(atOnce.log.filter((l) => l.includes('->silent')).length).toBeGreaterThan(10_000);
+  });
 });
+

@@ -1,5 +1,7 @@
 import { CELL_STALE_AFTER_MS, CellState, classifyCell, summariseCells, type CellStateCode } from '@meshping/protocol';
+import { LineCounts, RowIndex } from './line-counts';
 import { Kind, NO_ID, TransitionBuffer, type KindCode } from './transition-buffer';
+import { resized } from './typed-arrays';
 
 /** A subject's last recorded state (from the log), to start from after a restart. */
 export interface KnownState {
@@ -22,45 +24,9 @@ export interface PairSource {
 
 const SEEN = 1;
 const COUNTED = 2;
+/** Samples or pairs between two looks at the clock when judging against a deadline. */
+const CHECK_EVERY = 4096;
 const pairKey = (agentId: number, targetId: number) => agentId * 2 ** 32 + targetId;
-
-/** Per-id state of the rows (agents) or the columns (targets): cells counted by state, the derived state, the dirty list. */
-class Lines {
-  counts = new Int32Array(4 * 64);
-  state = new Uint8Array(64);
-  since = new Float64Array(64).fill(-Infinity);
-  /** Latest time of a cell change since the line was last settled (-Infinity: not dirty). */
-  changedAt = new Float64Array(64).fill(-Infinity);
-  isDirty = new Uint8Array(64);
-  dirty: number[] = [];
-
-  ensure(id: number): void {
-    if (id < this.state.length) return;
-    let n = this.state.length;
-    while (n <= id) n *= 2;
-    const counts = new Int32Array(4 * n);
-    counts.set(this.counts);
-    const state = new Uint8Array(n);
-    state.set(this.state);
-    const since = new Float64Array(n).fill(-Infinity);
-    since.set(this.since);
-    const changedAt = new Float64Array(n).fill(-Infinity);
-    changedAt.set(this.changedAt);
-    const isDirty = new Uint8Array(n);
-    isDirty.set(this.isDirty);
-    Object.assign(this, { counts, state, since, changedAt, isDirty });
-  }
-
-  move(id: number, from: number, to: number, at: number): void {
-    if (from >= 0) this.counts[id * 4 + from]--;
-    if (to >= 0) this.counts[id * 4 + to]++;
-    if (!this.isDirty[id]) {
-      this.isDirty[id] = 1;
-      this.dirty.push(id);
-    }
-    if (at > this.changedAt[id]) this.changedAt[id] = at;
-  }
-}
 
 /**
  * The state-change log's memory: every pair's newest sample and state, and every agent's (row)
@@ -72,6 +38,13 @@ class Lines {
  *   (settle()), at the latest cell change that led to it.
  * The rule is the grid's own (classifyCell): the log and the grid never disagree.
  *
+ * Cost is kept to what can have changed: judging a batch is a few typed-array reads per sample and
+ * can stop at a deadline and resume (judge()); a sweep scans only the rows (agents) whose oldest
+ * coloured cell may have gone stale (RowIndex: a lower bound as the web grid's rowOldest, also raised
+ * whenever an agent's rounds have covered its whole row) or that were marked (the agent connected,
+ * disconnected, came or went; every row when thresholds or targets change), and can stop and resume
+ * likewise. Rows and columns are counts per state, moved O(1) per pair change.
+ *
  * After a restart it starts from the log's last states (restore) and, for `graceMs`, records no
  * change to silent: agents reconnect and resend what they measured meanwhile, so the server's own
  * downtime is not logged as every pair going grey and back. A pair still without fresh data after
@@ -79,6 +52,8 @@ class Lines {
  */
 export class StateTracker {
   readonly out = new TransitionBuffer();
+  /** Cells that sweeps have re-judged, in all (figures, tests: a sweep costs what may have changed). */
+  sweptCells = 0;
   private cap = 0;
   private flags = new Uint8Array(0);
   private agent = new Int32Array(0);
@@ -87,8 +62,11 @@ export class StateTracker {
   private newestRtt = new Int32Array(0);
   private state = new Uint8Array(0);
   private since = new Float64Array(0);
-  private readonly rows = new Lines();
-  private readonly cols = new Lines();
+  /** Each cell's row generation (RowIndex.sampled). */
+  private cellGen = new Int32Array(0);
+  private readonly rows = new LineCounts();
+  private readonly cols = new LineCounts();
+  private readonly rowIndex = new RowIndex();
   /** By agent id: connected now (1), when it disconnected (for the pairs' silent time), tracked at all (1). */
   private online = new Uint8Array(0);
   private offlineAt = new Float64Array(0);
@@ -98,6 +76,10 @@ export class StateTracker {
   private defaultThresholdUs = Infinity;
   private restored = new Map<number, { state: CellStateCode; at: number }>();
   private graceUntil = -Infinity;
+  /** The sweep under way: its time (NaN: none), the next row, and how many cells sweeps have initialised. */
+  private sweepNow = NaN;
+  private sweepRow = 0;
+  private sweepInit = 0;
 
   constructor(private readonly pairs: PairSource) {}
 
@@ -116,28 +98,31 @@ export class StateTracker {
     }
   }
 
-  /** Agents tracked (approved or on hold) and which are connected; `now` dates a disconnection. */
+  /** Agents tracked (approved or on hold) and which are connected; `now` dates a disconnection. Rows that changed are scanned at the next sweep. */
   setAgents(agents: readonly { id: number; online: boolean }[], now: number): void {
     const max = agents.reduce((m, a) => Math.max(m, a.id), this.online.length - 1) + 1;
     if (max > this.online.length) {
-      const online = new Uint8Array(max);
-      online.set(this.online);
-      const offlineAt = new Float64Array(max).fill(-Infinity);
-      offlineAt.set(this.offlineAt);
-      this.online = online;
-      this.offlineAt = offlineAt;
+      this.online = resized(this.online, max);
+      this.offlineAt = resized(this.offlineAt, max, -Infinity);
     }
+    const was = this.activeAgent;
     const active = new Uint8Array(max);
     for (const a of agents) {
       active[a.id] = 1;
-      if (this.online[a.id] === 1 && !a.online) this.offlineAt[a.id] = now;
-      this.online[a.id] = a.online ? 1 : 0;
+      const on = a.online ? 1 : 0;
+      if (this.online[a.id] === on) continue;
+      if (on === 0) this.offlineAt[a.id] = now;
+      this.online[a.id] = on;
+      this.markRow(a.id);
     }
-    for (let id = 0; id < this.online.length; id++) if (!active[id]) this.online[id] = 0;
+    for (let id = 0; id < this.online.length; id++) {
+      if (!active[id]) this.online[id] = 0;
+      if (active[id] !== (id < was.length ? was[id] : 0)) this.markRow(id);
+    }
     this.activeAgent = active;
   }
 
-  /** Targets tracked, with their latency thresholds in µs (null: the default). */
+  /** Targets tracked, with their latency thresholds in µs (null: the default). A change re-judges every row at the next sweep. */
   setTargets(targets: readonly { id: number; thresholdUs: number | null }[], defaultThresholdUs: number): void {
     const max = targets.reduce((m, t) => Math.max(m, t.id), -1) + 1;
     const active = new Uint8Array(max);
@@ -146,6 +131,8 @@ export class StateTracker {
       active[t.id] = 1;
       if (t.thresholdUs !== null) thresholds[t.id] = t.thresholdUs;
     }
+    const same = (a: ArrayLike<number>, b: ArrayLike<number>) => a.length === b.length && Array.prototype.every.call(a, (v: number, i: number) => v === b[i]);
+    if (defaultThresholdUs !== this.defaultThresholdUs || !same(active, this.activeTarget) || !same(thresholds, this.thresholdUs)) this.rowIndex.markAll();
     this.activeTarget = active;
     this.thresholdUs = thresholds;
     this.defaultThresholdUs = defaultThresholdUs;
@@ -153,47 +140,91 @@ export class StateTracker {
 
   /** Stored samples (the monitoring service's batch, by pair index), committed at `now`. */
   add(pairs: ArrayLike<number>, at: ArrayLike<number>, rtt: ArrayLike<number>, now: number): void {
-    for (let i = 0; i < pairs.length; i++) {
-      const p = pairs[i];
-      if (p >= this.cap || !(this.flags[p] & SEEN)) this.init(p);
-      const t = at[i];
-      if (t < this.newestAt[p]) continue; // older than what the cell shows (NaN: none yet; the same sample again judges the same)
-      this.newestAt[p] = t;
-      this.newestRtt[p] = rtt[i];
-      if (!this.counted(p)) continue;
-      // A sample stale on arrival (a resent backlog) changes nothing: the grid shows it grey too.
-      if (now - t > CELL_STALE_AFTER_MS) continue;
-      const next = classifyCell(rtt[i], t, now, this.threshold(this.target[p]), this.online[this.agent[p]] === 1);
-      if (next !== this.state[p]) this.change(p, next, t, now);
-    }
+    this.judge(pairs, at, rtt, now, 0, Infinity);
   }
 
   /**
-   * Re-judges pairs from..to-1 at `now`: staleness, disconnections, thresholds, agents and targets
-   * that came or went. Returns how many pairs there are (the caller slices its sweep by it).
+   * add() from sample `from` on, stopping once performance.now() passes `deadline` (looked at every
+   * CHECK_EVERY samples). Returns the index of the first sample not judged (pairs.length: all were).
    */
-  sweep(from: number, to: number, now: number): number {
-    const count = this.pairs.count();
-    const end = Math.min(to, count);
-    for (let p = from; p < end; p++) {
-      if (p >= this.cap || !(this.flags[p] & SEEN)) this.init(p);
-      if (!this.counted(p)) continue;
-      const at = this.newestAt[p];
+  judge(pairs: ArrayLike<number>, at: ArrayLike<number>, rtt: ArrayLike<number>, now: number, from: number, deadline: number): number {
+    const stale = now - CELL_STALE_AFTER_MS;
+    let { flags, newestAt, newestRtt, cellGen } = this;
+    const rows = this.rowIndex;
+    for (let i = from; i < pairs.length; i++) {
+      if (i > from && (i - from) % CHECK_EVERY === 0 && performance.now() > deadline) return i;
+      const p = pairs[i];
+      if (p >= this.cap || (flags[p] & SEEN) === 0) {
+        this.init(p);
+        ({ flags, newestAt, newestRtt, cellGen } = this);
+      }
+      const t = at[i];
       const a = this.agent[p];
-      const next = classifyCell(this.newestRtt[p], at, now, this.threshold(this.target[p]), this.online[a] === 1);
-      if (next === this.state[p]) continue;
-      // Grey from the moment the cell turned grey: its data went stale, or its agent disconnected.
-      const disconnected = this.online[a] === 1 ? Infinity : this.offlineAt[a] === -Infinity ? Infinity : this.offlineAt[a];
-      const when = next === CellState.SILENT ? Math.min(now, Number.isNaN(at) ? now : at + CELL_STALE_AFTER_MS, disconnected) : now;
-      this.change(p, next, when, now);
+      cellGen[p] = rows.sampled(a, cellGen[p], t);
+      if (t < newestAt[p]) continue; // older than what the cell shows (NaN: none yet; the same sample again judges the same)
+      const v = rtt[i];
+      newestAt[p] = t;
+      newestRtt[p] = v;
+      if (!this.counted(p)) continue;
+      // A sample stale on arrival (a resent backlog) changes nothing: the grid shows it grey too.
+      if (t < stale) continue;
+      const next = classifyCell(v, t, now, this.threshold(this.target[p]), this.online[a] === 1);
+      if (next !== this.state[p]) this.change(p, next, t, now);
     }
-    return count;
+    return pairs.length;
+  }
+
+  /**
+   * Re-judges at `now` what may have changed without a sample: cells gone stale, rows whose agent
+   * connected, disconnected, came or went, and every row after a threshold or target change; and
+   * initialises cells no sample has brought yet. Stops once performance.now() passes `deadline` and
+   * returns false; the next call goes on with the same sweep (at its first `now`) and returns true
+   * when it is done.
+   */
+  sweep(now: number, deadline = Infinity): boolean {
+    if (Number.isNaN(this.sweepNow)) {
+      this.sweepNow = now;
+      this.sweepRow = 0;
+    }
+    const at = this.sweepNow;
+    let work = 0;
+    // New cells are appended (stable indices): each is initialised once, here if no sample brought it.
+    for (const count = this.pairs.count(); this.sweepInit < count; ) {
+      const p = this.sweepInit++;
+      if (p >= this.cap || (this.flags[p] & SEEN) === 0) this.init(p);
+      if (++work >= CHECK_EVERY) {
+        work = 0;
+        if (performance.now() > deadline) return false;
+      }
+    }
+    const stale = at - CELL_STALE_AFTER_MS;
+    const { oldest, marked } = this.rowIndex;
+    while (this.sweepRow < oldest.length) {
+      const row = this.sweepRow++;
+      if (oldest[row] >= stale && !marked[row]) continue; // no coloured cell of it can have gone stale
+      work += this.scanRow(row, at);
+      if (work >= CHECK_EVERY) {
+        work = 0;
+        if (performance.now() > deadline) return false;
+      }
+    }
+    this.sweepNow = NaN;
+    return true;
   }
 
   /** Derives the rows and columns whose cells changed since the last call, recording what changed. */
   settle(now: number): void {
     this.settleLines(this.cols, Kind.TARGET, this.activeTarget, now);
     this.settleLines(this.rows, Kind.AGENT, this.activeAgent, now);
+  }
+
+  /**
+   * Room for `pairs` cells at once (the mesh's agents x targets): growing by doubling while ingest
+   * runs copies every array in one step (tens of ms at half a million cells), so the service reserves
+   * the mesh's size when it learns it, outside ingest.
+   */
+  reserve(pairs: number): void {
+    if (pairs > this.cap) this.grow(pairs);
   }
 
   /** Each pair's state (tests and figures). */
@@ -208,7 +239,7 @@ export class StateTracker {
 
   /** Bytes held by the arrays. */
   bytes(): number {
-    return this.cap * (1 + 4 + 4 + 8 + 4 + 1 + 8) + (this.rows.state.length + this.cols.state.length) * (16 + 1 + 8 + 8);
+    return this.cap * (1 + 4 + 4 + 8 + 4 + 1 + 8 + 4) + (this.rows.state.length + this.cols.state.length) * (16 + 1 + 8 + 8) + this.rowIndex.bytes();
   }
 
   private threshold(targetId: number): number {
@@ -237,11 +268,43 @@ export class StateTracker {
     this.out.push(Kind.PAIR, this.agent[p], this.target[p], was as CellStateCode, next, when);
     this.state[p] = next;
     this.since[p] = when;
+    const a = this.agent[p];
+    if (next !== CellState.SILENT && !(this.newestAt[p] >= this.rowIndex.oldest[a])) this.rowIndex.oldest[a] = Number.isNaN(this.newestAt[p]) ? -Infinity : this.newestAt[p];
     this.rows.move(this.agent[p], was, next, when);
     this.cols.move(this.target[p], was, next, when);
   }
 
-  private settleLines(lines: Lines, kind: KindCode, active: Uint8Array, now: number): void {
+  /** Re-judges one row's cells at `now`; its bound becomes its oldest coloured cell's newest sample. Returns the cells looked at. */
+  private scanRow(row: number, now: number): number {
+    const list = this.rowIndex.pairs[row];
+    const n = this.rowIndex.size[row];
+    const online = this.online[row] === 1;
+    // Grey from the moment the cell turned grey: its data went stale, or its agent disconnected.
+    const disconnected = online || this.offlineAt[row] === -Infinity ? Infinity : this.offlineAt[row];
+    let oldest = Infinity;
+    this.sweptCells += n;
+    for (let k = 0; k < n; k++) {
+      const p = list[k];
+      if (!this.counted(p)) continue;
+      const at = this.newestAt[p];
+      const next = classifyCell(this.newestRtt[p], at, now, this.threshold(this.target[p]), online);
+      if (next !== this.state[p]) {
+        const when = next === CellState.SILENT ? Math.min(now, Number.isNaN(at) ? now : at + CELL_STALE_AFTER_MS, disconnected) : now;
+        this.change(p, next, when, now);
+      }
+      // Still coloured: in the restart grace, a stale or sample-less cell stays as restored until it ends.
+      if (this.state[p] !== CellState.SILENT) oldest = Number.isNaN(at) ? -Infinity : Math.min(oldest, at);
+    }
+    this.rowIndex.oldest[row] = oldest;
+    this.rowIndex.marked[row] = 0;
+    return n;
+  }
+
+  private markRow(agentId: number): void {
+    if (agentId < this.rowIndex.marked.length) this.rowIndex.marked[agentId] = 1;
+  }
+
+  private settleLines(lines: LineCounts, kind: KindCode, active: Uint8Array, now: number): void {
     for (const id of lines.dirty) {
       const changedAt = lines.changedAt[id];
       lines.changedAt[id] = -Infinity;
@@ -265,9 +328,14 @@ export class StateTracker {
     const t = this.pairs.targetOf(p);
     this.agent[p] = a;
     this.target[p] = t;
+    this.newestAt[p] = NaN;
+    this.since[p] = -Infinity;
+    this.cellGen[p] = -1;
     this.rows.ensure(a);
     this.cols.ensure(t);
-    const known = this.restored.get(pairKey(a, t));
+    this.rowIndex.ensure(a);
+    this.rowIndex.add(a, p); // its row is scanned at the next sweep
+    const known = this.restored.size ? this.restored.get(pairKey(a, t)) : undefined;
     if (known) {
       this.restored.delete(pairKey(a, t));
       this.state[p] = known.state;
@@ -284,19 +352,15 @@ export class StateTracker {
   private grow(min: number): void {
     let cap = Math.max(1024, this.cap);
     while (cap < min) cap *= 2;
-    const grown = <T extends Uint8Array | Int32Array | Float64Array>(a: T, fill?: number): T => {
-      const next = new (a.constructor as new (n: number) => T)(cap);
-      if (fill !== undefined) next.fill(fill);
-      next.set(a);
-      return next;
-    };
-    this.flags = grown(this.flags);
-    this.agent = grown(this.agent);
-    this.target = grown(this.target);
-    this.newestAt = grown(this.newestAt, NaN);
-    this.newestRtt = grown(this.newestRtt);
-    this.state = grown(this.state);
-    this.since = grown(this.since, -Infinity);
+    // No fill: init() sets each cell's fields.
+    this.flags = resized(this.flags, cap);
+    this.agent = resized(this.agent, cap);
+    this.target = resized(this.target, cap);
+    this.newestAt = resized(this.newestAt, cap);
+    this.newestRtt = resized(this.newestRtt, cap);
+    this.state = resized(this.state, cap);
+    this.since = resized(this.since, cap);
+    this.cellGen = resized(this.cellGen, cap);
     this.cap = cap;
   }
 }
