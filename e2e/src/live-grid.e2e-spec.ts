@@ -231,6 +231,8 @@ describe('Meshping in Chromium: setup, live grid, users and roles', () => {
         await p.getByTestId('alert-rules').getByText('Unreachable').waitFor();
         await p.getByTestId('channels').waitFor();
       }],
+      // The log has the red target's column and its pair (silent -> down).
+      ['state-changes', '/state-changes', (p) => p.getByTestId('state-changes').getByText('nobody home', { exact: true }).first().waitFor()],
       ['users', '/users', (p) => p.getByTestId('user-admin').waitFor()],
       ['audit', '/audit', (p) => p.getByTestId('audit').getByText('target.created').first().waitFor()],
       ['tokens', '/tokens', (p) => p.getByTestId('create-token').getByText('monitoring:read').waitFor()],
@@ -272,6 +274,7 @@ describe('Meshping in Chromium: setup, live grid, users and roles', () => {
             await chart.getByText(/→ nobody home/).waitFor();
             await chart.locator('[data-testid="pair-chart"] canvas').waitFor();
             await expect_text(chart.getByTestId('pair-stats'), /last\s*no reply\s*loss\s*100 %/);
+            await expect_text(chart.getByTestId('pair-changes'), /Last changes.*silent → down/);
             await page.evaluate(() => new Promise((ok) => requestAnimationFrame(() => requestAnimationFrame(ok))));
             await page.screenshot({ path: join(ARTIFACTS, `screen-grid-chart-${size.name}-${colorScheme}.png`), fullPage: true });
             await page.mouse.move(0, 0);

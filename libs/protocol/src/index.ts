@@ -7,3 +7,4 @@ export * from './lib/target-address';
 export * from './lib/passphrase';
 export * from './lib/display-name';
 export * from './lib/reconnect';
+export * from './lib/cell-state';

@@ -25,6 +25,7 @@ import { MonitoringModule } from './monitoring/monitoring.module';
 import { NotificationsModule } from './notifications/notifications.module';
 import { MeshModule } from './mesh/mesh.module';
 import { RetentionModule } from './retention/retention.module';
+import { StateChangesModule } from './state-changes/state-changes.module';
 import { TargetsModule } from './targets/targets.module';
 import { ApiTokensModule } from './tokens/api-tokens.module';
 import { UsersModule } from './users/users.module';
@@ -59,6 +60,7 @@ export class AppModule {
         MeshModule,
         AlertsModule,
         NotificationsModule,
+        StateChangesModule,
         RetentionModule,
         ...(webDir ? [ServeStaticModule.forRoot({ rootPath: webDir, exclude: ['/api/{*path}'] })] : []),
       ],

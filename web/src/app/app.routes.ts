@@ -39,6 +39,11 @@ export const appRoutes: Route[] = [
     loadComponent: () => import('./features/alerts/alerts.component').then((m) => m.AlertsComponent),
   },
   {
+    path: 'state-changes',
+    canActivate: [signedIn()],
+    loadComponent: () => import('./features/state-changes/state-changes.component').then((m) => m.StateChangesComponent),
+  },
+  {
     path: 'audit',
     canActivate: [signedIn('admin')],
     loadComponent: () => import('./features/audit/audit.component').then((m) => m.AuditComponent),

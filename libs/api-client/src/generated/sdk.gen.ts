@@ -2,7 +2,7 @@
 
 import type { Client, Options as Options2, TDataShape } from './client';
 import { client } from './client.gen';
-import type { ApproveAgentData, ApproveAgentErrors, ApproveAgentResponses, ChangePasswordData, ChangePasswordErrors, ChangePasswordResponses, CompleteSetupData, CompleteSetupErrors, CompleteSetupResponses, CreateAlertRuleData, CreateAlertRuleErrors, CreateAlertRuleResponses, CreateApiTokenData, CreateApiTokenErrors, CreateApiTokenResponses, CreateMaintenanceWindowData, CreateMaintenanceWindowErrors, CreateMaintenanceWindowResponses, CreateNotificationChannelData, CreateNotificationChannelErrors, CreateNotificationChannelResponses, CreateTargetData, CreateTargetErrors, CreateTargetResponses, CreateUserData, CreateUserErrors, CreateUserResponses, DeleteAgentData, DeleteAgentErrors, DeleteAgentResponses, DeleteAlertRuleData, DeleteAlertRuleErrors, DeleteAlertRuleResponses, DeleteNotificationChannelData, DeleteNotificationChannelErrors, DeleteNotificationChannelResponses, DeleteTargetData, DeleteTargetErrors, DeleteTargetResponses, DeleteUserData, DeleteUserErrors, DeleteUserResponses, EndMaintenanceWindowData, EndMaintenanceWindowErrors, EndMaintenanceWindowResponses, ExportAuditLogData, ExportAuditLogErrors, ExportAuditLogResponses, ExportPairSamplesData, ExportPairSamplesErrors, ExportPairSamplesResponses, GetEnrollmentData, GetEnrollmentErrors, GetEnrollmentResponses, GetGridData, GetGridErrors, GetGridResponses, GetHealthData, GetHealthResponses, GetIncidentData, GetIncidentErrors, GetIncidentResponses, GetLivenessData, GetLivenessResponses, GetMetricsData, GetMetricsErrors, GetMetricsResponses, GetPairSeriesData, GetPairSeriesErrors, GetPairSeriesResponses, GetPairStatsData, GetPairStatsErrors, GetPairStatsResponses, GetReadinessData, GetReadinessErrors, GetReadinessResponses, GetSessionData, GetSessionErrors, GetSessionResponses, GetSettingsData, GetSettingsErrors, GetSettingsResponses, GetSetupStatusData, GetSetupStatusResponses, IssuePasswordResetLinkData, IssuePasswordResetLinkErrors, IssuePasswordResetLinkResponses, ListAgentsData, ListAgentsErrors, ListAgentsResponses, ListAlertRulesData, ListAlertRulesErrors, ListAlertRulesResponses, ListApiTokensData, ListApiTokensErrors, ListApiTokensResponses, ListAuditEntriesData, ListAuditEntriesErrors, ListAuditEntriesResponses, ListIncidentsData, ListIncidentsErrors, ListIncidentsResponses, ListMaintenanceWindowsData, ListMaintenanceWindowsErrors, ListMaintenanceWindowsResponses, ListNotificationChannelsData, ListNotificationChannelsErrors, ListNotificationChannelsResponses, ListNotificationDeliveriesData, ListNotificationDeliveriesErrors, ListNotificationDeliveriesResponses, ListPairSamplesData, ListPairSamplesErrors, ListPairSamplesResponses, ListTargetsData, ListTargetsErrors, ListTargetsResponses, ListUsersData, ListUsersErrors, ListUsersResponses, LoginData, LoginErrors, LoginResponses, LogoutData, LogoutErrors, LogoutResponses, RegisterSelfTargetData, RegisterSelfTargetErrors, RegisterSelfTargetResponses, RejectAgentData, RejectAgentErrors, RejectAgentResponses, ResetPasswordData, ResetPasswordErrors, ResetPasswordResponses, RevokeApiTokenData, RevokeApiTokenErrors, RevokeApiTokenResponses, RotateEnrollmentData, RotateEnrollmentErrors, RotateEnrollmentResponses, TestNotificationChannelData, TestNotificationChannelErrors, TestNotificationChannelResponses, UpdateAgentData, UpdateAgentErrors, UpdateAgentResponses, UpdateAlertRuleData, UpdateAlertRuleErrors, UpdateAlertRuleResponses, UpdateNotificationChannelData, UpdateNotificationChannelErrors, UpdateNotificationChannelResponses, UpdateSettingsData, UpdateSettingsErrors, UpdateSettingsResponses, UpdateTargetData, UpdateTargetErrors, UpdateTargetResponses, UpdateUserData, UpdateUserErrors, UpdateUserResponses, WakeAgentData, WakeAgentErrors, WakeAgentResponses } from './types.gen';
+import type { ApproveAgentData, ApproveAgentErrors, ApproveAgentResponses, ChangePasswordData, ChangePasswordErrors, ChangePasswordResponses, CompleteSetupData, CompleteSetupErrors, CompleteSetupResponses, CreateAlertRuleData, CreateAlertRuleErrors, CreateAlertRuleResponses, CreateApiTokenData, CreateApiTokenErrors, CreateApiTokenResponses, CreateMaintenanceWindowData, CreateMaintenanceWindowErrors, CreateMaintenanceWindowResponses, CreateNotificationChannelData, CreateNotificationChannelErrors, CreateNotificationChannelResponses, CreateTargetData, CreateTargetErrors, CreateTargetResponses, CreateUserData, CreateUserErrors, CreateUserResponses, DeleteAgentData, DeleteAgentErrors, DeleteAgentResponses, DeleteAlertRuleData, DeleteAlertRuleErrors, DeleteAlertRuleResponses, DeleteNotificationChannelData, DeleteNotificationChannelErrors, DeleteNotificationChannelResponses, DeleteTargetData, DeleteTargetErrors, DeleteTargetResponses, DeleteUserData, DeleteUserErrors, DeleteUserResponses, EndMaintenanceWindowData, EndMaintenanceWindowErrors, EndMaintenanceWindowResponses, ExportAuditLogData, ExportAuditLogErrors, ExportAuditLogResponses, ExportPairSamplesData, ExportPairSamplesErrors, ExportPairSamplesResponses, GetEnrollmentData, GetEnrollmentErrors, GetEnrollmentResponses, GetGridData, GetGridErrors, GetGridResponses, GetHealthData, GetHealthResponses, GetIncidentData, GetIncidentErrors, GetIncidentResponses, GetLivenessData, GetLivenessResponses, GetMetricsData, GetMetricsErrors, GetMetricsResponses, GetPairSeriesData, GetPairSeriesErrors, GetPairSeriesResponses, GetPairStatsData, GetPairStatsErrors, GetPairStatsResponses, GetReadinessData, GetReadinessErrors, GetReadinessResponses, GetSessionData, GetSessionErrors, GetSessionResponses, GetSettingsData, GetSettingsErrors, GetSettingsResponses, GetSetupStatusData, GetSetupStatusResponses, IssuePasswordResetLinkData, IssuePasswordResetLinkErrors, IssuePasswordResetLinkResponses, ListAgentsData, ListAgentsErrors, ListAgentsResponses, ListAlertRulesData, ListAlertRulesErrors, ListAlertRulesResponses, ListApiTokensData, ListApiTokensErrors, ListApiTokensResponses, ListAuditEntriesData, ListAuditEntriesErrors, ListAuditEntriesResponses, ListIncidentsData, ListIncidentsErrors, ListIncidentsResponses, ListMaintenanceWindowsData, ListMaintenanceWindowsErrors, ListMaintenanceWindowsResponses, ListNotificationChannelsData, ListNotificationChannelsErrors, ListNotificationChannelsResponses, ListNotificationDeliveriesData, ListNotificationDeliveriesErrors, ListNotificationDeliveriesResponses, ListPairSamplesData, ListPairSamplesErrors, ListPairSamplesResponses, ListPairStateChangesData, ListPairStateChangesErrors, ListPairStateChangesResponses, ListStateChangesData, ListStateChangesErrors, ListStateChangesResponses, ListTargetsData, ListTargetsErrors, ListTargetsResponses, ListUsersData, ListUsersErrors, ListUsersResponses, LoginData, LoginErrors, LoginResponses, LogoutData, LogoutErrors, LogoutResponses, RegisterSelfTargetData, RegisterSelfTargetErrors, RegisterSelfTargetResponses, RejectAgentData, RejectAgentErrors, RejectAgentResponses, ResetPasswordData, ResetPasswordErrors, ResetPasswordResponses, RevokeApiTokenData, RevokeApiTokenErrors, RevokeApiTokenResponses, RotateEnrollmentData, RotateEnrollmentErrors, RotateEnrollmentResponses, TestNotificationChannelData, TestNotificationChannelErrors, TestNotificationChannelResponses, UpdateAgentData, UpdateAgentErrors, UpdateAgentResponses, UpdateAlertRuleData, UpdateAlertRuleErrors, UpdateAlertRuleResponses, UpdateNotificationChannelData, UpdateNotificationChannelErrors, UpdateNotificationChannelResponses, UpdateSettingsData, UpdateSettingsErrors, UpdateSettingsResponses, UpdateTargetData, UpdateTargetErrors, UpdateTargetResponses, UpdateUserData, UpdateUserErrors, UpdateUserResponses, WakeAgentData, WakeAgentErrors, WakeAgentResponses } from './types.gen';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -968,5 +968,41 @@ export const listNotificationDeliveries = <ThrowOnError extends boolean = true>(
         { scheme: 'bearer', type: 'http' }
     ],
     url: '/api/notification-deliveries',
+    ...options
+});
+
+/**
+ * The state-change log: every transition of a pair, target or agent, newest first
+ */
+export const listStateChanges = <ThrowOnError extends boolean = true>(options?: Options<ListStateChangesData, ThrowOnError>) => (options?.client ?? client).get<ListStateChangesResponses, ListStateChangesErrors, ThrowOnError, 'data'>({
+    responseStyle: 'data',
+    security: [
+        {
+            in: 'cookie',
+            name: '__Host-meshping',
+            type: 'apiKey'
+        },
+        { name: 'X-XSRF-TOKEN', type: 'apiKey' },
+        { scheme: 'bearer', type: 'http' }
+    ],
+    url: '/api/state-changes',
+    ...options
+});
+
+/**
+ * One pair's last transitions, newest first (the grid's hover)
+ */
+export const listPairStateChanges = <ThrowOnError extends boolean = true>(options: Options<ListPairStateChangesData, ThrowOnError>) => (options.client ?? client).get<ListPairStateChangesResponses, ListPairStateChangesErrors, ThrowOnError, 'data'>({
+    responseStyle: 'data',
+    security: [
+        {
+            in: 'cookie',
+            name: '__Host-meshping',
+            type: 'apiKey'
+        },
+        { name: 'X-XSRF-TOKEN', type: 'apiKey' },
+        { scheme: 'bearer', type: 'http' }
+    ],
+    url: '/api/pairs/{agentId}/{targetId}/state-changes',
     ...options
 });

@@ -318,7 +318,7 @@ export type CreateTokenDto = {
      */
     name: string;
     /**
-     * What the token may do (each at most once). A write scope includes the read scope of its area. agents:read = GET /api/agents; agents:write = approve, reject, wake, group and delete agents (and agents:read); never the join passphrase; targets:read = GET /api/targets; targets:write = add, edit and delete targets (and targets:read); targets:register = PUT /api/targets/self only: a host adds itself as a target; monitoring:read = the grid and a pair's samples, series and stats; alerts:read = alert rules and incidents; alerts:write = add, edit and delete alert rules (and alerts:read); settings:read = GET /api/settings; settings:write = PATCH /api/settings (and settings:read); audit:read = GET /api/audit; metrics:read = GET /api/metrics only (Prometheus)
+     * What the token may do (each at most once). A write scope includes the read scope of its area. agents:read = GET /api/agents; agents:write = approve, reject, wake, group and delete agents (and agents:read); never the join passphrase; targets:read = GET /api/targets; targets:write = add, edit and delete targets (and targets:read); targets:register = PUT /api/targets/self only: a host adds itself as a target; monitoring:read = the grid, a pair's samples, series and stats, and the state-change log; alerts:read = alert rules and incidents; alerts:write = add, edit and delete alert rules (and alerts:read); settings:read = GET /api/settings; settings:write = PATCH /api/settings (and settings:read); audit:read = GET /api/audit; metrics:read = GET /api/metrics only (Prometheus)
      */
     scopes: Array<TokenScope>;
     /**
@@ -1222,6 +1222,51 @@ export type CreateMaintenanceWindowDto = {
      * Epoch ms (exclusive): after startsAt and now, at most 30 days after startsAt
      */
     endsAt: number;
+};
+
+export const StateChangeKind = {
+    PAIR: 'pair',
+    TARGET: 'target',
+    AGENT: 'agent'
+} as const;
+
+export type StateChangeKind = typeof StateChangeKind[keyof typeof StateChangeKind];
+
+export const SubjectState = {
+    SILENT: 'silent',
+    UP: 'up',
+    DEGRADED: 'degraded',
+    DOWN: 'down'
+} as const;
+
+export type SubjectState = typeof SubjectState[keyof typeof SubjectState];
+
+export type StateChangeDto = {
+    id: number;
+    /**
+     * pair: one agent -> target cell; target: a column; agent: a row
+     */
+    kind: StateChangeKind;
+    /**
+     * The agent (pair, agent); null for a target
+     */
+    agentId: number | null;
+    /**
+     * The target (pair, target); null for an agent
+     */
+    targetId: number | null;
+    /**
+     * The state before. silent: no fresh data (grey); up: replies within the threshold (green); degraded: replies over it (yellow); down: no reply (red). A target's or agent's state is what a majority of its cells with fresh data at least show (docs/operations.md)
+     */
+    from: SubjectState;
+    /**
+     * The state after
+     */
+    to: SubjectState;
+    /**
+     * Epoch ms: the probe time of the sample that caused it; for a change to silent, when the data went stale or the agent disconnected
+     */
+    at: number;
 };
 
 export type ErrorResponse = {
@@ -3372,3 +3417,106 @@ export type ListNotificationDeliveriesResponses = {
 };
 
 export type ListNotificationDeliveriesResponse = ListNotificationDeliveriesResponses[keyof ListNotificationDeliveriesResponses];
+
+export type ListStateChangesData = {
+    body?: never;
+    path?: never;
+    query?: {
+        kind?: StateChangeKind;
+        /**
+         * Only about this agent (its row and its pairs)
+         */
+        agentId?: number;
+        /**
+         * Only about this target (its column and its pairs)
+         */
+        targetId?: number;
+        /**
+         * Only changes to this state
+         */
+        state?: SubjectState;
+        /**
+         * Only changes at or after this time. Epoch ms, an integer from 946684800000 (2000-01-01) to the server's clock + 5 min
+         */
+        from?: number;
+        /**
+         * Only changes before this time (exclusive). Epoch ms, an integer from 946684800000 (2000-01-01) to the server's clock + 5 min
+         */
+        to?: number;
+        /**
+         * Only changes with a smaller id (the next page: the last id of this one)
+         */
+        before?: number;
+        limit?: number;
+    };
+    url: '/api/state-changes';
+};
+
+export type ListStateChangesErrors = {
+    /**
+     * A bad kind, state, id, time or paging value, or from not before to (the message names the field)
+     */
+    400: ErrorResponse;
+    /**
+     * No valid session
+     *
+     * Or an API token that is unknown, revoked or expired, or whose creator is disabled or deleted
+     */
+    401: ErrorResponse;
+    /**
+     * Needs the viewer role (or higher)
+     *
+     * Or an API token without scope monitoring:read, or whose creator no longer has the viewer role
+     */
+    403: ErrorResponse;
+};
+
+export type ListStateChangesError = ListStateChangesErrors[keyof ListStateChangesErrors];
+
+export type ListStateChangesResponses = {
+    /**
+     * Newest first (in the order recorded); at most `limit` (default 100, at most 500); the next page: `before` = the last id
+     */
+    200: Array<StateChangeDto>;
+};
+
+export type ListStateChangesResponse = ListStateChangesResponses[keyof ListStateChangesResponses];
+
+export type ListPairStateChangesData = {
+    body?: never;
+    path: {
+        agentId: number;
+        targetId: number;
+    };
+    query?: {
+        limit?: number;
+    };
+    url: '/api/pairs/{agentId}/{targetId}/state-changes';
+};
+
+export type ListPairStateChangesErrors = {
+    /**
+     * A parameter or a body field is missing or invalid: `message` names each one
+     */
+    400: ErrorResponse;
+    /**
+     * No valid session
+     *
+     * Or an API token that is unknown, revoked or expired, or whose creator is disabled or deleted
+     */
+    401: ErrorResponse;
+    /**
+     * Needs the viewer role (or higher)
+     *
+     * Or an API token without scope monitoring:read, or whose creator no longer has the viewer role
+     */
+    403: ErrorResponse;
+};
+
+export type ListPairStateChangesError = ListPairStateChangesErrors[keyof ListPairStateChangesErrors];
+
+export type ListPairStateChangesResponses = {
+    200: Array<StateChangeDto>;
+};
+
+export type ListPairStateChangesResponse = ListPairStateChangesResponses[keyof ListPairStateChangesResponses];

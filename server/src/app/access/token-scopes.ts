@@ -15,7 +15,7 @@ export const SCOPE_MEANINGS = {
   'targets:read': 'GET /api/targets',
   'targets:write': 'add, edit and delete targets (and targets:read)',
   'targets:register': 'PUT /api/targets/self only: a host adds itself as a target',
-  'monitoring:read': 'the grid and a pair\'s samples, series and stats',
+  'monitoring:read': 'the grid, a pair\'s samples, series and stats, and the state-change log',
   'alerts:read': 'alert rules and incidents',
   'alerts:write': 'add, edit and delete alert rules (and alerts:read)',
   'settings:read': 'GET /api/settings',

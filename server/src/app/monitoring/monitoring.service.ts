@@ -10,6 +10,7 @@ import { downsample, pairStats } from './pair-stats';
 import { SamplesRepository } from './samples.repository';
 import { GapDetector, type Gap } from './storage/gap-detector';
 import { DensityCheck } from './storage/sample-density';
+import { valueToRtt } from './storage/sample-codec';
 import { SampleStore, type PairSamples, type SampleBatch, type StoredSamples } from './storage/sample-store';
 
 /** Samples are stored in one table per hour of this length (retention drops whole tables). */
@@ -132,6 +133,21 @@ export class MonitoringService implements OnModuleInit, OnApplicationShutdown {
   /** The target of a cell. */
   targetOfCell(cell: number): number {
     return this.store.cache.targetOf(cell);
+  }
+
+  /** How many cells there are (ids 0 .. n - 1: trackers keep arrays by cell id), and the agent of one. */
+  cellCount(): number {
+    return this.store.cache.pairs;
+  }
+
+  agentOfCell(cell: number): number {
+    return this.store.cache.agentOf(cell);
+  }
+
+  /** A cell's newest sample (what the cache recovered from disk at start, then the newest ingested), or null. */
+  newestOfCell(cell: number): { at: number; rtt: number } | null {
+    const l = this.store.cache.latest(cell);
+    return l ? { at: l.at, rtt: valueToRtt(l.value) } : null;
   }
 
   /** The newest sample of every cell (pair), flat [agentId, targetId, at, rtt, ...] (see CELL_STRIDE). */

@@ -6,6 +6,7 @@ import { MaintenanceService } from '../notifications/maintenance.service';
 import { NotificationsService } from '../notifications/notifications.service';
 import { MAX_RETENTION_HOURS, MIN_RETENTION_HOURS, SettingsService } from '../mesh/settings.service';
 import { HOUR_MS, MonitoringService } from '../monitoring/monitoring.service';
+import { StateChangesService } from '../state-changes/state-changes.service';
 
 const EVERY_MS = 5 * 60_000;
 /** Free pages given back per step (~8 MB): each step is one short pause of the writer queue. */
@@ -16,6 +17,7 @@ export interface RetentionResult {
   droppedGaps: number;
   droppedIncidents: number;
   droppedDeliveries: number;
+  droppedStateChanges: number;
   freedPages: number;
 }
 
@@ -23,7 +25,7 @@ export interface RetentionResult {
  * The retention policy: every 5 minutes, and at once when an admin changes the setting, samples
  * and gaps older than `retentionHours` go, and incidents resolved before then with their notification deliveries. Samples go as whole hour tables (a DROP, not row
  * deletes), so data is kept between `retentionHours` and one hour more; gaps that ended before the
- * cutoff are deleted; then the freed pages go back to the file system by incremental vacuum. What
+ * cutoff are deleted, and the state-change log's rows before it; then the freed pages go back to the file system by incremental vacuum. What
  * goes is decided here; the monitoring service carries it out through its one writer queue,
  * between ingest commits.
  */
@@ -38,6 +40,7 @@ export class RetentionService implements OnModuleInit {
     private readonly incidents: IncidentsService,
     private readonly notifications: NotificationsService,
     private readonly maintenance: MaintenanceService,
+    private readonly stateChanges: StateChangesService,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
@@ -71,6 +74,8 @@ export class RetentionService implements OnModuleInit {
     const droppedIncidents = await this.incidents.deleteResolvedBefore(cutoff);
     const droppedDeliveries = await this.notifications.deleteDeliveriesBefore(cutoff);
     await this.maintenance.deleteEndedBefore(cutoff);
+    // The state-change log too (each subject's newest row stays: it is its current state).
+    const droppedStateChanges = await this.stateChanges.deleteBefore(cutoff);
     let freedPages = 0;
     for (let before = Infinity; ; ) {
       const free = await this.monitoring.freePages();
@@ -80,7 +85,7 @@ export class RetentionService implements OnModuleInit {
       await this.monitoring.vacuumPages(step);
       freedPages += step;
     }
-    return { droppedHours, droppedGaps, droppedIncidents, droppedDeliveries, freedPages };
+    return { droppedHours, droppedGaps, droppedIncidents, droppedDeliveries, droppedStateChanges, freedPages };
   }
 
   private async run(): Promise<void> {
@@ -88,7 +93,7 @@ export class RetentionService implements OnModuleInit {
       const { retentionHours } = await this.settings.get();
       const started = Date.now();
       const result = await this.enforceRetention(retentionHours);
-      if (result.droppedHours || result.droppedGaps || result.droppedIncidents || result.droppedDeliveries || result.freedPages) {
+      if (result.droppedHours || result.droppedGaps || result.droppedIncidents || result.droppedDeliveries || result.droppedStateChanges || result.freedPages) {
         this.logger.log({ event: 'retention.enforced', retentionHours, ...result, ms: Date.now() - started });
       }
     } catch (err) {

@@ -13,6 +13,7 @@ import { DroppedReportKey1764720000000 } from './1764720000000-dropped-report-ke
 import { TokenScopes1764806400000 } from './1764806400000-token-scopes';
 import { Alerts1764892800000 } from './1764892800000-alerts';
 import { Notifications1764979200000 } from './1764979200000-notifications';
+import { StateChanges1765065600000 } from './1765065600000-state-changes';
 
 export const MIGRATIONS = [
   InitialSchema1763769600000,
@@ -28,4 +29,5 @@ export const MIGRATIONS = [
   TokenScopes1764806400000,
   Alerts1764892800000,
   Notifications1764979200000,
+  StateChanges1765065600000,
 ];

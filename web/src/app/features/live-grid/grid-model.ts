@@ -1,5 +1,8 @@
 import {
   CELL_RECORD_INTS,
+  CellState,
+  classifyCell,
+  type CellStateCode,
   CELL_STALE_AFTER_MS,
   RttCode,
   type LiveAgent,
@@ -10,22 +13,17 @@ import {
 } from '@meshping/protocol';
 
 /**
- * Cell states as stored (one byte a cell). UNKNOWN = grey: no data, stale data, or a problem on the
- * agent's side (offline, name not resolved, send error); DOWN = red: no reply; SLOW = yellow: reply
- * over the threshold; OK = green.
+ * Cell states as stored (one byte a cell): the shared rule of libs/protocol (cell-state.ts), which the
+ * server's state-change log uses too. UNKNOWN = grey (silent), OK = green (up), SLOW = yellow
+ * (degraded), DOWN = red.
  */
-export const Cell = { UNKNOWN: 0, OK: 1, SLOW: 2, DOWN: 3 } as const;
-export type CellCode = (typeof Cell)[keyof typeof Cell];
+export const Cell = { UNKNOWN: CellState.SILENT, OK: CellState.UP, SLOW: CellState.DEGRADED, DOWN: CellState.DOWN } as const;
+export type CellCode = CellStateCode;
 export const CELL_NAMES = ['unknown', 'ok', 'slow', 'down'] as const;
 export type CellStatus = (typeof CELL_NAMES)[number];
 
-/** The colour rule, for one cell. */
-export function classify(rtt: number, at: number, now: number, thresholdUs: number, agentOnline: boolean): CellCode {
-  if (!agentOnline || Number.isNaN(at) || now - at > CELL_STALE_AFTER_MS) return Cell.UNKNOWN;
-  if (rtt === RttCode.NO_REPLY) return Cell.DOWN;
-  if (rtt < 0) return Cell.UNKNOWN; // unresolved or send error: the agent's problem, not the target's
-  return rtt > thresholdUs ? Cell.SLOW : Cell.OK;
-}
+/** The colour rule, for one cell (merge() below inlines it for speed). */
+export const classify = classifyCell;
 
 const isProblem = (s: number): number => (s === Cell.DOWN || s === Cell.SLOW ? 1 : 0);
 

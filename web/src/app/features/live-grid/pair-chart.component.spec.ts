@@ -77,6 +77,29 @@ describe(PairChartComponent.name, () => {
     expect(text(el.querySelector('[data-testid="pair-gaps"]') as HTMLElement)).toBe('agent connection problem (1)');
   });
 
+  it("shows the pair's last state changes from the log under the chart, and asks again with the next window", async () => {
+    const fixture = await open(false);
+    const now = Date.now();
+    api.expectOne((r) => r.url.pathname === '/api/pairs/3/7/stats').flush(answer());
+    api.expectOne((r) => r.url.pathname === '/api/pairs/3/7/series').flush({ from: 0, to: 1, step: 5000, points: [], gaps: [] });
+    api.expectOne((r) => r.path === '/api/pairs/3/7/state-changes?limit=5').flush([
+      { id: 9, kind: 'pair', agentId: 3, targetId: 7, from: 'down', to: 'up', at: now - 60_000 },
+      { id: 4, kind: 'pair', agentId: 3, targetId: 7, from: 'up', to: 'down', at: now - 3 * 86_400_000 },
+    ]);
+    await settle();
+    const el = fixture.nativeElement as HTMLElement;
+    const items = () => Array.from(el.querySelectorAll('[data-testid="pair-changes"] li')).map((li) => text(li as HTMLElement));
+    const clock = (ms: number) => new Date(ms).toTimeString().slice(0, 8);
+    expect(items()).toEqual([`${clock(now - 60_000)} down → up`, expect.stringMatching(/^[A-Z][a-z]{2} \d{1,2}, \d\d:\d\d up → down$/)]);
+    expect(el.querySelector('[data-testid="pair-changes"] li .st.up')).not.toBeNull();
+    jest.advanceTimersByTime(5000);
+    await settle();
+    expect(items().length).toBe(2); // kept while the next answer loads
+    api.expectOne((r) => r.path === '/api/pairs/3/7/state-changes?limit=5').flush([]);
+    await settle();
+    expect(items()).toEqual(['none recorded']);
+  });
+
   it('adds min, mean, max and jitter when pinned, and keeps the shown window while the next one loads', async () => {
     const fixture = await open(true);
     const reply = async () => {

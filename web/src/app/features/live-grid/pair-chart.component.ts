@@ -1,5 +1,6 @@
 import { afterNextRender, ChangeDetectionStrategy, Component, computed, DestroyRef, ElementRef, inject, input, linkedSignal, output, resource, signal } from '@angular/core';
-import { exportPairSamples, getPairSeries, getPairStats, type PairSeriesDto, type PairStatsDto } from '@meshping/api-client';
+import { DatePipe } from '@angular/common';
+import { exportPairSamples, getPairSeries, getPairStats, listPairStateChanges, type PairSeriesDto, type PairStatsDto, type StateChangeDto } from '@meshping/api-client';
 import { PROBE_INTERVAL_MS } from '@meshping/protocol';
 import type { EChartsCoreOption } from 'echarts/core';
 import { NgxEchartsDirective, provideEchartsCore } from 'ngx-echarts';
@@ -19,7 +20,7 @@ const HOUR_MS = 3_600_000;
 @Component({
   selector: 'mp-pair-chart',
   changeDetection: ChangeDetectionStrategy.OnPush,
-  imports: [NgxEchartsDirective],
+  imports: [NgxEchartsDirective, DatePipe],
   providers: [provideEchartsCore({ echarts: () => import('./echarts-setup').then((m) => m.echarts) })],
   template: `
     <div class="head">
@@ -61,6 +62,18 @@ const HOUR_MS = 3_600_000;
         <span [class.none]="!view.series.gaps.length" data-testid="pair-gaps"><i class="gap" [style.background]="gapColor"></i>{{ gapLabel }}{{ view.series.gaps.length ? ' (' + view.series.gaps.length + ')' : '' }}</span>
       </p>
     }
+    @if (changes(); as list) {
+      <div class="changes" data-testid="pair-changes">
+        <span class="label">Last changes</span>
+        <ol>
+          @for (c of list; track c.id) {
+            <li><time>{{ c.at | date: (c.at > dayAgo() ? 'HH:mm:ss' : 'MMM d, HH:mm') }}</time>{{ ' ' }}<span class="st" [class]="c.from">{{ c.from }}</span> → <span class="st" [class]="c.to">{{ c.to }}</span></li>
+          } @empty {
+            <li class="none">none recorded</li>
+          }
+        </ol>
+      </div>
+    }
   `,
   styles: `
     :host { display: block; width: 26rem; max-width: 90vw; background: var(--mp-bg); border: 1px solid var(--mp-border);
@@ -76,6 +89,15 @@ const HOUR_MS = 3_600_000;
     .legend .none { opacity: 0.6; }
     .legend i { display: inline-block; width: 0.7rem; height: 0.7rem; margin-right: 0.3rem; vertical-align: -0.1rem; border-radius: 2px; }
     .legend .no-reply { background: #e03131; border-radius: 50%; width: 0.45rem; height: 0.45rem; vertical-align: 0.05rem; }
+    .changes { display: flex; gap: 0.6rem; margin-top: 0.35rem; padding-top: 0.35rem; border-top: 1px solid var(--mp-border); font-size: 0.72rem; }
+    .changes .label { color: var(--mp-muted); white-space: nowrap; }
+    .changes ol { list-style: none; margin: 0; padding: 0; display: grid; gap: 0.1rem; }
+    .changes time { color: var(--mp-muted); font-variant-numeric: tabular-nums; margin-right: 0.3rem; }
+    .changes .none { color: var(--mp-muted); }
+    .st::before { content: ''; display: inline-block; width: 0.5rem; height: 0.5rem; border-radius: 50%; margin-right: 0.2rem; background: var(--mp-grey); }
+    .st.up::before { background: var(--mp-green); }
+    .st.degraded::before { background: var(--mp-yellow); }
+    .st.down::before { background: var(--mp-red); }
   `,
 })
 export class PairChartComponent {
@@ -118,6 +140,20 @@ export class PairChartComponent {
     params: () => this.request(),
     loader: ({ params: { path, query }, abortSignal }) => getPairStats({ path, query, signal: abortSignal }),
   });
+  /** The pair's last transitions (the state-change log), asked again with every window. */
+  protected readonly transitions = resource({
+    params: () => {
+      const request = this.request();
+      return request && { path: request.path, to: request.query.to };
+    },
+    loader: ({ params: { path }, abortSignal }) => listPairStateChanges({ path, query: { limit: 5 }, signal: abortSignal }),
+  });
+  /** ... the newest answer for this pair, kept while the next one loads. */
+  protected readonly changes = linkedSignal<{ key: string; list?: StateChangeDto[] }, StateChangeDto[] | undefined>({
+    source: () => ({ key: `${this.agentId()}/${this.targetId()}`, list: this.transitions.hasValue() ? this.transitions.value() : undefined }),
+    computation: (next, previous) => next.list ?? (previous && previous.source.key === next.key ? previous.value : undefined),
+  });
+  protected readonly dayAgo = computed(() => this.now() - 24 * HOUR_MS);
   /**
    * The newest complete answer (series and stats) for this pair and range, kept while the next
    * window loads so the chart does not blink every 5 s; another pair or range starts empty.
