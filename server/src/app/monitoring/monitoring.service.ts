@@ -135,13 +135,9 @@ export class MonitoringService implements OnModuleInit, OnApplicationShutdown {
     return this.store.cache.targetOf(cell);
   }
 
-  /** How many cells there are (ids 0 .. n - 1: trackers keep arrays by cell id), and the agent of one. */
+  /** How many cells there are (ids 0 .. n - 1: trackers keep arrays by cell id). */
   cellCount(): number {
     return this.store.cache.pairs;
-  }
-
-  agentOfCell(cell: number): number {
-    return this.store.cache.agentOf(cell);
   }
 
   /** A cell's newest sample (what the cache recovered from disk at start, then the newest ingested), or null. */
