@@ -171,6 +171,7 @@ describe('alerts on a real network (namespaced agents and targets, real ICMP, bu
       return log.find((d) => d.incidentId === silent.id && d.event === 'opened' && d.attempts >= 1 && d.state === 'pending' && d.lastError);
     }, 30_000);
     expect(failing.nextAttemptAt).toBeGreaterThan(failing.createdAt);
+    expect(failing.lastError).toBe('connection refused: nothing listens on that port (ECONNREFUSED)');
     await receiver.up();
     // ... and is delivered once the receiver is back.
     await wait('the silent incident delivered after a retry', async () => receiver.about(silent.id).includes('opened'), 90_000);

@@ -253,8 +253,7 @@ export class NotificationsService implements OnModuleInit, OnApplicationShutdown
       await res.body?.cancel();
       return res.ok ? null : `HTTP ${res.status}`;
     } catch (err) {
-      const e = err as Error & { cause?: { code?: string; message?: string } };
-      return e.name === 'TimeoutError' ? `no answer within ${SEND_TIMEOUT_MS / 1000} s` : (e.cause?.code ?? e.cause?.message ?? e.message);
+      return sendError(err);
     }
   }
 
@@ -305,4 +304,29 @@ function hint(url: string): string {
 
 function toDto(c: NotificationChannelEntity): ChannelDto {
   return { id: c.id, name: c.name, kind: c.kind, enabled: Boolean(c.enabled), minSeverity: c.minSeverity, urlHint: c.urlHint, signed: c.secretSealed !== null, emailTo: c.emailTo, createdAt: c.createdAt };
+}
+
+/** Why a POST got no HTTP answer, in words an operator acts on (the code kept for searching). */
+export function sendError(err: unknown): string {
+  const e = err as Error & { cause?: { code?: string; message?: string } };
+  if (e.name === 'TimeoutError') return `no answer within ${SEND_TIMEOUT_MS / 1000} s`;
+  const code = e.cause?.code;
+  const words: Record<string, string> = {
+    ECONNREFUSED: 'connection refused: nothing listens on that port',
+    ECONNRESET: 'connection reset by the receiver',
+    ENOTFOUND: 'host name not found (DNS)',
+    EAI_AGAIN: 'host name lookup failed for now (DNS)',
+    EHOSTUNREACH: 'host unreachable',
+    ENETUNREACH: 'network unreachable',
+    ETIMEDOUT: 'connection timed out',
+    CERT_HAS_EXPIRED: "the receiver's TLS certificate has expired",
+    DEPTH_ZERO_SELF_SIGNED_CERT: "the receiver's TLS certificate is self-signed (not trusted)",
+    SELF_SIGNED_CERT_IN_CHAIN: "the receiver's TLS certificate chain is not trusted",
+    UNABLE_TO_VERIFY_LEAF_SIGNATURE: "the receiver's TLS certificate cannot be verified",
+    ERR_TLS_CERT_ALTNAME_INVALID: "the receiver's TLS certificate is for another host name",
+  };
+  if (code && words[code]) return `${words[code]} (${code})`;
+  // fetch refuses some ports outright (the Fetch standard's "bad ports": 9, 25, 6000, ...).
+  if (e.cause?.message === 'bad port') return 'that port is one fetch refuses to connect to (a "bad port" of the Fetch standard): use another port';
+  return code ?? e.cause?.message ?? e.message;
 }
