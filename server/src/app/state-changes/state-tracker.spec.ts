@@ -1,5 +1,5 @@
 import { CELL_STALE_AFTER_MS, CellState, OFFLINE_AFTER_MS, PROBE_INTERVAL_MS, RttCode } from '@meshping/protocol';
-import { StateTracker, type KnownState, type PairSource } from './state-tracker';
+import { CHECK_EVERY, StateTracker, type KnownState, type PairSource } from './state-tracker';
 import { Kind, NO_ID, type TransitionBuffer } from './transition-buffer';
 
 const { SILENT, UP, DEGRADED, DOWN } = CellState;
@@ -256,7 +256,7 @@ describe(StateTracker.name, () => {
     const atOnce = run(false);
     const inSteps = run(true);
     expect(atOnce.steps).toBe(1);
-    expect(inSteps.steps).toBe(Math.ceil(10_000 / 4096));
+    expect(inSteps.steps).toBe(Math.ceil(10_000 / CHECK_EVERY));
     expect(inSteps.log).toEqual(atOnce.log);
     expect(atOnce.log.filter((l) => l.includes('->silent')).length).toBeGreaterThan(10_000);
   });
