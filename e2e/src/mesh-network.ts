@@ -1,18 +1,4 @@
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
-
-const exec = promisify(execFile);
-
-async function ip(...args: string[]): Promise<string> {
-  try {
-    return (await exec('ip', args)).stdout;
-  } catch (e) {
-    const err = e as Error & { stderr?: string };
-    throw new Error(`ip ${args.join(' ')}: ${err.stderr?.trim() || err.message}`);
-  }
-}
-
-const quietly = (p: Promise<unknown>) => p.catch(() => undefined);
+import { ip, quietly } from './ip';
 
 /** A host on the mesh's segment: its own namespace, one interface (eth0) on the bridge. */
 export interface MeshHost {
@@ -42,7 +28,9 @@ export class MeshNetwork {
     private readonly hostLink: string,
   ) {}
 
+  /** `names`: the hosts, each also its interface's name on the bridge (letters and digits; not an `ip` keyword such as "up"). */
   static async create(names: string[], id = process.pid): Promise<MeshNetwork> {
+    for (const n of names) if (!/^[a-z][a-z0-9]{1,10}$/.test(n) || ['up', 'down', 'dev', 'master', 'type', 'name'].includes(n)) throw new Error(`host name ${n}: 2-11 lower-case letters and digits, not an ip keyword`);
     const used = await ip('-4', '-o', 'addr', 'show');
     let slot = id % 250;
     while (used.includes(` 10.251.${slot}.`)) slot = (slot + 1) % 250;

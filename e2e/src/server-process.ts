@@ -36,6 +36,11 @@ export class ServerProcess {
     return this.session.client;
   }
 
+  /** The admin session's cookies, for a browser to share it (context.addCookies). */
+  browserCookies(): { name: string; value: string; url: string }[] {
+    return this.session.browserCookies();
+  }
+
   /** The server's JSON log lines with this event, parsed. */
   events(event: string): Record<string, unknown>[] {
     return jsonEvents(this.log, event);

@@ -1,19 +1,4 @@
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
-
-const exec = promisify(execFile);
-
-/** Runs `ip` (iproute2); needs root or CAP_NET_ADMIN, as the agent's raw sockets need root anyway. */
-async function ip(...args: string[]): Promise<string> {
-  try {
-    return (await exec('ip', args)).stdout;
-  } catch (e) {
-    const err = e as Error & { stderr?: string };
-    throw new Error(`ip ${args.join(' ')}: ${err.stderr?.trim() || err.message}`);
-  }
-}
-
-const quietly = (p: Promise<unknown>) => p.catch(() => undefined);
+import { ip, quietly } from './ip';
 
 /**
  * A test's own network: a namespace `mp-e2e-<pid>` joined to the default one by a veth pair

@@ -5,7 +5,8 @@ import type { Prober } from './prober';
 export class FakeProber implements Prober {
   readonly sent: { address: string; family: 4 | 6 }[] = [];
   constructor(
-    private readonly answers: Record<string, number> = {},
+    /** Changeable: a test can make an address start (or stop) answering. */
+    readonly answers: Record<string, number> = {},
     private readonly delayMs = 0,
   ) {}
 

@@ -41,6 +41,31 @@ describe(ProbeScheduler.name, () => {
     scheduler.stop();
   });
 
+  it('probes a dormant target only on its back-off schedule, in its usual place, and every round again from its first reply', async () => {
+    const prober = new FakeProber({ '192.0.2.1': 1500 });
+    const buffer = new ResultBuffer(systemClock);
+    const scheduler = new ProbeScheduler(prober, systemClock);
+    const firstRound = Math.ceil(1_795_000_001_234 / PROBE_INTERVAL_MS) * PROBE_INTERVAL_MS;
+    const since = firstRound - 10_000; // dormant for 10 s: probed at since + 30, 90, 210 s ...
+    scheduler.setTargets([targets[0], { ...targets[1], dormantSince: since }]);
+    scheduler.start((sample) => buffer.add(sample));
+    await jest.advanceTimersByTimeAsync(230_000);
+    buffer.seal();
+    const at = (t: number) => samplesOf(buffer).filter((x) => x.t === t).map((x) => x.at - since);
+    // Half a round in (its place among two targets), in the rounds that hold since + 30, 90 and 210 s.
+    expect(at(2)).toEqual([32_500, 92_500, 212_500]);
+    expect(at(1).length).toBe(46); // the awake one: every round
+    // Its first reply: every round from then on, without waiting for the server.
+    prober.answers['192.0.2.2'] = 700;
+    await jest.advanceTimersByTimeAsync(230_000);
+    buffer.seal();
+    const after = at(2).filter((t) => t > 230_000);
+    expect(after[0]).toBe(452_500);
+    expect(after.slice(1).map((t, i) => t - after[i])).toEqual(new Array(after.length - 1).fill(PROBE_INTERVAL_MS));
+    expect(after.length).toBeGreaterThan(1);
+    scheduler.stop();
+  });
+
   it('records RTTs and "no reply" as the prober reports them, IPv6 included', async () => {
     const { prober, buffer, scheduler } = setup();
     scheduler.start((sample) => buffer.add(sample));

@@ -1,12 +1,15 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { CLOCK, type Clock } from '@meshping/node-kit';
-import { PROBE_INTERVAL_MS, PROBE_TIMEOUT_MS, RttCode, type ProbeTarget, type Sample } from '@meshping/protocol';
+import { dormantProbeInRound, PROBE_INTERVAL_MS, PROBE_TIMEOUT_MS, RttCode, type ProbeTarget, type Sample } from '@meshping/protocol';
 import { PROBER, type Prober } from '../probe/prober';
 import { TargetResolver } from './target-resolver';
 
 /**
  * Probes every target once per interval. Rounds start on absolute multiples of the interval (no
- * drift over hours) and targets are spread evenly across the round (no burst of all at once).
+ * drift over hours) and targets are spread evenly across the round (no burst of all at once). A
+ * dormant target (the server's `dormantSince`) is probed only in the rounds its back-off schedule
+ * names (30 s, then 60, 120, 240 s apart, then every 5 min: dormant.ts), in its usual place in the
+ * round; its first reply brings it back to every round here at once, before the server says so.
  */
 /**
  * Shortest sleep between two sends of a round: 1,000 targets in 5 s -> 10 probes per 50 ms wake-up.
@@ -118,8 +121,13 @@ export class ProbeScheduler {
   private runRound(roundStart: number): void {
     if (!this.running) return;
     const targets = this.targets;
-    // Anything of the last round not sent yet (a stall) is skipped, not sent in a burst.
-    this.due = targets.map((target, i) => ({ target, at: roundStart + Math.floor((i * PROBE_INTERVAL_MS) / targets.length) }));
+    // Anything of the last round not sent yet (a stall) is skipped, not sent in a burst. Each target
+    // keeps its place in the round whether or not the dormant ones around it are probed in this one.
+    this.due = [];
+    targets.forEach((target, i) => {
+      if (target.dormantSince && !dormantProbeInRound(target.dormantSince, roundStart)) return;
+      this.due.push({ target, at: roundStart + Math.floor((i * PROBE_INTERVAL_MS) / targets.length) });
+    });
     this.dueNext = 0;
     clearTimeout(this.tickTimer);
     this.tick();
@@ -155,5 +163,12 @@ export class ProbeScheduler {
       'error' in resolved ? RttCode.UNRESOLVED : await this.prober.probe(resolved.address, resolved.family, PROBE_TIMEOUT_MS);
     if (!this.running && !this.settling) return;
     this.record({ targetId: target.id, at, rtt });
+    if (rtt >= 0 && target.dormantSince) this.wake(target.id);
+  }
+
+  /** A dormant target answered: probed every round from the next one (the server wakes it for every agent). */
+  private wake(id: number): void {
+    this.targets = this.targets.map((t) => (t.id === id && t.dormantSince ? { ...t, dormantSince: null } : t));
+    this.logger.log({ event: 'scheduler.target-woke', targetId: id });
   }
 }

@@ -8,3 +8,4 @@ export * from './lib/passphrase';
 export * from './lib/display-name';
 export * from './lib/reconnect';
 export * from './lib/cell-state';
+export * from './lib/dormant';

@@ -13,6 +13,7 @@ import { DatabaseModule } from '../infra/database/database.module';
 import { AccessModule } from './access/access.module';
 import { AgentsModule } from './agents/agents.module';
 import { AlertsModule } from './alerts/alerts.module';
+import { DormancyModule } from './dormancy/dormancy.module';
 import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
 import { GatewayModule } from './gateway/gateway.module';
@@ -59,6 +60,7 @@ export class AppModule {
         GatewayModule,
         MeshModule,
         AlertsModule,
+        DormancyModule,
         NotificationsModule,
         StateChangesModule,
         RetentionModule,

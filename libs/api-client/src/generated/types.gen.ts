@@ -459,6 +459,14 @@ export type TargetDto = {
      * Latency threshold in ms for this target; null = the global one (settings)
      */
     latencyThresholdMs: number | null;
+    /**
+     * Epoch ms it went dormant: no reply from any agent for its dormant time, so every agent probes it on the back-off schedule (30 s, then 60, 120, 240 s apart, then every 5 min) until its first reply; null while awake
+     */
+    dormantSince: number | null;
+    /**
+     * Seconds without any reply before it goes dormant; null = the setting dormantAfterSeconds; 0 = never
+     */
+    dormantAfterSeconds: number | null;
 };
 
 export type CreateTargetDto = {
@@ -478,6 +486,10 @@ export type CreateTargetDto = {
      * Latency threshold in ms; null = the global one
      */
     latencyThresholdMs?: number | null;
+    /**
+     * Seconds without any reply from any agent before it goes dormant (probed on the back-off schedule): 0 = never, else 60 to 604800; null = the setting dormantAfterSeconds
+     */
+    dormantAfterSeconds?: number | null;
 };
 
 export type SelfRegisterDto = {
@@ -497,6 +509,10 @@ export type SelfRegisterDto = {
      * Latency threshold in ms; null = the global one
      */
     latencyThresholdMs?: number | null;
+    /**
+     * Seconds without any reply from any agent before it goes dormant (probed on the back-off schedule): 0 = never, else 60 to 604800; null = the setting dormantAfterSeconds
+     */
+    dormantAfterSeconds?: number | null;
 };
 
 export type UpdateTargetDto = {
@@ -516,6 +532,10 @@ export type UpdateTargetDto = {
      * Latency threshold in ms; null = the global one
      */
     latencyThresholdMs?: number | null;
+    /**
+     * Seconds without any reply from any agent before it goes dormant (probed on the back-off schedule): 0 = never, else 60 to 604800; null = the setting dormantAfterSeconds
+     */
+    dormantAfterSeconds?: number | null;
 };
 
 export type ExportedSampleDto = {
@@ -724,6 +744,10 @@ export type SettingsDto = {
      * When not empty, every target address must be in one of these. CIDR ranges (IPv4 or IPv6, at most 64); they apply to IP-address targets when one is added or edited (not to hostnames, which agents resolve, nor to targets made from agents)
      */
     targetAllowRanges: Array<string>;
+    /**
+     * Seconds without a reply from any agent before a target goes dormant: probed 30 s later, then 60, 120, 240 s apart, then every 5 min, until its first reply (0 = never; a target may set its own)
+     */
+    dormantAfterSeconds: number;
 };
 
 export type UpdateSettingsDto = {
@@ -741,6 +765,10 @@ export type UpdateSettingsDto = {
      * Replaces the allow list ([] = every address not denied). CIDR ranges (IPv4 or IPv6, at most 64); they apply to IP-address targets when one is added or edited (not to hostnames, which agents resolve, nor to targets made from agents)
      */
     targetAllowRanges?: Array<string>;
+    /**
+     * Seconds without a reply from any agent before a target goes dormant: probed 30 s later, then 60, 120, 240 s apart, then every 5 min, until its first reply (0 = never; a target may set its own): 0, or 60 to 604800
+     */
+    dormantAfterSeconds?: number;
 };
 
 export const RuleMetric = {
@@ -1236,7 +1264,8 @@ export const SubjectState = {
     SILENT: 'silent',
     UP: 'up',
     DEGRADED: 'degraded',
-    DOWN: 'down'
+    DOWN: 'down',
+    DORMANT: 'dormant'
 } as const;
 
 export type SubjectState = typeof SubjectState[keyof typeof SubjectState];

@@ -156,6 +156,12 @@ export const targetSchema = z.object({
   id,
   address: text(253),
   name: z.nullable(z.string().check(z.maxLength(120))),
+  /**
+   * Set while the target is dormant (no reply from any agent for the set time): probe it on the
+   * back-off schedule from then (dormant.ts), not every round. Absent or null: every round. Optional:
+   * servers from before it send none, agents from before it ignore it (and probe every round).
+   */
+  dormantSince: z.optional(z.nullable(epochMs)),
 });
 export type ProbeTarget = z.infer<typeof targetSchema>;
 

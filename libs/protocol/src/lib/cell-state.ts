@@ -5,16 +5,22 @@ import { CELL_STALE_AFTER_MS, RttCode } from './constants';
  * log (server), so that the two never disagree. One byte a cell:
  * SILENT = grey: no data, data older than CELL_STALE_AFTER_MS, the agent disconnected, or a problem
  * on the agent's side (name not resolved, send error); UP = green: a reply within the target's
- * latency threshold; DEGRADED = yellow: a reply over it; DOWN = red: no reply.
+ * latency threshold; DEGRADED = yellow: a reply over it; DOWN = red: no reply; DORMANT: the target
+ * answered no agent for a long time and is probed on a back-off schedule (dormant.ts).
  */
-export const CellState = { SILENT: 0, UP: 1, DEGRADED: 2, DOWN: 3 } as const;
+export const CellState = { SILENT: 0, UP: 1, DEGRADED: 2, DOWN: 3, DORMANT: 4 } as const;
 export type CellStateCode = (typeof CellState)[keyof typeof CellState];
 /** The states' names, by code (the API's and the log's words). */
-export const CELL_STATE_NAMES = ['silent', 'up', 'degraded', 'down'] as const;
+export const CELL_STATE_NAMES = ['silent', 'up', 'degraded', 'down', 'dormant'] as const;
 export type CellStateName = (typeof CELL_STATE_NAMES)[number];
 
-/** The colour rule for one cell: its newest sample (rtt µs or a negative RttCode, probed `at`) seen at `now`. */
-export function classifyCell(rtt: number, at: number, now: number, thresholdUs: number, agentOnline: boolean): CellStateCode {
+/**
+ * The colour rule for one cell: its newest sample (rtt µs or a negative RttCode, probed `at`) seen at
+ * `now`. A dormant target (no reply from any agent for a while, probed on the back-off schedule:
+ * dormant.ts) shows DORMANT in the rows of agents that are online, whatever its last sample said.
+ */
+export function classifyCell(rtt: number, at: number, now: number, thresholdUs: number, agentOnline: boolean, targetDormant = false): CellStateCode {
+  if (agentOnline && targetDormant) return CellState.DORMANT;
   if (!agentOnline || Number.isNaN(at) || now - at > CELL_STALE_AFTER_MS) return CellState.SILENT;
   if (rtt === RttCode.NO_REPLY) return CellState.DOWN;
   if (rtt < 0) return CellState.SILENT; // unresolved or send error: the agent's problem, not the target's

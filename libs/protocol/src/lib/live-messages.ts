@@ -28,6 +28,8 @@ export const liveTargetSchema = z.object({
   group: z.nullable(z.string()),
   /** This target's latency threshold; null = the global one. */
   latencyThresholdMs: z.nullable(z.number()),
+  /** Dormant since (epoch ms): probed on the back-off schedule, its cells shown as dormant; null or absent: awake. */
+  dormantSince: z.optional(z.nullable(z.number())),
 });
 export type LiveTarget = z.infer<typeof liveTargetSchema>;
 

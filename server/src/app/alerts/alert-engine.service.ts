@@ -1,12 +1,12 @@
 import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { Interval } from '@nestjs/schedule';
 import { CLOCK, type Clock } from '@meshping/node-kit';
-import { PROBE_INTERVAL_MS } from '@meshping/protocol';
+import { dormantStaleAfterMs, PROBE_INTERVAL_MS } from '@meshping/protocol';
 import { Subject } from 'rxjs';
 import { AgentsService } from '../agents/agents.service';
 import { SettingsService } from '../mesh/settings.service';
 import { MonitoringService } from '../monitoring/monitoring.service';
-import { TargetsService } from '../targets/targets.service';
+import { TargetsService, type TargetView } from '../targets/targets.service';
 import type { AlertRule } from './alert-rule';
 import { AlertRulesService } from './alert-rules.service';
 import { AlertEngine, type EngineFigures } from './engine/alert-engine';
@@ -73,7 +73,9 @@ export class AlertEngineService implements OnModuleInit {
       targets: this.targets.views().map(({ id, group }) => ({ id, group })),
       pairRow: (agentId) => this.monitoring.cellRow(agentId),
     };
-    const transitions = await this.engine.evaluateInSlices(this.clock.now(), mesh, () => new Promise<void>((resolve) => setImmediate(resolve)));
+    const now = this.clock.now();
+    this.engine.setTargetStaleness(dormantStaleness(this.targets.views(), now));
+    const transitions = await this.engine.evaluateInSlices(now, mesh, () => new Promise<void>((resolve) => setImmediate(resolve)));
     if (transitions.length === 0) return;
     await this.incidents.record(transitions, this.rules, agents, this.targets.views());
     for (const t of transitions) this.transitions$.next(t);
@@ -91,4 +93,12 @@ export class AlertEngineService implements OnModuleInit {
     for (const t of views) if (t.latencyThresholdMs !== null) byId[t.id] = t.latencyThresholdMs * 1000;
     this.engine.setTargetThresholds(byId);
   }
+}
+
+/** By target id: how stale a dormant target's pairs may be at `now` (its back-off interval), 0 for the rest. */
+function dormantStaleness(targets: readonly TargetView[], now: number): Float64Array {
+  const dormant = targets.filter((t) => t.dormantSince !== null);
+  const byId = new Float64Array(dormant.reduce((m, t) => Math.max(m, t.id + 1), 0));
+  for (const t of dormant) byId[t.id] = dormantStaleAfterMs(t.dormantSince as number, now);
+  return byId;
 }

@@ -150,9 +150,14 @@ export class AgentLink {
     this.lastSent = this.deps.clock.now();
   }
 
+  /** Drops a link found dead (silent too long): the agent was last seen when it was last heard from, not now. */
   terminate(): void {
+    this.foundDead = true;
     this.socket.terminate();
   }
+
+  /** Set when the link was dropped for its silence (terminate()). */
+  private foundDead = false;
 
   ping(): void {
     if (this.socket.readyState !== this.socket.OPEN) return;
@@ -325,8 +330,9 @@ export class AgentLink {
     if (this.agentId === null) return;
     if (!this.deps.closed(this, this.agentId)) return; // a newer link of this agent is active
     this.logger.log({ event: 'agent.disconnected', agentId: this.agentId });
-    // A dead link is noticed up to a minute after the agent fell silent: it was last seen then, not now.
-    await this.deps.agents.disconnected(this.agentId, this.lastActivity);
+    // A dead link is noticed up to a minute after the agent fell silent: it was last seen then, not
+    // now. Any other close (the agent's, a shutdown, a replacement) ends a live link: seen now.
+    await this.deps.agents.disconnected(this.agentId, this.foundDead ? this.lastActivity : this.deps.clock.now());
   }
 
   private failed(err: unknown): void {

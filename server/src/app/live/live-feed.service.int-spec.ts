@@ -72,8 +72,8 @@ describe(`${LiveFeedService.name} (real services, real SQLite file)`, () => {
     const second = JSON.parse(await (feed.nextLayout() as Promise<string>));
     expect(second.seq).toBe(2);
     expect(second.layout.targets.slice(before)).toEqual([
-      { id: t1, address: '192.0.2.1', name: 'one', group: null, latencyThresholdMs: null },
-      { id: t2, address: '192.0.2.2', name: 'two', group: 'lab', latencyThresholdMs: 20 },
+      { id: t1, address: '192.0.2.1', name: 'one', group: null, latencyThresholdMs: null, dormantSince: null },
+      { id: t2, address: '192.0.2.2', name: 'two', group: 'lab', latencyThresholdMs: 20, dormantSince: null },
     ]);
     expect(feed.nextLayout()).toBeNull();
     await server.app.get(SettingsService).update({ latencyThresholdMs: 42 }, ADMIN, null);

@@ -70,7 +70,7 @@ export class LiveFeedService implements OnModuleInit {
     const [agents, settings] = await Promise.all([this.agents.list(), this.settings.get()]);
     return {
       agents: agents.map(({ id, hostname, state, online, local }) => ({ id, hostname, state, online, local })),
-      targets: this.targets.views().map(({ id, address, name, group, latencyThresholdMs }) => ({ id, address, name, group, latencyThresholdMs })),
+      targets: this.targets.views().map(({ id, address, name, group, latencyThresholdMs, dormantSince }) => ({ id, address, name, group, latencyThresholdMs, dormantSince })),
       latencyThresholdMs: settings.latencyThresholdMs,
     };
   }

@@ -40,7 +40,7 @@ describe(`${MeshService.name}: full mesh, approved agents as targets`, () => {
   });
 
   it('is off by default; on, it makes each approved agent a target that every agent is told about', async () => {
-    expect((await admin.get('/api/settings')).body).toEqual({ fullMesh: false, latencyThresholdMs: 100, retentionHours: 24, ...RANGES });
+    expect((await admin.get('/api/settings')).body).toEqual({ fullMesh: false, latencyThresholdMs: 100, retentionHours: 24, dormantAfterSeconds: 600, ...RANGES });
     const a = await new TestAgent(server.url, 'mesh-a').register(passphrase, '127.0.0.2');
     const b = await new TestAgent(server.url, 'mesh-b').register(passphrase, '127.0.0.3');
     links.push(a.link, b.link);
@@ -48,7 +48,7 @@ describe(`${MeshService.name}: full mesh, approved agents as targets`, () => {
     await admin.post(`/api/agents/${b.agentId}/approve`);
     expect((await targets()).map((t) => t.address)).toEqual(['127.0.0.1', '::1']);
 
-    expect((await admin.patch('/api/settings', { fullMesh: true })).body).toEqual({ fullMesh: true, latencyThresholdMs: 100, retentionHours: 24, ...RANGES });
+    expect((await admin.patch('/api/settings', { fullMesh: true })).body).toEqual({ fullMesh: true, latencyThresholdMs: 100, retentionHours: 24, dormantAfterSeconds: 600, ...RANGES });
     await until('both agents are targets', async () => (await targets()).filter((t) => t.group === 'agents').length === 2);
     expect((await targets()).filter((t) => t.group === 'agents').map((t) => [t.address, t.name])).toEqual([
       ['127.0.0.2', 'mesh-a'],
@@ -80,7 +80,7 @@ describe(`${MeshService.name}: full mesh, approved agents as targets`, () => {
     const browser = await TestClient.connect(`${server.url.replace('http', 'ws')}/live`, { cookie: admin.cookieHeader, origin: server.url });
     links.push(browser);
     expect((await browser.next((m) => m.type === 'snapshot')).latencyThresholdMs).toBe(100);
-    expect((await admin.patch('/api/settings', { latencyThresholdMs: 25.5 })).body).toEqual({ fullMesh: false, latencyThresholdMs: 25.5, retentionHours: 24, ...RANGES });
+    expect((await admin.patch('/api/settings', { latencyThresholdMs: 25.5 })).body).toEqual({ fullMesh: false, latencyThresholdMs: 25.5, retentionHours: 24, dormantAfterSeconds: 600, ...RANGES });
     await browser.next((m) => m.type === 'layout' && m.latencyThresholdMs === 25.5, 3000);
     expect((await admin.get('/api/settings')).body.latencyThresholdMs).toBe(25.5);
     const refused = await admin.patch('/api/settings', { latencyThresholdMs: 5000 });

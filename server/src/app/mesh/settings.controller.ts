@@ -1,8 +1,8 @@
 import { applyDecorators, Body, Controller, Get, Patch } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
-import { MIN_LATENCY_THRESHOLD_MS, PROBE_TIMEOUT_MS } from '@meshping/protocol';
+import { DEFAULT_DORMANT_AFTER_SECONDS, MAX_DORMANT_AFTER_SECONDS, MIN_DORMANT_AFTER_SECONDS, MIN_LATENCY_THRESHOLD_MS, PROBE_TIMEOUT_MS } from '@meshping/protocol';
 import { Transform } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsBoolean, IsInt, IsString, Max, MaxLength, Min, Validate, ValidatorConstraint, type ValidationArguments, type ValidatorConstraintInterface } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsBoolean, IsInt, IsString, Max, MaxLength, Min, Validate, ValidateIf, ValidatorConstraint, type ValidationArguments, type ValidatorConstraintInterface } from 'class-validator';
 import { IsDecimal } from '../../infra/validation/decimal';
 import { OptionalNotNull } from '../../infra/validation/optional';
 import { Access } from '../access/access.decorator';
@@ -24,6 +24,9 @@ class Cidr implements ValidatorConstraintInterface {
 /** Each range in its canonical spelling (host bits cleared), so the stored list and the audit read the same. */
 const canonicalRanges = ({ value }: { value: unknown }) =>
   Array.isArray(value) ? value.map((r) => (typeof r === 'string' ? (parseCidr(r)?.text ?? r) : r)) : value;
+
+const DORMANT_DOC =
+  'Seconds without a reply from any agent before a target goes dormant: probed 30 s later, then 60, 120, 240 s apart, then every 5 min, until its first reply (0 = never; a target may set its own)';
 
 const RANGES_DOC = 'CIDR ranges (IPv4 or IPv6, at most 64); they apply to IP-address targets when one is added or edited (not to hostnames, which agents resolve, nor to targets made from agents)';
 
@@ -51,6 +54,8 @@ class SettingsDto implements Settings {
   targetDenyRanges!: string[];
   @ApiProperty({ type: [String], example: [], description: `When not empty, every target address must be in one of these. ${RANGES_DOC}` })
   targetAllowRanges!: string[];
+  @ApiProperty({ description: DORMANT_DOC, example: DEFAULT_DORMANT_AFTER_SECONDS })
+  dormantAfterSeconds!: number;
 }
 
 class UpdateSettingsDto implements Partial<Settings> {
@@ -78,6 +83,14 @@ class UpdateSettingsDto implements Partial<Settings> {
 
   @CidrList('Replaces the allow list ([] = every address not denied).')
   targetAllowRanges?: string[];
+
+  @ApiPropertyOptional({ type: 'integer', nullable: false, description: `${DORMANT_DOC}: 0, or ${MIN_DORMANT_AFTER_SECONDS} to ${MAX_DORMANT_AFTER_SECONDS}` })
+  @OptionalNotNull()
+  @IsInt({ message: 'dormantAfterSeconds must be a whole number of seconds (0 = never)' })
+  @ValidateIf((_o, v) => v !== 0)
+  @Min(MIN_DORMANT_AFTER_SECONDS, { message: `dormantAfterSeconds must be 0 (never) or at least ${MIN_DORMANT_AFTER_SECONDS}` })
+  @Max(MAX_DORMANT_AFTER_SECONDS, { message: `dormantAfterSeconds must not exceed ${MAX_DORMANT_AFTER_SECONDS} (7 days)` })
+  dormantAfterSeconds?: number;
 }
 
 @ApiTags('settings')

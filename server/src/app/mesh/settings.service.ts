@@ -1,6 +1,13 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Subject } from 'rxjs';
-import { DEFAULT_LATENCY_THRESHOLD_US, MIN_LATENCY_THRESHOLD_MS, PROBE_TIMEOUT_MS } from '@meshping/protocol';
+import {
+  DEFAULT_DORMANT_AFTER_SECONDS,
+  DEFAULT_LATENCY_THRESHOLD_US,
+  MAX_DORMANT_AFTER_SECONDS,
+  MIN_DORMANT_AFTER_SECONDS,
+  MIN_LATENCY_THRESHOLD_MS,
+  PROBE_TIMEOUT_MS,
+} from '@meshping/protocol';
 import { SERVER_CONFIG, type ServerConfig } from '../../infra/config/server-config';
 import { SettingsTable } from '../../infra/database/settings-table';
 import type { Actor } from '../access/request-context';
@@ -18,6 +25,8 @@ export interface Settings {
   targetDenyRanges: string[];
   /** When not empty, a target address must be in one of these CIDR ranges. */
   targetAllowRanges: string[];
+  /** Seconds without a reply from any agent before a target goes dormant (back-off probing); 0 = never. A target may set its own. */
+  dormantAfterSeconds: number;
 }
 
 export const MIN_RETENTION_HOURS = 1;
@@ -33,6 +42,7 @@ const KEYS = {
   retentionHours: 'retention.hours',
   targetDenyRanges: 'targets.deny_ranges',
   targetAllowRanges: 'targets.allow_ranges',
+  dormantAfterSeconds: 'targets.dormant_after_seconds',
 } as const satisfies Record<keyof Settings, string>;
 
 /**
@@ -52,6 +62,10 @@ const PARSE: { [K in keyof Settings]: (text: string) => Settings[K] | undefined 
   },
   targetDenyRanges: (t) => parseRanges(t),
   targetAllowRanges: (t) => parseRanges(t),
+  dormantAfterSeconds: (t) => {
+    const n = Number(t);
+    return /^\d+$/.test(t) && (n === 0 || (n >= MIN_DORMANT_AFTER_SECONDS && n <= MAX_DORMANT_AFTER_SECONDS)) ? n : undefined;
+  },
 };
 
 function parseRanges(text: string): string[] | undefined {
@@ -86,6 +100,7 @@ export class SettingsService {
       retentionHours: this.config.MESHPING_RETENTION_HOURS,
       targetDenyRanges: [...DEFAULT_TARGET_DENY_RANGES],
       targetAllowRanges: [],
+      dormantAfterSeconds: DEFAULT_DORMANT_AFTER_SECONDS,
     };
   }
 

@@ -229,6 +229,9 @@ export class MonitoringService implements OnModuleInit, OnApplicationShutdown {
     if (!this.ready) return;
     try {
       this.approved = new Set((await this.agents.list()).filter((a) => a.state === 'approved').map((a) => a.id));
+      // Only dormant targets (probed every 30 s to 5 min): an agent's stream has silences that are no gap.
+      const views = this.targets.views();
+      if (views.length > 0 && views.every((t) => t.dormantSince !== null)) this.approved.clear();
       await this.gapDetector.detect(this.clock.now() - MAX_AGE_MS, (id) => this.approved.has(id), (task) => this.store.enqueue(task));
     } catch (err) {
       this.logger.error({ event: 'storage.gap-detection-failed', err });

@@ -1,8 +1,12 @@
+import { CELL_STATE_NAMES } from '@meshping/protocol';
 import { resized } from './typed-arrays';
+
+/** Counts per line: one per cell state (silent, up, degraded, down, dormant). */
+export const STATES = CELL_STATE_NAMES.length;
 
 /** Per-id state of the rows (agents) or the columns (targets): cells counted by state, the derived state, the dirty list. */
 export class LineCounts {
-  counts = new Int32Array(4 * 64);
+  counts = new Int32Array(STATES * 64);
   state = new Uint8Array(64);
   since = new Float64Array(64).fill(-Infinity);
   /** Latest time of a cell change since the line was last settled (-Infinity: not dirty). */
@@ -14,7 +18,7 @@ export class LineCounts {
     if (id < this.state.length) return;
     let n = this.state.length;
     while (n <= id) n *= 2;
-    this.counts = resized(this.counts, 4 * n);
+    this.counts = resized(this.counts, STATES * n);
     this.state = resized(this.state, n);
     this.since = resized(this.since, n, -Infinity);
     this.changedAt = resized(this.changedAt, n, -Infinity);
@@ -23,8 +27,8 @@ export class LineCounts {
 
   /** A cell of line `id` moves from state `from` to `to` (-1: in or out of the line) at `at`: O(1), the line is re-derived at settle. */
   move(id: number, from: number, to: number, at: number): void {
-    if (from >= 0) this.counts[id * 4 + from]--;
-    if (to >= 0) this.counts[id * 4 + to]++;
+    if (from >= 0) this.counts[id * STATES + from]--;
+    if (to >= 0) this.counts[id * STATES + to]++;
     if (!this.isDirty[id]) {
       this.isDirty[id] = 1;
       this.dirty.push(id);

@@ -150,7 +150,7 @@ export class StateChangesService implements OnApplicationBootstrap, OnApplicatio
 
   private async updateTargets(): Promise<void> {
     const { latencyThresholdMs } = await this.settings.get();
-    const targets = this.targets.views().map(({ id, latencyThresholdMs: ms }) => ({ id, thresholdUs: ms === null ? null : ms * 1000 }));
+    const targets = this.targets.views().map(({ id, latencyThresholdMs: ms, dormantSince }) => ({ id, thresholdUs: ms === null ? null : ms * 1000, dormant: dormantSince !== null }));
     this.tracker.setTargets(targets, latencyThresholdMs * 1000);
     this.tracker.reserve(this.tracked.length * targets.length);
   }

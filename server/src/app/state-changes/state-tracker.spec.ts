@@ -3,7 +3,7 @@ import { CHECK_EVERY, StateTracker, type KnownState, type PairSource } from './s
 import { Kind, NO_ID, type TransitionBuffer } from './transition-buffer';
 
 const { SILENT, UP, DEGRADED, DOWN } = CellState;
-const NAMES = ['silent', 'up', 'degraded', 'down'];
+const NAMES = ['silent', 'up', 'degraded', 'down', 'dormant'];
 const KINDS = ['pair', 'target', 'agent'];
 
 /** A mesh of `agents` x `targets` pairs with ids from 1, pair index = row-major; newest samples as a cache would recover them. */
@@ -127,6 +127,29 @@ describe(StateTracker.name, () => {
       'target 1 silent->up @30000',
       'agent 1 silent->up @30000',
     ]);
+  });
+
+  it('records a target going dormant once (its pairs and column), then nothing while it is probed rarely, and its waking at the first reply', () => {
+    start(2, 2);
+    round(() => 900);
+    round((_a, t) => (t === 2 ? RttCode.NO_REPLY : 900));
+    tracker.out.drain();
+    // The server marks target 2 dormant: every row is re-judged at the next sweep.
+    const dormant = (d: boolean) => tracker.setTargets([{ id: 1, thresholdUs: null }, { id: 2, thresholdUs: null, dormant: d }], 100_000);
+    dormant(true);
+    sweep();
+    expect(lines(tracker.out, t0)).toEqual(['pair 1>2 down->dormant @10000', 'pair 2>2 down->dormant @10000', 'target 2 down->dormant @10000']);
+    // Minutes of rounds in which it is probed once every 30 s or more: no "silent" in between, no row change.
+    for (let r = 0; r < 60; r++) {
+      round((_a, t) => (t === 1 ? 900 : r % 6 === 0 ? RttCode.NO_REPLY : NaN));
+      if (r % 3 === 0) sweep();
+    }
+    expect(lines(tracker.out, t0)).toEqual([]);
+    // It answers: the server wakes it; the reply colours its cells by the usual rule.
+    dormant(false);
+    const woke = clock.now() - t0;
+    round(() => 900);
+    expect(lines(tracker.out, t0)).toEqual([`pair 1>2 dormant->up @${woke}`, `pair 2>2 dormant->up @${woke}`, `target 2 dormant->up @${woke}`]);
   });
 
   it('turns a pair silent when its newest sample goes stale (at that moment) or its agent disconnects (then), like the grid', () => {

@@ -1,5 +1,5 @@
 import { CELL_STALE_AFTER_MS, CellState, classifyCell, summariseCells, type CellStateCode } from '@meshping/protocol';
-import { LineCounts, RowIndex } from './line-counts';
+import { LineCounts, RowIndex, STATES } from './line-counts';
 import { Kind, NO_ID, TransitionBuffer, type KindCode } from './transition-buffer';
 import { resized } from './typed-arrays';
 
@@ -76,6 +76,8 @@ export class StateTracker {
   private activeAgent = new Uint8Array(0);
   private activeTarget = new Uint8Array(0);
   private thresholdUs: ArrayLike<number> = new Float64Array(0);
+  /** By target id: 1 while dormant (its cells are DORMANT in online rows; its column too). */
+  private dormantTarget = new Uint8Array(0);
   private defaultThresholdUs = Infinity;
   private restored = new Map<number, { state: CellStateCode; at: number }>();
   private graceUntil = -Infinity;
@@ -126,18 +128,23 @@ export class StateTracker {
   }
 
   /** Targets tracked, with their latency thresholds in µs (null: the default). A change re-judges every row at the next sweep. */
-  setTargets(targets: readonly { id: number; thresholdUs: number | null }[], defaultThresholdUs: number): void {
+  setTargets(targets: readonly { id: number; thresholdUs: number | null; dormant?: boolean }[], defaultThresholdUs: number): void {
     const max = targets.reduce((m, t) => Math.max(m, t.id), -1) + 1;
     const active = new Uint8Array(max);
     const thresholds = new Float64Array(max).fill(defaultThresholdUs);
+    const dormant = new Uint8Array(max);
     for (const t of targets) {
       active[t.id] = 1;
       if (t.thresholdUs !== null) thresholds[t.id] = t.thresholdUs;
+      if (t.dormant) dormant[t.id] = 1;
     }
     const same = (a: ArrayLike<number>, b: ArrayLike<number>) => a.length === b.length && Array.prototype.every.call(a, (v: number, i: number) => v === b[i]);
-    if (defaultThresholdUs !== this.defaultThresholdUs || !same(active, this.activeTarget) || !same(thresholds, this.thresholdUs)) this.rowIndex.markAll();
+    if (defaultThresholdUs !== this.defaultThresholdUs || !same(active, this.activeTarget) || !same(thresholds, this.thresholdUs) || !same(dormant, this.dormantTarget)) {
+      this.rowIndex.markAll();
+    }
     this.activeTarget = active;
     this.thresholdUs = thresholds;
+    this.dormantTarget = dormant;
     this.defaultThresholdUs = defaultThresholdUs;
   }
 
@@ -171,7 +178,7 @@ export class StateTracker {
       if (!this.counted(p)) continue;
       // A sample stale on arrival (a resent backlog) changes nothing: the grid shows it grey too.
       if (t < stale) continue;
-      const next = classifyCell(v, t, now, this.threshold(this.target[p]), this.online[a] === 1);
+      const next = classifyCell(v, t, now, this.threshold(this.target[p]), this.online[a] === 1, this.isDormant(this.target[p]));
       if (next !== this.state[p]) this.change(p, next, t, now);
     }
     return pairs.length;
@@ -272,7 +279,7 @@ export class StateTracker {
     this.state[p] = next;
     this.since[p] = when;
     const a = this.agent[p];
-    if (next !== CellState.SILENT && !(this.newestAt[p] >= this.rowIndex.oldest[a])) this.rowIndex.oldest[a] = Number.isNaN(this.newestAt[p]) ? -Infinity : this.newestAt[p];
+    if (next !== CellState.SILENT && next !== CellState.DORMANT && !(this.newestAt[p] >= this.rowIndex.oldest[a])) this.rowIndex.oldest[a] = Number.isNaN(this.newestAt[p]) ? -Infinity : this.newestAt[p];
     this.rows.move(this.agent[p], was, next, when);
     this.cols.move(this.target[p], was, next, when);
   }
@@ -290,17 +297,22 @@ export class StateTracker {
       const p = list[k];
       if (!this.counted(p)) continue;
       const at = this.newestAt[p];
-      const next = classifyCell(this.newestRtt[p], at, now, this.threshold(this.target[p]), online);
+      const next = classifyCell(this.newestRtt[p], at, now, this.threshold(this.target[p]), online, this.isDormant(this.target[p]));
       if (next !== this.state[p]) {
         const when = next === CellState.SILENT ? Math.min(now, Number.isNaN(at) ? now : at + CELL_STALE_AFTER_MS, disconnected) : now;
         this.change(p, next, when, now);
       }
       // Still coloured: in the restart grace, a stale or sample-less cell stays as restored until it ends.
-      if (this.state[p] !== CellState.SILENT) oldest = Number.isNaN(at) ? -Infinity : Math.min(oldest, at);
+      // (A dormant cell is never stale: it bounds nothing.)
+      if (this.state[p] !== CellState.SILENT && this.state[p] !== CellState.DORMANT) oldest = Number.isNaN(at) ? -Infinity : Math.min(oldest, at);
     }
     this.rowIndex.oldest[row] = oldest;
     this.rowIndex.marked[row] = 0;
     return n;
+  }
+
+  private isDormant(targetId: number): boolean {
+    return targetId < this.dormantTarget.length && this.dormantTarget[targetId] === 1;
   }
 
   private markRow(agentId: number): void {
@@ -313,8 +325,10 @@ export class StateTracker {
       lines.changedAt[id] = -Infinity;
       lines.isDirty[id] = 0;
       if (id >= active.length || active[id] === 0) continue; // deleted (or no longer approved): it ends without a row
-      const c = id * 4;
-      const next = summariseCells(lines.counts[c + CellState.UP], lines.counts[c + CellState.DEGRADED], lines.counts[c + CellState.DOWN]);
+      const c = id * STATES;
+      // A dormant target's column is dormant; an agent's row is judged by its other cells.
+      const next =
+        kind === Kind.TARGET && this.isDormant(id) ? CellState.DORMANT : summariseCells(lines.counts[c + CellState.UP], lines.counts[c + CellState.DEGRADED], lines.counts[c + CellState.DOWN]);
       if (next === lines.state[id] || (next === CellState.SILENT && now < this.graceUntil)) continue;
       let when = Math.max(changedAt, lines.since[id]);
       if (when === -Infinity) when = now;

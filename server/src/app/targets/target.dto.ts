@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
-import { checkTargetAddress, MIN_LATENCY_THRESHOLD_MS, NOT_AN_ADDRESS, PROBE_TIMEOUT_MS } from '@meshping/protocol';
+import { checkTargetAddress, MAX_DORMANT_AFTER_SECONDS, MIN_DORMANT_AFTER_SECONDS, MIN_LATENCY_THRESHOLD_MS, NOT_AN_ADDRESS, PROBE_TIMEOUT_MS } from '@meshping/protocol';
 import { Transform } from 'class-transformer';
-import { IsOptional, IsString, Max, Min, MaxLength, MinLength, Validate, ValidateIf, ValidatorConstraint, type ValidationArguments, type ValidatorConstraintInterface } from 'class-validator';
+import { IsInt, IsOptional, IsString, Max, Min, MaxLength, MinLength, Validate, ValidateIf, ValidatorConstraint, type ValidationArguments, type ValidatorConstraintInterface } from 'class-validator';
 import { IsDecimal } from '../../infra/validation/decimal';
 import { IsDisplayName } from '../../infra/validation/display-name';
 import type { TargetView } from './target-view';
@@ -13,6 +13,10 @@ export class TargetDto implements TargetView {
   @ApiProperty({ type: String, nullable: true, example: 'datacenter-1' }) group!: string | null;
   @ApiProperty({ type: Number, nullable: true, example: 20, description: 'Latency threshold in ms for this target; null = the global one (settings)' })
   latencyThresholdMs!: number | null;
+  @ApiProperty({ type: Number, nullable: true, example: null, description: 'Epoch ms it went dormant: no reply from any agent for its dormant time, so every agent probes it on the back-off schedule (30 s, then 60, 120, 240 s apart, then every 5 min) until its first reply; null while awake' })
+  dormantSince!: number | null;
+  @ApiProperty({ type: Number, nullable: true, example: null, description: 'Seconds without any reply before it goes dormant; null = the setting dormantAfterSeconds; 0 = never' })
+  dormantAfterSeconds!: number | null;
 }
 
 /** The same rule agents, the server and the web app apply (libs/protocol); the service stores the canonical form. */
@@ -70,6 +74,14 @@ export class CreateTargetDto {
   @Min(MIN_LATENCY_THRESHOLD_MS)
   @Max(PROBE_TIMEOUT_MS, { message: `latencyThresholdMs must not exceed the probe timeout (${PROBE_TIMEOUT_MS} ms)` })
   latencyThresholdMs?: number | null;
+
+  @ApiPropertyOptional({ type: Number, nullable: true, example: 900, description: `Seconds without any reply from any agent before it goes dormant (probed on the back-off schedule): 0 = never, else ${MIN_DORMANT_AFTER_SECONDS} to ${MAX_DORMANT_AFTER_SECONDS}; null = the setting dormantAfterSeconds` })
+  @IsOptional()
+  @ValidateIf((_o, v) => v !== null && v !== 0)
+  @IsInt({ message: 'dormantAfterSeconds must be a whole number of seconds (0 = never, null = the setting)' })
+  @Min(MIN_DORMANT_AFTER_SECONDS, { message: `dormantAfterSeconds must be 0 (never) or at least ${MIN_DORMANT_AFTER_SECONDS}` })
+  @Max(MAX_DORMANT_AFTER_SECONDS, { message: `dormantAfterSeconds must not exceed ${MAX_DORMANT_AFTER_SECONDS} (7 days)` })
+  dormantAfterSeconds?: number | null;
 }
 
 // skipNullProperties: false makes a left-out field optional but a null one still checked (address: null is a 400).

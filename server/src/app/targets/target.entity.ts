@@ -28,6 +28,14 @@ export class TargetEntity {
   @Column({ name: 'latency_threshold_ms', type: 'real', nullable: true })
   latencyThresholdMs!: number | null;
 
+  /** Epoch ms it went dormant (no reply from any agent for its set time; probed on the back-off schedule); null while awake. */
+  @Column({ name: 'dormant_since', type: 'integer', nullable: true })
+  dormantSince!: number | null;
+
+  /** Seconds without any reply before it goes dormant; null = the setting dormantAfterSeconds, 0 = never. */
+  @Column({ name: 'dormant_after_seconds', type: 'integer', nullable: true })
+  dormantAfterSeconds!: number | null;
+
   /** Epoch ms of deletion; null while the target is live. */
   @Column({ name: 'deleted_at', type: 'integer', nullable: true })
   deletedAt!: number | null;

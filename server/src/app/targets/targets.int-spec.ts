@@ -61,6 +61,7 @@ describe(`${TargetsService.name}: the target list, edited through the API and pu
       name: 'edge router',
       group: 'dc-1',
       latencyThresholdMs: null,
+      dormantSince: null,
     });
   });
 

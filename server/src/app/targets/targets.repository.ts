@@ -42,7 +42,7 @@ export class TargetsRepository {
     });
   }
 
-  async insert(em: EntityManager, fields: Pick<TargetEntity, 'address' | 'name' | 'group'> & { agentId?: number | null; latencyThresholdMs?: number | null }): Promise<TargetEntity> {
+  async insert(em: EntityManager, fields: Pick<TargetEntity, 'address' | 'name' | 'group'> & { agentId?: number | null; latencyThresholdMs?: number | null; dormantAfterSeconds?: number | null }): Promise<TargetEntity> {
     return em.getRepository(TargetEntity).save(em.getRepository(TargetEntity).create({ agentId: null, latencyThresholdMs: null, ...fields, deletedAt: null }));
   }
 

@@ -22,8 +22,19 @@ export interface TargetsChange {
 
 export type { TargetView } from './target-view';
 
-const toProbe = (t: TargetEntity): ProbeTarget => ({ id: t.id, address: t.address, name: t.name });
-const toView = (t: TargetEntity): TargetView => ({ ...toProbe(t), group: t.group, latencyThresholdMs: t.latencyThresholdMs ?? null });
+/** What agents get: a dormant target carries when it went dormant (absent: awake; a change replaces the whole entry). */
+const probeOf = ({ id, address, name, dormantSince }: Pick<TargetView, 'id' | 'address' | 'name' | 'dormantSince'>): ProbeTarget =>
+  dormantSince ? { id, address, name, dormantSince } : { id, address, name };
+const toView = (t: TargetEntity): TargetView => ({
+  id: t.id,
+  address: t.address,
+  name: t.name,
+  group: t.group,
+  latencyThresholdMs: t.latencyThresholdMs ?? null,
+  dormantSince: t.dormantSince ?? null,
+  dormantAfterSeconds: t.dormantAfterSeconds ?? null,
+});
+const toProbe = (t: TargetEntity): ProbeTarget => probeOf(toView(t));
 
 /**
  * The central target list: validated, versioned, audited. Every change bumps the version in the
@@ -79,7 +90,31 @@ export class TargetsService implements OnApplicationBootstrap {
   }
 
   list(): ProbeTarget[] {
-    return [...this.live.values()].map(({ id, address, name }) => ({ id, address, name }));
+    return [...this.live.values()].map(probeOf);
+  }
+
+  /**
+   * A target goes dormant (`since`, epoch ms) or wakes (null): stored, and told to every agent as a
+   * change of the list (they probe it on the back-off schedule, or every round again). Not audited:
+   * the server decides it (DormancyService), and the state-change log and the grid show it.
+   */
+  async setDormant(id: number, since: number | null): Promise<void> {
+    const current = this.live.get(id);
+    if (!current || current.dormantSince === since) return;
+    const changed = await this.repository
+      .change(async (em) => {
+        const target = await this.repository.findLiveById(id, em);
+        if (!target) throw new NotFoundException(`no target with id ${id}`); // deleted meanwhile: rolled back, no version spent
+        target.dormantSince = since;
+        return this.repository.update(em, target);
+      })
+      .catch((err: unknown) => (err instanceof NotFoundException ? null : Promise.reject(err)));
+    if (!changed) return;
+    const { result, version } = changed;
+    const view = toView(result);
+    this.live.set(view.id, view);
+    this.announce(version, [toProbe(result)], []);
+    this.logger.log({ event: since === null ? 'target.woke' : 'target.dormant', targetId: id, address: view.address, ...(since === null ? {} : { since }) });
   }
 
   views(): TargetView[] {
@@ -113,13 +148,14 @@ export class TargetsService implements OnApplicationBootstrap {
         name: dto.name ?? null,
         group: dto.group ?? null,
         latencyThresholdMs: dto.latencyThresholdMs ?? null,
+        dormantAfterSeconds: dto.dormantAfterSeconds ?? null,
         agentId,
       });
     });
     const view = toView(result);
     this.live.set(view.id, view);
     this.announce(version, [toProbe(result)], []);
-    await this.audit.record({ actor, action: 'target.created', subject: `target:${view.address}`, detail: { id: view.id, name: view.name, group: view.group, latencyThresholdMs: view.latencyThresholdMs }, source });
+    await this.audit.record({ actor, action: 'target.created', subject: `target:${view.address}`, detail: { id: view.id, name: view.name, group: view.group, latencyThresholdMs: view.latencyThresholdMs, dormantAfterSeconds: view.dormantAfterSeconds }, source });
     return view;
   }
 
@@ -140,7 +176,7 @@ export class TargetsService implements OnApplicationBootstrap {
       const address = dto.address === undefined ? undefined : this.canonical(dto.address, target.agentId === null);
       if (address !== undefined && address !== target.address) await this.assertAddressFree(em, address);
       const wanted = { ...dto, address };
-      for (const key of ['address', 'name', 'group', 'latencyThresholdMs'] as const) {
+      for (const key of ['address', 'name', 'group', 'latencyThresholdMs', 'dormantAfterSeconds'] as const) {
         if (wanted[key] !== undefined && wanted[key] !== target[key]) changes[key] = wanted[key];
       }
       Object.assign(target, changes);

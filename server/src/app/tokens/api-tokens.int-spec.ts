@@ -34,7 +34,7 @@ describe(`${ApiTokensService.name}: hosts add themselves as targets with a scope
     expect(first.status).toBe(200);
     expect(first.body).toMatchObject({ address: '127.0.0.2', name: 'host-2' });
     const again = await put({ name: 'host-2 renamed', group: 'rack-7' });
-    expect(again.body).toEqual({ id: first.body.id, address: '127.0.0.2', name: 'host-2 renamed', group: 'rack-7', latencyThresholdMs: null });
+    expect(again.body).toEqual({ id: first.body.id, address: '127.0.0.2', name: 'host-2 renamed', group: 'rack-7', latencyThresholdMs: null, dormantSince: null, dormantAfterSeconds: null });
     const log = (await admin.get('/api/audit')).body as { action: string; actor: string }[];
     expect(log.find((e) => e.action === 'target.created')?.actor).toBe('token:rack-7 (by admin)');
   });

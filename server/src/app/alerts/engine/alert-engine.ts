@@ -46,6 +46,11 @@ export class AlertEngine {
     this.windows.targetThresholdUs = byTargetId;
   }
 
+  /** By target id, how old a pair's newest sample may be and still count (ms; 0: the usual CELL_STALE_AFTER_MS): dormant targets are probed rarely. */
+  setTargetStaleness(byTargetId: ArrayLike<number>): void {
+    this.windows.targetStaleMs = byTargetId;
+  }
+
   add(pairs: ArrayLike<number>, at: ArrayLike<number>, rtt: ArrayLike<number>, targetOf: (p: number) => number, now: number): void {
     this.windows.add(pairs, at, rtt, targetOf, now);
   }

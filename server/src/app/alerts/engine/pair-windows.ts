@@ -133,6 +133,8 @@ export class PairWindows {
   private channelList: Channel[] = [];
   /** Each target's latency threshold in µs, by target id (for channels with thresholdUs null). */
   targetThresholdUs: ArrayLike<number> = new Float64Array(0);
+  /** By target id: how old its pairs' newest sample may be and still count (ms; 0 or absent: CELL_STALE_AFTER_MS). Dormant targets'. */
+  targetStaleMs: ArrayLike<number> = new Float64Array(0);
 
   /** Keeps exactly these channels (new ones start empty, unused ones are dropped). */
   setChannels(specs: readonly ChannelSpec[]): void {

@@ -82,20 +82,26 @@ export class RuleEvaluator {
       const row = mesh.pairRow(rows[a].id);
       for (let t = 0, i = a * T; t < T; t++, i++) {
         const p = row && cols[t].id < row.length ? row[cols[t].id] : -1;
-        state[i] = p < 0 ? NO_DATA : judge(p);
+        state[i] = p < 0 ? NO_DATA : judge(p, cols[t].id);
       }
     }
     yield;
     return yield* localiseSteps({ agents: rows, targets: cols, state }, { quorum: rule.quorum, paths: rule.paths || rule.scope === 'pair' });
   }
 
-  private judge(rule: AlertRule, now: number): (p: number) => number {
+  private judge(rule: AlertRule, now: number): (p: number, targetId: number) => number {
     const w = this.windows;
     const out = this.sums;
     if (rule.metric === 'consecutive_lost') {
       const fresh = now - CELL_STALE_AFTER_MS;
       const limit = rule.threshold ?? 1;
-      return (p) => (!w.has(p) || w.newestAt[p] < fresh ? NO_DATA : w.consecutive[p] >= limit ? BAD : GOOD);
+      // A dormant target's pairs get a sample every 30 s to 5 min: fresh as long as the next is not overdue.
+      const stale = w.targetStaleMs;
+      return (p, t) => {
+        if (!w.has(p)) return NO_DATA;
+        const since = t < stale.length && stale[t] > 0 ? now - stale[t] : fresh;
+        return w.newestAt[p] < since ? NO_DATA : w.consecutive[p] >= limit ? BAD : GOOD;
+      };
     }
     const spec = channelOf(rule);
     const channel = spec && w.channel(spec);

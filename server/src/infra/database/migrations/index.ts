@@ -14,6 +14,7 @@ import { TokenScopes1764806400000 } from './1764806400000-token-scopes';
 import { Alerts1764892800000 } from './1764892800000-alerts';
 import { Notifications1764979200000 } from './1764979200000-notifications';
 import { StateChanges1765065600000 } from './1765065600000-state-changes';
+import { DormantTargets1765152000000 } from './1765152000000-dormant-targets';
 
 export const MIGRATIONS = [
   InitialSchema1763769600000,
@@ -30,4 +31,5 @@ export const MIGRATIONS = [
   Alerts1764892800000,
   Notifications1764979200000,
   StateChanges1765065600000,
+  DormantTargets1765152000000,
 ];

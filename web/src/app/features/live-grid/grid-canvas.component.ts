@@ -320,6 +320,7 @@ export class GridCanvasComponent {
       border: v('--mp-border', '#dee2e6'),
       focus: v('--mp-focus', '#1c7ed6'),
       incident: v('--mp-incident', '#9c36b5'),
+      dormant: v('--mp-dormant', '#495057'),
     };
   }
 }

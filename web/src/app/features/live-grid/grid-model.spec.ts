@@ -44,6 +44,22 @@ describe(GridModel.name, () => {
     expect(model.colProblems[1]).toBe(1);
   });
 
+  it('shows a dormant target as dormant in the rows of online agents, never stale, and its samples again once it wakes', () => {
+    const dormantLayout: LiveLayout = { ...layout, targets: [layout.targets[0], { ...layout.targets[1], dormantSince: now - 60_000 }] };
+    apply(snapshot(1, [1, 10, now - 1000, 420, 1, 11, now - 1000, RttCode.NO_REPLY], dormantLayout));
+    expect(statuses()).toEqual([
+      ['ok', 'dormant'],
+      ['unknown', 'unknown'], // an offline agent's row stays grey
+    ]);
+    expect(model.colProblems[1]).toBe(0); // not counted as a problem: it is known and probed rarely
+    // Minutes between its samples do not turn it grey.
+    model.tick(now + 4 * CELL_STALE_AFTER_MS);
+    expect(model.status(0, 1)).toBe('dormant');
+    // It wakes (the server's layout without dormantSince): its cell shows its sample by the usual rule.
+    apply(snapshot(2, [1, 10, now - 1000, 420, 1, 11, now - 500, 150], layout));
+    expect(statuses()[0]).toEqual(['ok', 'ok']);
+  });
+
   it('applies the target threshold over the global one: yellow above it', () => {
     // 150 ms is over the global 100 ms (target 10); 0.15 ms is within target 11's own 0.2 ms.
     apply(snapshot(1, [1, 10, now - 1000, 150_000, 1, 11, now - 1000, 150]));

@@ -15,11 +15,12 @@ import {
 /**
  * Cell states as stored (one byte a cell): the shared rule of libs/protocol (cell-state.ts), which the
  * server's state-change log uses too. UNKNOWN = grey (silent), OK = green (up), SLOW = yellow
- * (degraded), DOWN = red.
+ * (degraded), DOWN = red, DORMANT = a target no agent got a reply from for a long time, probed on the
+ * back-off schedule (its cells in the rows of online agents, whatever their last sample).
  */
-export const Cell = { UNKNOWN: CellState.SILENT, OK: CellState.UP, SLOW: CellState.DEGRADED, DOWN: CellState.DOWN } as const;
+export const Cell = { UNKNOWN: CellState.SILENT, OK: CellState.UP, SLOW: CellState.DEGRADED, DOWN: CellState.DOWN, DORMANT: CellState.DORMANT } as const;
 export type CellCode = CellStateCode;
-export const CELL_NAMES = ['unknown', 'ok', 'slow', 'down'] as const;
+export const CELL_NAMES = ['unknown', 'ok', 'slow', 'down', 'dormant'] as const;
 export type CellStatus = (typeof CELL_NAMES)[number];
 
 /** The colour rule, for one cell (merge() below inlines it for speed). */
@@ -72,6 +73,8 @@ export class GridModel {
   /** Per column: the threshold in µs that applies (the target's own, else the global one). */
   thresholdUs = new Float64Array(0);
   online = new Uint8Array(0);
+  /** Per column: 1 while the target is dormant. */
+  dormant = new Uint8Array(0);
   /** Per row: no coloured cell is older than this (a lower bound; -Infinity = unknown, scan it). */
   private rowOldest = new Float64Array(0);
   /** Cells whose state changed since takeDirty(); `layoutVersion` bumps when rows or columns changed. */
@@ -131,7 +134,7 @@ export class GridModel {
       if (rowOldest[row] >= stale) continue;
       let oldest = Infinity;
       for (let i = row * cols, end = i + cols; i < end; i++) {
-        if (state[i] === Cell.UNKNOWN) continue;
+        if (state[i] === Cell.UNKNOWN || state[i] === Cell.DORMANT) continue; // dormant: probed rarely, never stale
         if (at[i] < stale) this.setState(i, Cell.UNKNOWN, row, i - row * cols);
         else if (at[i] < oldest) oldest = at[i];
       }
@@ -183,7 +186,9 @@ export class GridModel {
     this.rowOldest = new Float64Array(this.rows).fill(-Infinity);
     this.online = Uint8Array.from(layout.agents, (a) => (a.online ? 1 : 0));
     this.thresholdUs = Float64Array.from(layout.targets, (t) => (t.latencyThresholdMs ?? layout.latencyThresholdMs) * 1000);
+    this.dormant = Uint8Array.from(layout.targets, (t) => (t.dormantSince ? 1 : 0));
     this.layoutVersion++;
+    this.markDormant();
     if (!keepCells) return;
     // Cells of pairs that are still there keep their sample (a new column must not blank the grid).
     const colMap = old.targets.map((t) => this.targetIdx.get(t.id));
@@ -204,9 +209,17 @@ export class GridModel {
     this.dirtyMark.fill(0);
   }
 
+  /** A dormant column's cells (online rows) are dormant with or without a sample. */
+  private markDormant(): void {
+    for (let col = 0; col < this.cols; col++) {
+      if (this.dormant[col] === 0) continue;
+      for (let row = 0; row < this.rows; row++) if (this.online[row] === 1) this.setState(row * this.cols + col, Cell.DORMANT, row, col);
+    }
+  }
+
   /** The hot path (200,000 cells a second at 1,000 x 1,000): classify() inlined, arrays in locals. */
   private merge({ serverNow, records }: LiveCells): void {
-    const { cols, at, rtt, state, thresholdUs, online, agentIdx, targetIdx, rowOldest } = this;
+    const { cols, at, rtt, state, thresholdUs, online, dormant, agentIdx, targetIdx, rowOldest } = this;
     const stale = this.now - CELL_STALE_AFTER_MS;
     for (let r = 0; r + CELL_RECORD_INTS <= records.length; r += CELL_RECORD_INTS) {
       const row = agentIdx.get(records[r]);
@@ -219,7 +232,9 @@ export class GridModel {
       const v = records[r + 2];
       rtt[i] = v;
       let next: CellCode;
-      if (online[row] === 0 || when < stale) next = Cell.UNKNOWN;
+      if (online[row] === 0) next = Cell.UNKNOWN;
+      else if (dormant[col] === 1) next = Cell.DORMANT;
+      else if (when < stale) next = Cell.UNKNOWN;
       else if (v === RttCode.NO_REPLY) next = Cell.DOWN;
       else if (v < 0) next = Cell.UNKNOWN;
       else next = v > thresholdUs[col] ? Cell.SLOW : Cell.OK;
@@ -229,7 +244,7 @@ export class GridModel {
   }
 
   private reclassify(i: number, row: number, col: number): void {
-    const next = classify(this.rtt[i], this.at[i], this.now, this.thresholdUs[col], this.online[row] === 1);
+    const next = classify(this.rtt[i], this.at[i], this.now, this.thresholdUs[col], this.online[row] === 1, this.dormant[col] === 1);
     if (next !== this.state[i]) this.setState(i, next, row, col);
   }
 

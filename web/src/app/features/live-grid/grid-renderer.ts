@@ -16,6 +16,8 @@ export interface Palette {
   focus: string;
   /** The outline of cells an open incident covers. */
   incident: string;
+  /** Cells of a dormant target (probed on the back-off schedule). */
+  dormant: string;
 }
 
 export interface Viewport {
@@ -83,7 +85,8 @@ export class GridRenderer {
 
   setPalette(palette: Palette): void {
     this.palette = palette;
-    const rgba = [palette.unknown, palette.ok, palette.slow, palette.down].map((c) => this.toPixel(c));
+    // By cell state code: silent, up, degraded, down, dormant (libs/protocol cell-state.ts).
+    const rgba = [palette.unknown, palette.ok, palette.slow, palette.down, palette.dormant].map((c) => this.toPixel(c));
     this.colours = Uint32Array.from(rgba);
   }
 
@@ -213,7 +216,7 @@ export class GridRenderer {
     ctx.restore();
   }
 
-  /** Colour is never the only cue: × = no reply, ! = slow, – = no data (legend explains). */
+  /** Colour is never the only cue: × = no reply, ! = slow, – = no data, z = dormant (legend explains). */
   private drawShapes(c0: number, c1: number, r0: number, r1: number, x0: number, y0: number): void {
     const { ctx } = this;
     const { cell } = this.vp;
@@ -223,6 +226,7 @@ export class GridRenderer {
     const down = new Path2D();
     const slow = new Path2D();
     const none = new Path2D();
+    const asleep = new Path2D();
     for (let r = r0; r < r1; r++) {
       const base = rows[r] * nCols;
       const y = y0 + (r - r0) * cell;
@@ -241,6 +245,12 @@ export class GridRenderer {
           slow.lineTo(x + e / 2, y + e - inset - 1);
           slow.moveTo(x + e / 2, y + e - inset + 1);
           slow.lineTo(x + e / 2, y + e - inset + 2);
+        } else if (s === Cell.DORMANT) {
+          // z: asleep
+          asleep.moveTo(x + inset, y + inset);
+          asleep.lineTo(x + e - inset, y + inset);
+          asleep.lineTo(x + inset, y + e - inset);
+          asleep.lineTo(x + e - inset, y + e - inset);
         } else {
           none.moveTo(x + inset, y + e / 2);
           none.lineTo(x + e - inset, y + e / 2);
@@ -255,6 +265,8 @@ export class GridRenderer {
     ctx.stroke(slow);
     ctx.strokeStyle = 'rgba(0,0,0,0.45)';
     ctx.stroke(none);
+    ctx.strokeStyle = '#ffffff';
+    ctx.stroke(asleep);
   }
 
   /**

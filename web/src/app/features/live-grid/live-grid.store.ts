@@ -11,6 +11,11 @@ export function formatRtt(rtt: number): string {
   return rtt < 10_000 ? `${(rtt / 1000).toFixed(2)} ms` : `${Math.round(rtt / 1000)} ms`;
 }
 
+/** A time of day as the grid's words give it (HH:MM:SS, this browser's zone). */
+export function formatClock(epochMs: number): string {
+  return new Date(epochMs).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false });
+}
+
 export interface CellInfo {
   agent: LiveAgent;
   target: LiveTarget;
@@ -27,7 +32,7 @@ function sameView(a: GridView, b: GridView): boolean {
   return a.layout === b.layout && same(a.rows, b.rows) && same(a.cols, b.cols);
 }
 
-const STATUS_WORDS: Record<CellStatus, string> = { ok: 'within', slow: 'over', down: 'no reply', unknown: 'no data' };
+const STATUS_WORDS: Record<CellStatus, string> = { ok: 'within', slow: 'over', down: 'no reply', unknown: 'no data', dormant: 'dormant' };
 
 /**
  * The live grid's state (GridModel: typed arrays, no object per cell) and how it is viewed (sort,
@@ -118,7 +123,8 @@ export class LiveGridStore {
     const threshold = model.thresholdUs[col] / 1000;
     const mark = agentMark(agent);
     let what: string;
-    if (Number.isNaN(model.at[i])) what = 'no data yet';
+    if (status === 'dormant') what = `dormant since ${formatClock(target.dormantSince ?? 0)}: no agent got a reply, so it is probed every 30 s to 5 min until one does`;
+    else if (Number.isNaN(model.at[i])) what = 'no data yet';
     else if (status === 'unknown') what = mark ? `no data (agent ${mark})` : model.rtt[i] < 0 ? formatRtt(model.rtt[i]) : 'no recent data';
     else if (status === 'down') what = 'no reply';
     else what = `${formatRtt(model.rtt[i])}, ${STATUS_WORDS[status]} the ${threshold} ms threshold`;

@@ -4,7 +4,7 @@ import { MIN_LATENCY_THRESHOLD_MS, PROBE_TIMEOUT_MS } from '@meshping/protocol';
 import { AuthStore } from '../../core/auth.store';
 import { SettingsStore, type Settings } from './settings.store';
 
-/** Run-time settings: the latency threshold of the grid's colours, full mesh, history retention, the target address ranges. */
+/** Run-time settings: the latency threshold of the grid's colours, full mesh, history retention, back-off, the target address ranges. */
 @Component({
   selector: 'mp-settings',
   changeDetection: ChangeDetectionStrategy.OnPush,
@@ -45,6 +45,21 @@ import { SettingsStore, type Settings } from './settings.store';
             <p class="note">Older samples are deleted; the hover chart and the 24 h view need at least 24 hours.</p>
           } @else {
             <p class="note" data-testid="retention-unavailable">This server does not report its history retention, so it cannot be changed here.</p>
+          }
+
+          @if (s.dormantAfterSeconds !== undefined) {
+            <h2>Back-off</h2>
+            <label>
+              Probe a target less often after (minutes without any reply; 0 = never)
+              <input formControlName="dormantAfterMinutes" type="number" min="0" max="10080" step="1" inputmode="numeric" />
+            </label>
+            <p class="note">
+              A target no agent gets a reply from for this long goes dormant (shown so in the grid): it is probed 30 s later, then 60, 120
+              and 240 s apart, then every 5 minutes, and every 5 s again from its first reply. A target may set its own on the Targets screen.
+            </p>
+            @if (form.controls.dormantAfterMinutes.invalid) {
+              <p class="error" role="alert">A whole number of minutes: 0 (never), or 1 to 10080 (7 days).</p>
+            }
           }
 
           @if (s.targetDenyRanges !== undefined) {
@@ -94,6 +109,7 @@ export class SettingsComponent {
     retentionHours: [24, [Validators.required, Validators.min(1)]],
     targetDenyRanges: [''],
     targetAllowRanges: [''],
+    dormantAfterMinutes: [10, [Validators.required, Validators.min(0), Validators.max(10_080), Validators.pattern(/^\d+$/)]],
   });
 
   constructor() {
@@ -107,6 +123,7 @@ export class SettingsComponent {
         retentionHours: s.retentionHours ?? 24,
         targetDenyRanges: (s.targetDenyRanges ?? []).join('\n'),
         targetAllowRanges: (s.targetAllowRanges ?? []).join('\n'),
+        dormantAfterMinutes: (s.dormantAfterSeconds ?? 600) / 60,
       });
       if (!this.canEdit) this.form.disable();
     });
@@ -118,6 +135,8 @@ export class SettingsComponent {
     if (v.latencyThresholdMs !== current.latencyThresholdMs) changes.latencyThresholdMs = v.latencyThresholdMs;
     if (v.fullMesh !== current.fullMesh) changes.fullMesh = v.fullMesh;
     if (current.retentionHours !== undefined && v.retentionHours !== current.retentionHours) changes.retentionHours = v.retentionHours;
+    const dormant = Number(v.dormantAfterMinutes) * 60;
+    if (current.dormantAfterSeconds !== undefined && dormant !== current.dormantAfterSeconds) changes.dormantAfterSeconds = dormant;
     for (const key of ['targetDenyRanges', 'targetAllowRanges'] as const) {
       const ranges = v[key].split('\n').map((r) => r.trim()).filter(Boolean);
       if (current[key] !== undefined && ranges.join('\n') !== current[key].join('\n')) changes[key] = ranges;
