@@ -5,7 +5,7 @@ import { StateChangesStore, type Kind, type State, type StateChangeFilters } fro
 
 const HOUR_MS = 3_600_000;
 export const KINDS: readonly Kind[] = ['pair', 'target', 'agent'];
-export const STATES: readonly State[] = ['down', 'degraded', 'up', 'silent'];
+export const STATES: readonly State[] = ['down', 'degraded', 'up', 'silent', 'dormant'];
 /** Quick time ranges, in hours back from now. */
 const PERIODS = [
   { label: 'Last hour', hours: 1 },
@@ -20,7 +20,7 @@ const fromLocalInput = (value: string): number | null => (value ? new Date(value
 
 /**
  * The state-change log: every transition of a pair (agent -> target), a target (column) or an agent
- * (row) between up, degraded, down and silent, newest first, filtered by kind, new state, agent,
+ * (row) between up, degraded, down, silent and dormant, newest first, filtered by kind, new state, agent,
  * target and time, paged backwards.
  */
 @Component({
@@ -101,6 +101,7 @@ const fromLocalInput = (value: string): number | null => (value ? new Date(value
     .state.up::before { background: var(--mp-green); }
     .state.degraded::before { background: var(--mp-yellow); }
     .state.down::before { background: var(--mp-red); }
+    .state.dormant::before { background: var(--mp-dormant); }
   `,
 })
 export class StateChangesComponent {
