@@ -6,7 +6,8 @@ import { PROBER, type Prober } from '../probe/prober';
 import { ProbeScheduler } from '../scheduler/probe-scheduler';
 import type { RuntimeStatus } from '../status/status-file';
 import { saveBuffer, takeSavedBuffer } from '../uplink/buffer-store';
-import { bufferLimits, dropMessage, ResultBuffer } from '../uplink/result-buffer';
+import { dropMessage } from '../uplink/drop-message';
+import { bufferLimits, ResultBuffer } from '../uplink/result-buffer';
 import { UplinkService } from '../uplink/uplink.service';
 import { DEFAULT_BROADCAST, WAKE_SENDER, type WakeSender } from '../wol/wake-on-lan';
 

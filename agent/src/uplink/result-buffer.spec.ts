@@ -1,6 +1,7 @@
 import type { Clock } from '@meshping/node-kit';
 import { BUFFER_WINDOW_MS, decodeResults, parseResultsFrame, type ResultColumns } from '@meshping/protocol';
-import { dropMessage, MAX_BACKLOG_IN_FLIGHT, ResultBuffer } from './result-buffer';
+import { dropMessage } from './drop-message';
+import { MAX_BACKLOG_IN_FLIGHT, ResultBuffer } from './result-buffer';
 
 function fakeClock(start: number): Clock & { advance(ms: number): void } {
   let now = start;
